@@ -1,0 +1,77 @@
+#include "core/crypto.h"
+
+#include <sodium.h>
+
+#include <atomic>
+#include <stdexcept>
+
+namespace linli::crypto {
+namespace {
+std::atomic<bool> cheap_passwords{false};
+
+unsigned long long OpsLimit() {
+  return cheap_passwords ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+}
+std::size_t MemLimit() {
+  return cheap_passwords ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+}
+}  // namespace
+
+void InitCrypto() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+}
+
+void SetPasswordCostForTests(bool cheap) { cheap_passwords = cheap; }
+
+std::string RandomToken(std::size_t n_bytes) {
+  std::string raw(n_bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  std::string out(sodium_base64_ENCODED_LEN(n_bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
+                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+std::string ToHex(std::string_view bytes) {
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
+  out.pop_back();
+  return out;
+}
+
+std::string HashHex(std::string_view data) {
+  unsigned char digest[32];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size(), nullptr, 0);
+  return ToHex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+Result<std::string> HashPassword(std::string_view password) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), OpsLimit(), MemLimit()) != 0) {
+    return Error::Internal("password hashing ran out of memory");
+  }
+  return std::string(out);
+}
+
+bool VerifyPassword(std::string_view stored_hash, std::string_view password) {
+  std::string h(stored_hash);  // needs a NUL-terminated string
+  return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
+}
+
+void BurnPasswordVerification(std::string_view password) {
+  static const std::string dummy = [] {
+    auto h = HashPassword("linli-timing-equaliser");
+    return h ? *h : std::string();
+  }();
+  (void)VerifyPassword(dummy, password);
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace linli::crypto

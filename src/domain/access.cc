@@ -1,0 +1,106 @@
+#include "domain/access.h"
+
+#include <algorithm>
+
+#include "domain/org.h"
+
+namespace linli::domain {
+
+const std::vector<std::string_view>& PermissionCatalogue() {
+  static const std::vector<std::string_view> all = {
+      perm::kOrgRead,       perm::kOrgWrite,       perm::kUserRead,       perm::kUserWrite,
+      perm::kRoleAssign,    perm::kRoleRead,       perm::kRoleWrite,      perm::kPolicyRead,
+      perm::kPolicyWrite,   perm::kApiKeyWrite,    perm::kAuditRead,      perm::kResidentRead,
+      perm::kResidentWrite, perm::kResidentUnmask, perm::kResidentExport, perm::kCaseRead,
+      perm::kCaseReport,    perm::kCaseHandle,     perm::kCaseDispatch,   perm::kCaseSupervise,
+      perm::kCockpitRead,   perm::kMediationHandle};
+  return all;
+}
+
+bool IsKnownPermission(std::string_view p) {
+  const auto& all = PermissionCatalogue();
+  return std::find(all.begin(), all.end(), p) != all.end();
+}
+
+const std::vector<RoleDefinition>& DefaultRoles() {
+  using namespace perm;
+  auto S = [](std::initializer_list<std::string_view> l) {
+    std::set<std::string, std::less<>> s;
+    for (auto p : l) s.emplace(p);
+    return s;
+  };
+  static const std::vector<RoleDefinition> roles = {
+      {"resident", "居民", S({kCaseReport})},
+      {"volunteer", "志愿者", S({kCaseReport})},
+      {"micro_grid_worker", "微网格员", S({kOrgRead, kResidentRead, kCaseRead, kCaseReport})},
+      {"grid_worker", "专职网格员",
+       S({kOrgRead, kResidentRead, kResidentWrite, kCaseRead, kCaseReport, kCaseHandle,
+          kCockpitRead})},
+      {"grid_leader", "网格长",
+       S({kOrgRead, kResidentRead, kResidentWrite, kCaseRead, kCaseReport, kCaseHandle,
+          kCockpitRead, kUserRead})},
+      {"general_grid_leader", "总网格长",
+       S({kOrgRead, kResidentRead, kResidentWrite, kResidentUnmask, kResidentExport, kCaseRead,
+          kCaseReport, kCaseHandle, kCaseDispatch, kCaseSupervise, kCockpitRead, kUserRead})},
+      {"community_staff", "社区工作者",
+       S({kOrgRead, kResidentRead, kResidentWrite, kResidentExport, kCaseRead, kCaseReport,
+          kCaseHandle, kCaseDispatch, kCockpitRead})},
+      {"mediator", "调解员", S({kOrgRead, kCaseRead, kMediationHandle})},
+      {"subdistrict_official", "街道干部",
+       S({kOrgRead, kResidentRead, kCaseRead, kCaseDispatch, kCaseSupervise, kCockpitRead,
+          kUserRead})},
+      {"department_handler", "职能部门", S({kOrgRead, kCaseRead, kCaseHandle})},
+      // The three-admin split (三员分立): none of them reads residents' personal data.
+      {"system_admin", "系统管理员", S({kOrgRead, kOrgWrite, kUserRead, kUserWrite, kApiKeyWrite})},
+      {"security_admin", "安全管理员",
+       S({kOrgRead, kUserRead, kRoleRead, kRoleWrite, kRoleAssign, kPolicyRead, kPolicyWrite})},
+      {"audit_admin", "审计管理员", S({kOrgRead, kUserRead, kAuditRead})},
+  };
+  return roles;
+}
+
+bool IsAdminRole(std::string_view role) {
+  return role == "system_admin" || role == "security_admin" || role == "audit_admin";
+}
+
+Scope::Scope(std::vector<std::string> prefixes) {
+  std::sort(prefixes.begin(), prefixes.end());
+  for (auto& p : prefixes) {
+    // Sorted order puts an ancestor right before its descendants; keep only the ancestors.
+    if (!prefixes_.empty() && PathIsUnder(p, prefixes_.back())) continue;
+    prefixes_.push_back(std::move(p));
+  }
+}
+
+bool Scope::Covers(std::string_view path) const {
+  for (const auto& p : prefixes_) {
+    if (PathIsUnder(path, p)) return true;
+  }
+  return false;
+}
+
+Scope ScopeFor(const Principal& who, std::string_view permission) {
+  if (who.system) return Scope({"/"});
+  std::vector<std::string> prefixes;
+  for (const auto& g : who.grants) {
+    if (g.role_def && g.role_def->permissions.contains(permission)) prefixes.push_back(g.node_path);
+  }
+  return Scope(std::move(prefixes));
+}
+
+bool Allows(const Principal& who, std::string_view permission, std::string_view record_path) {
+  return ScopeFor(who, permission).Covers(record_path);
+}
+
+bool HoldsAnywhere(const Principal& who, std::string_view permission) {
+  return !ScopeFor(who, permission).Empty();
+}
+
+bool HoldsAtRoot(const Principal& who, std::string_view permission) {
+  for (const auto& p : ScopeFor(who, permission).prefixes()) {
+    if (PathDepth(p) <= 1) return true;
+  }
+  return false;
+}
+
+}  // namespace linli::domain

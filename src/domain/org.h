@@ -1,0 +1,55 @@
+// The org tree: the governance grid every record in Linli hangs from.
+//
+// 街道 subdistrict → 社区 community → 小区/院落 compound → 网格 grid → 微网格 micro_grid, and
+// 专属网格 dedicated_grid (an enterprise, park or school) under a community or compound.
+// Each node has a materialised path of ids, "/1/7/42/", so "is X under Y" is a prefix test and
+// a subtree is one indexed range scan. Paths always start and end with '/'.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace linli::domain {
+
+enum class NodeType { kSubdistrict, kCommunity, kCompound, kGrid, kMicroGrid, kDedicatedGrid };
+
+std::string_view NodeTypeName(NodeType t);
+std::optional<NodeType> ParseNodeType(std::string_view s);
+const std::vector<NodeType>& AllNodeTypes();
+
+struct OrgNode {
+  std::int64_t id = 0;
+  std::int64_t parent_id = 0;  // 0 for a root
+  NodeType type = NodeType::kSubdistrict;
+  std::string code;
+  std::string name;
+  std::string path;  // "/1/7/42/"
+  bool archived = false;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+  std::int64_t version = 1;  // bumped on every change; for optimistic concurrency
+};
+
+// Whether a node of type `child` may hang under a node of type `parent` (nullopt: a root).
+bool MayParent(std::optional<NodeType> parent, NodeType child);
+
+// Validation of the user-supplied parts of a node. Field names match the API's.
+Status ValidateNodeName(std::string_view name);
+Status ValidateNodeCode(std::string_view code);
+
+// Path helpers.
+std::string ChildPath(std::string_view parent_path, std::int64_t id);
+bool PathIsUnder(std::string_view path, std::string_view ancestor_path);  // inclusive
+int PathDepth(std::string_view path);
+std::vector<std::int64_t> PathIds(std::string_view path);
+
+// Checks a move of `node` under `new_parent` (nullopt: to the root).
+Status CheckMove(const OrgNode& node, const std::optional<OrgNode>& new_parent);
+
+}  // namespace linli::domain

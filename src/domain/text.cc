@@ -1,0 +1,63 @@
+#include "domain/text.h"
+
+#include <string>
+
+namespace linli::domain {
+
+long Utf8Length(std::string_view s) {
+  long n = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t len;
+    std::uint32_t cp;
+    if (c < 0x80) { len = 1; cp = c; }
+    else if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+    else return -1;
+    if (i + len > s.size()) return -1;
+    for (std::size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return -1;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong encodings, surrogates and out-of-range code points are invalid.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      return -1;
+    }
+    i += len;
+    ++n;
+  }
+  return n;
+}
+
+Status ValidateText(std::string_view field, std::string_view text, const TextRules& rules) {
+  std::string f(field);
+  long n = Utf8Length(text);
+  if (n < 0) return Error::Invalid(f, f + " is not valid UTF-8");
+  if (static_cast<std::size_t>(n) < rules.min_chars) {
+    return Error::Invalid(f, rules.min_chars == 1 ? f + " is required"
+                                                  : f + " must be at least " +
+                                                        std::to_string(rules.min_chars) + " characters");
+  }
+  if (static_cast<std::size_t>(n) > rules.max_chars) {
+    return Error::Invalid(f, f + " must be at most " + std::to_string(rules.max_chars) + " characters");
+  }
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '\n' || c == '\r') {
+      if (rules.single_line) return Error::Invalid(f, f + " must be a single line");
+      continue;
+    }
+    if (c == '\t') continue;
+    if (c < 0x20 || c == 0x7F) return Error::Invalid(f, f + " contains control characters");
+    if (!rules.allow_markup && (c == '<' || c == '>')) {
+      return Error::Invalid(f, f + " must not contain HTML or script");
+    }
+  }
+  return Ok();
+}
+
+}  // namespace linli::domain

@@ -1,0 +1,24 @@
+// Rules for free text typed by people: length in characters (not bytes), valid UTF-8, no control
+// characters, no markup. One function so every field in Linli answers bad text the same way.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace linli::domain {
+
+struct TextRules {
+  std::size_t min_chars = 0;
+  std::size_t max_chars = 4000;
+  bool single_line = true;   // no line breaks
+  bool allow_markup = false; // '<' and '>' are refused unless true
+};
+
+// Number of Unicode code points, or nullopt-like -1 when the bytes are not valid UTF-8.
+long Utf8Length(std::string_view s);
+
+Status ValidateText(std::string_view field, std::string_view text, const TextRules& rules);
+
+}  // namespace linli::domain

@@ -1,0 +1,168 @@
+#include "service/org_service.h"
+
+#include "core/json_text.h"
+#include "storage/org_repo.h"
+
+namespace linli::service {
+
+using storage::OrgRepo;
+using storage::SqlSession;
+
+Result<domain::OrgNode> VisibleNode(SqlSession& s, const Caller& who, std::int64_t id,
+                                    std::string_view permission) {
+  LINLI_ASSIGN_OR_RETURN(auto node, OrgRepo::Get(s, id));
+  if (!node || !domain::Allows(who.principal, domain::perm::kOrgRead, node->path)) {
+    return Error::NotFound("no org node " + std::to_string(id));
+  }
+  if (!domain::Allows(who.principal, permission, node->path)) {
+    return Error::Denied("you may not do this at " + node->name);
+  }
+  return std::move(*node);
+}
+
+void OrgService::Create(const Caller& who, CreateNodeInput in, Done<domain::OrgNode> done) {
+  auto type = domain::ParseNodeType(in.type);
+  if (!type) {
+    return done(Error::Invalid("type", "type must be one of subdistrict, community, compound, grid, "
+                                       "micro_grid, dedicated_grid"));
+  }
+  if (auto st = domain::ValidateNodeName(in.name); !st) return done(st.error());
+  if (auto st = domain::ValidateNodeCode(in.code); !st) return done(st.error());
+  if (in.parent_id == 0 && !who.is_system()) {
+    return done(Error::Invalid("parent_id", "parent_id is required"));
+  }
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
+    std::optional<domain::OrgNode> parent;
+    if (in.parent_id != 0) {
+      auto p = VisibleNode(s, who, in.parent_id, domain::perm::kOrgWrite);
+      if (!p && p.error().code == ErrorCode::kNotFound) {
+        return Error::Invalid("parent_id", "no org node " + std::to_string(in.parent_id));
+      }
+      if (!p) return p.error();
+      if (p->archived) return Error::Invalid("parent_id", "the parent node is archived");
+      parent = std::move(*p);
+    }
+    if (!domain::MayParent(parent ? std::optional(parent->type) : std::nullopt, *type)) {
+      return Error::Invalid("type", "a " + in.type + " cannot be placed under " +
+                                        (parent ? "a " + std::string(domain::NodeTypeName(parent->type))
+                                                : std::string("nothing")));
+    }
+    domain::OrgNode node;
+    node.parent_id = in.parent_id;
+    node.type = *type;
+    node.code = in.code;
+    node.name = in.name;
+    node.created_at = now;
+    LINLI_ASSIGN_OR_RETURN(node, OrgRepo::Insert(s, std::move(node), parent ? parent->path : "/"));
+    LINLI_TRY(audit_.Record(s, who, {.action = "org.create", .node_path = node.path,
+                                     .target = "org_node:" + std::to_string(node.id),
+                                     .detail = JsonObject().Add("type", in.type).Add("code", in.code)
+                                                   .Add("name", in.name).Str()}));
+    return node;
+  }, std::move(done));
+}
+
+void OrgService::Rename(const Caller& who, std::int64_t id, std::string name,
+                        std::optional<std::int64_t> version, Done<domain::OrgNode> done) {
+  if (auto st = domain::ValidateNodeName(name); !st) return done(st.error());
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
+    LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, id, domain::perm::kOrgWrite));
+    if (version && *version != node.version) {
+      return Error{ErrorCode::kAborted, "the node was changed by someone else; reload it", "version"};
+    }
+    LINLI_TRY(OrgRepo::Rename(s, id, node.version, name, now));
+    LINLI_TRY(audit_.Record(s, who, {.action = "org.rename", .node_path = node.path,
+                                     .target = "org_node:" + std::to_string(id),
+                                     .detail = JsonObject().Add("from", node.name).Add("to", name).Str()}));
+    node.name = name;
+    node.version += 1;
+    node.updated_at = now;
+    return node;
+  }, std::move(done));
+}
+
+void OrgService::Move(const Caller& who, std::int64_t id, std::int64_t new_parent_id,
+                      Done<domain::OrgNode> done) {
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
+    LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, id, domain::perm::kOrgWrite));
+    std::optional<domain::OrgNode> parent;
+    if (new_parent_id != 0) {
+      auto p = VisibleNode(s, who, new_parent_id, domain::perm::kOrgWrite);
+      if (!p && p.error().code == ErrorCode::kNotFound) {
+        return Error::Invalid("parent_id", "no org node " + std::to_string(new_parent_id));
+      }
+      if (!p) return p.error();
+      parent = std::move(*p);
+    } else if (!who.is_system()) {
+      return Error::Invalid("parent_id", "parent_id is required");
+    }
+    LINLI_TRY(domain::CheckMove(node, parent));
+    std::string old_path = node.path;
+    std::string new_path = domain::ChildPath(parent ? parent->path : "/", node.id);
+    LINLI_TRY(OrgRepo::Move(s, node, new_parent_id, new_path, now));
+    LINLI_TRY(audit_.Record(s, who, {.action = "org.move", .node_path = new_path,
+                                     .target = "org_node:" + std::to_string(id),
+                                     .detail = JsonObject().Add("from_path", old_path)
+                                                   .Add("to_path", new_path).Str()}));
+    node.parent_id = new_parent_id;
+    node.path = new_path;
+    node.version += 1;
+    node.updated_at = now;
+    return node;
+  }, std::move(done));
+}
+
+void OrgService::SetArchived(const Caller& who, std::int64_t id, bool archived,
+                             Done<domain::OrgNode> done) {
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
+    LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, id, domain::perm::kOrgWrite));
+    if (node.archived == archived) return node;  // already so; repeating is harmless
+    if (archived) {
+      LINLI_ASSIGN_OR_RETURN(auto children, OrgRepo::CountActiveChildren(s, id));
+      if (children > 0) {
+        return Error::Precondition("archive or move the " + std::to_string(children) +
+                                   " active child nodes first");
+      }
+    } else if (node.parent_id != 0) {
+      LINLI_ASSIGN_OR_RETURN(auto parent, OrgRepo::Get(s, node.parent_id));
+      if (parent && parent->archived) return Error::Precondition("restore the parent node first");
+    }
+    LINLI_TRY(OrgRepo::SetArchived(s, id, node.version, archived, now));
+    LINLI_TRY(audit_.Record(s, who, {.action = archived ? "org.archive" : "org.restore",
+                                     .node_path = node.path,
+                                     .target = "org_node:" + std::to_string(id)}));
+    node.archived = archived;
+    node.version += 1;
+    node.updated_at = now;
+    return node;
+  }, std::move(done));
+}
+
+Result<domain::OrgNode> OrgService::Get(const Caller& who, std::int64_t id) {
+  return storage::ReadValue<domain::OrgNode>(db_, [&](SqlSession& s) {
+    return VisibleNode(s, who, id, domain::perm::kOrgRead);
+  });
+}
+
+Result<std::vector<domain::OrgNode>> OrgService::List(const Caller& who, const NodeListInput& in) {
+  if (in.limit < 1 || in.limit > 500) return Error::Invalid("limit", "limit must be between 1 and 500");
+  storage::OrgListQuery q;
+  q.scope_prefixes = domain::ScopeFor(who.principal, domain::perm::kOrgRead).prefixes();
+  q.parent_id = in.parent_id;
+  if (in.type) {
+    q.type = domain::ParseNodeType(*in.type);
+    if (!q.type) return Error::Invalid("type", "unknown node type " + *in.type);
+  }
+  q.include_archived = in.include_archived;
+  q.after_id = in.after_id;
+  q.limit = in.limit;
+  return storage::ReadValue<std::vector<domain::OrgNode>>(db_, [&](SqlSession& s) {
+    return storage::OrgRepo::List(s, q);
+  });
+}
+
+}  // namespace linli::service

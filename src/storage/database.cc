@@ -1,0 +1,265 @@
+#include "storage/database.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <future>
+
+#include "core/metrics.h"
+#include "storage/migrations.h"
+#include "storage/postgres/pg_driver.h"
+#include "storage/sqlite/sqlite_driver.h"
+
+namespace linli::storage {
+namespace {
+
+metrics::Histogram& BatchSizes() {
+  static auto& h = [] () -> metrics::Histogram& {
+    auto& r = metrics::Registry::Global();
+    r.Describe("linli_db_commit_batch_size", "histogram", "Writes committed together in one transaction");
+    return r.Hist("linli_db_commit_batch_size", "",
+                  {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024});
+  }();
+  return h;
+}
+std::atomic<std::int64_t>& QueueGauge() {
+  static auto& g = [] () -> std::atomic<std::int64_t>& {
+    auto& r = metrics::Registry::Global();
+    r.Describe("linli_db_writer_queue_depth", "gauge", "Writes waiting for the writer");
+    return r.Gauge("linli_db_writer_queue_depth");
+  }();
+  return g;
+}
+std::atomic<std::int64_t>& PoolInUse() {
+  static auto& g = [] () -> std::atomic<std::int64_t>& {
+    auto& r = metrics::Registry::Global();
+    r.Describe("linli_db_read_pool_in_use", "gauge", "Read connections in use");
+    return r.Gauge("linli_db_read_pool_in_use");
+  }();
+  return g;
+}
+metrics::Histogram& CommitSeconds() {
+  static auto& h = [] () -> metrics::Histogram& {
+    auto& r = metrics::Registry::Global();
+    r.Describe("linli_db_commit_seconds", "histogram", "Time to run and commit one write batch");
+    return r.Hist("linli_db_commit_seconds", "", metrics::LatencyBuckets());
+  }();
+  return h;
+}
+
+Result<std::unique_ptr<Driver>> MakeDriver(const DatabaseOptions& o) {
+  if (o.url.starts_with("postgresql://") || o.url.starts_with("postgres://")) {
+    return MakePostgresDriver(o.url);
+  }
+  if (o.url.starts_with("sqlite://")) {
+    return MakeSqliteDriver(o.url.substr(9), o.synchronous_full);
+  }
+  return Error::Invalid("db", "the database URL must start with sqlite:// or postgresql://");
+}
+
+Status RunBody(const WriteJob& job, SqlSession& s) {
+  try {
+    return job.body(s);
+  } catch (const std::exception& e) {
+    spdlog::error("a write failed with an exception: {}", e.what());
+    return Error::Internal("the write failed unexpectedly");
+  }
+}
+
+}  // namespace
+
+Database::Database(std::unique_ptr<Driver> driver, const DatabaseOptions& options)
+    : driver_(std::move(driver)), options_(options) {}
+
+Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  LINLI_ASSIGN_OR_RETURN(auto driver, MakeDriver(options));
+  std::unique_ptr<Database> db(new Database(std::move(driver), options));
+  if (options.migrate) {
+    LINLI_TRY(ApplyMigrations(db->driver()));
+  } else {
+    LINLI_TRY(CheckMigrationsApplied(db->driver()));
+  }
+  LINLI_TRY(db->StartWriter());
+  return db;
+}
+
+Database::~Database() { Stop(); }
+
+Status Database::StartWriter() {
+  LINLI_ASSIGN_OR_RETURN(writer_, driver_->Connect(ConnectionRole::kWrite));
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+  return Ok();
+}
+
+Result<std::unique_ptr<SqlSession>> Database::AcquireReader() {
+  std::unique_lock lock(read_mu_);
+  read_cv_.wait(lock, [&] { return !idle_readers_.empty() || open_readers_ < options_.read_pool_size; });
+  PoolInUse()++;
+  if (!idle_readers_.empty()) {
+    auto s = std::move(idle_readers_.back());
+    idle_readers_.pop_back();
+    return s;
+  }
+  ++open_readers_;
+  lock.unlock();
+  auto s = driver_->Connect(ConnectionRole::kRead);
+  if (!s) {
+    std::lock_guard relock(read_mu_);
+    --open_readers_;
+    PoolInUse()--;
+    read_cv_.notify_one();
+  }
+  return s;
+}
+
+void Database::ReleaseReader(std::unique_ptr<SqlSession> s, bool healthy) {
+  std::lock_guard lock(read_mu_);
+  PoolInUse()--;
+  if (healthy) {
+    idle_readers_.push_back(std::move(s));
+  } else {
+    --open_readers_;  // drop it; the next reader reconnects
+  }
+  read_cv_.notify_one();
+}
+
+Status Database::Read(const std::function<Status(SqlSession&)>& fn) {
+  LINLI_ASSIGN_OR_RETURN(auto session, AcquireReader());
+  Status st = session->ExecDeferred("BEGIN");
+  if (st) st = fn(*session);
+  Status end = StatusOf(session->Exec("COMMIT"));
+  bool healthy = end.has_value();
+  ReleaseReader(std::move(session), healthy);
+  if (!st) return st;
+  if (!end) return end;
+  return Ok();
+}
+
+void Database::Submit(WriteJob job) {
+  {
+    std::lock_guard lock(write_mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      QueueGauge() = static_cast<std::int64_t>(queue_.size());
+      write_cv_.notify_one();
+      return;
+    }
+  }
+  job.done(Error::Unavailable("the server is shutting down"));
+}
+
+Status Database::WriteSync(std::function<Status(SqlSession&)> body) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  Submit(WriteJob{std::move(body), [&promise](Status st) { promise.set_value(std::move(st)); }});
+  return future.get();
+}
+
+std::size_t Database::QueueDepth() {
+  std::lock_guard lock(write_mu_);
+  return queue_.size();
+}
+
+bool Database::Healthy() {
+  return Read([](SqlSession& s) -> Status { return s.Query("SELECT 1").has_value()
+                                                       ? Ok() : Status(Error::Unavailable("db")); })
+      .has_value();
+}
+
+void Database::Stop() {
+  {
+    std::lock_guard lock(write_mu_);
+    if (stopping_ && !writer_thread_.joinable()) return;
+    stopping_ = true;
+    write_cv_.notify_all();
+  }
+  if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+void Database::WriterLoop() {
+  std::vector<WriteJob> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(write_mu_);
+      bool woke = write_cv_.wait_for(lock, std::chrono::seconds(1),
+                                     [&] { return !queue_.empty() || stopping_; });
+      if (!woke) {
+        lock.unlock();
+        driver_->WhenIdle(*writer_);
+        continue;
+      }
+      if (queue_.empty() && stopping_) break;
+      std::size_t n = std::min<std::size_t>(queue_.size(), options_.max_batch);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      QueueGauge() = static_cast<std::int64_t>(queue_.size());
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+  driver_->WhenIdle(*writer_);
+  writer_.reset();
+}
+
+void Database::RunBatch(std::vector<WriteJob>& batch) {
+  auto started = std::chrono::steady_clock::now();
+  std::vector<Status> outcomes(batch.size());
+  bool single = batch.size() == 1;
+
+  auto reconnect_if_broken = [&] {
+    // A failed COMMIT or ROLLBACK may mean the connection is gone; start afresh.
+    if (writer_->Exec("SELECT 1")) return;
+    auto fresh = driver_->Connect(ConnectionRole::kWrite);
+    if (fresh) writer_ = std::move(*fresh);
+  };
+
+  Status begin = writer_->ExecDeferred(driver_->BeginWriteSql());
+  bool batch_broken = !begin;
+  for (std::size_t i = 0; i < batch.size() && !batch_broken; ++i) {
+    if (single) {
+      outcomes[i] = RunBody(batch[i], *writer_);
+      continue;
+    }
+    Status sp = writer_->ExecDeferred("SAVEPOINT w");
+    Status st = sp ? RunBody(batch[i], *writer_) : sp;
+    // A synchronous RELEASE surfaces any deferred failure of this job here, not in the next one.
+    if (st) st = StatusOf(writer_->Exec("RELEASE SAVEPOINT w"));
+    if (!st) {
+      outcomes[i] = st;
+      if (!writer_->Exec("ROLLBACK TO SAVEPOINT w") || !writer_->Exec("RELEASE SAVEPOINT w")) {
+        batch_broken = true;
+      }
+    }
+  }
+
+  Status commit = Ok();
+  if (single && !outcomes[0]) {
+    (void)writer_->Exec("ROLLBACK");
+  } else if (batch_broken) {
+    commit = Error::Unavailable("the write transaction failed");
+    (void)writer_->Exec("ROLLBACK");
+    reconnect_if_broken();
+  } else {
+    auto r = writer_->Exec("COMMIT");
+    if (!r) {
+      spdlog::error("commit of {} writes failed: {}", batch.size(), r.error().message);
+      commit = Error::Unavailable("the database could not commit: " + r.error().message);
+      (void)writer_->Exec("ROLLBACK");
+      reconnect_if_broken();
+    } else {
+      driver_->AfterCommit(*writer_);
+    }
+  }
+
+  BatchSizes().Observe(static_cast<double>(batch.size()));
+  CommitSeconds().Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Status result = !commit ? commit : outcomes[i];
+    if (batch[i].done) batch[i].done(std::move(result));
+  }
+}
+
+}  // namespace linli::storage

@@ -1,0 +1,150 @@
+// Database: a read pool and a group-commit writer over one engine's driver.
+//
+// Reads run on the calling thread with a pooled read-only session. Writes are queued: one writer
+// thread takes everything queued, runs each job inside its own savepoint of one shared
+// transaction, commits once, and only then tells each caller the outcome. So callers are answered
+// only after their write is durable, and 256 concurrent writers cost one fsync, not 256.
+//
+//   db.Submit(WriteJob{[](SqlSession& s) { return s.Exec(...) ... }, [](Status st) { ... }});
+//   Status st = db.WriteSync([](SqlSession& s) -> Status { ... });   // CLI and tests
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/result.h"
+#include "storage/sql.h"
+
+namespace linli::storage {
+
+enum class ConnectionRole { kRead, kWrite, kAdmin };
+
+// One engine. Implemented in sqlite/ and postgres/.
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual Dialect dialect() const = 0;
+  virtual Result<std::unique_ptr<SqlSession>> Connect(ConnectionRole role) = 0;
+  virtual std::string_view BeginWriteSql() const = 0;
+  // Called on the writer thread after each commit and when the queue has been idle a while;
+  // the SQLite driver checkpoints its WAL here.
+  virtual void AfterCommit(SqlSession& writer) {}
+  virtual void WhenIdle(SqlSession& writer) {}
+  virtual Status Backup(const std::string& destination) = 0;
+  virtual Status Restore(const std::string& source) = 0;
+  // "ok" or the engine's description of what is damaged.
+  virtual Result<std::string> IntegrityCheck() = 0;
+  // Serialises migrations between processes. Held until the admin session closes.
+  virtual Status LockForMigration(SqlSession& admin) = 0;
+  virtual std::string Describe() const = 0;  // for logs; never contains a password
+};
+
+struct WriteJob {
+  std::function<Status(SqlSession&)> body;
+  std::function<void(Status)> done;  // called on the writer thread; keep it short
+};
+
+struct DatabaseOptions {
+  std::string url;           // "sqlite:///path/linli.db" or "postgresql://..."
+  int read_pool_size = 4;
+  int max_batch = 1024;      // most jobs committed together
+  bool synchronous_full = true;  // SQLite: fsync on every commit
+  bool migrate = true;       // apply pending migrations when opening
+};
+
+class Database {
+ public:
+  static Result<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Dialect dialect() const { return driver_->dialect(); }
+  Driver& driver() { return *driver_; }
+
+  // Runs fn with a read session inside a read transaction (one consistent snapshot).
+  Status Read(const std::function<Status(SqlSession&)>& fn);
+  void Submit(WriteJob job);
+  Status WriteSync(std::function<Status(SqlSession&)> body);
+
+  // Stops accepting writes, commits what is queued, stops the writer. Idempotent.
+  void Stop();
+  bool Healthy();
+  std::size_t QueueDepth();
+
+ private:
+  Database(std::unique_ptr<Driver> driver, const DatabaseOptions& options);
+  Status StartWriter();
+  void WriterLoop();
+  void RunBatch(std::vector<WriteJob>& batch);
+  Result<std::unique_ptr<SqlSession>> AcquireReader();
+  void ReleaseReader(std::unique_ptr<SqlSession> s, bool healthy);
+
+  std::unique_ptr<Driver> driver_;
+  DatabaseOptions options_;
+
+  std::mutex read_mu_;
+  std::condition_variable read_cv_;
+  std::vector<std::unique_ptr<SqlSession>> idle_readers_;  // GUARDED_BY(read_mu_)
+  int open_readers_ = 0;                                   // GUARDED_BY(read_mu_)
+
+  std::mutex write_mu_;
+  std::condition_variable write_cv_;
+  std::deque<WriteJob> queue_;  // GUARDED_BY(write_mu_)
+  bool stopping_ = false;       // GUARDED_BY(write_mu_)
+  std::unique_ptr<SqlSession> writer_;  // used by the writer thread only
+  std::thread writer_thread_;
+};
+
+// Queues a write whose body produces a value, and delivers it after the commit.
+template <class T>
+void SubmitWrite(Database& db, std::function<Result<T>(SqlSession&)> body,
+                 std::function<void(Result<T>)> done) {
+  auto slot = std::make_shared<std::optional<Result<T>>>();
+  db.Submit(WriteJob{
+      [body = std::move(body), slot](SqlSession& s) -> Status {
+        Result<T> r = body(s);
+        if (!r) return r.error();
+        slot->emplace(std::move(r));
+        return Ok();
+      },
+      [done = std::move(done), slot](Status st) {
+        if (!st) return done(st.error());
+        done(std::move(**slot));
+      }});
+}
+
+// The blocking form, for the CLI, tests and start-up.
+template <class T>
+Result<T> WriteAndWait(Database& db, std::function<Result<T>(SqlSession&)> body) {
+  std::optional<Result<T>> out;
+  Status st = db.WriteSync([&](SqlSession& s) -> Status {
+    Result<T> r = body(s);
+    if (!r) return r.error();
+    out.emplace(std::move(r));
+    return Ok();
+  });
+  if (!st) return st.error();
+  return std::move(*out);
+}
+
+// Reads a value.
+template <class T>
+Result<T> ReadValue(Database& db, const std::function<Result<T>(SqlSession&)>& body) {
+  std::optional<Result<T>> out;
+  Status st = db.Read([&](SqlSession& s) -> Status {
+    out.emplace(body(s));
+    return Ok();
+  });
+  if (!st) return st.error();
+  return std::move(*out);
+}
+
+}  // namespace linli::storage

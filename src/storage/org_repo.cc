@@ -1,0 +1,134 @@
+#include "storage/org_repo.h"
+
+namespace linli::storage {
+namespace {
+
+constexpr const char* kCols =
+    "id, parent_id, type, code, name, path, archived, created_at, updated_at, version";
+
+domain::OrgNode FromRow(const SqlRow& r) {
+  domain::OrgNode n;
+  n.id = r.Int(0);
+  n.parent_id = r.Int(1);
+  n.type = domain::ParseNodeType(r.Text(2)).value_or(domain::NodeType::kGrid);
+  n.code = r.Text(3);
+  n.name = r.Text(4);
+  n.path = r.Text(5);
+  n.archived = r.Int(6) != 0;
+  n.created_at = r.Int(7);
+  n.updated_at = r.Int(8);
+  n.version = r.Int(9);
+  return n;
+}
+
+Result<std::optional<domain::OrgNode>> One(SqlSession& s, std::string_view where, SqlValue v) {
+  std::string sql = std::string("SELECT ") + kCols + " FROM org_nodes WHERE " + std::string(where);
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, {std::move(v)}));
+  if (rows.empty()) return std::optional<domain::OrgNode>();
+  return std::optional<domain::OrgNode>(FromRow(rows[0]));
+}
+
+}  // namespace
+
+Result<std::optional<domain::OrgNode>> OrgRepo::Get(SqlSession& s, std::int64_t id) {
+  return One(s, "id = $1", Int(id));
+}
+
+Result<std::optional<domain::OrgNode>> OrgRepo::GetByCode(SqlSession& s, std::string_view code) {
+  return One(s, "code = $1", Text(code));
+}
+
+Result<domain::OrgNode> OrgRepo::Insert(SqlSession& s, domain::OrgNode node,
+                                        const std::string& parent_path) {
+  // The path depends on the id, so the row is inserted with a unique placeholder path first.
+  std::string pending = "pending:" + node.code;
+  auto rows = s.Query(
+      "INSERT INTO org_nodes (parent_id, type, code, name, path, archived, created_at, updated_at, "
+      "version) VALUES ($1, $2, $3, $4, $5, 0, $6, $6, 1) RETURNING id",
+      {IdOrNull(node.parent_id), Text(domain::NodeTypeName(node.type)), Text(node.code),
+       Text(node.name), Text(pending), Int(node.created_at)});
+  if (!rows) {
+    Error e = rows.error();
+    if (e.code == ErrorCode::kAlreadyExists) {
+      return Error::Exists("code", "an org node with code " + node.code + " exists already");
+    }
+    return e;
+  }
+  node.id = (*rows)[0].Int(0);
+  node.path = domain::ChildPath(parent_path, node.id);
+  node.updated_at = node.created_at;
+  node.version = 1;
+  LINLI_TRY(s.ExecDeferred("UPDATE org_nodes SET path = $1 WHERE id = $2", {Text(node.path), Int(node.id)}));
+  return node;
+}
+
+Status OrgRepo::Rename(SqlSession& s, std::int64_t id, std::int64_t expected_version,
+                       const std::string& name, Millis now) {
+  LINLI_ASSIGN_OR_RETURN(auto n, s.Exec("UPDATE org_nodes SET name = $1, updated_at = $2, version = version + 1 "
+                                        "WHERE id = $3 AND version = $4",
+                                        {Text(name), Int(now), Int(id), Int(expected_version)}));
+  if (n == 0) return Error{ErrorCode::kAborted, "the node was changed by someone else; reload it", {}};
+  return Ok();
+}
+
+Status OrgRepo::SetArchived(SqlSession& s, std::int64_t id, std::int64_t expected_version,
+                            bool archived, Millis now) {
+  LINLI_ASSIGN_OR_RETURN(auto n, s.Exec("UPDATE org_nodes SET archived = $1, updated_at = $2, version = version + 1 "
+                                        "WHERE id = $3 AND version = $4",
+                                        {Int(archived ? 1 : 0), Int(now), Int(id), Int(expected_version)}));
+  if (n == 0) return Error{ErrorCode::kAborted, "the node was changed by someone else; reload it", {}};
+  return Ok();
+}
+
+Status OrgRepo::Move(SqlSession& s, const domain::OrgNode& node, std::int64_t new_parent_id,
+                     const std::string& new_path, Millis now) {
+  LINLI_ASSIGN_OR_RETURN(auto n, s.Exec("UPDATE org_nodes SET parent_id = $1, updated_at = $2, version = version + 1 "
+                                        "WHERE id = $3 AND version = $4",
+                                        {IdOrNull(new_parent_id), Int(now), Int(node.id), Int(node.version)}));
+  if (n == 0) return Error{ErrorCode::kAborted, "the node was changed by someone else; reload it", {}};
+  // Rewrite the prefix of every path in the subtree, the node itself included. Two steps via a
+  // marker prefix so the UNIQUE(path) index never sees a transient clash.
+  auto [lo, hi] = PrefixRange(node.path);
+  std::string marker = "~" + std::to_string(node.id) + "~";
+  LINLI_TRY(s.Exec("UPDATE org_nodes SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4",
+                   {Text(marker), Int(static_cast<std::int64_t>(node.path.size()) + 1), Text(lo), Text(hi)}));
+  auto [mlo, mhi] = PrefixRange(marker);
+  LINLI_TRY(s.Exec("UPDATE org_nodes SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4",
+                   {Text(new_path), Int(static_cast<std::int64_t>(marker.size()) + 1), Text(mlo), Text(mhi)}));
+  return Ok();
+}
+
+Result<std::vector<domain::OrgNode>> OrgRepo::List(SqlSession& s, const OrgListQuery& q) {
+  std::string sql = std::string("SELECT ") + kCols + " FROM org_nodes WHERE ";
+  std::vector<SqlValue> params;
+  AppendPrefixFilter(sql, "path", q.scope_prefixes, params);
+  if (q.parent_id) {
+    if (*q.parent_id == 0) {
+      sql += " AND parent_id IS NULL";
+    } else {
+      params.emplace_back(*q.parent_id);
+      sql += " AND parent_id = $" + std::to_string(params.size());
+    }
+  }
+  if (q.type) {
+    params.emplace_back(std::string(domain::NodeTypeName(*q.type)));
+    sql += " AND type = $" + std::to_string(params.size());
+  }
+  if (!q.include_archived) sql += " AND archived = 0";
+  params.emplace_back(q.after_id);
+  sql += " AND id > $" + std::to_string(params.size());
+  params.emplace_back(static_cast<std::int64_t>(q.limit));
+  sql += " ORDER BY id LIMIT $" + std::to_string(params.size());
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
+  std::vector<domain::OrgNode> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(FromRow(r));
+  return out;
+}
+
+Result<std::int64_t> OrgRepo::CountActiveChildren(SqlSession& s, std::int64_t id) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT count(*) FROM org_nodes WHERE parent_id = $1 AND archived = 0", {Int(id)}));
+  return rows[0].Int(0);
+}
+
+}  // namespace linli::storage

@@ -1,0 +1,268 @@
+#include "storage/postgres/pg_driver.h"
+
+#include <libpq-fe.h>
+#include <sys/wait.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <deque>
+#include <unordered_map>
+
+namespace linli::storage {
+namespace {
+
+// Type OIDs from pg_type.h, which is not part of libpq's public headers.
+constexpr Oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kFloat4Oid = 700,
+              kFloat8Oid = 701, kNumericOid = 1700;
+
+Error PgError(const PGresult* res, PGconn* conn) {
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  std::string_view code = state ? state : "";
+  if (code == "23505") return {ErrorCode::kAlreadyExists, msg, {}};
+  if (code.starts_with("23")) return {ErrorCode::kFailedPrecondition, msg, {}};
+  if (code == "40001" || code == "40P01") return {ErrorCode::kAborted, msg, {}};
+  if (code.starts_with("08") || code.starts_with("57") || PQstatus(conn) != CONNECTION_OK) {
+    return Error::Unavailable("PostgreSQL: " + msg);
+  }
+  return Error::Internal("PostgreSQL: " + msg);
+}
+
+// "$1" placeholders are PostgreSQL's own; parameters go as text and the server infers types.
+class PgSession final : public SqlSession {
+ public:
+  explicit PgSession(PGconn* conn, bool pipeline) : conn_(conn), pipeline_(pipeline) {
+    if (pipeline_) PQenterPipelineMode(conn_);
+  }
+  ~PgSession() override { PQfinish(conn_); }
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  Result<SqlRows> Query(std::string_view sql, Params params) override {
+    LINLI_TRY(Send(sql, params, /*wanted=*/true));
+    LINLI_TRY(Sync());
+    return std::move(last_rows_);
+  }
+
+  Result<std::int64_t> Exec(std::string_view sql, Params params) override {
+    LINLI_TRY(Send(sql, params, /*wanted=*/true));
+    LINLI_TRY(Sync());
+    return last_affected_;
+  }
+
+  Status ExecDeferred(std::string_view sql, Params params) override {
+    LINLI_TRY(Send(sql, params, /*wanted=*/false));
+    if (!pipeline_) return Sync();
+    return Ok();
+  }
+
+  Status ExecScript(std::string_view sql) override {
+    if (pipeline_) {
+      LINLI_TRY(Sync());
+      PQexitPipelineMode(conn_);
+    }
+    PGresult* res = PQexec(conn_, std::string(sql).c_str());
+    Status st = Ok();
+    auto status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) st = PgError(res, conn_);
+    PQclear(res);
+    if (pipeline_) PQenterPipelineMode(conn_);
+    return st;
+  }
+
+  PGconn* conn() { return conn_; }
+
+ private:
+  enum class Pending { kPrepare, kDeferred, kWanted };
+
+  Status Send(std::string_view sql, Params params, bool wanted) {
+    std::string key(sql);
+    auto it = statements_.find(key);
+    if (it == statements_.end()) {
+      std::string name = "s" + std::to_string(statements_.size() + 1);
+      if (!PQsendPrepare(conn_, name.c_str(), key.c_str(), 0, nullptr)) return PgError(nullptr, conn_);
+      pending_.push_back(Pending::kPrepare);
+      it = statements_.emplace(std::move(key), std::move(name)).first;
+      if (!pipeline_) LINLI_TRY(Sync());
+    }
+    std::vector<std::string> text(params.size());
+    std::vector<const char*> values(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const SqlValue& v = params[i];
+      if (auto p = std::get_if<std::int64_t>(&v)) text[i] = std::to_string(*p);
+      else if (auto p = std::get_if<double>(&v)) text[i] = std::to_string(*p);
+      else if (auto p = std::get_if<std::string>(&v)) text[i] = *p;
+      values[i] = std::holds_alternative<std::monostate>(v) ? nullptr : text[i].c_str();
+    }
+    if (!PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
+                             values.data(), nullptr, nullptr, 0)) {
+      return PgError(nullptr, conn_);
+    }
+    pending_.push_back(wanted ? Pending::kWanted : Pending::kDeferred);
+    return Ok();
+  }
+
+  // Sends a sync point (in pipeline mode) and reads every pending result. The first error wins;
+  // in pipeline mode the commands after it report PIPELINE_ABORTED, which is not a new error.
+  Status Sync() {
+    if (pipeline_ && !PQpipelineSync(conn_)) return PgError(nullptr, conn_);
+    std::optional<Error> first_error;
+    while (!pending_.empty()) {
+      Pending kind = pending_.front();
+      pending_.pop_front();
+      PGresult* res;
+      while ((res = PQgetResult(conn_)) != nullptr) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+          if (kind == Pending::kWanted) Collect(res);
+        } else if (st == PGRES_PIPELINE_ABORTED) {
+          if (!first_error) first_error = Error::Internal("PostgreSQL pipeline aborted");
+        } else if (!first_error) {
+          first_error = PgError(res, conn_);
+        }
+        PQclear(res);
+      }
+      if (PQstatus(conn_) != CONNECTION_OK) {
+        pending_.clear();
+        return Error::Unavailable("PostgreSQL connection lost");
+      }
+    }
+    if (pipeline_) {
+      PGresult* res = PQgetResult(conn_);  // the PGRES_PIPELINE_SYNC marker
+      if (res == nullptr || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+        if (res) PQclear(res);
+        return Error::Unavailable("PostgreSQL pipeline out of step");
+      }
+      PQclear(res);
+    }
+    if (first_error) return *first_error;
+    return Ok();
+  }
+
+  void Collect(PGresult* res) {
+    last_affected_ = std::atoll(PQcmdTuples(res));
+    last_rows_.clear();
+    int nrows = PQntuples(res), ncols = PQnfields(res);
+    last_rows_.reserve(nrows);
+    for (int r = 0; r < nrows; ++r) {
+      SqlRow row;
+      row.cols.reserve(ncols);
+      for (int c = 0; c < ncols; ++c) {
+        if (PQgetisnull(res, r, c)) {
+          row.cols.emplace_back(std::monostate{});
+          continue;
+        }
+        const char* v = PQgetvalue(res, r, c);
+        switch (PQftype(res, c)) {
+          case kInt2Oid: case kInt4Oid: case kInt8Oid:
+            row.cols.emplace_back(std::int64_t{std::atoll(v)}); break;
+          case kBoolOid: row.cols.emplace_back(std::int64_t{v[0] == 't'}); break;
+          case kFloat4Oid: case kFloat8Oid: case kNumericOid:
+            row.cols.emplace_back(std::strtod(v, nullptr)); break;
+          default: row.cols.emplace_back(std::string(v, PQgetlength(res, r, c)));
+        }
+      }
+      last_rows_.push_back(std::move(row));
+    }
+  }
+
+  PGconn* conn_;
+  bool pipeline_;
+  std::unordered_map<std::string, std::string> statements_;
+  std::deque<Pending> pending_;
+  SqlRows last_rows_;
+  std::int64_t last_affected_ = 0;
+};
+
+// Hides the password of a connection URL for logs.
+std::string Redact(const std::string& url) {
+  auto at = url.find('@');
+  auto scheme = url.find("://");
+  if (at == std::string::npos || scheme == std::string::npos) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon) + ":***" + url.substr(at);
+}
+
+int RunCommand(const std::vector<std::string>& argv) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class PgDriver final : public Driver {
+ public:
+  explicit PgDriver(std::string url) : url_(std::move(url)) {}
+  Dialect dialect() const override { return Dialect::kPostgres; }
+  std::string_view BeginWriteSql() const override { return "BEGIN"; }
+  std::string Describe() const override { return Redact(url_); }
+
+  Result<std::unique_ptr<SqlSession>> Connect(ConnectionRole role) override {
+    PGconn* conn = PQconnectdb(url_.c_str());
+    if (PQstatus(conn) != CONNECTION_OK) {
+      std::string msg = PQerrorMessage(conn);
+      PQfinish(conn);
+      while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+      return Error::Unavailable("cannot connect to PostgreSQL at " + Redact(url_) + ": " + msg);
+    }
+    PGresult* res = PQexec(conn,
+                           "SET client_min_messages = warning; SET TIME ZONE 'UTC';"
+                           "SET client_encoding = 'UTF8'");
+    PQclear(res);
+    if (role == ConnectionRole::kRead) {
+      res = PQexec(conn, "SET default_transaction_read_only = on");
+      PQclear(res);
+    }
+    return std::unique_ptr<SqlSession>(new PgSession(conn, role != ConnectionRole::kAdmin));
+  }
+
+  Status Backup(const std::string& destination) override {
+    int rc = RunCommand({"pg_dump", "--format=custom", "--no-owner", "--file=" + destination, url_});
+    if (rc != 0) return Error::Internal("pg_dump failed with exit code " + std::to_string(rc));
+    return Ok();
+  }
+
+  Status Restore(const std::string& source) override {
+    int rc = RunCommand({"pg_restore", "--clean", "--if-exists", "--no-owner",
+                         "--single-transaction", "--dbname=" + url_, source});
+    if (rc != 0) return Error::Internal("pg_restore failed with exit code " + std::to_string(rc));
+    return Ok();
+  }
+
+  Result<std::string> IntegrityCheck() override {
+    // PostgreSQL checksums its pages itself; here we check that every table can be read.
+    LINLI_ASSIGN_OR_RETURN(auto s, Connect(ConnectionRole::kAdmin));
+    LINLI_ASSIGN_OR_RETURN(auto rows, s->Query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"));
+    for (const auto& r : rows) {
+      auto q = s->Query("SELECT count(*) FROM \"" + r.Text(0) + "\"");
+      if (!q) return "table " + r.Text(0) + ": " + q.error().message;
+    }
+    return std::string("ok");
+  }
+
+  Status LockForMigration(SqlSession& admin) override {
+    // A session-level advisory lock, released when the admin connection closes.
+    return admin.ExecScript("SELECT pg_advisory_lock(7146533)");
+  }
+
+ private:
+  std::string url_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Driver>> MakePostgresDriver(std::string url) {
+  return std::unique_ptr<Driver>(new PgDriver(std::move(url)));
+}
+
+}  // namespace linli::storage

@@ -1,0 +1,70 @@
+#include "storage/sql.h"
+
+#include <charconv>
+
+namespace linli::storage {
+
+std::string_view DialectName(Dialect d) { return d == Dialect::kSqlite ? "sqlite" : "postgres"; }
+
+std::int64_t SqlRow::Int(std::size_t i) const {
+  const auto& v = cols[i];
+  if (auto p = std::get_if<std::int64_t>(&v)) return *p;
+  if (auto p = std::get_if<double>(&v)) return static_cast<std::int64_t>(*p);
+  if (auto p = std::get_if<std::string>(&v)) {
+    std::int64_t out = 0;
+    std::from_chars(p->data(), p->data() + p->size(), out);
+    return out;
+  }
+  return 0;
+}
+
+double SqlRow::Real(std::size_t i) const {
+  const auto& v = cols[i];
+  if (auto p = std::get_if<double>(&v)) return *p;
+  if (auto p = std::get_if<std::int64_t>(&v)) return static_cast<double>(*p);
+  if (auto p = std::get_if<std::string>(&v)) return std::strtod(p->c_str(), nullptr);
+  return 0;
+}
+
+std::string SqlRow::Text(std::size_t i) const {
+  const auto& v = cols[i];
+  if (auto p = std::get_if<std::string>(&v)) return *p;
+  if (auto p = std::get_if<std::int64_t>(&v)) return std::to_string(*p);
+  if (auto p = std::get_if<double>(&v)) return std::to_string(*p);
+  return {};
+}
+
+Result<std::optional<SqlRow>> SqlSession::QueryOne(std::string_view sql,
+                                                   std::initializer_list<SqlValue> params) {
+  LINLI_ASSIGN_OR_RETURN(SqlRows rows, Query(sql, Params(params.begin(), params.size())));
+  if (rows.empty()) return std::optional<SqlRow>();
+  return std::optional<SqlRow>(std::move(rows.front()));
+}
+
+std::pair<std::string, std::string> PrefixRange(std::string_view prefix) {
+  std::string hi(prefix);
+  // Strip trailing 0xFF bytes (they cannot be incremented), then bump the last byte.
+  while (!hi.empty() && static_cast<unsigned char>(hi.back()) == 0xFF) hi.pop_back();
+  if (!hi.empty()) hi.back() = static_cast<char>(static_cast<unsigned char>(hi.back()) + 1);
+  return {std::string(prefix), hi};
+}
+
+void AppendPrefixFilter(std::string& sql, std::string_view column,
+                        const std::vector<std::string>& prefixes, std::vector<SqlValue>& params) {
+  if (prefixes.empty()) {
+    sql += "(1=0)";
+    return;
+  }
+  sql += '(';
+  for (std::size_t i = 0; i < prefixes.size(); ++i) {
+    auto [lo, hi] = PrefixRange(prefixes[i]);
+    if (i) sql += " OR ";
+    params.emplace_back(std::move(lo));
+    sql += "(" + std::string(column) + " >= $" + std::to_string(params.size());
+    params.emplace_back(std::move(hi));
+    sql += " AND " + std::string(column) + " < $" + std::to_string(params.size()) + ")";
+  }
+  sql += ')';
+}
+
+}  // namespace linli::storage

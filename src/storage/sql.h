@@ -1,0 +1,83 @@
+// The seam between Linli's repositories and a database engine.
+//
+// Repositories are written once, in SQL that both engines accept, against SqlSession. A driver
+// (sqlite/, postgres/) implements SqlSession for one engine; the only dialect differences the
+// repositories see are the few that Dialect names. Placeholders are $1, $2 ... on both engines.
+//
+// REQUIRES: a session is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <utility>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/result.h"
+
+namespace linli::storage {
+
+enum class Dialect { kSqlite, kPostgres };
+std::string_view DialectName(Dialect d);
+
+using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
+inline SqlValue Null() { return std::monostate{}; }
+inline SqlValue Text(std::string_view s) { return std::string(s); }
+inline SqlValue Int(std::int64_t v) { return v; }
+// NULL for 0: for optional references such as a root node's parent.
+inline SqlValue IdOrNull(std::int64_t v) { return v == 0 ? Null() : SqlValue(v); }
+
+struct SqlRow {
+  std::vector<SqlValue> cols;
+  bool IsNull(std::size_t i) const { return std::holds_alternative<std::monostate>(cols[i]); }
+  std::int64_t Int(std::size_t i) const;     // 0 for NULL
+  double Real(std::size_t i) const;          // 0 for NULL
+  std::string Text(std::size_t i) const;     // "" for NULL
+};
+
+using SqlRows = std::vector<SqlRow>;
+using Params = std::span<const SqlValue>;
+
+class SqlSession {
+ public:
+  virtual ~SqlSession() = default;
+  virtual Dialect dialect() const = 0;
+
+  virtual Result<SqlRows> Query(std::string_view sql, Params params) = 0;
+  // Returns the number of rows changed.
+  virtual Result<std::int64_t> Exec(std::string_view sql, Params params) = 0;
+  // A statement whose result nobody waits for (transaction control, appends). The PostgreSQL
+  // driver pipelines these; a failure surfaces at the next Query/Exec or at COMMIT.
+  virtual Status ExecDeferred(std::string_view sql, Params params) = 0;
+  // Several statements separated by ';', no parameters (migrations).
+  virtual Status ExecScript(std::string_view sql) = 0;
+
+  Result<SqlRows> Query(std::string_view sql, std::initializer_list<SqlValue> params = {}) {
+    return Query(sql, Params(params.begin(), params.size()));
+  }
+  Result<std::int64_t> Exec(std::string_view sql, std::initializer_list<SqlValue> params = {}) {
+    return Exec(sql, Params(params.begin(), params.size()));
+  }
+  Status ExecDeferred(std::string_view sql, std::initializer_list<SqlValue> params = {}) {
+    return ExecDeferred(sql, Params(params.begin(), params.size()));
+  }
+  // The single row of a query, nullopt when there is none.
+  Result<std::optional<SqlRow>> QueryOne(std::string_view sql,
+                                         std::initializer_list<SqlValue> params = {});
+};
+
+// The half-open range [lo, hi) of strings that start with `prefix`: subtree queries use
+// `path >= lo AND path < hi`, which both engines answer from an ordinary index (path columns are
+// compared bytewise: COLLATE "C" on PostgreSQL, the default BINARY on SQLite).
+std::pair<std::string, std::string> PrefixRange(std::string_view prefix);
+
+// Appends "(col >= $n AND col < $n+1 OR ...)" for a set of path prefixes to `sql` and their
+// bounds to `params`. An empty set gives "(1=0)": nothing is visible.
+void AppendPrefixFilter(std::string& sql, std::string_view column,
+                        const std::vector<std::string>& prefixes, std::vector<SqlValue>& params);
+
+}  // namespace linli::storage

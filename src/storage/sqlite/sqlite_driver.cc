@@ -1,0 +1,328 @@
+#include "storage/sqlite/sqlite_driver.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <filesystem>
+#include <unordered_map>
+
+namespace linli::storage {
+namespace {
+
+// $1 → ?1: SQLite reads ?NNN as a numbered parameter, whatever order they appear in.
+std::string ToSqlitePlaceholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size());
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] == '$' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+      out += '?';
+    } else {
+      out += sql[i];
+    }
+  }
+  return out;
+}
+
+Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  int ext = db ? sqlite3_extended_errcode(db) : rc;
+  if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return {ErrorCode::kAlreadyExists, msg, {}};
+  }
+  if ((rc & 0xFF) == SQLITE_CONSTRAINT) return {ErrorCode::kFailedPrecondition, msg, {}};
+  if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED) {
+    return {ErrorCode::kUnavailable, "the database is busy", {}};
+  }
+  return Error::Internal(std::string(what) + ": " + msg);
+}
+
+class SqliteSession final : public SqlSession {
+ public:
+  explicit SqliteSession(sqlite3* db) : db_(db) {}
+  ~SqliteSession() override {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  Result<SqlRows> Query(std::string_view sql, Params params) override {
+    LINLI_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, Prepare(sql, params));
+    SqlRows rows;
+    int ncols = sqlite3_column_count(stmt);
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        Error e = SqliteError(db_, rc, "query");
+        sqlite3_reset(stmt);
+        return e;
+      }
+      SqlRow row;
+      row.cols.reserve(ncols);
+      for (int c = 0; c < ncols; ++c) {
+        switch (sqlite3_column_type(stmt, c)) {
+          case SQLITE_INTEGER: row.cols.emplace_back(std::int64_t{sqlite3_column_int64(stmt, c)}); break;
+          case SQLITE_FLOAT: row.cols.emplace_back(sqlite3_column_double(stmt, c)); break;
+          case SQLITE_NULL: row.cols.emplace_back(std::monostate{}); break;
+          default: {
+            const char* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+            row.cols.emplace_back(std::string(p, sqlite3_column_bytes(stmt, c)));
+          }
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_reset(stmt);
+    return rows;
+  }
+
+  Result<std::int64_t> Exec(std::string_view sql, Params params) override {
+    LINLI_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, Prepare(sql, params));
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) {
+      Error e = SqliteError(db_, rc, "statement");
+      sqlite3_reset(stmt);
+      return e;
+    }
+    sqlite3_reset(stmt);
+    return static_cast<std::int64_t>(sqlite3_changes(db_));
+  }
+
+  Status ExecDeferred(std::string_view sql, Params params) override {
+    auto r = Exec(sql, params);
+    if (!r) return r.error();
+    return Ok();
+  }
+
+  Status ExecScript(std::string_view sql) override {
+    std::string s(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      return Error::Internal(msg);
+    }
+    return Ok();
+  }
+
+  sqlite3* handle() { return db_; }
+  void set_lock_fd(int fd) { lock_fd_ = fd; }
+
+ private:
+  Result<sqlite3_stmt*> Prepare(std::string_view sql, Params params) {
+    auto it = cache_.find(std::string(sql));
+    sqlite3_stmt* stmt;
+    if (it != cache_.end()) {
+      stmt = it->second;
+    } else {
+      std::string converted = ToSqlitePlaceholders(sql);
+      int rc = sqlite3_prepare_v3(db_, converted.c_str(), static_cast<int>(converted.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+      cache_.emplace(std::string(sql), stmt);
+    }
+    sqlite3_clear_bindings(stmt);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i + 1);
+      const SqlValue& v = params[i];
+      int rc;
+      if (auto p = std::get_if<std::int64_t>(&v)) rc = sqlite3_bind_int64(stmt, idx, *p);
+      else if (auto p = std::get_if<double>(&v)) rc = sqlite3_bind_double(stmt, idx, *p);
+      else if (auto p = std::get_if<std::string>(&v))
+        rc = sqlite3_bind_text(stmt, idx, p->data(), static_cast<int>(p->size()), SQLITE_TRANSIENT);
+      else rc = sqlite3_bind_null(stmt, idx);
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
+    }
+    return stmt;
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  int lock_fd_ = -1;
+};
+
+// WAL frames above which the writer forces a checkpoint (64 MiB of 4 KiB pages), so the WAL
+// cannot grow without bound under steady reads.
+constexpr int kWalCheckpointFrames = 16384;
+
+class SqliteDriver final : public Driver {
+ public:
+  SqliteDriver(std::string path, bool full) : path_(std::move(path)), full_(full) {}
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  std::string_view BeginWriteSql() const override { return "BEGIN IMMEDIATE"; }
+  std::string Describe() const override { return "sqlite:" + path_; }
+
+  Result<std::unique_ptr<SqlSession>> Connect(ConnectionRole role) override {
+    sqlite3* db = nullptr;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path_.c_str(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      Error e = Error::Unavailable("cannot open " + path_ + ": " + sqlite3_errstr(rc));
+      sqlite3_close_v2(db);
+      return e;
+    }
+    auto session = std::make_unique<SqliteSession>(db);
+    std::string pragmas =
+        "PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+        "PRAGMA cache_size=-8000;";
+    if (role != ConnectionRole::kRead) {
+      pragmas += "PRAGMA journal_mode=WAL; PRAGMA journal_size_limit=67108864;";
+      pragmas += full_ ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+    } else {
+      pragmas += "PRAGMA query_only=1;";
+    }
+    LINLI_TRY(session->ExecScript(pragmas));
+    if (role == ConnectionRole::kWrite) {
+      sqlite3_wal_hook(db, &SqliteDriver::OnWal, this);
+    }
+    return std::unique_ptr<SqlSession>(std::move(session));
+  }
+
+  void AfterCommit(SqlSession& writer) override {
+    ++commits_since_checkpoint_;
+    if (wal_frames_.load() > kWalCheckpointFrames) Checkpoint(writer, "RESTART");
+  }
+
+  void WhenIdle(SqlSession& writer) override {
+    if (commits_since_checkpoint_ > 0) Checkpoint(writer, "TRUNCATE");
+  }
+
+  Status Backup(const std::string& destination) override {
+    // The online backup API copies a consistent snapshot while the server keeps writing.
+    sqlite3* src = nullptr;
+    sqlite3* dst = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      sqlite3_close_v2(src);
+      return Error::Unavailable("cannot open " + path_);
+    }
+    std::string tmp = destination + ".partial";
+    std::filesystem::remove(tmp);
+    if (sqlite3_open_v2(tmp.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_close_v2(src);
+      sqlite3_close_v2(dst);
+      return Error::Invalid("output", "cannot create " + destination);
+    }
+    Status st = CopyDatabase(src, dst);
+    sqlite3_close_v2(src);
+    sqlite3_close_v2(dst);
+    if (!st) return st;
+    std::error_code ec;
+    std::filesystem::rename(tmp, destination, ec);
+    if (ec) return Error::Internal("cannot move the backup into place: " + ec.message());
+    return Ok();
+  }
+
+  Status Restore(const std::string& source) override {
+    if (!std::filesystem::exists(source)) return Error::Invalid("input", source + " does not exist");
+    sqlite3* src = nullptr;
+    if (sqlite3_open_v2(source.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      sqlite3_close_v2(src);
+      return Error::Invalid("input", "cannot open " + source);
+    }
+    char* err = nullptr;
+    std::string check;
+    sqlite3_exec(src, "PRAGMA quick_check", [](void* out, int, char** v, char**) {
+      *static_cast<std::string*>(out) += v[0] ? v[0] : "";
+      return 0;
+    }, &check, &err);
+    sqlite3_free(err);
+    if (check != "ok") {
+      sqlite3_close_v2(src);
+      return Error::Invalid("input", source + " is not an intact Linli database: " + check);
+    }
+    sqlite3* dst = nullptr;
+    sqlite3_open_v2(path_.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    sqlite3_busy_timeout(dst, 10000);
+    Status st = CopyDatabase(src, dst);
+    sqlite3_close_v2(src);
+    sqlite3_close_v2(dst);
+    return st;
+  }
+
+  Result<std::string> IntegrityCheck() override {
+    LINLI_ASSIGN_OR_RETURN(auto s, Connect(ConnectionRole::kRead));
+    LINLI_ASSIGN_OR_RETURN(auto rows, s->Query("PRAGMA integrity_check"));
+    std::string out;
+    for (const auto& r : rows) {
+      if (!out.empty()) out += "\n";
+      out += r.Text(0);
+    }
+    return out;
+  }
+
+  Status LockForMigration(SqlSession& admin) override {
+    std::string lock_path = path_ + ".migrate-lock";
+    int fd = ::open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) return Error::Unavailable("cannot create " + lock_path);
+    if (::flock(fd, LOCK_EX) != 0) {
+      ::close(fd);
+      return Error::Unavailable("cannot lock " + lock_path);
+    }
+    static_cast<SqliteSession&>(admin).set_lock_fd(fd);
+    return Ok();
+  }
+
+ private:
+  static int OnWal(void* self, sqlite3*, const char*, int frames) {
+    static_cast<SqliteDriver*>(self)->wal_frames_ = frames;
+    return SQLITE_OK;
+  }
+
+  void Checkpoint(SqlSession& writer, const char* mode) {
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(static_cast<SqliteSession&>(writer).handle(), nullptr,
+                                       std::string_view(mode) == "TRUNCATE"
+                                           ? SQLITE_CHECKPOINT_TRUNCATE
+                                           : SQLITE_CHECKPOINT_RESTART,
+                                       &log, &done);
+    if (rc == SQLITE_OK) {
+      commits_since_checkpoint_ = 0;
+      wal_frames_ = 0;
+    } else if (rc != SQLITE_BUSY) {
+      spdlog::warn("WAL checkpoint failed: {}", sqlite3_errstr(rc));
+    }
+  }
+
+  static Status CopyDatabase(sqlite3* src, sqlite3* dst) {
+    sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) return Error::Internal(std::string("backup: ") + sqlite3_errmsg(dst));
+    int rc;
+    do {
+      rc = sqlite3_backup_step(b, 1024);
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) return Error::Internal(std::string("backup: ") + sqlite3_errstr(rc));
+    return Ok();
+  }
+
+  std::string path_;
+  bool full_;
+  std::atomic<int> wal_frames_{0};
+  int commits_since_checkpoint_ = 0;  // writer thread only
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, bool synchronous_full) {
+  if (path.empty()) return Error::Invalid("db", "the SQLite URL names no file");
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
+    return Error::Invalid("db", "the folder " + parent.string() + " does not exist");
+  }
+  return std::unique_ptr<Driver>(new SqliteDriver(std::move(path), synchronous_full));
+}
+
+}  // namespace linli::storage

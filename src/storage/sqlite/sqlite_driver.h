@@ -1,0 +1,16 @@
+// The SQLite engine: one file in WAL mode, for a subdistrict on one machine.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "storage/database.h"
+
+namespace linli::storage {
+
+// `path` is the database file; its folder must exist. synchronous_full=false trades the last
+// commits before a power loss for speed (never the default).
+Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, bool synchronous_full);
+
+}  // namespace linli::storage
