@@ -97,7 +97,8 @@ bool HoldsAnywhere(const Principal& who, std::string_view permission) {
 }
 
 bool HoldsAtRoot(const Principal& who, std::string_view permission) {
-  for (const auto& p : ScopeFor(who, permission).prefixes()) {
+  Scope scope = ScopeFor(who, permission);  // named: a range-for over a temporary's member dangles
+  for (const auto& p : scope.prefixes()) {
     if (PathDepth(p) <= 1) return true;
   }
   return false;

@@ -1,1 +1,161 @@
-int main() { return 0; }
+// `linli`: every way to run Linli, as subcommands. Settings come from flags, LINLI_* environment
+// variables and an optional config file (--config, TOML or INI), in that order of precedence.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "server/runtime.h"
+#include "storage/migrations.h"
+
+using namespace linli;
+
+int main(int argc, char** argv) {
+  server::g_process_start = std::chrono::steady_clock::now();
+  crypto::InitCrypto();
+  Config cfg;
+
+  CLI::App app{"Linli 邻里 — the platform of a resilient community: the grid, its people, their requests.\n"};
+  app.require_subcommand(1);
+  app.set_config("--config", "", "Read settings from this TOML/INI file");
+  app.add_option("--data-dir", cfg.data_dir, "Folder of the embedded SQLite database")
+      ->envname("LINLI_DATA_DIR")->capture_default_str();
+  app.add_option("--db", cfg.db_url, "Database URL: sqlite:///path/file.db or postgresql://user@host/db")
+      ->envname("LINLI_DB");
+  app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error")
+      ->envname("LINLI_LOG_LEVEL")->capture_default_str();
+
+  auto* serve = app.add_subcommand("serve", "Serve the API and the web app");
+  serve->add_option("--listen", cfg.listen, "HOST:PORT")->envname("LINLI_LISTEN")->capture_default_str();
+  serve->add_option("--threads", cfg.threads, "HTTP threads (0: one per core)")->envname("LINLI_THREADS");
+  serve->add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain; enables HTTPS")->envname("LINLI_TLS_CERT");
+  serve->add_option("--tls-key", cfg.tls_key, "PEM private key")->envname("LINLI_TLS_KEY");
+  serve->add_option("--static-dir", cfg.static_dir, "Built web app (default: web/dist when present)")
+      ->envname("LINLI_STATIC_DIR");
+  serve->add_option("--max-connections", cfg.max_connections)->envname("LINLI_MAX_CONNECTIONS")->capture_default_str();
+  serve->add_option("--idle-timeout", cfg.idle_timeout_s, "Seconds a connection may wait between requests")
+      ->envname("LINLI_IDLE_TIMEOUT")->capture_default_str();
+  serve->add_option("--header-timeout", cfg.header_timeout_s, "Seconds to send a request's header")
+      ->envname("LINLI_HEADER_TIMEOUT")->capture_default_str();
+  serve->add_option("--body-timeout", cfg.body_timeout_s, "Seconds to send a request's body")
+      ->envname("LINLI_BODY_TIMEOUT")->capture_default_str();
+  serve->add_option("--drain-timeout", cfg.drain_timeout_s, "Seconds to finish requests at shutdown")
+      ->envname("LINLI_DRAIN_TIMEOUT")->capture_default_str();
+  serve->add_option("--password-policy", cfg.password_policy, "length (>=12 chars) or mlps2 (等保2.0)")
+      ->envname("LINLI_PASSWORD_POLICY")->capture_default_str();
+  serve->add_option("--session-idle-minutes", cfg.session_idle_minutes)->envname("LINLI_SESSION_IDLE_MINUTES")->capture_default_str();
+  serve->add_option("--session-absolute-hours", cfg.session_absolute_hours)->envname("LINLI_SESSION_ABSOLUTE_HOURS")->capture_default_str();
+  serve->add_option("--login-rate", cfg.login_attempts_per_minute, "Sign-in attempts per minute per IP")
+      ->envname("LINLI_LOGIN_RATE")->capture_default_str();
+  serve->add_option("--db-read-pool", cfg.db_read_pool, "Read connections")->envname("LINLI_DB_READ_POOL")->capture_default_str();
+  bool relaxed_sync = false;
+  serve->add_flag("--unsafe-no-fsync", relaxed_sync,
+                  "SQLite synchronous=NORMAL: the last commits may be lost on power failure (never in production)");
+
+  auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations");
+  bool migrate_status = false;
+  migrate->add_flag("--status", migrate_status, "List migrations and whether each is applied");
+  auto* check = app.add_subcommand("check", "Check the database's integrity and the audit chain");
+  std::string backup_file, restore_file;
+  auto* backup = app.add_subcommand("backup", "Write a consistent copy of the database while it runs");
+  backup->add_option("file", backup_file, "Output file")->required();
+  auto* restore = app.add_subcommand("restore", "Replace the database with a backup (stop the server first)");
+  restore->add_option("file", restore_file, "Backup file")->required();
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  std::unique_ptr<server::Runtime> runtime;
+  cli::CliContext ctx;
+  ctx.services = [&]() -> service::Services& {
+    if (!runtime) {
+      auto rt = server::OpenRuntime(cfg);
+      if (!rt) {
+        std::cerr << "error: " << rt.error().message << "\n";
+        std::exit(1);
+      }
+      runtime = std::move(*rt);
+    }
+    return *runtime->services;
+  };
+  auto run_admin = cli::AddAdminCommands(app, ctx);
+
+  CLI11_PARSE(app, argc, argv);
+  cfg.sqlite_synchronous_full = !relaxed_sync;
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  if (version->parsed()) {
+    std::cout << "linli " << LINLI_VERSION << "\n";
+    return 0;
+  }
+  if (serve->parsed()) {
+    auto rt = server::OpenRuntime(cfg);
+    if (!rt) {
+      spdlog::error("{}", rt.error().message);
+      return 1;
+    }
+    return server::Serve(**rt);
+  }
+  auto open_driver = [&]() -> Result<std::unique_ptr<storage::Driver>> {
+    if (cfg.db_url.empty()) std::filesystem::create_directories(cfg.data_dir);
+    storage::DatabaseOptions o;
+    o.url = cfg.EffectiveDbUrl();
+    o.synchronous_full = cfg.sqlite_synchronous_full;
+    return storage::OpenDriver(o);
+  };
+  auto report = [](const Error& e) {
+    std::cerr << "error: " << e.message << "\n";
+    return 1;
+  };
+  if (migrate->parsed()) {
+    auto driver = open_driver();
+    if (!driver) return report(driver.error());
+    if (!migrate_status) {
+      if (auto st = storage::ApplyMigrations(**driver); !st) return report(st.error());
+    }
+    auto list = storage::ListMigrations(**driver);
+    if (!list) return report(list.error());
+    for (const auto& m : *list) std::cout << m.name << "\t" << (m.applied ? "applied" : "pending") << "\n";
+    return 0;
+  }
+  if (check->parsed()) {
+    auto rt = server::OpenRuntime(cfg, server::Migrate::kRequireApplied);
+    if (!rt) return report(rt.error());
+    auto integrity = (*rt)->db->driver().IntegrityCheck();
+    if (!integrity) {
+      std::cerr << "error: " << integrity.error().message << "\n";
+      return 1;
+    }
+    std::cout << "database integrity: " << *integrity << "\n";
+    auto chain = (*rt)->services->audit.Verify(service::Caller::Cli());
+    if (!chain) {
+      std::cerr << "error: " << chain.error().message << "\n";
+      return 1;
+    }
+    std::cout << "audit chain: " << (chain->intact ? "intact" : "BROKEN at entry " + std::to_string(chain->first_broken_seq) + ": " + chain->reason)
+              << " (" << chain->entries << " entries)\n";
+    return (*integrity == "ok" && chain->intact) ? 0 : 1;
+  }
+  if (backup->parsed()) {
+    auto driver = open_driver();
+    if (!driver) return report(driver.error());
+    if (auto st = (*driver)->Backup(backup_file); !st) return report(st.error());
+    std::cout << "backup written to " << backup_file << "\n";
+    return 0;
+  }
+  if (restore->parsed()) {
+    auto driver = open_driver();
+    if (!driver) return report(driver.error());
+    if (auto st = (*driver)->Restore(restore_file); !st) return report(st.error());
+    // A backup from an older version is brought up to date at once.
+    if (auto st = storage::ApplyMigrations(**driver); !st) return report(st.error());
+    std::cout << "restored from " << restore_file << "; run `linli check` to confirm\n";
+    return 0;
+  }
+  if (run_admin()) return ctx.exit_code;
+  std::cerr << app.help();
+  return 2;
+}

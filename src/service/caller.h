@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <future>
 #include <string>
 
 #include "core/result.h"
@@ -27,5 +28,15 @@ struct Caller {
 // Completion of an asynchronous (write) service call; runs on the writer thread.
 template <class T>
 using Done = std::function<void(Result<T>)>;
+
+// Runs an asynchronous service call and waits for its result; for the CLI and tests, never for
+// an HTTP thread.
+template <class T, class Start>
+Result<T> Await(Start start) {
+  std::promise<Result<T>> promise;
+  auto future = promise.get_future();
+  start(Done<T>([&promise](Result<T> r) { promise.set_value(std::move(r)); }));
+  return future.get();
+}
 
 }  // namespace linli::service

@@ -148,6 +148,14 @@ Result<domain::OrgNode> OrgService::Get(const Caller& who, std::int64_t id) {
   });
 }
 
+Result<domain::OrgNode> OrgService::GetByCode(const Caller& who, std::string_view code) {
+  return storage::ReadValue<domain::OrgNode>(db_, [&](SqlSession& s) -> Result<domain::OrgNode> {
+    LINLI_ASSIGN_OR_RETURN(auto node, OrgRepo::GetByCode(s, code));
+    if (!node) return Error::NotFound("no org node with code " + std::string(code));
+    return VisibleNode(s, who, node->id, domain::perm::kOrgRead);
+  });
+}
+
 Result<std::vector<domain::OrgNode>> OrgService::List(const Caller& who, const NodeListInput& in) {
   if (in.limit < 1 || in.limit > 500) return Error::Invalid("limit", "limit must be between 1 and 500");
   storage::OrgListQuery q;

@@ -43,6 +43,7 @@ class OrgService {
   void Move(const Caller& who, std::int64_t id, std::int64_t new_parent_id, Done<domain::OrgNode> done);
   void SetArchived(const Caller& who, std::int64_t id, bool archived, Done<domain::OrgNode> done);
   Result<domain::OrgNode> Get(const Caller& who, std::int64_t id);
+  Result<domain::OrgNode> GetByCode(const Caller& who, std::string_view code);
   Result<std::vector<domain::OrgNode>> List(const Caller& who, const NodeListInput& in);
 
  private:

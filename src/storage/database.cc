@@ -47,7 +47,9 @@ metrics::Histogram& CommitSeconds() {
   return h;
 }
 
-Result<std::unique_ptr<Driver>> MakeDriver(const DatabaseOptions& o) {
+}  // namespace
+
+Result<std::unique_ptr<Driver>> OpenDriver(const DatabaseOptions& o) {
   if (o.url.starts_with("postgresql://") || o.url.starts_with("postgres://")) {
     return MakePostgresDriver(o.url);
   }
@@ -56,6 +58,8 @@ Result<std::unique_ptr<Driver>> MakeDriver(const DatabaseOptions& o) {
   }
   return Error::Invalid("db", "the database URL must start with sqlite:// or postgresql://");
 }
+
+namespace {
 
 Status RunBody(const WriteJob& job, SqlSession& s) {
   try {
@@ -72,7 +76,7 @@ Database::Database(std::unique_ptr<Driver> driver, const DatabaseOptions& option
     : driver_(std::move(driver)), options_(options) {}
 
 Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
-  LINLI_ASSIGN_OR_RETURN(auto driver, MakeDriver(options));
+  LINLI_ASSIGN_OR_RETURN(auto driver, OpenDriver(options));
   std::unique_ptr<Database> db(new Database(std::move(driver), options));
   if (options.migrate) {
     LINLI_TRY(ApplyMigrations(db->driver()));

@@ -59,6 +59,9 @@ struct DatabaseOptions {
   bool migrate = true;       // apply pending migrations when opening
 };
 
+// The driver a URL names, without opening connections (backup, restore, migrate --status).
+Result<std::unique_ptr<Driver>> OpenDriver(const DatabaseOptions& options);
+
 class Database {
  public:
   static Result<std::unique_ptr<Database>> Open(const DatabaseOptions& options);

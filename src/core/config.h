@@ -1,0 +1,36 @@
+// Settings of a Linli process. Defaults here; a config file, LINLI_* environment variables and
+// command-line flags override them, in that order (the CLI parser applies them).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace linli {
+
+struct Config {
+  std::string data_dir = "./linli-data";
+  std::string db_url;  // empty: sqlite://<data_dir>/linli.db
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;     // 0: one per core
+  std::string tls_cert;
+  std::string tls_key;
+  std::string static_dir;  // empty: <data_dir>/../web/dist when it exists
+  std::size_t max_connections = 10000;
+  int idle_timeout_s = 60;
+  int header_timeout_s = 10;
+  int body_timeout_s = 30;
+  int drain_timeout_s = 15;
+  std::string password_policy = "length";  // or "mlps2"
+  int session_idle_minutes = 30;
+  int session_absolute_hours = 12;
+  int login_attempts_per_minute = 20;
+  bool sqlite_synchronous_full = true;
+  int db_read_pool = 4;
+  std::string log_level = "info";
+
+  std::string EffectiveDbUrl() const {
+    return db_url.empty() ? "sqlite://" + data_dir + "/linli.db" : db_url;
+  }
+};
+
+}  // namespace linli

@@ -1,0 +1,49 @@
+// The REST API under /api/v1 and the operational endpoints. Handlers are thin: parse, call one
+// service function, render. Register*Routes functions are defined one file per resource.
+#pragma once
+
+#include <atomic>
+#include <functional>
+
+#include "http/router.h"
+#include "service/account_service.h"
+#include "service/audit_service.h"
+#include "service/auth_service.h"
+#include "service/org_service.h"
+#include "storage/database.h"
+
+namespace linli::http {
+
+struct Api {
+  storage::Database& db;
+  service::AuthService& auth;
+  service::OrgService& org;
+  service::AccountService& accounts;
+  service::AuditService& audit;
+  bool secure_cookies = false;       // set when TLS is on
+  std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down
+};
+
+using AuthedHandler = std::function<void(HttpRequest& req, const service::Caller& who, Respond respond)>;
+enum class WhilePasswordExpired { kRefuse, kAllow };
+
+// Authenticates (Bearer token, API key or session cookie), checks the CSRF token of
+// cookie-authenticated writes, then calls fn with the caller.
+Handler Authed(Api& api, AuthedHandler fn,
+               WhilePasswordExpired expired = WhilePasswordExpired::kRefuse);
+
+void RegisterSystemRoutes(Router& r, Api& api);
+void RegisterAuthRoutes(Router& r, Api& api);
+void RegisterOrgRoutes(Router& r, Api& api);
+void RegisterAccountRoutes(Router& r, Api& api);
+void RegisterAuditRoutes(Router& r, Api& api);
+
+inline void RegisterAllRoutes(Router& r, Api& api) {
+  RegisterSystemRoutes(r, api);
+  RegisterAuthRoutes(r, api);
+  RegisterOrgRoutes(r, api);
+  RegisterAccountRoutes(r, api);
+  RegisterAuditRoutes(r, api);
+}
+
+}  // namespace linli::http

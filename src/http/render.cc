@@ -1,0 +1,105 @@
+#include "http/render.h"
+
+#include "core/clock.h"
+
+namespace linli::http {
+
+namespace json = boost::json;
+
+json::object RenderNode(const domain::OrgNode& n) {
+  json::object o;
+  o["id"] = n.id;
+  if (n.parent_id) o["parent_id"] = n.parent_id; else o["parent_id"] = nullptr;
+  o["type"] = domain::NodeTypeName(n.type);
+  o["code"] = n.code;
+  o["name"] = n.name;
+  o["path"] = n.path;
+  o["archived"] = n.archived;
+  o["version"] = n.version;
+  o["created_at"] = FormatUtc(n.created_at);
+  o["updated_at"] = FormatUtc(n.updated_at);
+  return o;
+}
+
+json::object RenderUserRecord(const storage::UserRecord& u) {
+  json::object o;
+  o["id"] = u.id;
+  o["username"] = u.username;
+  o["display_name"] = u.display_name;
+  o["home_node_id"] = u.home_node_id;
+  o["disabled"] = u.disabled;
+  o["locked_until"] = u.locked_until ? json::value(FormatUtc(u.locked_until)) : json::value(nullptr);
+  o["must_change_password"] = u.must_change_password;
+  o["created_at"] = FormatUtc(u.created_at);
+  return o;
+}
+
+json::object RenderAssignment(const storage::AssignmentRecord& a) {
+  return json::object{{"id", a.id}, {"user_id", a.user_id}, {"role", a.role},
+                      {"node_id", a.node_id}, {"node_name", a.node_name}, {"node_path", a.node_path}};
+}
+
+json::object RenderUser(const service::UserView& v) {
+  json::object o = RenderUserRecord(v.user);
+  json::array a;
+  for (const auto& x : v.assignments) a.emplace_back(RenderAssignment(x));
+  o["assignments"] = std::move(a);
+  return o;
+}
+
+json::object RenderAuditEntry(const domain::AuditEntry& e) {
+  json::object o;
+  o["seq"] = e.seq;
+  o["at"] = FormatUtc(e.at);
+  o["actor_id"] = e.actor_id;
+  o["actor_name"] = e.actor_name;
+  o["action"] = e.action;
+  o["outcome"] = e.outcome;
+  o["node_path"] = e.node_path;
+  o["target"] = e.target;
+  json::error_code ec;
+  json::value detail = json::parse(e.detail, ec);
+  o["detail"] = ec ? json::value(e.detail) : detail;
+  o["ip"] = e.ip;
+  o["hash"] = e.hash;
+  o["prev_hash"] = e.prev_hash;
+  return o;
+}
+
+json::object RenderApiKey(const storage::ApiKeyRecord& k) {
+  json::object o;
+  o["id"] = k.id;
+  o["prefix"] = k.prefix;
+  o["name"] = k.name;
+  o["user_id"] = k.user_id;
+  o["username"] = k.username;
+  o["created_at"] = FormatUtc(k.created_at);
+  o["revoked_at"] = k.revoked_at ? json::value(FormatUtc(*k.revoked_at)) : json::value(nullptr);
+  o["last_used_at"] = k.last_used_at ? json::value(FormatUtc(*k.last_used_at)) : json::value(nullptr);
+  return o;
+}
+
+json::object RenderRole(const domain::RoleDefinition& r) {
+  json::array p;
+  for (const auto& x : r.permissions) p.emplace_back(x);
+  return json::object{{"name", r.name}, {"title", r.title_zh}, {"permissions", p},
+                      {"editable", !domain::IsAdminRole(r.name)}};
+}
+
+json::object RenderPolicy(const domain::SecurityPolicy& p) {
+  return json::object{{"password_mode", domain::PasswordPolicyModeName(p.password_mode)},
+                      {"session_idle_minutes", p.session_idle_timeout / 60000},
+                      {"session_absolute_hours", p.session_absolute_lifetime / 3600000},
+                      {"max_failed_logins", p.max_failed_logins},
+                      {"lockout_minutes", p.lockout_duration / 60000}};
+}
+
+json::object Page(json::array items, std::size_t limit, std::int64_t last_id) {
+  json::object o;
+  bool full = items.size() >= limit && limit > 0;
+  o["items"] = std::move(items);
+  if (full) o["next_after"] = last_id; else o["next_after"] = nullptr;
+  return o;
+}
+
+}  // namespace linli::http

@@ -1,0 +1,24 @@
+// JSON shapes of Linli's records, shared by every endpoint that returns them. Never includes
+// secrets (password hashes, token hashes) or personal data in the clear.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include "domain/audit_chain.h"
+#include "domain/org.h"
+#include "service/account_service.h"
+
+namespace linli::http {
+
+boost::json::object RenderNode(const domain::OrgNode& n);
+boost::json::object RenderUser(const service::UserView& v);
+boost::json::object RenderUserRecord(const storage::UserRecord& u);
+boost::json::object RenderAssignment(const storage::AssignmentRecord& a);
+boost::json::object RenderAuditEntry(const domain::AuditEntry& e);
+boost::json::object RenderApiKey(const storage::ApiKeyRecord& k);
+boost::json::object RenderRole(const domain::RoleDefinition& r);
+boost::json::object RenderPolicy(const domain::SecurityPolicy& p);
+// {"items": [...], "next_after": id or null}: keyset pagination. A full page has a cursor.
+boost::json::object Page(boost::json::array items, std::size_t limit, std::int64_t last_id);
+
+}  // namespace linli::http

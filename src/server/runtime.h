@@ -1,0 +1,32 @@
+// Builds a running Linli from its Config: the data folder, the database (with migrations), the
+// services. The only place that turns configuration into concrete parts.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "service/services.h"
+#include "storage/database.h"
+
+namespace linli::server {
+
+struct Runtime {
+  Config config;
+  std::unique_ptr<storage::Database> db;
+  std::unique_ptr<service::Services> services;
+  ~Runtime();
+};
+
+// When the process started, so `serve` can report how long it took to be ready.
+inline std::chrono::steady_clock::time_point g_process_start = std::chrono::steady_clock::now();
+
+enum class Migrate { kApply, kRequireApplied };
+
+Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, Migrate migrate = Migrate::kApply);
+
+// Serves HTTP until SIGINT/SIGTERM, then drains and returns the process exit code.
+int Serve(Runtime& rt);
+
+}  // namespace linli::server

@@ -1,0 +1,46 @@
+// Every service of Linli over one database, built once per process by server/runtime.cc and used
+// by the HTTP API and the CLI alike.
+#pragma once
+
+#include <memory>
+
+#include "core/clock.h"
+#include "core/worker_pool.h"
+#include "service/account_service.h"
+#include "service/audit_service.h"
+#include "service/auth_service.h"
+#include "service/org_service.h"
+#include "storage/database.h"
+
+namespace linli::service {
+
+struct ServicesOptions {
+  domain::SecurityPolicy policy;
+  int login_attempts_per_minute_per_ip = 20;
+  int cpu_threads = 2;
+};
+
+class Services {
+ public:
+  Services(storage::Database& db, const Clock& clock, const ServicesOptions& options)
+      : db(db), clock(clock), cpu(options.cpu_threads), policy(options.policy), audit(db, clock),
+        auth(db, clock, audit, policy, cpu, options.login_attempts_per_minute_per_ip),
+        org(db, clock, audit), accounts(db, clock, audit, policy, cpu) {}
+
+  // Start-up work: default roles, the saved security policy.
+  Status Prepare() {
+    LINLI_TRY(accounts.EnsureDefaultRoles());
+    return policy.LoadSaved(db);
+  }
+
+  storage::Database& db;
+  const Clock& clock;
+  WorkerPool cpu;
+  PolicyStore policy;
+  AuditService audit;
+  AuthService auth;
+  OrgService org;
+  AccountService accounts;
+};
+
+}  // namespace linli::service
