@@ -1,0 +1,37 @@
+#!/bin/bash
+# Starts or stops a throwaway PostgreSQL cluster for the tests, as a non-root user, on a free
+# loopback port, in a temporary folder.
+#   tests/pg_cluster.sh start DIR   writes the admin URL to DIR/url
+#   tests/pg_cluster.sh stop DIR    stops the cluster and removes DIR
+set -euo pipefail
+cmd=$1
+dir=$2
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$pgbin" ]; then echo "PostgreSQL server binaries not found; install the postgresql package" >&2; exit 1; fi
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$cmd" in
+  start)
+    if [ -f "$dir/data/postmaster.pid" ]; then as_owner "$pgbin/pg_ctl" -D "$dir/data" stop -m immediate >/dev/null 2>&1 || true; fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    as_owner "$pgbin/initdb" -D "$dir/data" -U linli --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; exit 1; }
+    as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB" start >/dev/null \
+      || { cat "$dir/server.log" >&2; exit 1; }
+    echo "postgresql://linli@127.0.0.1:$port/postgres" > "$dir/url"
+    chmod 644 "$dir/url"
+    echo "PostgreSQL test cluster on port $port"
+    ;;
+  stop)
+    if [ -d "$dir/data" ]; then as_owner "$pgbin/pg_ctl" -D "$dir/data" stop -m fast >/dev/null 2>&1 || true; fi
+    rm -rf "$dir"
+    ;;
+  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac

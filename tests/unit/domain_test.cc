@@ -1,0 +1,277 @@
+// Pure rules of the domain layer: the org tree, access, sign-in rules, the audit chain, text.
+#include <gtest/gtest.h>
+
+#include "core/crypto.h"
+#include "domain/access.h"
+#include "domain/audit_chain.h"
+#include "domain/auth_rules.h"
+#include "domain/org.h"
+#include "domain/text.h"
+#include "storage/sql.h"
+
+namespace linli::domain {
+namespace {
+
+TEST(OrgTree, ParentRulesFollowTheGovernanceGrid) {
+  EXPECT_TRUE(MayParent(std::nullopt, NodeType::kSubdistrict));
+  EXPECT_FALSE(MayParent(std::nullopt, NodeType::kGrid));
+  EXPECT_TRUE(MayParent(NodeType::kSubdistrict, NodeType::kCommunity));
+  EXPECT_FALSE(MayParent(NodeType::kSubdistrict, NodeType::kGrid));
+  EXPECT_TRUE(MayParent(NodeType::kCommunity, NodeType::kCompound));
+  EXPECT_TRUE(MayParent(NodeType::kCommunity, NodeType::kGrid));
+  EXPECT_TRUE(MayParent(NodeType::kCompound, NodeType::kGrid));
+  EXPECT_TRUE(MayParent(NodeType::kGrid, NodeType::kMicroGrid));
+  EXPECT_FALSE(MayParent(NodeType::kMicroGrid, NodeType::kMicroGrid));
+  EXPECT_FALSE(MayParent(NodeType::kCompound, NodeType::kMicroGrid));
+  EXPECT_TRUE(MayParent(NodeType::kCommunity, NodeType::kDedicatedGrid));
+  EXPECT_FALSE(MayParent(NodeType::kGrid, NodeType::kDedicatedGrid));
+  EXPECT_FALSE(MayParent(NodeType::kCommunity, NodeType::kSubdistrict));
+}
+
+TEST(OrgTree, NodeTypesRoundTrip) {
+  for (NodeType t : AllNodeTypes()) EXPECT_EQ(ParseNodeType(NodeTypeName(t)), t);
+  EXPECT_FALSE(ParseNodeType("Grid"));
+  EXPECT_FALSE(ParseNodeType(""));
+}
+
+TEST(OrgTree, PathsArePrefixSafe) {
+  EXPECT_EQ(ChildPath("/1/", 5), "/1/5/");
+  EXPECT_TRUE(PathIsUnder("/1/5/9/", "/1/5/"));
+  EXPECT_TRUE(PathIsUnder("/1/5/", "/1/5/"));
+  EXPECT_FALSE(PathIsUnder("/1/50/", "/1/5/"));  // the trailing slash keeps 50 out of 5
+  EXPECT_FALSE(PathIsUnder("/1/5/", ""));
+  EXPECT_EQ(PathDepth("/1/5/9/"), 3);
+  EXPECT_EQ(PathIds("/1/5/9/"), (std::vector<std::int64_t>{1, 5, 9}));
+}
+
+TEST(OrgTree, MoveRefusesCyclesAndWrongParents) {
+  OrgNode grid{.id = 5, .parent_id = 4, .type = NodeType::kGrid, .path = "/1/2/4/5/"};
+  OrgNode compound{.id = 6, .type = NodeType::kCompound, .path = "/1/2/6/"};
+  OrgNode micro{.id = 7, .parent_id = 5, .type = NodeType::kMicroGrid, .path = "/1/2/4/5/7/"};
+  OrgNode community{.id = 2, .type = NodeType::kCommunity, .path = "/1/2/"};
+  EXPECT_TRUE(CheckMove(grid, compound));
+  EXPECT_TRUE(CheckMove(grid, community));
+  auto into_child = CheckMove(grid, micro);
+  ASSERT_FALSE(into_child);
+  EXPECT_EQ(into_child.error().field, "parent_id");
+  EXPECT_FALSE(CheckMove(grid, grid));
+  EXPECT_FALSE(CheckMove(grid, std::nullopt));
+  OrgNode archived = grid;
+  archived.archived = true;
+  EXPECT_EQ(CheckMove(archived, compound).error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST(OrgTree, NamesAndCodesAreValidated) {
+  EXPECT_TRUE(ValidateNodeName("虹桥第一网格"));
+  EXPECT_EQ(ValidateNodeName("").error().field, "name");
+  EXPECT_EQ(ValidateNodeName(std::string(101, 'a')).error().field, "name");
+  std::string hundred_chinese;
+  for (int i = 0; i < 100; ++i) hundred_chinese += "网";
+  EXPECT_TRUE(ValidateNodeName(hundred_chinese));  // 300 bytes, 100 characters
+  EXPECT_FALSE(ValidateNodeName(hundred_chinese + "网"));
+  EXPECT_FALSE(ValidateNodeName("<script>"));
+  EXPECT_FALSE(ValidateNodeName("a\nb"));
+  EXPECT_TRUE(ValidateNodeCode("320581001"));
+  EXPECT_FALSE(ValidateNodeCode("32058A"));
+  EXPECT_FALSE(ValidateNodeCode(""));
+  EXPECT_FALSE(ValidateNodeCode(std::string(33, '1')));
+}
+
+TEST(Text, CountsCharactersNotBytesAndRefusesBadUtf8) {
+  EXPECT_EQ(Utf8Length("网格"), 2);
+  EXPECT_EQ(Utf8Length("a网"), 2);
+  EXPECT_EQ(Utf8Length("\xC0\xAF"), -1);          // overlong '/'
+  EXPECT_EQ(Utf8Length("\xED\xA0\x80"), -1);      // surrogate
+  EXPECT_EQ(Utf8Length("\xE7\xBD"), -1);          // truncated
+  TextRules r{.min_chars = 1, .max_chars = 2};
+  EXPECT_TRUE(ValidateText("f", "网格", r));
+  EXPECT_FALSE(ValidateText("f", "网格员", r));
+  EXPECT_EQ(ValidateText("f", "\x01", r).error().message, "f contains control characters");
+  EXPECT_TRUE(ValidateText("f", "a\nb", {.max_chars = 10, .single_line = false}));
+}
+
+RoleDefinition Role(std::string name, std::set<std::string, std::less<>> perms) {
+  return {std::move(name), "", std::move(perms)};
+}
+
+Principal With(std::vector<std::pair<RoleDefinition, std::string>> grants) {
+  Principal p;
+  p.user_id = 9;
+  for (auto& [r, path] : grants) {
+    p.grants.push_back({r.name, path, std::make_shared<RoleDefinition>(r)});
+  }
+  return p;
+}
+
+TEST(Access, PermissionHoldsOnlyUnderTheAssignmentNode) {
+  auto worker = With({{Role("grid_worker", {"org.read", "case.read"}), "/1/2/5/"}});
+  EXPECT_TRUE(Allows(worker, "org.read", "/1/2/5/"));
+  EXPECT_TRUE(Allows(worker, "org.read", "/1/2/5/77/"));
+  EXPECT_FALSE(Allows(worker, "org.read", "/1/2/6/"));   // sibling grid
+  EXPECT_FALSE(Allows(worker, "org.read", "/1/2/"));     // parent
+  EXPECT_FALSE(Allows(worker, "org.read", "/1/2/50/"));  // prefix trap
+  EXPECT_FALSE(Allows(worker, "org.write", "/1/2/5/"));  // not granted
+  EXPECT_FALSE(HoldsAtRoot(worker, "org.read"));
+}
+
+TEST(Access, ScopeMergesNestedAssignments) {
+  auto p = With({{Role("a", {"org.read"}), "/1/2/5/"},
+                 {Role("b", {"org.read"}), "/1/2/"},
+                 {Role("c", {"org.read"}), "/1/3/"},
+                 {Role("d", {"case.read"}), "/1/"}});
+  auto s = ScopeFor(p, "org.read");
+  EXPECT_EQ(s.prefixes(), (std::vector<std::string>{"/1/2/", "/1/3/"}));
+  EXPECT_TRUE(s.Covers("/1/2/5/9/"));
+  EXPECT_FALSE(s.Covers("/1/4/"));
+  EXPECT_TRUE(ScopeFor(p, "audit.read").Empty());
+  EXPECT_TRUE(HoldsAtRoot(p, "case.read"));
+}
+
+TEST(Access, TheSystemPrincipalIsTheOperatorOnly) {
+  Principal sys;
+  sys.system = true;
+  EXPECT_TRUE(Allows(sys, "audit.read", "/7/8/"));
+  EXPECT_TRUE(HoldsAtRoot(sys, "role.write"));
+  Principal nobody;
+  EXPECT_FALSE(Allows(nobody, "org.read", "/1/"));
+}
+
+TEST(Access, NoDefaultRoleIsASuperuserAndNoAdminReadsPersonalData) {
+  for (const auto& r : DefaultRoles()) {
+    EXPECT_LT(r.permissions.size(), PermissionCatalogue().size()) << r.name;
+    for (const auto& p : r.permissions) EXPECT_TRUE(IsKnownPermission(p)) << p;
+    if (IsAdminRole(r.name)) {
+      EXPECT_FALSE(r.permissions.contains(perm::kResidentRead)) << r.name;
+      EXPECT_FALSE(r.permissions.contains(perm::kResidentUnmask)) << r.name;
+      EXPECT_FALSE(r.permissions.contains(perm::kCaseRead)) << r.name;
+    }
+  }
+  // The three duties are held by three different roles.
+  auto holders = [](std::string_view p) {
+    std::vector<std::string> out;
+    for (const auto& r : DefaultRoles()) if (r.permissions.contains(p)) out.push_back(r.name);
+    return out;
+  };
+  EXPECT_EQ(holders(perm::kAuditRead), std::vector<std::string>{"audit_admin"});
+  EXPECT_EQ(holders(perm::kUserWrite), std::vector<std::string>{"system_admin"});
+  EXPECT_EQ(holders(perm::kRoleAssign), std::vector<std::string>{"security_admin"});
+}
+
+TEST(AuthRules, LengthFirstPolicy) {
+  auto m = PasswordPolicyMode::kLengthFirst;
+  EXPECT_TRUE(CheckPasswordStrength(m, "correct horse battery", "bob"));
+  EXPECT_EQ(CheckPasswordStrength(m, "short", "bob").error().field, "password");
+  EXPECT_FALSE(CheckPasswordStrength(m, "bobbobbobbob", "bobbobbobbob"));
+  EXPECT_FALSE(PasswordExpired(m, 0, 1000LL * 24 * 3600 * 1000));
+}
+
+TEST(AuthRules, Mlps2PolicyNeedsThreeClassesAndExpires) {
+  auto m = PasswordPolicyMode::kMlps2;
+  EXPECT_TRUE(CheckPasswordStrength(m, "Abcdef12", "bob"));
+  EXPECT_FALSE(CheckPasswordStrength(m, "abcdefgh12", "bob"));  // two classes
+  EXPECT_FALSE(CheckPasswordStrength(m, "Ab1!", "bob"));        // too short
+  Millis day = 24LL * 3600 * 1000;
+  EXPECT_FALSE(PasswordExpired(m, 0, 89 * day));
+  EXPECT_TRUE(PasswordExpired(m, 0, 91 * day));
+}
+
+TEST(AuthRules, FiveFailuresLockForFifteenMinutes) {
+  SecurityPolicy p;
+  LoginCounter c;
+  Millis t = 1'000'000;
+  for (int i = 0; i < 4; ++i) c = AfterFailedLogin(c, p, t);
+  EXPECT_FALSE(IsLocked(c, t));
+  c = AfterFailedLogin(c, p, t);
+  EXPECT_TRUE(IsLocked(c, t));
+  EXPECT_TRUE(IsLocked(c, t + 15 * 60 * 1000 - 1));
+  EXPECT_FALSE(IsLocked(c, t + 15 * 60 * 1000));
+  // After the lock expires the count starts again.
+  c = AfterFailedLogin(c, p, t + 16 * 60 * 1000);
+  EXPECT_EQ(c.failed, 1);
+}
+
+TEST(AuthRules, SessionsEndWhenIdleOrTooOld) {
+  SecurityPolicy p;  // 30 min idle, 12 h absolute
+  Millis min = 60 * 1000;
+  EXPECT_TRUE(SessionAlive(0, 0, 29 * min, p));
+  EXPECT_FALSE(SessionAlive(0, 0, 30 * min, p));
+  EXPECT_TRUE(SessionAlive(0, 11 * 60 * min, 11 * 60 * min + min, p));
+  EXPECT_FALSE(SessionAlive(0, 12 * 60 * min - min, 12 * 60 * min, p));
+}
+
+std::vector<AuditEntry> Chain(int n) {
+  std::vector<AuditEntry> out;
+  std::string prev = kAuditGenesisHash;
+  for (int i = 1; i <= n; ++i) {
+    AuditEntry e;
+    e.seq = i;
+    e.at = 1000 + i;
+    e.action = "org.create";
+    e.detail = "{\"i\":" + std::to_string(i) + "}";
+    e.prev_hash = prev;
+    e.hash = ComputeAuditHash(e);
+    prev = e.hash;
+    out.push_back(e);
+  }
+  return out;
+}
+
+TEST(AuditChain, IntactChainVerifies) {
+  auto c = Chain(5);
+  std::string prev = kAuditGenesisHash;
+  std::int64_t seq = 1;
+  EXPECT_FALSE(VerifyAuditRun(c, prev, seq));
+  EXPECT_EQ(seq, 6);
+}
+
+TEST(AuditChain, FindsTheFirstAlteredRemovedOrReorderedEntry) {
+  {
+    auto c = Chain(5);
+    c[2].detail = "{\"i\":99}";
+    std::string prev = kAuditGenesisHash;
+    std::int64_t seq = 1;
+    auto b = VerifyAuditRun(c, prev, seq);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->seq, 3);
+  }
+  {
+    auto c = Chain(5);
+    c.erase(c.begin() + 1);
+    std::string prev = kAuditGenesisHash;
+    std::int64_t seq = 1;
+    auto b = VerifyAuditRun(c, prev, seq);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->seq, 2);
+  }
+  {
+    auto c = Chain(5);
+    // Rewriting an entry and recomputing its hash still breaks the next link.
+    c[1].actor_name = "someone else";
+    c[1].hash = ComputeAuditHash(c[1]);
+    std::string prev = kAuditGenesisHash;
+    std::int64_t seq = 1;
+    auto b = VerifyAuditRun(c, prev, seq);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->seq, 3);
+  }
+}
+
+TEST(AuditChain, FieldsCannotBeShiftedIntoEachOther) {
+  AuditEntry a, b;
+  a.action = "ab";
+  a.outcome = "c";
+  b.action = "a";
+  b.outcome = "bc";
+  EXPECT_NE(ComputeAuditHash(a), ComputeAuditHash(b));
+}
+
+TEST(SqlHelpers, PrefixRangeCoversExactlyTheSubtree) {
+  auto [lo, hi] = storage::PrefixRange("/1/5/");
+  EXPECT_EQ(lo, "/1/5/");
+  EXPECT_EQ(hi, "/1/50");
+  for (std::string in : {"/1/5/", "/1/5/9/", "/1/5/99999/1/"}) EXPECT_TRUE(in >= lo && in < hi) << in;
+  for (std::string out : {"/1/50/", "/1/4/", "/1/6/", "/1/"}) EXPECT_FALSE(out >= lo && out < hi) << out;
+}
+
+}  // namespace
+}  // namespace linli::domain
