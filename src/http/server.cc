@@ -277,10 +277,16 @@ struct HttpServer::Impl {
       // ... then the whole header with the short one: a slow sender cannot linger.
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
+      // The body limit depends on the route, known only after the header; it is applied below.
+      parser.body_limit(boost::none);
       tcp_layer.expires_after(opt.header_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(io, buffer, parser, kNoThrow);
       if (hec) {
+        spdlog::debug("request header rejected: {}", hec.message());
         if (hec == bhttp::error::header_limit) {
+          co_await Reply(io, tcp_layer, ErrorResponse(Error::Invalid("headers", "the request headers are too large")),
+                         431, "", "unmatched", "-", ip, started, false);
+        } else if (hec == bhttp::error::buffer_overflow) {
           co_await Reply(io, tcp_layer, ErrorResponse(Error::Invalid("headers", "the request headers are too large")),
                          431, "", "unmatched", "-", ip, started, false);
         } else if (hec != beast::error::timeout && hec != bhttp::error::end_of_stream &&
@@ -305,7 +311,13 @@ struct HttpServer::Impl {
         co_return;
       }
       std::string path = url->path();
-      parser.body_limit(router.BodyLimitFor(path));
+      std::size_t body_limit = router.BodyLimitFor(path);
+      if (auto declared = parser.content_length(); declared && *declared > body_limit) {
+        co_await Reply(io, tcp_layer, ErrorResponse(Error::Invalid("body", "the request body is too large")),
+                       413, request_id, "unmatched", method, ip, started, false);
+        co_return;
+      }
+      parser.body_limit(body_limit);  // for chunked bodies, whose size is not declared
       if (auto expect = header.find(bhttp::field::expect);
           expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
@@ -408,7 +420,7 @@ struct HttpServer::Impl {
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(resp.status), 11};
     out.set(bhttp::field::server, "linli");
     out.set(bhttp::field::content_type, resp.content_type);
-    out.set("X-Request-Id", request_id);
+    out.set("X-Request-Id", request_id.empty() ? NewRequestId() : request_id);
     out.set("X-Content-Type-Options", "nosniff");
     out.set("X-Frame-Options", "DENY");
     out.set("Referrer-Policy", "same-origin");

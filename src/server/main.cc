@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"Linli 邻里 — the platform of a resilient community: the grid, its people, their requests.\n"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the subcommand: `linli serve --db ...`
   app.set_config("--config", "", "Read settings from this TOML/INI file");
   app.add_option("--data-dir", cfg.data_dir, "Folder of the embedded SQLite database")
       ->envname("LINLI_DATA_DIR")->capture_default_str();
