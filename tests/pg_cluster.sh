@@ -19,7 +19,11 @@ case "$cmd" in
     rm -rf "$dir"
     mkdir -p "$dir"
     if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    # A free loopback port: nothing answers on it.
+    while :; do
+      port=$(( 20000 + RANDOM % 40000 ))
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+    done
     as_owner "$pgbin/initdb" -D "$dir/data" -U linli --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
