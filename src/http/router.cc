@@ -2,50 +2,53 @@
 
 namespace linli::http {
 namespace {
-std::vector<std::string_view> Split(std::string_view path) {
-  std::vector<std::string_view> out;
+
+// Splits "/a/b/c" into its non-empty segments without allocating more than the vector.
+void Split(std::string_view path, std::vector<std::string_view>& out) {
+  out.clear();
   std::size_t i = 0;
-  while (i <= path.size()) {
+  while (i < path.size()) {
     std::size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
     if (j > i) out.push_back(path.substr(i, j - i));
     i = j + 1;
   }
-  return out;
-}
-}  // namespace
-
-void Router::Add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
-  Route r{std::move(method), pattern, {}, std::move(handler), options};
-  for (auto s : Split(pattern)) r.segments.emplace_back(s);
-  routes_.push_back(std::move(r));
 }
 
-bool Router::MatchSegments(const Route& r, std::string_view path,
-                           std::map<std::string, std::string>* params) {
-  auto parts = Split(path);
+bool IsParam(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
+
+bool Matches(const Route& r, const std::vector<std::string_view>& parts) {
   if (parts.size() != r.segments.size()) return false;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    const std::string& seg = r.segments[i];
-    if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
-      if (params) (*params)[seg.substr(1, seg.size() - 2)] = std::string(parts[i]);
-    } else if (seg != parts[i]) {
-      return false;
-    }
+    if (!IsParam(r.segments[i]) && r.segments[i] != parts[i]) return false;
   }
   return true;
 }
 
-Router::Match Router::Find(const std::string& method, std::string_view path,
+}  // namespace
+
+void Router::Add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
+  Route r{std::move(method), pattern, {}, std::move(handler), options};
+  std::vector<std::string_view> parts;
+  Split(pattern, parts);
+  for (auto s : parts) r.segments.emplace_back(s);
+  routes_.push_back(std::move(r));
+}
+
+Router::Match Router::Find(std::string_view method, std::string_view path,
                            std::map<std::string, std::string>& params) const {
+  thread_local std::vector<std::string_view> parts;
+  Split(path, parts);
   Match m;
   for (const auto& r : routes_) {
-    if (!MatchSegments(r, path, nullptr)) continue;
+    if (!Matches(r, parts)) continue;
     if (r.method == method || (method == "HEAD" && r.method == "GET")) {
-      MatchSegments(r, path, &params);
-      m.handler = &r.handler;
-      m.options = &r.options;
-      m.pattern = r.pattern;
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (IsParam(r.segments[i])) {
+          params[r.segments[i].substr(1, r.segments[i].size() - 2)] = std::string(parts[i]);
+        }
+      }
+      m.route = &r;
       return m;
     }
     if (m.allow.find(r.method) == std::string::npos) {
@@ -54,14 +57,6 @@ Router::Match Router::Find(const std::string& method, std::string_view path,
     }
   }
   return m;
-}
-
-std::size_t Router::BodyLimitFor(std::string_view path) const {
-  std::size_t limit = RouteOptions{}.max_body_bytes;
-  for (const auto& r : routes_) {
-    if (MatchSegments(r, path, nullptr)) limit = std::max(limit, r.options.max_body_bytes);
-  }
-  return limit;
 }
 
 }  // namespace linli::http

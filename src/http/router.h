@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/http_types.h"
@@ -15,32 +16,27 @@ struct RouteOptions {
   std::size_t max_body_bytes = 1 << 20;  // 1 MiB unless the route takes uploads
 };
 
+struct Route {
+  std::string method;
+  std::string pattern;
+  std::vector<std::string> segments;  // "{x}" marks a parameter
+  Handler handler;
+  RouteOptions options;
+};
+
 class Router {
  public:
   void Add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
 
   struct Match {
-    const Handler* handler = nullptr;    // null: no route
-    std::string allow;                    // for 405: the methods the path accepts
-    const RouteOptions* options = nullptr;
-    std::string pattern;
+    const Route* route = nullptr;  // null: no route for this method and path
+    std::string allow;              // for 405: the methods the path accepts
   };
-  // Fills req.path_params on a match.
-  Match Find(const std::string& method, std::string_view path,
+  // Fills `params` on a match. The path is split once, whatever the number of routes.
+  Match Find(std::string_view method, std::string_view path,
              std::map<std::string, std::string>& params) const;
-  // The body limit for a request before its body is read (the largest over its path's routes).
-  std::size_t BodyLimitFor(std::string_view path) const;
 
  private:
-  struct Route {
-    std::string method;
-    std::string pattern;
-    std::vector<std::string> segments;
-    Handler handler;
-    RouteOptions options;
-  };
-  static bool MatchSegments(const Route& r, std::string_view path,
-                            std::map<std::string, std::string>* params);
   std::vector<Route> routes_;
 };
 

@@ -34,6 +34,12 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
+// Fixed labels passed by reference into coroutines (never temporaries: see Dispatch).
+const std::string kUnmatched = "unmatched";
+const std::string kNoId;
+const std::string kNoMethod = "-";
+const std::string kStatic = "static";
+
 std::string NewRequestId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char* hex = "0123456789abcdef";
@@ -51,30 +57,40 @@ bool SafeRequestId(std::string_view s) {
   return true;
 }
 
-// Per-thread caches of metric handles, so the hot path takes no lock.
+// Per-thread caches of metric handles keyed by route and status, so the hot path takes no lock
+// and builds no strings. `route` names a Route's pattern or a fixed label ("unmatched", "static").
 struct RouteMetrics {
-  metrics::Histogram* latency;
+  metrics::Histogram* latency = nullptr;
+  std::unordered_map<int, std::atomic<std::uint64_t>*> by_status;  // key: method index * 1000 + status
 };
 RouteMetrics& MetricsFor(const std::string& route) {
-  thread_local std::unordered_map<std::string, RouteMetrics> cache;
-  auto it = cache.find(route);
-  if (it != cache.end()) return it->second;
-  auto& reg = metrics::Registry::Global();
-  reg.Describe("linli_http_request_duration_seconds", "histogram", "Time to answer a request, by route");
-  RouteMetrics m{&reg.Hist("linli_http_request_duration_seconds", "route=\"" + route + "\"",
-                           metrics::LatencyBuckets())};
-  return cache.emplace(route, m).first->second;
+  thread_local std::unordered_map<std::string, RouteMetrics> by_name;
+  auto& m = by_name[route];
+  if (!m.latency) {
+    auto& reg = metrics::Registry::Global();
+    reg.Describe("linli_http_request_duration_seconds", "histogram", "Time to answer a request, by route");
+    reg.Describe("linli_http_requests_total", "counter", "Requests answered, by route, method and status");
+    m.latency = &reg.Hist("linli_http_request_duration_seconds", "route=\"" + route + "\"",
+                          metrics::LatencyBuckets());
+  }
+  return m;
 }
-std::atomic<std::uint64_t>& RequestCounter(const std::string& route, const std::string& method, int status) {
-  thread_local std::unordered_map<std::string, std::atomic<std::uint64_t>*> cache;
-  std::string key = route + '\n' + method + '\n' + std::to_string(status);
-  auto it = cache.find(key);
-  if (it != cache.end()) return *it->second;
-  auto& reg = metrics::Registry::Global();
-  reg.Describe("linli_http_requests_total", "counter", "Requests answered, by route, method and status");
-  auto* c = &reg.Counter("linli_http_requests_total", "route=\"" + route + "\",method=\"" + method +
-                                                          "\",status=\"" + std::to_string(status) + "\"");
-  cache.emplace(std::move(key), c);
+std::atomic<std::uint64_t>& RequestCounter(RouteMetrics& m, const std::string& route,
+                                           const std::string& method, int status) {
+  static const char* kMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
+  int mi = 7;
+  for (int i = 0; i < 7; ++i) {
+    if (method == kMethods[i]) mi = i;
+  }
+  int key = mi * 1000 + status;
+  auto it = m.by_status.find(key);
+  if (it != m.by_status.end()) return *it->second;
+  // Unknown methods are counted together so a client cannot create unbounded label sets.
+  std::string label = mi < 7 ? method : std::string("other");
+  auto* c = &metrics::Registry::Global().Counter(
+      "linli_http_requests_total",
+      "route=\"" + route + "\",method=\"" + label + "\",status=\"" + std::to_string(status) + "\"");
+  m.by_status.emplace(key, c);
   return *c;
 }
 
@@ -284,15 +300,15 @@ struct HttpServer::Impl {
       if (hec) {
         spdlog::debug("request header rejected: {}", hec.message());
         if (hec == bhttp::error::header_limit) {
-          co_await Reply(io, tcp_layer, ErrorResponse(Error::Invalid("headers", "the request headers are too large")),
-                         431, "", "unmatched", "-", ip, started, false);
+          HttpResponse r = ErrorResponse(Error::Invalid("headers", "the request headers are too large"));
+          co_await Reply(io, tcp_layer, std::move(r), 431, kNoId, kUnmatched, kNoMethod, ip, started, false);
         } else if (hec == bhttp::error::buffer_overflow) {
-          co_await Reply(io, tcp_layer, ErrorResponse(Error::Invalid("headers", "the request headers are too large")),
-                         431, "", "unmatched", "-", ip, started, false);
+          HttpResponse r = ErrorResponse(Error::Invalid("headers", "the request headers are too large"));
+          co_await Reply(io, tcp_layer, std::move(r), 431, kNoId, kUnmatched, kNoMethod, ip, started, false);
         } else if (hec != beast::error::timeout && hec != bhttp::error::end_of_stream &&
                    hec != asio::error::eof && hec != asio::error::connection_reset) {
-          co_await Reply(io, tcp_layer, ErrorResponse(Error::Invalid("request", "malformed HTTP request")),
-                         400, "", "unmatched", "-", ip, started, false);
+          HttpResponse r = ErrorResponse(Error::Invalid("request", "malformed HTTP request"));
+          co_await Reply(io, tcp_layer, std::move(r), 400, kNoId, kUnmatched, kNoMethod, ip, started, false);
         }
         co_return;
       }
@@ -306,30 +322,32 @@ struct HttpServer::Impl {
       std::string method(header.method_string());
       auto url = boost::urls::parse_origin_form(header.target());
       if (!url) {
-        co_await Reply(io, tcp_layer, ErrorResponse(Error::Invalid("target", "the request target is not a valid URL path")),
-                       400, request_id, "unmatched", method, ip, started, false);
+        HttpResponse r = ErrorResponse(Error::Invalid("target", "the request target is not a valid URL path"));
+        co_await Reply(io, tcp_layer, std::move(r), 400, request_id, kUnmatched, method, ip, started, false);
         co_return;
       }
       std::string path = url->path();
-      std::size_t body_limit = router.BodyLimitFor(path);
+      std::map<std::string, std::string> path_params;
+      auto match = router.Find(method, path, path_params);
+      std::size_t body_limit = match.route ? match.route->options.max_body_bytes : RouteOptions{}.max_body_bytes;
       if (auto declared = parser.content_length(); declared && *declared > body_limit) {
-        co_await Reply(io, tcp_layer, ErrorResponse(Error::Invalid("body", "the request body is too large")),
-                       413, request_id, "unmatched", method, ip, started, false);
+        HttpResponse r = ErrorResponse(Error::Invalid("body", "the request body is too large"));
+        co_await Reply(io, tcp_layer, std::move(r), 413, request_id, kUnmatched, method, ip, started, false);
         co_return;
       }
       parser.body_limit(body_limit);  // for chunked bodies, whose size is not declared
       if (auto expect = header.find(bhttp::field::expect);
           expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
-        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+        static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         tcp_layer.expires_after(opt.write_timeout);
-        co_await bhttp::async_write(io, cont, kNoThrow);
+        co_await asio::async_write(io, asio::buffer(kContinue), kNoThrow);
       }
       tcp_layer.expires_after(opt.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(io, buffer, parser, kNoThrow);
       if (bec) {
         if (bec == bhttp::error::body_limit) {
-          co_await Reply(io, tcp_layer, ErrorResponse(Error::Invalid("body", "the request body is too large")),
-                         413, request_id, "unmatched", method, ip, started, false);
+          HttpResponse r = ErrorResponse(Error::Invalid("body", "the request body is too large"));
+          co_await Reply(io, tcp_layer, std::move(r), 413, request_id, kUnmatched, method, ip, started, false);
         }
         co_return;
       }
@@ -350,12 +368,12 @@ struct HttpServer::Impl {
       req.remote_ip = ip;
       req.request_id = request_id;
 
+      req.path_params = std::move(path_params);
       HttpResponse resp;
-      auto match = router.Find(req.method, req.path, req.path_params);
-      std::string route = match.handler ? match.pattern : "unmatched";
-      if (match.handler) {
-        req.route = match.pattern;
-        resp = co_await Dispatch(*match.handler, req);
+      const std::string& route = match.route ? match.route->pattern : kUnmatched;
+      if (match.route) {
+        req.route = match.route->pattern;
+        resp = co_await Dispatch(match.route->handler, req);
       } else if (!match.allow.empty()) {
         resp = ErrorResponse(Error::Invalid("method", "use " + match.allow + " for this path"));
         resp.status = 405;
@@ -363,35 +381,69 @@ struct HttpServer::Impl {
       } else if (!opt.static_dir.empty() && (req.method == "GET" || req.method == "HEAD") &&
                  !req.path.starts_with("/api/")) {
         resp = StaticFile(req.path);
-        route = "static";
       } else {
         resp = ErrorResponse(Error::NotFound("no such endpoint: " + req.method + " " + req.path));
       }
-      if (req.method == "HEAD") resp.body.clear();
-      bool ok = co_await Reply(io, tcp_layer, std::move(resp), 0, request_id, route, req.method, ip,
+      const std::string& label = (!match.route && resp.status == 200) ? kStatic : route;
+      bool ok = co_await Reply(io, tcp_layer, std::move(resp), 0, request_id, label, req.method, ip,
                                started, keep_alive && !draining);
       if (!ok || !keep_alive || draining) co_return;
     }
   }
 
+  // Runs a handler. Most answer before they return (reads); then the response is used at once.
+  // Writes answer later from the writer thread; then the coroutine waits and is resumed on its
+  // own executor.
   awaitable<HttpResponse> Dispatch(const Handler& handler, HttpRequest& req) {
+    struct State {
+      std::mutex mu;
+      std::optional<HttpResponse> ready;
+      std::function<void(HttpResponse)> waiter;
+      bool answered = false;
+    };
+    auto state = std::make_shared<State>();
     auto ex = co_await asio::this_coro::executor;
-    co_return co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(
-        [&handler, &req, ex](auto completion) {
-          auto shared = std::make_shared<decltype(completion)>(std::move(completion));
-          auto answered = std::make_shared<std::atomic<bool>>(false);
-          Respond respond = [shared, answered, ex](HttpResponse r) {
-            if (answered->exchange(true)) return;  // a handler answers once
-            asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
-          };
-          try {
-            handler(req, respond);
-          } catch (const std::exception& e) {
-            spdlog::error("request {} failed: {}", req.request_id, e.what());
-            respond(ErrorResponse(Error::Internal(e.what())));
-          }
-        },
-        use_awaitable);
+    Respond respond = [state, ex](HttpResponse r) {
+      std::unique_lock lock(state->mu);
+      if (state->answered) return;  // a handler answers once
+      state->answered = true;
+      if (!state->waiter) {
+        state->ready = std::move(r);
+        return;
+      }
+      auto waiter = std::move(state->waiter);
+      lock.unlock();
+      asio::post(ex, [waiter = std::move(waiter), r = std::move(r)]() mutable { waiter(std::move(r)); });
+    };
+    try {
+      handler(req, respond);
+    } catch (const std::exception& e) {
+      spdlog::error("request {} failed: {}", req.request_id, e.what());
+      respond(ErrorResponse(Error::Internal(e.what())));
+    }
+    {
+      std::lock_guard lock(state->mu);
+      if (state->ready) co_return std::move(*state->ready);
+    }
+    // The initiation captures only raw pointers to this frame: g++ 12 may destroy a temporary in
+    // a co_await expression twice, which must never release anything.
+    State* st = state.get();
+    asio::any_io_executor* exp = &ex;
+    auto initiation = [st, exp](auto completion) {
+      auto shared = std::make_shared<decltype(completion)>(std::move(completion));
+      std::unique_lock lock(st->mu);
+      if (st->ready) {  // answered between the check above and now
+        auto r = std::move(*st->ready);
+        st->ready.reset();
+        lock.unlock();
+        asio::post(*exp, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+        return;
+      }
+      st->waiter = [shared](HttpResponse r) { (*shared)(std::move(r)); };
+    };
+    HttpResponse answer =
+        co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(initiation, use_awaitable);
+    co_return answer;
   }
 
   HttpResponse StaticFile(const std::string& path) {
@@ -412,37 +464,56 @@ struct HttpServer::Impl {
     return r;
   }
 
+  // Serialises the response by hand: one string, one write, no per-header allocations.
   template <class Stream>
   awaitable<bool> Reply(Stream& io, beast::tcp_stream& tcp_layer, HttpResponse resp, int status_override,
                         const std::string& request_id, const std::string& route, const std::string& method,
                         const std::string& ip, std::chrono::steady_clock::time_point started, bool keep_alive) {
     if (status_override) resp.status = status_override;
-    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(resp.status), 11};
-    out.set(bhttp::field::server, "linli");
-    out.set(bhttp::field::content_type, resp.content_type);
-    out.set("X-Request-Id", request_id.empty() ? NewRequestId() : request_id);
-    out.set("X-Content-Type-Options", "nosniff");
-    out.set("X-Frame-Options", "DENY");
-    out.set("Referrer-Policy", "same-origin");
-    out.set("Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
-            "form-action 'self'");
-    if (tls_ctx) out.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    static const std::string kSecurityHeaders =
+        "Server: linli\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "X-Frame-Options: DENY\r\n"
+        "Referrer-Policy: same-origin\r\n"
+        "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; "
+        "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'\r\n";
+    std::string out;
+    out.reserve(kSecurityHeaders.size() + 256 + resp.body.size());
+    out += "HTTP/1.1 ";
+    out += std::to_string(resp.status);
+    out += ' ';
+    out += bhttp::obsolete_reason(static_cast<bhttp::status>(resp.status));
+    out += "\r\n";
+    out += kSecurityHeaders;
+    if (tls_ctx) out += "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n";
+    out += "X-Request-Id: ";
+    out += request_id.empty() ? NewRequestId() : request_id;
+    out += "\r\nContent-Type: ";
+    out += resp.content_type;
+    out += "\r\nContent-Length: ";
+    out += std::to_string(resp.body.size());
+    out += "\r\n";
     bool has_cache_control = false;
     for (auto& [k, v] : resp.headers) {
+      // Header values come from our own code, but a stray line break must never split a header.
+      if (k.find_first_of("\r\n:") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
       has_cache_control = has_cache_control || beast::iequals(k, "cache-control");
-      out.insert(k, v);
+      out += k;
+      out += ": ";
+      out += v;
+      out += "\r\n";
     }
-    if (!has_cache_control) out.set(bhttp::field::cache_control, "no-store");
-    out.keep_alive(keep_alive);
-    out.body() = std::move(resp.body);
-    out.prepare_payload();
+    if (!has_cache_control) out += "Cache-Control: no-store\r\n";
+    if (!keep_alive) out += "Connection: close\r\n";
+    out += "\r\n";
+    if (method != "HEAD") out += resp.body;
     tcp_layer.expires_after(opt.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write(io, out, kNoThrow);
+    auto [ec, n] = co_await asio::async_write(io, asio::buffer(out), kNoThrow);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    MetricsFor(route).latency->Observe(seconds);
-    RequestCounter(route, method, resp.status).fetch_add(1, std::memory_order_relaxed);
+    auto& m = MetricsFor(route);
+    m.latency->Observe(seconds);
+    RequestCounter(m, route, method, resp.status).fetch_add(1, std::memory_order_relaxed);
     // The access log names the route pattern, never the raw path or query, which may carry
     // personal data.
     if (spdlog::should_log(spdlog::level::info)) {

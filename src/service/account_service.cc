@@ -102,7 +102,7 @@ void AccountService::SetDisabled(const Caller& who, std::int64_t user_id, bool d
                                      .node_path = user.home_path,
                                      .target = "user:" + std::to_string(user_id)}));
     return LoadView(s, user_id);
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 void AccountService::ResetPassword(const Caller& who, std::int64_t user_id, std::string new_password,
@@ -126,7 +126,7 @@ void AccountService::ResetPassword(const Caller& who, std::int64_t user_id, std:
       LINLI_TRY(audit_.Record(s, who, {.action = "user.password_reset", .node_path = user.home_path,
                                        .target = "user:" + std::to_string(user_id)}));
       return LoadView(s, user_id);
-    }, std::move(done));
+    }, BumpingEpoch(epoch_, std::move(done)));
   });
 }
 
@@ -180,7 +180,7 @@ void AccountService::Assign(const Caller& who, std::int64_t user_id, std::string
                                      .detail = JsonObject().Add("role", role).Add("node_id", node_id)
                                                    .Add("assignment_id", id).Str()}));
     return storage::AssignmentRecord{id, user_id, role, node_id, node->path, node->name};
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 void AccountService::Unassign(const Caller& who, std::int64_t assignment_id, Done<bool> done) {
@@ -199,7 +199,7 @@ void AccountService::Unassign(const Caller& who, std::int64_t assignment_id, Don
                                      .detail = JsonObject().Add("role", a->role).Add("node_id", a->node_id)
                                                    .Add("assignment_id", assignment_id).Str()}));
     return true;
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 Result<std::vector<domain::RoleDefinition>> AccountService::Roles(const Caller& who) {
@@ -242,7 +242,7 @@ void AccountService::UpdateRole(const Caller& who, std::string name, std::vector
     LINLI_TRY(audit_.Record(s, who, {.action = "role.update", .target = "role:" + name,
                                      .detail = JsonObject().Add("permissions", list).Str()}));
     return updated;
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 Result<domain::SecurityPolicy> AccountService::Policy(const Caller& who) {
@@ -265,7 +265,10 @@ void AccountService::UpdatePolicy(const Caller& who, std::string json_body,
     LINLI_TRY(audit_.Record(s, who, {.action = "policy.update", .target = "policy:security", .detail = text}));
     return *updated;
   }, [this, done = std::move(done)](Result<domain::SecurityPolicy> r) {
-    if (r) policy_.Set(*r);  // only after the commit
+    if (r) {
+      policy_.Set(*r);  // only after the commit
+      epoch_.Bump();    // session lifetimes may have changed
+    }
     done(std::move(r));
   });
 }
@@ -310,7 +313,7 @@ void AccountService::RevokeApiKey(const Caller& who, std::int64_t key_id, Done<b
     LINLI_TRY(audit_.Record(s, who, {.action = "apikey.revoke", .node_path = user.home_path,
                                      .target = "apikey:" + std::to_string(key_id)}));
     return true;
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 Result<std::vector<storage::ApiKeyRecord>> AccountService::ApiKeys(const Caller& who) {

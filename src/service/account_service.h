@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/worker_pool.h"
 #include "domain/access.h"
+#include "service/access_epoch.h"
 #include "service/audit_service.h"
 #include "service/auth_service.h"
 #include "service/caller.h"
@@ -43,8 +44,8 @@ struct CreatedApiKey {
 class AccountService {
  public:
   AccountService(storage::Database& db, const Clock& clock, AuditService& audit,
-                 PolicyStore& policy, WorkerPool& cpu)
-      : db_(db), clock_(clock), audit_(audit), policy_(policy), cpu_(cpu) {}
+                 PolicyStore& policy, WorkerPool& cpu, AccessEpoch& epoch)
+      : db_(db), clock_(clock), audit_(audit), policy_(policy), cpu_(cpu), epoch_(epoch) {}
 
   // Users
   void CreateUser(const Caller& who, CreateUserInput in, Done<UserView> done);
@@ -81,6 +82,7 @@ class AccountService {
   AuditService& audit_;
   PolicyStore& policy_;
   WorkerPool& cpu_;
+  AccessEpoch& epoch_;
 };
 
 Status ValidateUsername(std::string_view username);

@@ -81,8 +81,9 @@ Status PolicyStore::LoadSaved(storage::Database& db) {
 }
 
 AuthService::AuthService(storage::Database& db, const Clock& clock, AuditService& audit,
-                         PolicyStore& policy, WorkerPool& cpu, int login_attempts_per_minute_per_ip)
-    : db_(db), clock_(clock), audit_(audit), policy_(policy), cpu_(cpu),
+                         PolicyStore& policy, WorkerPool& cpu, AccessEpoch& epoch,
+                         int login_attempts_per_minute_per_ip)
+    : db_(db), clock_(clock), audit_(audit), policy_(policy), cpu_(cpu), epoch_(epoch),
       login_limiter_(login_attempts_per_minute_per_ip, 60 * 1000) {}
 
 Result<domain::Principal> AuthService::LoadPrincipal(storage::SqlSession& s, std::int64_t user_id,
@@ -188,59 +189,85 @@ void AuthService::FinishLogin(std::optional<storage::UserRecord> user, bool pass
   }, std::move(done));
 }
 
-Result<AuthenticatedCaller> AuthService::Authenticate(std::string_view token, const Caller& from) {
-  if (token.size() > 200) return Error::Unauthenticated("the token is not valid");
-  Millis now = clock_.NowMillis();
-  auto policy = policy_.Get();
-  std::string hash = crypto::HashHex(token);
-  bool is_key = token.starts_with(kApiKeyPrefix);
-  if (!is_key && !token.starts_with(kSessionTokenPrefix)) {
-    return Error::Unauthenticated("the token is not valid");
-  }
-  struct Found {
-    AuthenticatedCaller who;
-    bool touch = false;
-    std::int64_t key_id = 0;
-  };
-  LINLI_ASSIGN_OR_RETURN(Found found, storage::ReadValue<Found>(db_, [&](storage::SqlSession& s) -> Result<Found> {
-    Found f;
-    f.who.caller = from;
+Result<AuthService::CachedCaller> AuthService::LoadCaller(const std::string& hash, bool is_key, Millis now) {
+  return storage::ReadValue<CachedCaller>(db_, [&](storage::SqlSession& s) -> Result<CachedCaller> {
+    CachedCaller f;
+    f.epoch = epoch_.Current();  // read first: a change committed after this forces a reload
+    f.loaded_at = now;
     std::int64_t user_id;
     if (is_key) {
       LINLI_ASSIGN_OR_RETURN(auto key, AccountRepo::LiveApiKeyByHash(s, hash));
       if (!key) return Error::Unauthenticated("the API key is not valid or was revoked");
       user_id = key->user_id;
       f.key_id = key->id;
-      f.touch = !key->last_used_at || now - *key->last_used_at > 60000;
+      f.last_seen_at = key->last_used_at.value_or(0);
     } else {
       LINLI_ASSIGN_OR_RETURN(auto session, AccountRepo::LiveSessionByHash(s, hash));
-      if (!session || !domain::SessionAlive(session->created_at, session->last_seen_at, now, policy)) {
-        return Error::Unauthenticated("the session has ended; sign in again");
-      }
+      if (!session) return Error::Unauthenticated("the session has ended; sign in again");
       user_id = session->user_id;
       f.who.caller.session_id = session->id;
       f.who.csrf_token = session->csrf_token;
-      // Touch at most once a minute: the idle timeout is accurate to a minute, and reads stay reads.
-      f.touch = now - session->last_seen_at > 60000;
+      f.session_created_at = session->created_at;
+      f.last_seen_at = session->last_seen_at;
     }
     LINLI_ASSIGN_OR_RETURN(auto user, AccountRepo::UserById(s, user_id));
     if (!user || user->disabled) return Error::Unauthenticated("the account is disabled");
     LINLI_ASSIGN_OR_RETURN(f.who.caller.principal, LoadPrincipal(s, user->id, user->username));
     f.who.caller.principal.via_api_key = is_key;
+    auto policy = policy_.Get();
     f.who.caller.must_change_password =
         !is_key && (user->must_change_password ||
                     domain::PasswordExpired(policy.password_mode, user->password_changed_at, now));
     return f;
-  }));
-  if (found.touch) {
-    std::int64_t sid = found.who.caller.session_id, kid = found.key_id;
+  });
+}
+
+Result<AuthenticatedCaller> AuthService::Authenticate(std::string_view token, const Caller& from) {
+  if (token.size() > 200) return Error::Unauthenticated("the token is not valid");
+  bool is_key = token.starts_with(kApiKeyPrefix);
+  if (!is_key && !token.starts_with(kSessionTokenPrefix)) {
+    return Error::Unauthenticated("the token is not valid");
+  }
+  Millis now = clock_.NowMillis();
+  auto policy = policy_.Get();
+  std::string hash = crypto::HashHex(token);
+  std::optional<CachedCaller> found;
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && it->second.epoch == epoch_.Current() &&
+        now - it->second.loaded_at < kCacheLifetime) {
+      found = it->second;
+    }
+  }
+  if (!found) {
+    LINLI_ASSIGN_OR_RETURN(auto loaded, LoadCaller(hash, is_key, now));
+    found = std::move(loaded);
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() >= kCacheMaxEntries) cache_.clear();
+    cache_[hash] = *found;
+  }
+  if (!is_key && !domain::SessionAlive(found->session_created_at, found->last_seen_at, now, policy)) {
+    return Error::Unauthenticated("the session has ended; sign in again");
+  }
+  // Touch at most once a minute: the idle timeout is accurate to a minute, and reads stay reads.
+  if (now - found->last_seen_at > 60000) {
+    std::int64_t sid = found->who.caller.session_id, kid = found->key_id;
+    {
+      std::lock_guard lock(cache_mu_);
+      if (auto it = cache_.find(hash); it != cache_.end()) it->second.last_seen_at = now;
+    }
     db_.Submit(storage::WriteJob{[=](storage::SqlSession& s) -> Status {
       if (kid) return s.ExecDeferred("UPDATE api_keys SET last_used_at = $1 WHERE id = $2",
                                      {storage::Int(now), storage::Int(kid)});
       return AccountRepo::TouchSession(s, sid, now);
     }, nullptr});
   }
-  return std::move(found.who);
+  AuthenticatedCaller out = std::move(found->who);
+  out.caller.ip = from.ip;
+  out.caller.user_agent = from.user_agent;
+  out.caller.request_id = from.request_id;
+  return out;
 }
 
 void AuthService::Logout(const Caller& who, Done<bool> done) {
@@ -251,7 +278,7 @@ void AuthService::Logout(const Caller& who, Done<bool> done) {
     LINLI_TRY(audit_.Record(s, who, {.action = "auth.logout",
                                      .target = "session:" + std::to_string(who.session_id)}));
     return true;
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 Result<std::vector<SessionInfo>> AuthService::Sessions(const Caller& who) {
@@ -277,7 +304,7 @@ void AuthService::RevokeSession(const Caller& who, std::int64_t session_id, Done
     LINLI_TRY(audit_.Record(s, who, {.action = "auth.session_revoke",
                                      .target = "session:" + std::to_string(session_id)}));
     return true;
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 void AuthService::ChangePassword(const Caller& who, std::string old_password,
@@ -313,7 +340,7 @@ void AuthService::ChangePassword(const Caller& who, std::string old_password,
       LINLI_TRY(audit_.Record(s, who, {.action = "auth.password_change",
                                        .target = "user:" + std::to_string(who.user_id())}));
       return true;
-    }, std::move(done));
+    }, BumpingEpoch(epoch_, std::move(done)));
   });
 }
 

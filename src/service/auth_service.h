@@ -9,12 +9,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/rate_limiter.h"
 #include "core/worker_pool.h"
 #include "domain/auth_rules.h"
+#include "service/access_epoch.h"
 #include "service/audit_service.h"
 #include "service/caller.h"
 #include "storage/account_repo.h"
@@ -65,7 +67,7 @@ struct AuthenticatedCaller {
 class AuthService {
  public:
   AuthService(storage::Database& db, const Clock& clock, AuditService& audit, PolicyStore& policy,
-              WorkerPool& cpu, int login_attempts_per_minute_per_ip);
+              WorkerPool& cpu, AccessEpoch& epoch, int login_attempts_per_minute_per_ip);
 
   void Login(std::string username, std::string password, Caller from, Done<LoginResult> done);
   // Resolves a session token or API key into a caller with its grants.
@@ -86,12 +88,29 @@ class AuthService {
   void FinishLogin(std::optional<storage::UserRecord> user, bool password_ok, std::string username,
                    Caller from, Done<LoginResult> done);
 
+  // A signed-in caller as loaded from the database, reused for kCacheLifetime while the access
+  // epoch stands, so a request costs no authentication queries.
+  struct CachedCaller {
+    AuthenticatedCaller who;
+    std::int64_t key_id = 0;
+    Millis session_created_at = 0;
+    Millis last_seen_at = 0;
+    Millis loaded_at = 0;
+    std::uint64_t epoch = 0;
+  };
+  static constexpr Millis kCacheLifetime = 2000;
+  static constexpr std::size_t kCacheMaxEntries = 100000;
+  Result<CachedCaller> LoadCaller(const std::string& token_hash, bool is_key, Millis now);
+
   storage::Database& db_;
   const Clock& clock_;
   AuditService& audit_;
   PolicyStore& policy_;
   WorkerPool& cpu_;
+  AccessEpoch& epoch_;
   RateLimiter login_limiter_;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, CachedCaller> cache_;  // GUARDED_BY(cache_mu_); by token hash
 };
 
 // The session cookie's name; the CSRF token travels in the X-CSRF-Token header.

@@ -112,7 +112,7 @@ void OrgService::Move(const Caller& who, std::int64_t id, std::int64_t new_paren
     node.version += 1;
     node.updated_at = now;
     return node;
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 void OrgService::SetArchived(const Caller& who, std::int64_t id, bool archived,
@@ -139,7 +139,7 @@ void OrgService::SetArchived(const Caller& who, std::int64_t id, bool archived,
     node.version += 1;
     node.updated_at = now;
     return node;
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 Result<domain::OrgNode> OrgService::Get(const Caller& who, std::int64_t id) {

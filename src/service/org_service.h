@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "domain/org.h"
+#include "service/access_epoch.h"
 #include "service/audit_service.h"
 #include "service/caller.h"
 #include "storage/database.h"
@@ -34,8 +35,8 @@ struct NodeListInput {
 
 class OrgService {
  public:
-  OrgService(storage::Database& db, const Clock& clock, AuditService& audit)
-      : db_(db), clock_(clock), audit_(audit) {}
+  OrgService(storage::Database& db, const Clock& clock, AuditService& audit, AccessEpoch& epoch)
+      : db_(db), clock_(clock), audit_(audit), epoch_(epoch) {}
 
   void Create(const Caller& who, CreateNodeInput in, Done<domain::OrgNode> done);
   void Rename(const Caller& who, std::int64_t id, std::string name, std::optional<std::int64_t> version,
@@ -50,6 +51,7 @@ class OrgService {
   storage::Database& db_;
   const Clock& clock_;
   AuditService& audit_;
+  AccessEpoch& epoch_;  // moves and archives change the paths that grants point at
 };
 
 // Reads a node the caller may see with `permission`, in the given session: not_found when it does

@@ -24,8 +24,8 @@ class Services {
  public:
   Services(storage::Database& db, const Clock& clock, const ServicesOptions& options)
       : db(db), clock(clock), cpu(options.cpu_threads), policy(options.policy), audit(db, clock),
-        auth(db, clock, audit, policy, cpu, options.login_attempts_per_minute_per_ip),
-        org(db, clock, audit), accounts(db, clock, audit, policy, cpu) {}
+        auth(db, clock, audit, policy, cpu, epoch, options.login_attempts_per_minute_per_ip),
+        org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch) {}
 
   // Start-up work: default roles, the saved security policy.
   Status Prepare() {
@@ -36,6 +36,7 @@ class Services {
   storage::Database& db;
   const Clock& clock;
   WorkerPool cpu;
+  AccessEpoch epoch;
   PolicyStore policy;
   AuditService audit;
   AuthService auth;

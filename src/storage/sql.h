@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <span>
@@ -68,6 +69,13 @@ class SqlSession {
   // The single row of a query, nullopt when there is none.
   Result<std::optional<SqlRow>> QueryOne(std::string_view sql,
                                          std::initializer_list<SqlValue> params = {});
+};
+
+// Hash and equality that let an unordered_map<std::string, V> be searched with a string_view,
+// so looking up a cached prepared statement allocates nothing.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 // The half-open range [lo, hi) of strings that start with `prefix`: subtree queries use

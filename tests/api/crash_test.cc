@@ -45,7 +45,8 @@ TEST_P(CrashTest, EveryAcknowledgedWriteSurvivesSigkill) {
     });
   }
   // Let the stream run, then kill without warning while writes are in flight.
-  while (true) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::lock_guard lock(mu);
     if (acknowledged.size() >= 300) break;

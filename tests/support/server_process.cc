@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@ namespace {
 pid_t Spawn(const std::vector<std::string>& args, int out_fd, int in_fd) {
   pid_t pid = fork();
   if (pid == 0) {
+    // A server must not outlive a test binary that crashed or was killed by a timeout.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (in_fd >= 0) dup2(in_fd, 0);
     dup2(out_fd, 1);
     dup2(out_fd, 2);

@@ -78,9 +78,9 @@ class PgSession final : public SqlSession {
   enum class Pending { kPrepare, kDeferred, kWanted };
 
   Status Send(std::string_view sql, Params params, bool wanted) {
-    std::string key(sql);
-    auto it = statements_.find(key);
+    auto it = statements_.find(sql);
     if (it == statements_.end()) {
+      std::string key(sql);
       std::string name = "s" + std::to_string(statements_.size() + 1);
       if (!PQsendPrepare(conn_, name.c_str(), key.c_str(), 0, nullptr)) return PgError(nullptr, conn_);
       pending_.push_back(Pending::kPrepare);
@@ -170,7 +170,7 @@ class PgSession final : public SqlSession {
 
   PGconn* conn_;
   bool pipeline_;
-  std::unordered_map<std::string, std::string> statements_;
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> statements_;
   std::deque<Pending> pending_;
   SqlRows last_rows_;
   std::int64_t last_affected_ = 0;

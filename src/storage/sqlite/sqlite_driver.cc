@@ -120,7 +120,7 @@ class SqliteSession final : public SqlSession {
 
  private:
   Result<sqlite3_stmt*> Prepare(std::string_view sql, Params params) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     sqlite3_stmt* stmt;
     if (it != cache_.end()) {
       stmt = it->second;
@@ -147,7 +147,7 @@ class SqliteSession final : public SqlSession {
   }
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> cache_;
   int lock_fd_ = -1;
 };
 
