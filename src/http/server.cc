@@ -134,6 +134,7 @@ struct HttpServer::Impl {
   std::atomic<std::int64_t>* open_gauge;
   std::uint16_t bound_port = 0;
   std::once_flag shutdown_once;
+  std::thread drain_watcher;
 
   Impl(ServerOptions o, const Router& r, std::atomic<bool>& d) : opt(std::move(o)), router(r), draining(d) {
     auto& reg = metrics::Registry::Global();
@@ -195,6 +196,11 @@ struct HttpServer::Impl {
     for (std::size_t i = 1; i < workers.size(); ++i) threads.emplace_back([this, i] { workers[i]->ctx.run(); });
     workers[0]->ctx.run();
     for (auto& t : threads) t.join();
+    if (drain_watcher.joinable()) drain_watcher.join();
+  }
+
+  ~Impl() {
+    if (drain_watcher.joinable()) drain_watcher.join();
   }
 
   void Shutdown() {
@@ -209,15 +215,16 @@ struct HttpServer::Impl {
           }
         });
       }
-      // A watcher ends the wait once every connection closed or the drain time is up.
-      std::thread([this] {
+      // A watcher ends the wait once every connection closed or the drain time is up. It is
+      // joined by Run(): the io_contexts may run out of work and return before it finishes.
+      drain_watcher = std::thread([this] {
         auto deadline = std::chrono::steady_clock::now() + opt.drain_timeout;
         while (active.load() > 0 && std::chrono::steady_clock::now() < deadline) {
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         if (active.load() > 0) spdlog::warn("{} connections still open after the drain time", active.load());
         for (auto& w : workers) w->ctx.stop();
-      }).detach();
+      });
     });
   }
 

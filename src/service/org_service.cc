@@ -31,36 +31,49 @@ void OrgService::Create(const Caller& who, CreateNodeInput in, Done<domain::OrgN
   if (in.parent_id == 0 && !who.is_system()) {
     return done(Error::Invalid("parent_id", "parent_id is required"));
   }
+  // Checked on the read side first, for precise answers and so the write waits for nothing; the
+  // insert itself refuses a parent that changed meanwhile (OrgRepo::Insert).
+  auto parent = storage::ReadValue<std::optional<domain::OrgNode>>(
+      db_, [&](SqlSession& s) -> Result<std::optional<domain::OrgNode>> {
+        LINLI_ASSIGN_OR_RETURN(auto existing, OrgRepo::GetByCode(s, in.code));
+        if (existing) return Error::Exists("code", "an org node with code " + in.code + " exists already");
+        if (in.parent_id == 0) return std::optional<domain::OrgNode>();
+        auto p = VisibleNode(s, who, in.parent_id, domain::perm::kOrgWrite);
+        if (!p && p.error().code == ErrorCode::kNotFound) {
+          return Error::Invalid("parent_id", "no org node " + std::to_string(in.parent_id));
+        }
+        if (!p) return p.error();
+        if (p->archived) return Error::Invalid("parent_id", "the parent node is archived");
+        return std::optional<domain::OrgNode>(std::move(*p));
+      });
+  if (!parent) return done(parent.error());
+  if (!domain::MayParent(*parent ? std::optional((*parent)->type) : std::nullopt, *type)) {
+    return done(Error::Invalid("type", "a " + in.type + " cannot be placed under " +
+                                           (*parent ? "a " + std::string(domain::NodeTypeName((*parent)->type))
+                                                    : std::string("nothing"))));
+  }
+  std::string parent_path = *parent ? (*parent)->path : "/";
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
-    std::optional<domain::OrgNode> parent;
-    if (in.parent_id != 0) {
-      auto p = VisibleNode(s, who, in.parent_id, domain::perm::kOrgWrite);
-      if (!p && p.error().code == ErrorCode::kNotFound) {
-        return Error::Invalid("parent_id", "no org node " + std::to_string(in.parent_id));
-      }
-      if (!p) return p.error();
-      if (p->archived) return Error::Invalid("parent_id", "the parent node is archived");
-      parent = std::move(*p);
-    }
-    if (!domain::MayParent(parent ? std::optional(parent->type) : std::nullopt, *type)) {
-      return Error::Invalid("type", "a " + in.type + " cannot be placed under " +
-                                        (parent ? "a " + std::string(domain::NodeTypeName(parent->type))
-                                                : std::string("nothing")));
-    }
     domain::OrgNode node;
     node.parent_id = in.parent_id;
     node.type = *type;
     node.code = in.code;
     node.name = in.name;
     node.created_at = now;
-    LINLI_ASSIGN_OR_RETURN(node, OrgRepo::Insert(s, std::move(node), parent ? parent->path : "/"));
+    LINLI_ASSIGN_OR_RETURN(node, OrgRepo::Insert(s, std::move(node), parent_path));
     LINLI_TRY(audit_.Record(s, who, {.action = "org.create", .node_path = node.path,
                                      .target = "org_node:" + std::to_string(node.id),
                                      .detail = JsonObject().Add("type", in.type).Add("code", in.code)
                                                    .Add("name", in.name).Str()}));
     return node;
-  }, std::move(done));
+  }, [done = std::move(done)](Result<domain::OrgNode> r) {
+    if (!r && r.error().code == ErrorCode::kFailedPrecondition) {
+      return done(Error{ErrorCode::kAborted, "the parent node was changed or archived meanwhile; retry",
+                        "parent_id"});
+    }
+    done(std::move(r));
+  });
 }
 
 void OrgService::Rename(const Caller& who, std::int64_t id, std::string name,

@@ -26,14 +26,20 @@ domain::AuditEntry FromRow(const SqlRow& r) {
 }  // namespace
 
 Status AuditRepo::Append(SqlSession& s, domain::AuditEntry& e) {
-  // FOR UPDATE serialises appenders on PostgreSQL; SQLite's write transaction is exclusive already.
-  std::string head_sql = "SELECT seq, hash FROM audit_head WHERE id = 1";
-  if (s.dialect() == Dialect::kPostgres) head_sql += " FOR UPDATE";
-  LINLI_ASSIGN_OR_RETURN(auto head, s.Query(head_sql));
-  if (head.empty()) return Error::Internal("the audit head is missing");
-  e.seq = head[0].Int(0) + 1;
-  e.prev_hash = head[0].Text(1);
+  // The head is read once per transaction, locked (FOR UPDATE on PostgreSQL; SQLite's write
+  // transaction is exclusive already), then kept by the session until the transaction ends or a
+  // savepoint rolls back. So appends after the first wait for nothing.
+  if (!s.audit_head) {
+    std::string head_sql = "SELECT seq, hash FROM audit_head WHERE id = 1";
+    if (s.dialect() == Dialect::kPostgres) head_sql += " FOR UPDATE";
+    LINLI_ASSIGN_OR_RETURN(auto head, s.Query(head_sql));
+    if (head.empty()) return Error::Internal("the audit head is missing");
+    s.audit_head = std::make_pair(head[0].Int(0), head[0].Text(1));
+  }
+  e.seq = s.audit_head->first + 1;
+  e.prev_hash = s.audit_head->second;
   e.hash = domain::ComputeAuditHash(e);
+  s.audit_head = std::make_pair(e.seq, e.hash);
   LINLI_TRY(s.ExecDeferred(
       std::string("INSERT INTO audit_log (") + kCols +
           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",

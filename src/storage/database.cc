@@ -207,62 +207,80 @@ void Database::WriterLoop() {
   writer_.reset();
 }
 
+// One transaction for the whole batch, each job in a savepoint whose release is not waited for.
+// A job that refuses (returns an error without any SQL failing) is rolled back to its savepoint
+// and the others go on. If any statement fails, its cause may be an earlier job's deferred
+// statement, so the batch is rolled back and RunOneByOne decides each job alone. Returns whether
+// the batch committed.
+bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& outcomes) {
+  writer_->clear_sql_failed();
+  writer_->ForgetTransactionState();
+  bool ok = writer_->ExecDeferred(driver_->BeginWriteSql()).has_value();
+  for (std::size_t i = 0; ok && i < batch.size(); ++i) {
+    ok = writer_->ExecDeferred("SAVEPOINT w").has_value();
+    if (!ok) break;
+    Status st = RunBody(batch[i], *writer_);
+    if (writer_->sql_failed()) {
+      ok = false;
+      break;
+    }
+    if (!st) {
+      outcomes[i] = st;
+      writer_->ForgetTransactionState();  // the savepoint undoes this job's appends
+      ok = writer_->ExecDeferred("ROLLBACK TO SAVEPOINT w").has_value();
+    }
+    ok = ok && writer_->ExecDeferred("RELEASE SAVEPOINT w").has_value();
+  }
+  if (ok) ok = writer_->Exec("COMMIT").has_value() && !writer_->sql_failed();
+  if (!ok) {
+    (void)writer_->Exec("ROLLBACK");
+    ReconnectIfBroken();
+    return false;
+  }
+  driver_->AfterCommit(*writer_);
+  return true;
+}
+
+// Each job in a transaction of its own: whatever fails belongs to that job.
+void Database::RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& outcomes) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    writer_->clear_sql_failed();
+    writer_->ForgetTransactionState();
+    Status st = writer_->ExecDeferred(driver_->BeginWriteSql());
+    if (st) st = RunBody(batch[i], *writer_);
+    if (st) st = StatusOf(writer_->Exec("COMMIT"));
+    if (st) {
+      driver_->AfterCommit(*writer_);
+    } else {
+      (void)writer_->Exec("ROLLBACK");
+      ReconnectIfBroken();
+      if (st.error().code == ErrorCode::kInternal) {
+        spdlog::error("a write failed: {}", st.error().message);
+      }
+    }
+    outcomes[i] = std::move(st);
+  }
+}
+
+void Database::ReconnectIfBroken() {
+  // A failed COMMIT or ROLLBACK may mean the connection is gone; start afresh.
+  if (writer_->Exec("SELECT 1")) return;
+  auto fresh = driver_->Connect(ConnectionRole::kWrite);
+  if (fresh) writer_ = std::move(*fresh);
+}
+
 void Database::RunBatch(std::vector<WriteJob>& batch) {
   auto started = std::chrono::steady_clock::now();
   std::vector<Status> outcomes(batch.size());
-  bool single = batch.size() == 1;
-
-  auto reconnect_if_broken = [&] {
-    // A failed COMMIT or ROLLBACK may mean the connection is gone; start afresh.
-    if (writer_->Exec("SELECT 1")) return;
-    auto fresh = driver_->Connect(ConnectionRole::kWrite);
-    if (fresh) writer_ = std::move(*fresh);
-  };
-
-  Status begin = writer_->ExecDeferred(driver_->BeginWriteSql());
-  bool batch_broken = !begin;
-  for (std::size_t i = 0; i < batch.size() && !batch_broken; ++i) {
-    if (single) {
-      outcomes[i] = RunBody(batch[i], *writer_);
-      continue;
-    }
-    Status sp = writer_->ExecDeferred("SAVEPOINT w");
-    Status st = sp ? RunBody(batch[i], *writer_) : sp;
-    // A synchronous RELEASE surfaces any deferred failure of this job here, not in the next one.
-    if (st) st = StatusOf(writer_->Exec("RELEASE SAVEPOINT w"));
-    if (!st) {
-      outcomes[i] = st;
-      if (!writer_->Exec("ROLLBACK TO SAVEPOINT w") || !writer_->Exec("RELEASE SAVEPOINT w")) {
-        batch_broken = true;
-      }
-    }
+  if (!RunOptimistic(batch, outcomes)) {
+    std::fill(outcomes.begin(), outcomes.end(), Ok());
+    RunOneByOne(batch, outcomes);
   }
-
-  Status commit = Ok();
-  if (single && !outcomes[0]) {
-    (void)writer_->Exec("ROLLBACK");
-  } else if (batch_broken) {
-    commit = Error::Unavailable("the write transaction failed");
-    (void)writer_->Exec("ROLLBACK");
-    reconnect_if_broken();
-  } else {
-    auto r = writer_->Exec("COMMIT");
-    if (!r) {
-      spdlog::error("commit of {} writes failed: {}", batch.size(), r.error().message);
-      commit = Error::Unavailable("the database could not commit: " + r.error().message);
-      (void)writer_->Exec("ROLLBACK");
-      reconnect_if_broken();
-    } else {
-      driver_->AfterCommit(*writer_);
-    }
-  }
-
   BatchSizes().Observe(static_cast<double>(batch.size()));
   CommitSeconds().Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    Status result = !commit ? commit : outcomes[i];
-    if (batch[i].done) batch[i].done(std::move(result));
+    if (batch[i].done) batch[i].done(std::move(outcomes[i]));
   }
 }
 

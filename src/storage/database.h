@@ -4,6 +4,9 @@
 // thread takes everything queued, runs each job inside its own savepoint of one shared
 // transaction, commits once, and only then tells each caller the outcome. So callers are answered
 // only after their write is durable, and 256 concurrent writers cost one fsync, not 256.
+// A job that refuses is rolled back alone; when a statement fails (rare: the services check
+// first), the batch is rolled back and each job is re-run in a transaction of its own, so job
+// bodies must depend only on what they captured and what they read.
 //
 //   db.Submit(WriteJob{[](SqlSession& s) { return s.Exec(...) ... }, [](Status st) { ... }});
 //   Status st = db.WriteSync([](SqlSession& s) -> Status { ... });   // CLI and tests
@@ -87,6 +90,9 @@ class Database {
   Status StartWriter();
   void WriterLoop();
   void RunBatch(std::vector<WriteJob>& batch);
+  bool RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& outcomes);
+  void RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& outcomes);
+  void ReconnectIfBroken();
   Result<std::unique_ptr<SqlSession>> AcquireReader();
   void ReleaseReader(std::unique_ptr<SqlSession> s, bool healthy);
 

@@ -40,25 +40,25 @@ Result<std::optional<domain::OrgNode>> OrgRepo::GetByCode(SqlSession& s, std::st
 
 Result<domain::OrgNode> OrgRepo::Insert(SqlSession& s, domain::OrgNode node,
                                         const std::string& parent_path) {
-  // The path depends on the id, so the row is inserted with a unique placeholder path first.
-  std::string pending = "pending:" + node.code;
-  auto rows = s.Query(
-      "INSERT INTO org_nodes (parent_id, type, code, name, path, archived, created_at, updated_at, "
-      "version) VALUES ($1, $2, $3, $4, $5, 0, $6, $6, 1) RETURNING id",
-      {IdOrNull(node.parent_id), Text(domain::NodeTypeName(node.type)), Text(node.code),
-       Text(node.name), Text(pending), Int(node.created_at)});
-  if (!rows) {
-    Error e = rows.error();
-    if (e.code == ErrorCode::kAlreadyExists) {
+  LINLI_ASSIGN_OR_RETURN(node.id, s.NextId("org_nodes"));
+  node.path = domain::ChildPath(parent_path, node.id);
+  node.updated_at = node.created_at;
+  node.version = 1;
+  std::vector<SqlValue> params = {Int(node.id), Int(node.parent_id), Text(parent_path),
+                                  Text(domain::NodeTypeName(node.type)), Text(node.code),
+                                  Text(node.name), Text(node.path), Int(node.created_at)};
+  Status st = s.ExecDeferred(
+      "INSERT INTO org_nodes (id, parent_id, type, code, name, path, archived, created_at, updated_at, version) "
+      "VALUES ($1, (SELECT p.id FROM org_nodes p WHERE p.id = $2 AND p.path = $3 AND p.archived = 0), "
+      "$4, $5, $6, $7, 0, $8, $8, 1)",
+      Params(params));
+  if (!st) {
+    Error e = st.error();
+    if (e.code == ErrorCode::kAlreadyExists && e.field == "code") {
       return Error::Exists("code", "an org node with code " + node.code + " exists already");
     }
     return e;
   }
-  node.id = (*rows)[0].Int(0);
-  node.path = domain::ChildPath(parent_path, node.id);
-  node.updated_at = node.created_at;
-  node.version = 1;
-  LINLI_TRY(s.ExecDeferred("UPDATE org_nodes SET path = $1 WHERE id = $2", {Text(node.path), Int(node.id)}));
   return node;
 }
 

@@ -24,7 +24,10 @@ class OrgRepo {
  public:
   static Result<std::optional<domain::OrgNode>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<domain::OrgNode>> GetByCode(SqlSession& s, std::string_view code);
-  // Inserts and fills in id and path.
+  // Inserts and fills in id and path, without waiting for the database: the id comes from
+  // SqlSession::NextId. The row names its parent only if the parent still has `parent_path` and
+  // is not archived; otherwise a constraint refuses it (failed_precondition), so a node never
+  // lands under a parent that moved or was archived after the caller checked it.
   static Result<domain::OrgNode> Insert(SqlSession& s, domain::OrgNode node,
                                         const std::string& parent_path);
   // Conditional on the version the caller read; kAborted when someone changed it meanwhile.

@@ -41,6 +41,14 @@ Result<std::optional<SqlRow>> SqlSession::QueryOne(std::string_view sql,
   return std::optional<SqlRow>(std::move(rows.front()));
 }
 
+bool IsPlainIdentifier(std::string_view name) {
+  if (name.empty() || name.size() > 63) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
 std::pair<std::string, std::string> PrefixRange(std::string_view prefix) {
   std::string hi(prefix);
   // Strip trailing 0xFF bytes (they cannot be incremented), then bump the last byte.

@@ -69,7 +69,29 @@ class SqlSession {
   // The single row of a query, nullopt when there is none.
   Result<std::optional<SqlRow>> QueryOne(std::string_view sql,
                                          std::initializer_list<SqlValue> params = {});
+
+  // An id for a new row of `table` (whose key column is `id`) without a round trip per row:
+  // PostgreSQL hands out blocks of its identity sequence; SQLite counts up from max(id) inside
+  // its exclusive write transaction. Only for tables whose inserts all use NextId.
+  virtual Result<std::int64_t> NextId(std::string_view table) = 0;
+
+  // --- bookkeeping for the writer (storage/database.cc) ---
+  // Whether any statement failed since the writer last cleared the flag. With deferred
+  // statements a failure may surface in a later job, so the writer cannot trust its attribution.
+  bool sql_failed() const { return sql_failed_; }
+  void clear_sql_failed() { sql_failed_ = false; }
+  // Forgets what is only true inside the current transaction or savepoint (after it ends or
+  // rolls back).
+  virtual void ForgetTransactionState() { audit_head.reset(); }
+  // The audit chain's head as of the last append in this transaction (AuditRepo keeps it).
+  std::optional<std::pair<std::int64_t, std::string>> audit_head;
+
+ protected:
+  bool sql_failed_ = false;
 };
+
+// Whether `name` is a plain SQL identifier (letters, digits, '_'), for table names spliced into SQL.
+bool IsPlainIdentifier(std::string_view name);
 
 // Hash and equality that let an unordered_map<std::string, V> be searched with a string_view,
 // so looking up a cached prepared statement allocates nothing.

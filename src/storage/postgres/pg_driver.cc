@@ -21,7 +21,19 @@ Error PgError(const PGresult* res, PGconn* conn) {
   std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   std::string_view code = state ? state : "";
-  if (code == "23505") return {ErrorCode::kAlreadyExists, msg, {}};
+  if (code == "23505") {
+    // Constraint "org_nodes_code_key" names the column, which becomes the field.
+    std::string field;
+    const char* table = res ? PQresultErrorField(res, PG_DIAG_TABLE_NAME) : nullptr;
+    const char* constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : nullptr;
+    if (table && constraint) {
+      std::string c = constraint, prefix = std::string(table) + "_";
+      if (c.starts_with(prefix) && c.ends_with("_key")) {
+        field = c.substr(prefix.size(), c.size() - prefix.size() - 4);
+      }
+    }
+    return {ErrorCode::kAlreadyExists, msg, field};
+  }
   if (code.starts_with("23")) return {ErrorCode::kFailedPrecondition, msg, {}};
   if (code == "40001" || code == "40P01") return {ErrorCode::kAborted, msg, {}};
   if (code.starts_with("08") || code.starts_with("57") || PQstatus(conn) != CONNECTION_OK) {
@@ -66,10 +78,31 @@ class PgSession final : public SqlSession {
     PGresult* res = PQexec(conn_, std::string(sql).c_str());
     Status st = Ok();
     auto status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) st = PgError(res, conn_);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      st = PgError(res, conn_);
+      sql_failed_ = true;
+    }
     PQclear(res);
     if (pipeline_) PQenterPipelineMode(conn_);
     return st;
+  }
+
+  Result<std::int64_t> NextId(std::string_view table) override {
+    // Blocks of the identity sequence: one round trip per kBlock rows. Values never return to
+    // the sequence, so a block outlives transactions; unused ids are only gaps.
+    constexpr int kBlock = 256;
+    auto& block = id_blocks_[std::string(table)];
+    if (block.empty()) {
+      if (!IsPlainIdentifier(table)) return Error::Internal("bad table name");
+      std::vector<SqlValue> params = {Int(kBlock)};
+      LINLI_ASSIGN_OR_RETURN(auto rows, Query("SELECT nextval(pg_get_serial_sequence('" + std::string(table) +
+                                                  "', 'id')) FROM generate_series(1, $1)",
+                                              Params(params)));
+      for (auto it = rows.rbegin(); it != rows.rend(); ++it) block.push_back(it->Int(0));
+    }
+    std::int64_t id = block.back();
+    block.pop_back();
+    return id;
   }
 
   PGconn* conn() { return conn_; }
@@ -137,7 +170,10 @@ class PgSession final : public SqlSession {
       }
       PQclear(res);
     }
-    if (first_error) return *first_error;
+    if (first_error) {
+      sql_failed_ = true;
+      return *first_error;
+    }
     return Ok();
   }
 
@@ -172,6 +208,7 @@ class PgSession final : public SqlSession {
   bool pipeline_;
   std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> statements_;
   std::deque<Pending> pending_;
+  std::unordered_map<std::string, std::vector<std::int64_t>> id_blocks_;  // ids to hand out, last first
   SqlRows last_rows_;
   std::int64_t last_affected_ = 0;
 };

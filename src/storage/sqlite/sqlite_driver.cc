@@ -32,7 +32,12 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   int ext = db ? sqlite3_extended_errcode(db) : rc;
   if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return {ErrorCode::kAlreadyExists, msg, {}};
+    // "UNIQUE constraint failed: org_nodes.code" names the column, which becomes the field.
+    std::string field;
+    if (auto dot = msg.rfind('.'); dot != std::string::npos && msg.find(',') == std::string::npos) {
+      field = msg.substr(dot + 1);
+    }
+    return {ErrorCode::kAlreadyExists, msg, field};
   }
   if ((rc & 0xFF) == SQLITE_CONSTRAINT) return {ErrorCode::kFailedPrecondition, msg, {}};
   if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED) {
@@ -62,6 +67,7 @@ class SqliteSession final : public SqlSession {
       if (rc != SQLITE_ROW) {
         Error e = SqliteError(db_, rc, "query");
         sqlite3_reset(stmt);
+        sql_failed_ = true;
         return e;
       }
       SqlRow row;
@@ -91,6 +97,7 @@ class SqliteSession final : public SqlSession {
     if (rc != SQLITE_DONE) {
       Error e = SqliteError(db_, rc, "statement");
       sqlite3_reset(stmt);
+      sql_failed_ = true;
       return e;
     }
     sqlite3_reset(stmt);
@@ -110,9 +117,27 @@ class SqliteSession final : public SqlSession {
     if (rc != SQLITE_OK) {
       std::string msg = err ? err : sqlite3_errstr(rc);
       sqlite3_free(err);
+      sql_failed_ = true;
       return Error::Internal(msg);
     }
     return Ok();
+  }
+
+  Result<std::int64_t> NextId(std::string_view table) override {
+    // The writer's transaction is exclusive (BEGIN IMMEDIATE), so max(id) cannot move under us;
+    // the count is forgotten with the transaction.
+    auto it = next_ids_.find(table);
+    if (it == next_ids_.end()) {
+      if (!IsPlainIdentifier(table)) return Error::Internal("bad table name");
+      LINLI_ASSIGN_OR_RETURN(auto rows, Query("SELECT coalesce(max(id), 0) FROM " + std::string(table), Params{}));
+      it = next_ids_.emplace(std::string(table), rows[0].Int(0)).first;
+    }
+    return ++it->second;
+  }
+
+  void ForgetTransactionState() override {
+    SqlSession::ForgetTransactionState();
+    next_ids_.clear();
   }
 
   sqlite3* handle() { return db_; }
@@ -128,7 +153,10 @@ class SqliteSession final : public SqlSession {
       std::string converted = ToSqlitePlaceholders(sql);
       int rc = sqlite3_prepare_v3(db_, converted.c_str(), static_cast<int>(converted.size()),
                                   SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-      if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+      if (rc != SQLITE_OK) {
+        sql_failed_ = true;
+        return SqliteError(db_, rc, "prepare");
+      }
       cache_.emplace(std::string(sql), stmt);
     }
     sqlite3_clear_bindings(stmt);
@@ -148,6 +176,7 @@ class SqliteSession final : public SqlSession {
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> cache_;
+  std::unordered_map<std::string, std::int64_t, StringHash, std::equal_to<>> next_ids_;
   int lock_fd_ = -1;
 };
 
