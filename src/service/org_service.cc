@@ -35,16 +35,19 @@ void OrgService::Create(const Caller& who, CreateNodeInput in, Done<domain::OrgN
   // insert itself refuses a parent that changed meanwhile (OrgRepo::Insert).
   auto parent = storage::ReadValue<std::optional<domain::OrgNode>>(
       db_, [&](SqlSession& s) -> Result<std::optional<domain::OrgNode>> {
-        LINLI_ASSIGN_OR_RETURN(auto existing, OrgRepo::GetByCode(s, in.code));
-        if (existing) return Error::Exists("code", "an org node with code " + in.code + " exists already");
-        if (in.parent_id == 0) return std::optional<domain::OrgNode>();
-        auto p = VisibleNode(s, who, in.parent_id, domain::perm::kOrgWrite);
-        if (!p && p.error().code == ErrorCode::kNotFound) {
-          return Error::Invalid("parent_id", "no org node " + std::to_string(in.parent_id));
+        LINLI_ASSIGN_OR_RETURN(auto found, OrgRepo::GetWithCodeTaken(s, in.parent_id, in.code));
+        auto& [p, code_taken] = found;
+        if (in.parent_id != 0) {
+          if (!p || !domain::Allows(who.principal, domain::perm::kOrgRead, p->path)) {
+            return Error::Invalid("parent_id", "no org node " + std::to_string(in.parent_id));
+          }
+          if (!domain::Allows(who.principal, domain::perm::kOrgWrite, p->path)) {
+            return Error::Denied("you may not do this at " + p->name);
+          }
+          if (p->archived) return Error::Invalid("parent_id", "the parent node is archived");
         }
-        if (!p) return p.error();
-        if (p->archived) return Error::Invalid("parent_id", "the parent node is archived");
-        return std::optional<domain::OrgNode>(std::move(*p));
+        if (code_taken) return Error::Exists("code", "an org node with code " + in.code + " exists already");
+        return in.parent_id == 0 ? std::optional<domain::OrgNode>() : std::move(p);
       });
   if (!parent) return done(parent.error());
   if (!domain::MayParent(*parent ? std::optional((*parent)->type) : std::nullopt, *type)) {

@@ -129,9 +129,10 @@ void Database::ReleaseReader(std::unique_ptr<SqlSession> s, bool healthy) {
 
 Status Database::Read(const std::function<Status(SqlSession&)>& fn) {
   LINLI_ASSIGN_OR_RETURN(auto session, AcquireReader());
-  Status st = session->ExecDeferred("BEGIN");
+  bool in_tx = driver_->ReadsInTransaction();
+  Status st = in_tx ? session->ExecDeferred("BEGIN") : Ok();
   if (st) st = fn(*session);
-  Status end = StatusOf(session->Exec("COMMIT"));
+  Status end = in_tx ? StatusOf(session->Exec("COMMIT")) : Ok();
   bool healthy = end.has_value();
   ReleaseReader(std::move(session), healthy);
   if (!st) return st;

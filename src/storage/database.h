@@ -35,6 +35,10 @@ class Driver {
   virtual ~Driver() = default;
   virtual Dialect dialect() const = 0;
   virtual Result<std::unique_ptr<SqlSession>> Connect(ConnectionRole role) = 0;
+  // Whether Database::Read wraps reads in a transaction. SQLite: yes, it pins one WAL snapshot
+  // for all statements of the read. PostgreSQL at READ COMMITTED: no, each statement takes its own
+  // snapshot anyway, and BEGIN/COMMIT would cost a round trip.
+  virtual bool ReadsInTransaction() const { return true; }
   virtual std::string_view BeginWriteSql() const = 0;
   // Called on the writer thread after each commit and when the queue has been idle a while;
   // the SQLite driver checkpoints its WAL here.

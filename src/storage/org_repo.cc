@@ -38,6 +38,20 @@ Result<std::optional<domain::OrgNode>> OrgRepo::GetByCode(SqlSession& s, std::st
   return One(s, "code = $1", Text(code));
 }
 
+Result<std::pair<std::optional<domain::OrgNode>, bool>> OrgRepo::GetWithCodeTaken(
+    SqlSession& s, std::int64_t id, std::string_view code) {
+  // A row for the code check always comes back; the node's columns are NULL when id is unknown.
+  std::string sql = std::string("SELECT (SELECT count(*) FROM org_nodes WHERE code = $2), n.") +
+                    "id, n.parent_id, n.type, n.code, n.name, n.path, n.archived, n.created_at, "
+                    "n.updated_at, n.version FROM (SELECT 1 AS one) AS x LEFT JOIN org_nodes n ON n.id = $1";
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, {Int(id), Text(code)}));
+  bool taken = rows[0].Int(0) > 0;
+  if (rows[0].IsNull(1)) return std::make_pair(std::optional<domain::OrgNode>(), taken);
+  SqlRow node_row;
+  node_row.cols.assign(rows[0].cols.begin() + 1, rows[0].cols.end());
+  return std::make_pair(std::optional<domain::OrgNode>(FromRow(node_row)), taken);
+}
+
 Result<domain::OrgNode> OrgRepo::Insert(SqlSession& s, domain::OrgNode node,
                                         const std::string& parent_path) {
   LINLI_ASSIGN_OR_RETURN(node.id, s.NextId("org_nodes"));

@@ -24,6 +24,9 @@ class OrgRepo {
  public:
   static Result<std::optional<domain::OrgNode>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<domain::OrgNode>> GetByCode(SqlSession& s, std::string_view code);
+  // A node and whether `code` is taken, in one round trip (the checks before a create).
+  static Result<std::pair<std::optional<domain::OrgNode>, bool>> GetWithCodeTaken(
+      SqlSession& s, std::int64_t id, std::string_view code);
   // Inserts and fills in id and path, without waiting for the database: the id comes from
   // SqlSession::NextId. The row names its parent only if the parent still has `parent_path` and
   // is not archived; otherwise a constraint refuses it (failed_precondition), so a node never

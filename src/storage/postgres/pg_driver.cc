@@ -242,6 +242,7 @@ class PgDriver final : public Driver {
   explicit PgDriver(std::string url) : url_(std::move(url)) {}
   Dialect dialect() const override { return Dialect::kPostgres; }
   std::string_view BeginWriteSql() const override { return "BEGIN"; }
+  bool ReadsInTransaction() const override { return false; }
   std::string Describe() const override { return Redact(url_); }
 
   Result<std::unique_ptr<SqlSession>> Connect(ConnectionRole role) override {
