@@ -40,13 +40,20 @@ Status AuditRepo::Append(SqlSession& s, domain::AuditEntry& e) {
   e.prev_hash = s.audit_head->second;
   e.hash = domain::ComputeAuditHash(e);
   s.audit_head = std::make_pair(e.seq, e.hash);
+  s.audit_head_dirty = true;
   LINLI_TRY(s.ExecDeferred(
       std::string("INSERT INTO audit_log (") + kCols +
           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
       {Int(e.seq), Int(e.at), Int(e.actor_id), Text(e.actor_name), Text(e.action), Text(e.outcome),
        Text(e.node_path), Text(e.target), Text(e.detail), Text(e.ip), Text(e.prev_hash), Text(e.hash)}));
+  return Ok();
+}
+
+Status AuditRepo::FlushHead(SqlSession& s) {
+  if (!s.audit_head_dirty) return Ok();
+  s.audit_head_dirty = false;
   return s.ExecDeferred("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
-                        {Int(e.seq), Text(e.hash)});
+                        {Int(s.audit_head->first), Text(s.audit_head->second)});
 }
 
 Result<std::vector<domain::AuditEntry>> AuditRepo::Query(SqlSession& s, const AuditQuery& q) {

@@ -22,8 +22,10 @@ struct AuditQuery {
 
 class AuditRepo {
  public:
-  // Fills in seq, prev_hash and hash.
+  // Fills in seq, prev_hash and hash. The head row is locked by the first append of the
+  // transaction and written by FlushHead, which whoever commits must call first.
   static Status Append(SqlSession& s, domain::AuditEntry& e);
+  static Status FlushHead(SqlSession& s);
   static Result<std::vector<domain::AuditEntry>> Query(SqlSession& s, const AuditQuery& q);
   // Entries with seq > after_seq in order, at most `limit`.
   static Result<std::vector<domain::AuditEntry>> Run(SqlSession& s, std::int64_t after_seq, int limit);

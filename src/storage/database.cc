@@ -6,6 +6,7 @@
 #include <future>
 
 #include "core/metrics.h"
+#include "storage/audit_repo.h"
 #include "storage/migrations.h"
 #include "storage/postgres/pg_driver.h"
 #include "storage/sqlite/sqlite_driver.h"
@@ -220,6 +221,9 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
   for (std::size_t i = 0; ok && i < batch.size(); ++i) {
     ok = writer_->ExecDeferred("SAVEPOINT w").has_value();
     if (!ok) break;
+    // What the savepoint will restore, the session must restore too.
+    auto head = writer_->audit_head;
+    bool dirty = writer_->audit_head_dirty;
     Status st = RunBody(batch[i], *writer_);
     if (writer_->sql_failed()) {
       ok = false;
@@ -227,11 +231,13 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
     }
     if (!st) {
       outcomes[i] = st;
-      writer_->ForgetTransactionState();  // the savepoint undoes this job's appends
+      writer_->audit_head = head;
+      writer_->audit_head_dirty = dirty;
       ok = writer_->ExecDeferred("ROLLBACK TO SAVEPOINT w").has_value();
     }
     ok = ok && writer_->ExecDeferred("RELEASE SAVEPOINT w").has_value();
   }
+  if (ok) ok = AuditRepo::FlushHead(*writer_).has_value();
   if (ok) ok = writer_->Exec("COMMIT").has_value() && !writer_->sql_failed();
   if (!ok) {
     (void)writer_->Exec("ROLLBACK");
@@ -249,6 +255,7 @@ void Database::RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& ou
     writer_->ForgetTransactionState();
     Status st = writer_->ExecDeferred(driver_->BeginWriteSql());
     if (st) st = RunBody(batch[i], *writer_);
+    if (st) st = AuditRepo::FlushHead(*writer_);
     if (st) st = StatusOf(writer_->Exec("COMMIT"));
     if (st) {
       driver_->AfterCommit(*writer_);

@@ -82,9 +82,14 @@ class SqlSession {
   void clear_sql_failed() { sql_failed_ = false; }
   // Forgets what is only true inside the current transaction or savepoint (after it ends or
   // rolls back).
-  virtual void ForgetTransactionState() { audit_head.reset(); }
-  // The audit chain's head as of the last append in this transaction (AuditRepo keeps it).
+  virtual void ForgetTransactionState() {
+    audit_head.reset();
+    audit_head_dirty = false;
+  }
+  // The audit chain's head as of the last append in this transaction. AuditRepo keeps it and
+  // writes it to audit_head once, when the writer commits (AuditRepo::FlushHead).
   std::optional<std::pair<std::int64_t, std::string>> audit_head;
+  bool audit_head_dirty = false;
 
  protected:
   bool sql_failed_ = false;
