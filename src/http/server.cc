@@ -302,7 +302,9 @@ struct HttpServer::Impl {
       parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
       // The body limit depends on the route, known only after the header; it is applied below.
       parser.body_limit(boost::none);
-      tcp_layer.expires_after(opt.header_timeout);
+      // A header that arrived whole needs no new deadline (and the timer costs a syscall).
+      std::string_view received(static_cast<const char*>(buffer.data().data()), buffer.size());
+      if (received.find("\r\n\r\n") == std::string_view::npos) tcp_layer.expires_after(opt.header_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(io, buffer, parser, kNoThrow);
       if (hec) {
         spdlog::debug("request header rejected: {}", hec.message());
@@ -349,8 +351,12 @@ struct HttpServer::Impl {
         tcp_layer.expires_after(opt.write_timeout);
         co_await asio::async_write(io, asio::buffer(kContinue), kNoThrow);
       }
-      tcp_layer.expires_after(opt.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(io, buffer, parser, kNoThrow);
+      boost::system::error_code bec;
+      if (!parser.is_done()) {  // GETs and empty bodies are complete with their header
+        tcp_layer.expires_after(opt.body_timeout);
+        auto [ec, bn] = co_await bhttp::async_read(io, buffer, parser, kNoThrow);
+        bec = ec;
+      }
       if (bec) {
         if (bec == bhttp::error::body_limit) {
           HttpResponse r = ErrorResponse(Error::Invalid("body", "the request body is too large"));
