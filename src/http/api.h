@@ -24,13 +24,18 @@ struct Api {
   std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down
 };
 
-using AuthedHandler = std::function<void(HttpRequest& req, const service::Caller& who, Respond respond)>;
+// A handler either answers through `respond` (now or later) and returns Ok, or returns the error
+// to answer with. So parsing reads as a list of LINLI_ASSIGN_OR_RETURN lines.
+using AuthedHandler = std::function<Status(HttpRequest& req, const service::Caller& who, const Respond& respond)>;
+using PlainHandler = std::function<Status(HttpRequest& req, const Respond& respond)>;
 enum class WhilePasswordExpired { kRefuse, kAllow };
 
 // Authenticates (Bearer token, API key or session cookie), checks the CSRF token of
 // cookie-authenticated writes, then calls fn with the caller.
 Handler Authed(Api& api, AuthedHandler fn,
                WhilePasswordExpired expired = WhilePasswordExpired::kRefuse);
+// For endpoints without authentication (sign-in).
+Handler Plain(PlainHandler fn);
 
 void RegisterSystemRoutes(Router& r, Api& api);
 void RegisterAuthRoutes(Router& r, Api& api);

@@ -29,59 +29,55 @@ bool IsSafeMethod(std::string_view m) { return m == "GET" || m == "HEAD" || m ==
 
 Handler Authed(Api& api, AuthedHandler fn, WhilePasswordExpired expired) {
   return [&api, fn = std::move(fn), expired](HttpRequest& req, Respond respond) {
-    std::string token;
-    bool from_cookie = false;
-    if (auto h = req.Header("authorization")) {
-      if (!h->starts_with("Bearer ")) {
-        return respond(ErrorResponse(Error::Invalid("authorization", "use Authorization: Bearer <token>")));
+    auto run = [&]() -> Status {
+      std::string token;
+      bool from_cookie = false;
+      if (auto h = req.Header("authorization")) {
+        if (!h->starts_with("Bearer ")) return Error::Invalid("authorization", "use Authorization: Bearer <token>");
+        token = std::string(h->substr(7));
+      } else if (auto c = req.Cookie(service::kSessionCookie)) {
+        token = *c;
+        from_cookie = true;
+      } else {
+        return Error::Unauthenticated();
       }
-      token = std::string(h->substr(7));
-    } else if (auto c = req.Cookie(service::kSessionCookie)) {
-      token = *c;
-      from_cookie = true;
-    } else {
-      return respond(ErrorResponse(Error::Unauthenticated()));
-    }
-    auto who = api.auth.Authenticate(token, FromRequest(req));
-    if (!who) return respond(ErrorResponse(who.error()));
-    if (from_cookie && !IsSafeMethod(req.method)) {
-      auto sent = req.Header("x-csrf-token");
-      if (!sent || !crypto::ConstantTimeEquals(*sent, who->csrf_token)) {
-        return respond(ErrorResponse(Error{ErrorCode::kPermissionDenied,
-                                           "send the X-CSRF-Token header from sign-in with every change",
-                                           "x-csrf-token"}));
+      LINLI_ASSIGN_OR_RETURN(auto who, api.auth.Authenticate(token, FromRequest(req)));
+      if (from_cookie && !IsSafeMethod(req.method)) {
+        auto sent = req.Header("x-csrf-token");
+        if (!sent || !crypto::ConstantTimeEquals(*sent, who.csrf_token)) {
+          return Error{ErrorCode::kPermissionDenied,
+                       "send the X-CSRF-Token header from sign-in with every change", "x-csrf-token"};
+        }
       }
-    }
-    if (who->caller.must_change_password && expired == WhilePasswordExpired::kRefuse) {
-      return respond(ErrorResponse(Error{ErrorCode::kPermissionDenied,
-                                         "your password has expired or was reset; change it first",
-                                         "password"}));
-    }
-    fn(req, who->caller, std::move(respond));
+      if (who.caller.must_change_password && expired == WhilePasswordExpired::kRefuse) {
+        return Error{ErrorCode::kPermissionDenied, "your password has expired or was reset; change it first",
+                     "password"};
+      }
+      return fn(req, who.caller, respond);
+    };
+    if (Status st = run(); !st) respond(ErrorResponse(st.error()));
+  };
+}
+
+Handler Plain(PlainHandler fn) {
+  return [fn = std::move(fn)](HttpRequest& req, Respond respond) {
+    if (Status st = fn(req, respond); !st) respond(ErrorResponse(st.error()));
   };
 }
 
 void RegisterAuthRoutes(Router& r, Api& api) {
-  r.Add("POST", "/api/v1/auth/login", [&api](HttpRequest& req, Respond respond) {
-    auto body = ParseObject(req);
-    if (!body) return respond(ErrorResponse(body.error()));
-    if (auto st = OnlyKnownFields(*body, {"username", "password", "bearer"}); !st) {
-      return respond(ErrorResponse(st.error()));
-    }
-    auto username = RequiredString(*body, "username");
-    if (!username) return respond(ErrorResponse(username.error()));
-    auto password = RequiredString(*body, "password");
-    if (!password) return respond(ErrorResponse(password.error()));
-    auto bearer = OptionalBool(*body, "bearer");
-    if (!bearer) return respond(ErrorResponse(bearer.error()));
-    if (username->size() > 64 || password->size() > 256) {
-      return respond(ErrorResponse(Error::Invalid(username->size() > 64 ? "username" : "password",
-                                                  "too long")));
-    }
-    bool want_token = bearer->value_or(false);
+  r.Add("POST", "/api/v1/auth/login", Plain([&api](HttpRequest& req, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"username", "password", "bearer"}));
+    LINLI_ASSIGN_OR_RETURN(auto username, RequiredString(body, "username"));
+    LINLI_ASSIGN_OR_RETURN(auto password, RequiredString(body, "password"));
+    LINLI_ASSIGN_OR_RETURN(auto bearer, OptionalBool(body, "bearer"));
+    if (username.size() > 64) return Error::Invalid("username", "username is too long");
+    if (password.size() > 256) return Error::Invalid("password", "password is too long");
+    bool want_token = bearer.value_or(false);
     bool secure = api.secure_cookies;
     std::int64_t max_age = api.auth.policy().Get().session_absolute_lifetime / 1000;
-    api.auth.Login(*username, *password, FromRequest(req),
+    api.auth.Login(username, password, FromRequest(req),
                    [respond, want_token, secure, max_age](Result<service::LoginResult> r) {
                      if (!r) return respond(ErrorResponse(r.error()));
                      json::object o;
@@ -98,9 +94,10 @@ void RegisterAuthRoutes(Router& r, Api& api) {
                      resp.With("Set-Cookie", SessionCookie(r->token, max_age, secure));
                      respond(std::move(resp));
                    });
-  });
+    return Ok();
+  }));
 
-  r.Add("POST", "/api/v1/auth/logout", Authed(api, [&api](HttpRequest&, const service::Caller& who, Respond respond) {
+  r.Add("POST", "/api/v1/auth/logout", Authed(api, [&api](HttpRequest&, const service::Caller& who, const Respond& respond) -> Status {
     bool secure = api.secure_cookies;
     api.auth.Logout(who, [respond, secure](Result<bool> r) {
       if (!r) return respond(ErrorResponse(r.error()));
@@ -108,51 +105,50 @@ void RegisterAuthRoutes(Router& r, Api& api) {
       resp.With("Set-Cookie", SessionCookie("", 0, secure));
       respond(std::move(resp));
     });
+    return Ok();
   }, WhilePasswordExpired::kAllow));
 
-  r.Add("GET", "/api/v1/auth/me", Authed(api, [&api](HttpRequest&, const service::Caller& who, Respond respond) {
-    auto view = api.accounts.GetUser(who, who.user_id());
-    if (!view) return respond(ErrorResponse(view.error()));
-    json::object o = RenderUser(*view);
+  r.Add("GET", "/api/v1/auth/me", Authed(api, [&api](HttpRequest&, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto view, api.accounts.GetUser(who, who.user_id()));
+    json::object o = RenderUser(view);
     o["must_change_password"] = who.must_change_password;
-    json::array perms;
+    json::array grants;
     for (const auto& g : who.principal.grants) {
       json::array p;
       for (const auto& x : g.role_def->permissions) p.emplace_back(x);
-      perms.emplace_back(json::object{{"role", g.role}, {"node_path", g.node_path}, {"permissions", p}});
+      grants.emplace_back(json::object{{"role", g.role}, {"node_path", g.node_path}, {"permissions", p}});
     }
-    o["grants"] = std::move(perms);
+    o["grants"] = std::move(grants);
     respond(JsonResponse(200, o));
+    return Ok();
   }, WhilePasswordExpired::kAllow));
 
-  r.Add("GET", "/api/v1/auth/sessions", Authed(api, [&api](HttpRequest&, const service::Caller& who, Respond respond) {
-    auto list = api.auth.Sessions(who);
-    if (!list) return respond(ErrorResponse(list.error()));
+  r.Add("GET", "/api/v1/auth/sessions", Authed(api, [&api](HttpRequest&, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto list, api.auth.Sessions(who));
     json::array items;
-    for (const auto& s : *list) {
+    for (const auto& s : list) {
       items.emplace_back(json::object{{"id", s.id}, {"created_at", FormatUtc(s.created_at)},
                                       {"last_seen_at", FormatUtc(s.last_seen_at)}, {"ip", s.ip},
                                       {"user_agent", s.user_agent}, {"current", s.current}});
     }
     respond(JsonResponse(200, json::object{{"items", items}}));
+    return Ok();
   }, WhilePasswordExpired::kAllow));
 
-  r.Add("DELETE", "/api/v1/auth/sessions/{id}", Authed(api, [&api](HttpRequest& req, const service::Caller& who, Respond respond) {
-    auto id = PathId(req);
-    if (!id) return respond(ErrorResponse(id.error()));
-    api.auth.RevokeSession(who, *id, Reply<bool>(respond, [](bool) { return json::object{{"revoked", true}}; }));
+  r.Add("DELETE", "/api/v1/auth/sessions/{id}", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    api.auth.RevokeSession(who, id, Reply<bool>(respond, [](bool) { return json::object{{"revoked", true}}; }));
+    return Ok();
   }, WhilePasswordExpired::kAllow));
 
-  r.Add("POST", "/api/v1/auth/password", Authed(api, [&api](HttpRequest& req, const service::Caller& who, Respond respond) {
-    auto body = ParseObject(req);
-    if (!body) return respond(ErrorResponse(body.error()));
-    if (auto st = OnlyKnownFields(*body, {"old_password", "new_password"}); !st) return respond(ErrorResponse(st.error()));
-    auto old_pw = RequiredString(*body, "old_password");
-    if (!old_pw) return respond(ErrorResponse(old_pw.error()));
-    auto new_pw = RequiredString(*body, "new_password");
-    if (!new_pw) return respond(ErrorResponse(new_pw.error()));
-    api.auth.ChangePassword(who, *old_pw, *new_pw,
+  r.Add("POST", "/api/v1/auth/password", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"old_password", "new_password"}));
+    LINLI_ASSIGN_OR_RETURN(auto old_pw, RequiredString(body, "old_password"));
+    LINLI_ASSIGN_OR_RETURN(auto new_pw, RequiredString(body, "new_password"));
+    api.auth.ChangePassword(who, old_pw, new_pw,
                             Reply<bool>(respond, [](bool) { return json::object{{"changed", true}}; }));
+    return Ok();
   }, WhilePasswordExpired::kAllow));
 }
 

@@ -132,13 +132,17 @@ Result<std::optional<std::int64_t>> QueryInt(const HttpRequest& req, const std::
   return std::optional<std::int64_t>(v);
 }
 
-int QueryLimit(const HttpRequest& req, Result<void>& status, int fallback) {
-  auto v = QueryInt(req, "limit", 1, 500);
-  if (!v) {
-    status = v.error();
-    return fallback;
-  }
-  return v->value_or(fallback);
+Result<int> QueryLimit(const HttpRequest& req, int fallback) {
+  LINLI_ASSIGN_OR_RETURN(auto v, QueryInt(req, "limit", 1, 500));
+  return static_cast<int>(v.value_or(fallback));
+}
+
+Result<bool> QueryBool(const HttpRequest& req, const std::string& name, bool fallback) {
+  auto it = req.query.find(name);
+  if (it == req.query.end() || it->second.empty()) return fallback;
+  if (it->second == "true") return true;
+  if (it->second == "false") return false;
+  return Error::Invalid(name, name + " must be true or false");
 }
 
 }  // namespace linli::http

@@ -38,7 +38,9 @@ Result<std::optional<bool>> OptionalBool(const json::object& o, std::string_view
 Result<std::int64_t> PathId(const HttpRequest& req, const std::string& name = "id");
 Result<std::optional<std::int64_t>> QueryInt(const HttpRequest& req, const std::string& name,
                                              std::int64_t min, std::int64_t max);
-int QueryLimit(const HttpRequest& req, Result<void>& status, int fallback = 50);
+Result<int> QueryLimit(const HttpRequest& req, int fallback = 50);
+// A query parameter given as true/false (absent or empty: fallback).
+Result<bool> QueryBool(const HttpRequest& req, const std::string& name, bool fallback);
 
 // Turns a service's asynchronous result into a response: 2xx with render(value), or the error.
 template <class T, class Render>
