@@ -7,7 +7,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsodium-dev libspdlog-dev libcli11-dev libsqlite3-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql sqlite3 wrk curl
+  postgresql sqlite3 wrk curl openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -445,6 +445,37 @@ TEST_P(ApiTest, GracefulShutdownFinishesInFlightWrites) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
+// Runs a shell command and returns what it printed (the tools here are real: openssl and curl).
+std::string Shell(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+TEST_P(ApiTest, TlsServesHttpsWithHstsAndSecureCookies) {
+  TempDir certs;
+  std::string cert = certs.path() + "/cert.pem", key = certs.path() + "/key.pem";
+  Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " + key + " -out " + cert);
+  auto own = NewStack(GetParam(), {"--tls-cert", cert, "--tls-key", key, "--login-rate", "10000"});
+  std::string base = "https://127.0.0.1:" + std::to_string(own->server->port());
+  std::string health = Shell("curl -sk -i " + base + "/healthz");
+  EXPECT_NE(health.find("HTTP/1.1 200"), std::string::npos) << health;
+  EXPECT_NE(health.find("Strict-Transport-Security: max-age=31536000"), std::string::npos) << health;
+  std::string login = Shell("curl -sk -i -X POST -H 'Content-Type: application/json' -d "
+                            "'{\"username\":\"worker1\",\"password\":\"Linli-demo-2026\"}' " + base + "/api/v1/auth/login");
+  EXPECT_NE(login.find("HTTP/1.1 200"), std::string::npos) << login;
+  std::smatch cookie;
+  ASSERT_TRUE(std::regex_search(login, cookie, std::regex("Set-Cookie: [^\r\n]*"))) << login;
+  EXPECT_NE(cookie.str().find("; Secure"), std::string::npos) << cookie.str();
+  // Plain HTTP on the TLS port gets no answer.
+  auto plain = own->Anonymous().Get("/healthz");
+  EXPECT_EQ(plain.status, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

@@ -91,7 +91,7 @@ void ServerProcess::Start() {
   pid_ = Spawn(args, fd, -1);
   close(fd);
   // The server logs the port it bound; then /readyz must answer.
-  static const std::regex serving(R"(serving https?://127\.0\.0\.1:(\d+))");
+  static const std::regex serving(R"(serving (https?)://127\.0\.0\.1:(\d+))");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     int status;
@@ -102,7 +102,8 @@ void ServerProcess::Start() {
     std::smatch m;
     std::string log = Log();
     if (std::regex_search(log, m, serving)) {
-      port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+      port_ = static_cast<std::uint16_t>(std::stoi(m[2]));
+      if (m[1] == "https") return;  // logged once listening; this client speaks plain HTTP only
       HttpClient c{port_};
       if (c.Get("/readyz").status == 200) return;
     }
