@@ -285,6 +285,7 @@ struct HttpServer::Impl {
   template <class Stream>
   awaitable<void> Serve(Stream& io, beast::tcp_stream& tcp_layer, bool& idle, const std::string& ip) {
     beast::flat_buffer buffer;
+    asio::any_io_executor ex = co_await asio::this_coro::executor;
     for (;;) {
       // Wait for the first byte of the next request with the (long) idle deadline ...
       idle = true;
@@ -386,7 +387,27 @@ struct HttpServer::Impl {
       const std::string& route = match.route ? match.route->pattern : kUnmatched;
       if (match.route) {
         req.route = match.route->pattern;
-        resp = co_await Dispatch(match.route->handler, req);
+        std::shared_ptr<Completion> pending = StartHandler(match.route->handler, req, ex);
+        if (auto now = TakeReady(*pending)) {
+          resp = std::move(*now);
+        } else {
+          // The initiation captures only a raw pointer: g++ 12 may destroy a temporary in a
+          // co_await expression twice, which must never release anything.
+          Completion* c = pending.get();
+          auto initiation = [c](auto handler) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            std::unique_lock lock(c->mu);
+            if (c->ready) {  // answered between TakeReady and now
+              auto r = std::move(*c->ready);
+              c->ready.reset();
+              lock.unlock();
+              asio::post(c->ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+              return;
+            }
+            c->waiter = [shared](HttpResponse r) { (*shared)(std::move(r)); };
+          };
+          resp = co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(initiation, use_awaitable);
+        }
       } else if (!match.allow.empty()) {
         resp = ErrorResponse(Error::Invalid("method", "use " + match.allow + " for this path"));
         resp.status = 405;
@@ -398,25 +419,31 @@ struct HttpServer::Impl {
         resp = ErrorResponse(Error::NotFound("no such endpoint: " + req.method + " " + req.path));
       }
       const std::string& label = (!match.route && resp.status == 200) ? kStatic : route;
-      bool ok = co_await Reply(io, tcp_layer, std::move(resp), 0, request_id, label, req.method, ip,
-                               started, keep_alive && !draining);
-      if (!ok || !keep_alive || draining) co_return;
+      bool keep = keep_alive && !draining;
+      std::string out = Serialize(resp, request_id, req.method, keep);
+      tcp_layer.expires_after(opt.write_timeout);
+      auto [wec, written] = co_await asio::async_write(io, asio::buffer(out), kNoThrow);
+      Record(label, req.method, resp.status, request_id, ip, started, written);
+      if (wec || !keep) co_return;
     }
   }
 
-  // Runs a handler. Most answer before they return (reads); then the response is used at once.
-  // Writes answer later from the writer thread; then the coroutine waits and is resumed on its
-  // own executor.
-  awaitable<HttpResponse> Dispatch(const Handler& handler, HttpRequest& req) {
-    struct State {
-      std::mutex mu;
-      std::optional<HttpResponse> ready;
-      std::function<void(HttpResponse)> waiter;
-      bool answered = false;
-    };
-    auto state = std::make_shared<State>();
-    auto ex = co_await asio::this_coro::executor;
-    Respond respond = [state, ex](HttpResponse r) {
+  // Where a handler's answer meets the connection waiting for it. Most handlers answer before
+  // they return (reads): the answer is then taken at once, with no coroutine call. Writes answer
+  // later from the writer thread: the connection waits and is resumed on its own executor.
+  struct Completion {
+    std::mutex mu;
+    std::optional<HttpResponse> ready;
+    std::function<void(HttpResponse)> waiter;
+    bool answered = false;
+    asio::any_io_executor ex;
+  };
+
+  static std::shared_ptr<Completion> StartHandler(const Handler& handler, HttpRequest& req,
+                                                  const asio::any_io_executor& ex) {
+    auto state = std::make_shared<Completion>();
+    state->ex = ex;
+    Respond respond = [state](HttpResponse r) {
       std::unique_lock lock(state->mu);
       if (state->answered) return;  // a handler answers once
       state->answered = true;
@@ -426,7 +453,7 @@ struct HttpServer::Impl {
       }
       auto waiter = std::move(state->waiter);
       lock.unlock();
-      asio::post(ex, [waiter = std::move(waiter), r = std::move(r)]() mutable { waiter(std::move(r)); });
+      asio::post(state->ex, [waiter = std::move(waiter), r = std::move(r)]() mutable { waiter(std::move(r)); });
     };
     try {
       handler(req, respond);
@@ -434,29 +461,15 @@ struct HttpServer::Impl {
       spdlog::error("request {} failed: {}", req.request_id, e.what());
       respond(ErrorResponse(Error::Internal(e.what())));
     }
-    {
-      std::lock_guard lock(state->mu);
-      if (state->ready) co_return std::move(*state->ready);
-    }
-    // The initiation captures only raw pointers to this frame: g++ 12 may destroy a temporary in
-    // a co_await expression twice, which must never release anything.
-    State* st = state.get();
-    asio::any_io_executor* exp = &ex;
-    auto initiation = [st, exp](auto completion) {
-      auto shared = std::make_shared<decltype(completion)>(std::move(completion));
-      std::unique_lock lock(st->mu);
-      if (st->ready) {  // answered between the check above and now
-        auto r = std::move(*st->ready);
-        st->ready.reset();
-        lock.unlock();
-        asio::post(*exp, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
-        return;
-      }
-      st->waiter = [shared](HttpResponse r) { (*shared)(std::move(r)); };
-    };
-    HttpResponse answer =
-        co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(initiation, use_awaitable);
-    co_return answer;
+    return state;
+  }
+
+  static std::optional<HttpResponse> TakeReady(Completion& c) {
+    std::lock_guard lock(c.mu);
+    if (!c.ready) return std::nullopt;
+    std::optional<HttpResponse> r = std::move(c.ready);
+    c.ready.reset();
+    return r;
   }
 
   HttpResponse StaticFile(const std::string& path) {
@@ -478,11 +491,8 @@ struct HttpServer::Impl {
   }
 
   // Serialises the response by hand: one string, one write, no per-header allocations.
-  template <class Stream>
-  awaitable<bool> Reply(Stream& io, beast::tcp_stream& tcp_layer, HttpResponse resp, int status_override,
-                        const std::string& request_id, const std::string& route, const std::string& method,
-                        const std::string& ip, std::chrono::steady_clock::time_point started, bool keep_alive) {
-    if (status_override) resp.status = status_override;
+  std::string Serialize(const HttpResponse& resp, const std::string& request_id, const std::string& method,
+                        bool keep_alive) const {
     static const std::string kSecurityHeaders =
         "Server: linli\r\n"
         "X-Content-Type-Options: nosniff\r\n"
@@ -521,17 +531,33 @@ struct HttpServer::Impl {
     if (!keep_alive) out += "Connection: close\r\n";
     out += "\r\n";
     if (method != "HEAD") out += resp.body;
-    tcp_layer.expires_after(opt.write_timeout);
-    auto [ec, n] = co_await asio::async_write(io, asio::buffer(out), kNoThrow);
+    return out;
+  }
+
+  // Metrics and the access log of one answered request. The access log names the route pattern,
+  // never the raw path or query, which may carry personal data.
+  static void Record(const std::string& route, const std::string& method, int status,
+                     const std::string& request_id, const std::string& ip,
+                     std::chrono::steady_clock::time_point started, std::size_t bytes) {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto& m = MetricsFor(route);
     m.latency->Observe(seconds);
-    RequestCounter(m, route, method, resp.status).fetch_add(1, std::memory_order_relaxed);
-    // The access log names the route pattern, never the raw path or query, which may carry
-    // personal data.
+    RequestCounter(m, route, method, status).fetch_add(1, std::memory_order_relaxed);
     if (spdlog::should_log(spdlog::level::info)) {
-      spdlog::info("{} {} {} {} {} {}B {:.1f}ms", request_id, ip, method, route, resp.status, n, seconds * 1000);
+      spdlog::info("{} {} {} {} {} {}B {:.1f}ms", request_id, ip, method, route, status, bytes, seconds * 1000);
     }
+  }
+
+  // Answers a request refused before it reached a handler (limits, malformed input).
+  template <class Stream>
+  awaitable<bool> Reply(Stream& io, beast::tcp_stream& tcp_layer, HttpResponse resp, int status_override,
+                        const std::string& request_id, const std::string& route, const std::string& method,
+                        const std::string& ip, std::chrono::steady_clock::time_point started, bool keep_alive) {
+    if (status_override) resp.status = status_override;
+    std::string out = Serialize(resp, request_id, method, keep_alive);
+    tcp_layer.expires_after(opt.write_timeout);
+    auto [ec, n] = co_await asio::async_write(io, asio::buffer(out), kNoThrow);
+    Record(route, method, resp.status, request_id, ip, started, n);
     co_return !ec;
   }
 };
