@@ -303,10 +303,21 @@ struct HttpServer::Impl {
       parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
       // The body limit depends on the route, known only after the header; it is applied below.
       parser.body_limit(boost::none);
-      // A header that arrived whole needs no new deadline (and the timer costs a syscall).
+      // A header that arrived whole (the usual case) is parsed here and now: an asynchronous read
+      // that completes at once still costs a trip through the scheduler. Otherwise the rest is
+      // read with the short header deadline, so a slow sender cannot linger.
       std::string_view received(static_cast<const char*>(buffer.data().data()), buffer.size());
-      if (received.find("\r\n\r\n") == std::string_view::npos) tcp_layer.expires_after(opt.header_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(io, buffer, parser, kNoThrow);
+      boost::system::error_code hec;
+      if (received.find("\r\n\r\n") != std::string_view::npos && received.size() <= opt.max_header_bytes) {
+        parser.eager(false);  // the header only; the body is read below with the route's limit
+        std::size_t used = parser.put(buffer.data(), hec);
+        buffer.consume(used);
+        if (!hec && !parser.is_header_done()) hec = bhttp::error::partial_message;
+      } else {
+        tcp_layer.expires_after(opt.header_timeout);
+        auto [ec, hn] = co_await bhttp::async_read_header(io, buffer, parser, kNoThrow);
+        hec = ec;
+      }
       if (hec) {
         spdlog::debug("request header rejected: {}", hec.message());
         if (hec == bhttp::error::header_limit) {
