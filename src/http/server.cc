@@ -277,6 +277,7 @@ struct HttpServer::Impl {
       stream.expires_after(std::chrono::seconds(2));
       co_await tls.async_shutdown(kNoThrow);
     } else {
+      stream.socket().non_blocking(true, ec);  // for the immediate write in Serve
       co_await Serve(stream, stream, it->idle, ip);
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     }
@@ -432,8 +433,20 @@ struct HttpServer::Impl {
       const std::string& label = (!match.route && resp.status == 200) ? kStatic : route;
       bool keep = keep_alive && !draining;
       std::string out = Serialize(resp, request_id, req.method, keep);
-      tcp_layer.expires_after(opt.write_timeout);
-      auto [wec, written] = co_await asio::async_write(io, asio::buffer(out), kNoThrow);
+      std::size_t written = 0;
+      boost::system::error_code wec;
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        // On plain TCP the kernel usually takes the whole response at once: send it now and go
+        // through the asynchronous write (with its deadline) only for what it did not take.
+        written = tcp_layer.socket().write_some(asio::buffer(out), wec);
+        if (wec == asio::error::would_block || wec == asio::error::try_again) wec = {};
+      }
+      if (!wec && written < out.size()) {
+        tcp_layer.expires_after(opt.write_timeout);
+        auto [ec, n] = co_await asio::async_write(io, asio::buffer(out.data() + written, out.size() - written), kNoThrow);
+        wec = ec;
+        written += n;
+      }
       Record(label, req.method, resp.status, request_id, ip, started, written);
       if (wec || !keep) co_return;
     }
