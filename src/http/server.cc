@@ -118,9 +118,14 @@ struct HttpServer::Impl {
     asio::io_context ctx{1};
     std::unique_ptr<tcp::acceptor> acceptor;
     // Connections of this worker; touched only on its thread.
+    // A connection's deadline is a value, checked once a second by Sweep: arming and cancelling
+    // a timer around every read and write costs more than serving a small request.
     struct Conn {
-      beast::tcp_stream* stream;
-      bool idle;
+      tcp::socket* sock;
+      bool idle = true;
+      std::chrono::steady_clock::time_point deadline;
+      void expires_after(std::chrono::seconds d) { deadline = std::chrono::steady_clock::now() + d; }
+      tcp::socket& socket() { return *sock; }
     };
     std::list<Conn> conns;
   };
@@ -181,7 +186,10 @@ struct HttpServer::Impl {
   }
 
   void Run() {
-    for (auto& w : workers) asio::co_spawn(w->ctx, Accept(*w), asio::detached);
+    for (auto& w : workers) {
+      asio::co_spawn(w->ctx, Accept(*w), asio::detached);
+      asio::co_spawn(w->ctx, Sweep(*w), asio::detached);
+    }
     std::unique_ptr<asio::signal_set> signals;
     if (opt.handle_signals) {
       signals = std::make_unique<asio::signal_set>(workers[0]->ctx, SIGINT, SIGTERM);
@@ -211,7 +219,7 @@ struct HttpServer::Impl {
           boost::system::error_code ec;
           w->acceptor->close(ec);
           for (auto& c : w->conns) {
-            if (c.idle) c.stream->socket().close(ec);
+            if (c.idle) c.sock->close(ec);
           }
         });
       }
@@ -256,8 +264,9 @@ struct HttpServer::Impl {
   }
 
   awaitable<void> Connection(Worker& w, tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
-    auto it = w.conns.insert(w.conns.end(), {&stream, true});
+    auto it = w.conns.insert(w.conns.end(), Worker::Conn{&socket, true, {}});
+    Worker::Conn& conn = *it;
+    conn.expires_after(opt.header_timeout);
     struct Unlist {
       Worker& w;
       std::list<Worker::Conn>::iterator it;
@@ -265,26 +274,44 @@ struct HttpServer::Impl {
     } unlist{w, it};
     std::string ip;
     boost::system::error_code ec;
-    auto remote = stream.socket().remote_endpoint(ec);
+    auto remote = socket.remote_endpoint(ec);
     if (!ec) ip = remote.address().to_string();
 
     if (tls_ctx) {
-      beast::ssl_stream<beast::tcp_stream&> tls(stream, *tls_ctx);
-      stream.expires_after(opt.header_timeout);
+      ssl::stream<tcp::socket&> tls(socket, *tls_ctx);
       auto [hs_ec] = co_await tls.async_handshake(ssl::stream_base::server, kNoThrow);
       if (hs_ec) co_return;
-      co_await Serve(tls, stream, it->idle, ip);
-      stream.expires_after(std::chrono::seconds(2));
+      co_await Serve(tls, conn, ip);
+      conn.expires_after(std::chrono::seconds(2));
       co_await tls.async_shutdown(kNoThrow);
     } else {
-      stream.socket().non_blocking(true, ec);  // for the immediate write in Serve
-      co_await Serve(stream, stream, it->idle, ip);
-      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      socket.non_blocking(true, ec);  // for the immediate write in Serve
+      co_await Serve(socket, conn, ip);
+      socket.shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  // Closes the connections of a worker whose deadline passed; their pending operations end
+  // with operation_aborted and their coroutines finish.
+  awaitable<void> Sweep(Worker& w) {
+    asio::steady_timer timer(w.ctx);
+    for (;;) {
+      timer.expires_after(std::chrono::seconds(1));
+      auto [ec] = co_await timer.async_wait(kNoThrow);
+      if (ec) co_return;
+      auto now = std::chrono::steady_clock::now();
+      for (auto& c : w.conns) {
+        if (c.deadline <= now) {
+          boost::system::error_code ignored;
+          c.sock->close(ignored);
+        }
+      }
     }
   }
 
   template <class Stream>
-  awaitable<void> Serve(Stream& io, beast::tcp_stream& tcp_layer, bool& idle, const std::string& ip) {
+  awaitable<void> Serve(Stream& io, Worker::Conn& tcp_layer, const std::string& ip) {
+    bool& idle = tcp_layer.idle;
     beast::flat_buffer buffer;
     asio::any_io_executor ex = co_await asio::this_coro::executor;
     for (;;) {
@@ -327,7 +354,8 @@ struct HttpServer::Impl {
         } else if (hec == bhttp::error::buffer_overflow) {
           HttpResponse r = ErrorResponse(Error::Invalid("headers", "the request headers are too large"));
           co_await Reply(io, tcp_layer, std::move(r), 431, kNoId, kUnmatched, kNoMethod, ip, started, false);
-        } else if (hec != beast::error::timeout && hec != bhttp::error::end_of_stream &&
+        } else if (hec != beast::error::timeout && hec != asio::error::operation_aborted &&
+                   hec != asio::error::bad_descriptor && hec != bhttp::error::end_of_stream &&
                    hec != asio::error::eof && hec != asio::error::connection_reset) {
           HttpResponse r = ErrorResponse(Error::Invalid("request", "malformed HTTP request"));
           co_await Reply(io, tcp_layer, std::move(r), 400, kNoId, kUnmatched, kNoMethod, ip, started, false);
@@ -435,7 +463,7 @@ struct HttpServer::Impl {
       std::string out = Serialize(resp, request_id, req.method, keep);
       std::size_t written = 0;
       boost::system::error_code wec;
-      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      if constexpr (std::is_same_v<Stream, tcp::socket>) {
         // On plain TCP the kernel usually takes the whole response at once: send it now and go
         // through the asynchronous write (with its deadline) only for what it did not take.
         written = tcp_layer.socket().write_some(asio::buffer(out), wec);
@@ -574,7 +602,7 @@ struct HttpServer::Impl {
 
   // Answers a request refused before it reached a handler (limits, malformed input).
   template <class Stream>
-  awaitable<bool> Reply(Stream& io, beast::tcp_stream& tcp_layer, HttpResponse resp, int status_override,
+  awaitable<bool> Reply(Stream& io, Worker::Conn& tcp_layer, HttpResponse resp, int status_override,
                         const std::string& request_id, const std::string& route, const std::string& method,
                         const std::string& ip, std::chrono::steady_clock::time_point started, bool keep_alive) {
     if (status_override) resp.status = status_override;

@@ -445,6 +445,18 @@ TEST_P(ApiTest, GracefulShutdownFinishesInFlightWrites) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
+TEST_P(ApiTest, ASlowSenderIsCutOffAfterTheHeaderDeadline) {
+  auto own = NewStack(GetParam(), {"--header-timeout", "1"}, /*demo=*/false);
+  auto started = std::chrono::steady_clock::now();
+  // Half a header, then silence: the server must close the connection, not wait for ever.
+  std::string answer = RawExchange(own->server->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow:", 8000);
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_TRUE(answer.empty()) << answer;
+  EXPECT_LT(waited, 4.0) << "closed only after " << waited << " s";
+  EXPECT_GE(waited, 0.9);
+  EXPECT_EQ(own->Anonymous().Get("/healthz").status, 200);  // others are served meanwhile
+}
+
 // Runs a shell command and returns what it printed (the tools here are real: openssl and curl).
 std::string Shell(const std::string& cmd) {
   std::string out;
