@@ -8,6 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <unordered_map>
 
@@ -187,6 +190,14 @@ constexpr int kWalCheckpointFrames = 16384;
 class SqliteDriver final : public Driver {
  public:
   SqliteDriver(std::string path, bool full) : path_(std::move(path)), full_(full) {}
+  ~SqliteDriver() override {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      stop_checkpointer_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+  }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
   std::string_view BeginWriteSql() const override { return "BEGIN IMMEDIATE"; }
@@ -214,6 +225,10 @@ class SqliteDriver final : public Driver {
     LINLI_TRY(session->ExecScript(pragmas));
     if (role == ConnectionRole::kWrite) {
       sqlite3_wal_hook(db, &SqliteDriver::OnWal, this);
+      // Routine checkpoints run on the checkpointer's own connection, so the writer never copies
+      // WAL pages into the database inside a commit that 256 callers are waiting for.
+      LINLI_TRY(session->ExecScript("PRAGMA wal_autocheckpoint=0"));
+      StartCheckpointer();
     }
     return std::unique_ptr<SqlSession>(std::move(session));
   }
@@ -304,6 +319,32 @@ class SqliteDriver final : public Driver {
   }
 
  private:
+  // Every 250 ms, a PASSIVE checkpoint once the WAL holds 1,000 frames (4 MiB): it runs beside
+  // the writer and readers without blocking them. The writer still forces a RESTART at 64 MiB
+  // (AfterCommit) and truncates the WAL when idle (WhenIdle).
+  void StartCheckpointer() {
+    if (checkpointer_.joinable()) return;
+    checkpointer_ = std::thread([this] {
+      sqlite3* db = nullptr;
+      if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        spdlog::warn("the WAL checkpointer cannot open {}", path_);
+        sqlite3_close_v2(db);
+        return;
+      }
+      sqlite3_busy_timeout(db, 0);
+      std::unique_lock lock(checkpoint_mu_);
+      while (!stop_checkpointer_) {
+        checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
+        if (stop_checkpointer_ || wal_frames_.load() < 1000) continue;
+        lock.unlock();
+        int log = 0, done = 0;
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        lock.lock();
+      }
+      sqlite3_close_v2(db);
+    });
+  }
+
   static int OnWal(void* self, sqlite3*, const char*, int frames) {
     static_cast<SqliteDriver*>(self)->wal_frames_ = frames;
     return SQLITE_OK;
@@ -341,6 +382,10 @@ class SqliteDriver final : public Driver {
   bool full_;
   std::atomic<int> wal_frames_{0};
   int commits_since_checkpoint_ = 0;  // writer thread only
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool stop_checkpointer_ = false;  // GUARDED_BY(checkpoint_mu_)
 };
 
 }  // namespace
