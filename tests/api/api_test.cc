@@ -445,6 +445,26 @@ TEST_P(ApiTest, GracefulShutdownFinishesInFlightWrites) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
+TEST_P(ApiTest, BackupAndRestoreBringBackExactlyTheBackedUpState) {
+  auto own = NewStack(GetParam());
+  auto sys = own->As("sysadmin");
+  ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"8850","name":"备份前"})").status, 201);
+  std::string file = own->dir.path() + "/backup.bin";
+  auto backup = RunLinli({"--db", own->url, "backup", file});  // while the server runs
+  ASSERT_EQ(backup.exit_code, 0) << backup.output;
+  ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"8851","name":"备份后"})").status, 201);
+  own->server->Kill(SIGTERM);
+  auto restore = RunLinli({"--db", own->url, "restore", file});
+  ASSERT_EQ(restore.exit_code, 0) << restore.output;
+  auto check = RunLinli({"--db", own->url, "check"});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  auto list = RunLinli({"--db", own->url, "org", "list", "--parent", "5"});
+  EXPECT_NE(list.output.find("8850"), std::string::npos) << list.output;
+  EXPECT_EQ(list.output.find("8851"), std::string::npos) << list.output;
+  auto missing = RunLinli({"--db", own->url, "restore", own->dir.path() + "/no-such-file"});
+  EXPECT_NE(missing.exit_code, 0);
+}
+
 TEST_P(ApiTest, ASlowSenderIsCutOffAfterTheHeaderDeadline) {
   auto own = NewStack(GetParam(), {"--header-timeout", "1"}, /*demo=*/false);
   auto started = std::chrono::steady_clock::now();
