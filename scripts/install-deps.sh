@@ -6,7 +6,7 @@ packages=(
   g++ cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsodium-dev libspdlog-dev libcli11-dev libsqlite3-dev libpq-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev   # GTest's CMake package also declares the gmock targets
   postgresql sqlite3 wrk curl openssl
 )
 missing=()

@@ -11,6 +11,11 @@ using storage::SqlSession;
 Result<domain::OrgNode> VisibleNode(SqlSession& s, const Caller& who, std::int64_t id,
                                     std::string_view permission) {
   LINLI_ASSIGN_OR_RETURN(auto node, OrgRepo::Get(s, id));
+  return CheckVisible(std::move(node), who, id, permission);
+}
+
+Result<domain::OrgNode> CheckVisible(std::optional<domain::OrgNode> node, const Caller& who,
+                                     std::int64_t id, std::string_view permission) {
   if (!node || !domain::Allows(who.principal, domain::perm::kOrgRead, node->path)) {
     return Error::NotFound("no org node " + std::to_string(id));
   }
@@ -37,17 +42,18 @@ void OrgService::Create(const Caller& who, CreateNodeInput in, Done<domain::OrgN
       db_, [&](SqlSession& s) -> Result<std::optional<domain::OrgNode>> {
         LINLI_ASSIGN_OR_RETURN(auto found, OrgRepo::GetWithCodeTaken(s, in.parent_id, in.code));
         auto& [p, code_taken] = found;
-        if (in.parent_id != 0) {
-          if (!p || !domain::Allows(who.principal, domain::perm::kOrgRead, p->path)) {
-            return Error::Invalid("parent_id", "no org node " + std::to_string(in.parent_id));
-          }
-          if (!domain::Allows(who.principal, domain::perm::kOrgWrite, p->path)) {
-            return Error::Denied("you may not do this at " + p->name);
-          }
-          if (p->archived) return Error::Invalid("parent_id", "the parent node is archived");
+        if (in.parent_id == 0) {
+          if (code_taken) return Error::Exists("code", "an org node with code " + in.code + " exists already");
+          return std::optional<domain::OrgNode>();
         }
+        auto visible = CheckVisible(std::move(p), who, in.parent_id, domain::perm::kOrgWrite);
+        if (!visible && visible.error().code == ErrorCode::kNotFound) {
+          return Error::Invalid("parent_id", "no org node " + std::to_string(in.parent_id));
+        }
+        if (!visible) return visible.error();
+        if (visible->archived) return Error::Invalid("parent_id", "the parent node is archived");
         if (code_taken) return Error::Exists("code", "an org node with code " + in.code + " exists already");
-        return in.parent_id == 0 ? std::optional<domain::OrgNode>() : std::move(p);
+        return std::optional<domain::OrgNode>(std::move(*visible));
       });
   if (!parent) return done(parent.error());
   if (!domain::MayParent(*parent ? std::optional((*parent)->type) : std::nullopt, *type)) {

@@ -59,5 +59,8 @@ class OrgService {
 // the permission does not reach it. Shared by every service that acts on a node.
 Result<domain::OrgNode> VisibleNode(storage::SqlSession& s, const Caller& who, std::int64_t id,
                                     std::string_view permission);
+// The same rule for a node the caller already read (nullopt: no such node).
+Result<domain::OrgNode> CheckVisible(std::optional<domain::OrgNode> node, const Caller& who,
+                                     std::int64_t id, std::string_view permission);
 
 }  // namespace linli::service

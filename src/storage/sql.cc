@@ -34,13 +34,6 @@ std::string SqlRow::Text(std::size_t i) const {
   return {};
 }
 
-Result<std::optional<SqlRow>> SqlSession::QueryOne(std::string_view sql,
-                                                   std::initializer_list<SqlValue> params) {
-  LINLI_ASSIGN_OR_RETURN(SqlRows rows, Query(sql, Params(params.begin(), params.size())));
-  if (rows.empty()) return std::optional<SqlRow>();
-  return std::optional<SqlRow>(std::move(rows.front()));
-}
-
 bool IsPlainIdentifier(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
   for (char c : name) {

@@ -66,10 +66,6 @@ class SqlSession {
   Status ExecDeferred(std::string_view sql, std::initializer_list<SqlValue> params = {}) {
     return ExecDeferred(sql, Params(params.begin(), params.size()));
   }
-  // The single row of a query, nullopt when there is none.
-  Result<std::optional<SqlRow>> QueryOne(std::string_view sql,
-                                         std::initializer_list<SqlValue> params = {});
-
   // An id for a new row of `table` (whose key column is `id`) without a round trip per row:
   // PostgreSQL hands out blocks of its identity sequence; SQLite counts up from max(id) inside
   // its exclusive write transaction. Only for tables whose inserts all use NextId.

@@ -114,6 +114,43 @@ TEST_P(ApiTest, BadInputIsRefusedNamingTheFieldAndNothingIsStored) {
   EXPECT_EQ(CountNodes(c), before);
 }
 
+TEST_P(ApiTest, EveryWriteEndpointNamesTheBadField) {
+  auto sys = stack().As("sysadmin");
+  auto sec = stack().As("secadmin");
+  struct Case {
+    const HttpClient* who;
+    std::string method, path, body, field;
+  };
+  std::vector<Case> cases = {
+      {&sys, "POST", "/api/v1/users", R"({"username":"A B","display_name":"x","password":"a-long-enough-password","home_node_id":5})", "username"},
+      {&sys, "POST", "/api/v1/users", R"({"username":"ok.name","display_name":"","password":"a-long-enough-password","home_node_id":5})", "display_name"},
+      {&sys, "POST", "/api/v1/users", R"({"username":"ok.name","display_name":"x","password":"short","home_node_id":5})", "password"},
+      {&sys, "POST", "/api/v1/users", R"({"username":"ok.name","display_name":"x","password":"a-long-enough-password","home_node_id":"5"})", "home_node_id"},
+      {&sys, "POST", "/api/v1/users", R"({"username":"ok.name","display_name":"x","password":"a-long-enough-password","home_node_id":999999})", "home_node_id"},
+      {&sys, "POST", "/api/v1/users", R"({"username":"sysadmin","display_name":"x","password":"a-long-enough-password","home_node_id":5})", "username"},
+      {&sys, "POST", "/api/v1/users/10/password", R"({"password":7})", "password"},
+      {&sys, "PATCH", "/api/v1/org/nodes/5", R"({"name":"x","version":"1"})", "version"},
+      {&sys, "POST", "/api/v1/org/nodes/5/move", R"({})", "parent_id"},
+      {&sys, "POST", "/api/v1/apikeys", R"({"user_id":10,"name":""})", "name"},
+      {&sys, "POST", "/api/v1/apikeys", R"({"user_id":10})", "name"},
+      {&sec, "POST", "/api/v1/users/10/assignments", R"({"role":"grid_worker"})", "node_id"},
+      {&sec, "POST", "/api/v1/users/10/assignments", R"({"role":"grid_worker","node_id":999999})", "node_id"},
+      {&sec, "PUT", "/api/v1/roles/volunteer", R"({"permissions":"case.report"})", "permissions"},
+      {&sec, "PUT", "/api/v1/roles/volunteer", R"({"permissions":[1]})", "permissions"},
+      {&sec, "PUT", "/api/v1/security/policy", R"([1])", "body"},
+      {&sys, "POST", "/api/v1/auth/password", R"({"old_password":"x"})", "new_password"},
+      {&sys, "DELETE", "/api/v1/assignments/abc", "", "id"},
+      {&sys, "DELETE", "/api/v1/apikeys/0", "", "id"},
+  };
+  auto users_before = sys.Get("/api/v1/users?limit=500").body;
+  for (const auto& k : cases) {
+    auto r = k.who->Json(k.method, k.path, k.body);
+    EXPECT_EQ(r.status / 100, 4) << k.method << " " << k.path << " " << k.body << " -> " << r.body;
+    EXPECT_EQ(r.ErrorField(), k.field) << k.method << " " << k.path << " " << k.body << " -> " << r.body;
+  }
+  EXPECT_EQ(sys.Get("/api/v1/users?limit=500").body, users_before) << "nothing was stored";
+}
+
 TEST_P(ApiTest, OversizedAndMalformedRequestsAreRefusedAtTheDoor) {
   auto c = stack().As("sysadmin");
   std::int64_t before = CountNodes(c);
