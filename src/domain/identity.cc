@@ -1,0 +1,154 @@
+#include "domain/identity.h"
+
+#include <cstdio>
+
+namespace linli::domain {
+
+namespace {
+bool AllDigits(std::string_view s) {
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+int Digits(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+int DaysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+}  // namespace
+
+std::string CivilDate::Iso() const {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
+  return buf;
+}
+
+bool IsValidCivilDate(int year, int month, int day) {
+  return year >= 1850 && year <= 2999 && month >= 1 && month <= 12 && day >= 1 &&
+         day <= DaysInMonth(year, month);
+}
+
+Result<CivilDate> ParseCivilDate(std::string_view text, std::string_view field) {
+  std::string digits;
+  if (text.size() == 10 && (text[4] == '-' || text[4] == '/') && text[7] == text[4]) {
+    digits = std::string(text.substr(0, 4)) + std::string(text.substr(5, 2)) + std::string(text.substr(8, 2));
+  } else if (text.size() == 8) {
+    digits = std::string(text);
+  }
+  if (digits.size() != 8 || !AllDigits(digits)) {
+    return Error::Invalid(std::string(field), std::string(field) + " must be a date like 1950-03-07");
+  }
+  CivilDate d{Digits(digits.substr(0, 4)), Digits(digits.substr(4, 2)), Digits(digits.substr(6, 2))};
+  if (!IsValidCivilDate(d.year, d.month, d.day)) {
+    return Error::Invalid(std::string(field), std::string(field) + " is not a real date: " + std::string(text));
+  }
+  return d;
+}
+
+CivilDate ChinaDate(Millis utc_millis) {
+  // Days since 1970-01-01 in UTC+8, then the civil-from-days algorithm (proleptic Gregorian).
+  std::int64_t z = (utc_millis + 8LL * 3600 * 1000) / 86400000;
+  if (utc_millis + 8LL * 3600 * 1000 < 0 && (utc_millis + 8LL * 3600 * 1000) % 86400000 != 0) --z;
+  z += 719468;
+  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  auto doe = static_cast<unsigned>(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int>(y + (m <= 2)), static_cast<int>(m), static_cast<int>(d)};
+}
+
+int AgeOn(const CivilDate& birth, const CivilDate& today) {
+  int age = today.year - birth.year;
+  if (today.month < birth.month || (today.month == birth.month && today.day < birth.day)) --age;
+  return age;
+}
+
+CivilDate YearsBefore(const CivilDate& d, int years) {
+  CivilDate r{d.year - years, d.month, d.day};
+  if (r.day > DaysInMonth(r.year, r.month)) r.day = DaysInMonth(r.year, r.month);
+  return r;
+}
+
+char IdCheckCharacter(std::string_view first17) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr char kCheck[11] = {'1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  return kCheck[sum % 11];
+}
+
+Result<IdNumber> ParseIdNumber(std::string_view raw, const CivilDate& today, std::string_view field) {
+  std::string f(field);
+  std::string s;
+  for (char c : raw) {
+    if (c == ' ') continue;
+    s.push_back(c == 'x' ? 'X' : c);
+  }
+  if (s.size() == 15) {
+    if (!AllDigits(s)) return Error::Invalid(f, f + " must be 18 characters (or a legacy 15-digit number)");
+    std::string first17 = s.substr(0, 6) + "19" + s.substr(6);
+    s = first17 + IdCheckCharacter(first17);
+  } else if (s.size() == 18) {
+    if (!AllDigits(std::string_view(s).substr(0, 17)) || !(AllDigits(s.substr(17)) || s[17] == 'X')) {
+      return Error::Invalid(f, f + " must be 17 digits followed by a digit or X");
+    }
+    if (IdCheckCharacter(s) != s[17]) {
+      return Error::Invalid(f, f + " has a wrong check digit (GB 11643)");
+    }
+  } else {
+    return Error::Invalid(f, f + " must be 18 characters (or a legacy 15-digit number)");
+  }
+  IdNumber id;
+  id.region = s.substr(0, 6);
+  if (id.region[0] == '0' || id.region[0] == '9') {
+    return Error::Invalid(f, f + " does not start with a valid region code");
+  }
+  id.birth_date = {Digits(std::string_view(s).substr(6, 4)), Digits(std::string_view(s).substr(10, 2)),
+                   Digits(std::string_view(s).substr(12, 2))};
+  if (!IsValidCivilDate(id.birth_date.year, id.birth_date.month, id.birth_date.day) ||
+      id.birth_date.year < 1890 || today < id.birth_date) {
+    return Error::Invalid(f, f + " contains an impossible birth date");
+  }
+  id.gender = (s[16] - '0') % 2 == 1 ? 'M' : 'F';
+  id.number = std::move(s);
+  return id;
+}
+
+Result<std::string> NormalizeMobile(std::string_view raw, std::string_view field) {
+  std::string f(field);
+  std::string s;
+  for (char c : raw) {
+    if (c == ' ' || c == '-') continue;
+    s.push_back(c);
+  }
+  if (s.starts_with("+86")) s.erase(0, 3);
+  else if (s.starts_with("0086")) s.erase(0, 4);
+  if (s.size() != 11 || !AllDigits(s) || s[0] != '1' || s[1] < '3') {
+    return Error::Invalid(f, f + " must be a mainland mobile number of 11 digits starting 13 to 19");
+  }
+  return s;
+}
+
+std::string MaskIdNumber(std::string_view id_number) {
+  if (id_number.size() < 8) return std::string(id_number.size(), '*');
+  return std::string(id_number.substr(0, 3)) + std::string(id_number.size() - 7, '*') +
+         std::string(id_number.substr(id_number.size() - 4));
+}
+
+std::string MaskPhone(std::string_view phone) {
+  if (phone.size() < 8) return std::string(phone.size(), '*');
+  return std::string(phone.substr(0, 3)) + std::string(phone.size() - 7, '*') +
+         std::string(phone.substr(phone.size() - 4));
+}
+
+}  // namespace linli::domain

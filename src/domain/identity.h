@@ -1,0 +1,56 @@
+// Personal identifiers of Chinese residents: the citizen identity number (GB 11643-1999), the
+// mainland mobile number, civil dates, and how each is masked for display.
+//
+// Pure functions; the registry service validates every input through them and the import uses the
+// same ones, so an ID number refused by the API is refused by the import for the same reason.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace linli::domain {
+
+// A calendar date; ordering compares (year, month, day).
+struct CivilDate {
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  auto operator<=>(const CivilDate&) const = default;
+  std::string Iso() const;  // "1950-03-07"
+};
+
+bool IsValidCivilDate(int year, int month, int day);
+// "YYYY-MM-DD" (also "YYYY/MM/DD" and "YYYYMMDD", as Excel rosters write them).
+Result<CivilDate> ParseCivilDate(std::string_view text, std::string_view field);
+// Today's date in China (UTC+8, no daylight saving).
+CivilDate ChinaDate(Millis utc_millis);
+int AgeOn(const CivilDate& birth, const CivilDate& today);
+// The same day `years` earlier (29 February becomes 28 February).
+CivilDate YearsBefore(const CivilDate& d, int years);
+
+struct IdNumber {
+  std::string number;   // 18 characters, the check character upper-case
+  CivilDate birth_date;
+  char gender = 'M';    // 'M' or 'F', from the sequence code's parity
+  std::string region;   // the 6-digit administrative division code
+};
+
+// The GB 11643 check character for the first 17 digits.
+char IdCheckCharacter(std::string_view first17);
+// Accepts an 18-character number with a correct check character, or a legacy 15-digit number
+// (born 19xx), which it converts to 18. Birth dates must be real and not in the future.
+Result<IdNumber> ParseIdNumber(std::string_view raw, const CivilDate& today,
+                               std::string_view field = "id_number");
+
+// A mainland mobile number: 11 digits starting 13–19. Spaces, dashes and a +86/0086 prefix are
+// removed first.
+Result<std::string> NormalizeMobile(std::string_view raw, std::string_view field = "phone");
+
+// Masks for display: "110***********001X", "138****1234". Names are shown in full to staff.
+std::string MaskIdNumber(std::string_view id_number);
+std::string MaskPhone(std::string_view phone);
+
+}  // namespace linli::domain

@@ -1,0 +1,219 @@
+// Pure rules of the population registry: identity numbers, phones, masks, tags, resident
+// validation, boundaries and the point → grid index, and field encryption.
+#include <gtest/gtest.h>
+
+#include "core/field_crypto.h"
+#include "domain/geo.h"
+#include "domain/identity.h"
+#include "domain/registry.h"
+
+namespace linli::domain {
+namespace {
+
+const CivilDate kToday{2026, 11, 22};
+
+TEST(IdNumber, ChecksTheGb11643CheckCharacter) {
+  auto ok = ParseIdNumber("11010519491231002X", kToday);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->birth_date, (CivilDate{1949, 12, 31}));
+  EXPECT_EQ(ok->gender, 'F');  // sequence 002: even
+  EXPECT_EQ(ok->region, "110105");
+  EXPECT_TRUE(ParseIdNumber("11010519491231002x", kToday)) << "a lower-case x is accepted";
+  auto bad = ParseIdNumber("110105194912310021", kToday);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "id_number");
+  EXPECT_NE(bad.error().message.find("check digit"), std::string::npos);
+}
+
+TEST(IdNumber, ConvertsLegacyFifteenDigitNumbers) {
+  auto ok = ParseIdNumber("110105491231002", kToday);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->number, "11010519491231002X");
+}
+
+TEST(IdNumber, RefusesImpossibleBirthDatesAndShapes) {
+  auto with_check = [](std::string first17) { return first17 + IdCheckCharacter(first17); };
+  EXPECT_FALSE(ParseIdNumber(with_check("11010520230230001"), kToday)) << "30 February";
+  EXPECT_FALSE(ParseIdNumber(with_check("11010520301201001"), kToday)) << "born in the future";
+  EXPECT_FALSE(ParseIdNumber(with_check("11010518001201001"), kToday)) << "too early";
+  EXPECT_FALSE(ParseIdNumber(with_check("01010519800101001"), kToday)) << "no such region";
+  EXPECT_FALSE(ParseIdNumber("1101051949123100", kToday));
+  EXPECT_FALSE(ParseIdNumber("11010519491231002Y", kToday));
+  EXPECT_FALSE(ParseIdNumber("", kToday));
+  EXPECT_TRUE(ParseIdNumber(with_check("32058120000229001"), kToday)) << "29 February of a leap year";
+}
+
+TEST(Phone, AcceptsMainlandMobilesOnly) {
+  EXPECT_EQ(*NormalizeMobile("138 1234 5678"), "13812345678");
+  EXPECT_EQ(*NormalizeMobile("+86-139-0000-1111"), "13900001111");
+  EXPECT_FALSE(NormalizeMobile("12812345678"));
+  EXPECT_FALSE(NormalizeMobile("1381234567"));
+  EXPECT_FALSE(NormalizeMobile("0512-6512345"));
+  EXPECT_EQ(NormalizeMobile("abc").error().field, "phone");
+}
+
+TEST(Masks, HideTheMiddle) {
+  EXPECT_EQ(MaskIdNumber("11010519491231002X"), "110***********002X");
+  EXPECT_EQ(MaskPhone("13812345678"), "138****5678");
+}
+
+TEST(Dates, ChinaDateAndAge) {
+  // 2026-11-21 16:30 UTC is already 22 November in Beijing.
+  EXPECT_EQ(ChinaDate(1795278600000), (CivilDate{2026, 11, 22}));
+  EXPECT_EQ(AgeOn({1966, 11, 22}, kToday), 60);
+  EXPECT_EQ(AgeOn({1966, 11, 23}, kToday), 59);
+  EXPECT_EQ(YearsBefore({2024, 2, 29}, 1), (CivilDate{2023, 2, 28}));
+  EXPECT_FALSE(ParseCivilDate("2023-02-29", "birth_date"));
+  EXPECT_TRUE(ParseCivilDate("2024/02/29", "birth_date"));
+  EXPECT_TRUE(ParseCivilDate("19500307", "birth_date"));
+}
+
+TEST(Tags, StandardChineseAndCustom) {
+  EXPECT_EQ(*NormalizeTag("独居"), "living_alone");
+  EXPECT_EQ(*NormalizeTag("disabled"), "disabled");
+  EXPECT_EQ(*NormalizeTag("custom:志愿者"), "custom:志愿者");
+  EXPECT_EQ(*NormalizeTag("志愿者"), "custom:志愿者");
+  EXPECT_FALSE(NormalizeTag("老年人")) << "derived from the birth date";
+  EXPECT_FALSE(NormalizeTag("a b"));
+  auto list = ParseTagList("党员、独居, veteran；党员");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(*list, (std::vector<std::string>{"party_member", "living_alone", "veteran"}));
+  EXPECT_TRUE(IsSensitiveTag("disabled"));
+  EXPECT_FALSE(IsSensitiveTag("party_member"));
+  EXPECT_TRUE(IsVulnerable({"living_alone"}, {1950, 1, 1}, kToday));
+  EXPECT_FALSE(IsVulnerable({"living_alone"}, {1990, 1, 1}, kToday));
+}
+
+TEST(Resident, DerivesBirthAndGenderFromTheIdNumberAndChecksAgreement) {
+  ResidentInput in;
+  in.name = "王秀英";
+  in.id_number = "11010519491231002X";
+  in.phone = "13812345678";
+  in.residence_type = "户籍";
+  in.relation = "户主";
+  in.tags = {"独居", "残疾"};
+  in.disability_level = 2;
+  auto r = ValidateResident(in, kToday);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->gender, 'F');
+  EXPECT_EQ(r->birth_date, (CivilDate{1949, 12, 31}));
+  EXPECT_EQ(r->residence_type, "registered");
+  EXPECT_EQ(r->relation, "head");
+  EXPECT_EQ(r->public_tags, std::vector<std::string>{"living_alone"});
+  EXPECT_EQ(r->sensitive_tags, std::vector<std::string>{"disabled"});
+
+  auto field_of = [&](auto change) {
+    ResidentInput x = in;
+    change(x);
+    auto res = ValidateResident(x, kToday);
+    return res ? std::string("(accepted)") : res.error().field;
+  };
+  EXPECT_EQ(field_of([](auto& x) { x.gender = "男"; }), "gender");
+  EXPECT_EQ(field_of([](auto& x) { x.birth_date = "1950-01-01"; }), "birth_date");
+  EXPECT_EQ(field_of([](auto& x) { x.id_number = "110105194912310021"; }), "id_number");
+  EXPECT_EQ(field_of([](auto& x) { x.phone = "123"; }), "phone");
+  EXPECT_EQ(field_of([](auto& x) { x.name = ""; }), "name");
+  EXPECT_EQ(field_of([](auto& x) { x.residence_type = "tourist"; }), "residence_type");
+  EXPECT_EQ(field_of([](auto& x) { x.relation = "boss"; }), "relation");
+  EXPECT_EQ(field_of([](auto& x) { x.disability_level = 7; }), "disability_level");
+  EXPECT_EQ(field_of([](auto& x) { x.tags = {}; }), "disability_level");
+  EXPECT_EQ(field_of([](auto& x) { x.id_number = ""; x.birth_date = "2030-01-01"; }), "birth_date");
+  EXPECT_EQ(field_of([](auto& x) { x.id_number = ""; x.birth_date = "1950-01-01"; x.gender = ""; }), "gender");
+}
+
+std::string Square(double x0, double y0, double x1, double y1) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                R"({"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]})", x0, y0,
+                x1, y0, x1, y1, x0, y1, x0, y0);
+  return buf;
+}
+
+TEST(Geo, ParsesAndValidatesBoundaries) {
+  auto sq = ParseBoundary(Square(120, 31, 120.01, 31.01));
+  ASSERT_TRUE(sq) << sq.error().message;
+  EXPECT_NEAR(sq->Centroid().lon, 120.005, 1e-9);
+  EXPECT_GT(sq->AreaSquareMetres(), 900000);  // about 1.06 km²
+  EXPECT_LT(sq->AreaSquareMetres(), 1100000);
+  EXPECT_TRUE(sq->Covers({120.005, 31.005}));
+  EXPECT_FALSE(sq->Covers({120.02, 31.005}));
+  // A clockwise ring is corrected, and the normalised GeoJSON parses again to the same area.
+  auto cw = ParseBoundary(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[120,31],[120,31.01],[120.01,31.01],[120.01,31],[120,31]]]}})");
+  ASSERT_TRUE(cw);
+  auto again = ParseBoundary(cw->ToGeoJson());
+  ASSERT_TRUE(again);
+  EXPECT_NEAR(again->Area(), sq->Area(), 1e-12);
+
+  auto bowtie = ParseBoundary(R"({"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]})");
+  ASSERT_FALSE(bowtie);
+  EXPECT_EQ(bowtie.error().field, "boundary");
+  EXPECT_NE(bowtie.error().message.find("self-intersection"), std::string::npos) << bowtie.error().message;
+  EXPECT_FALSE(ParseBoundary(R"({"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0]]]})"));
+  EXPECT_FALSE(ParseBoundary(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0.5]]]})"));
+  EXPECT_FALSE(ParseBoundary(R"({"type":"Point","coordinates":[0,0]})"));
+  EXPECT_FALSE(ParseBoundary(R"({"type":"Polygon","coordinates":[[[0,0],[200,0],[1,1],[0,0]]]})"));
+  EXPECT_FALSE(ParseBoundary("{not json"));
+  EXPECT_FALSE(ParseBoundary(Square(0, 0, 1, 1), "boundary", 3)) << "vertex cap";
+}
+
+TEST(Geo, PlacementReportsOffendingNodes) {
+  auto parent = *ParseBoundary(Square(0, 0, 2, 2));
+  auto left = *ParseBoundary(Square(0, 0, 1, 2));
+  auto right = *ParseBoundary(Square(1, 0, 2, 2));
+  auto overlapping = *ParseBoundary(Square(0.5, 0, 1.5, 2));
+  auto outside = *ParseBoundary(Square(1.5, 0, 2.5, 2));
+  auto sliver = *ParseBoundary(Square(0.995, 0, 2, 2));  // 0.5% over the left sibling: tolerated
+  EXPECT_TRUE(CheckPlacement(right, PlacedShape{1, parent}, {{10, left}}).empty());
+  EXPECT_TRUE(CheckPlacement(sliver, PlacedShape{1, parent}, {{10, left}}).empty());
+  auto v = CheckPlacement(overlapping, PlacedShape{1, parent}, {{10, left}, {11, right}});
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0].kind, "overlaps_sibling");
+  EXPECT_EQ(v[0].other_id, 10);
+  EXPECT_EQ(v[1].other_id, 11);
+  auto o = CheckPlacement(outside, PlacedShape{1, parent}, {});
+  ASSERT_EQ(o.size(), 1u);
+  EXPECT_EQ(o[0].kind, "outside_parent");
+  EXPECT_NEAR(o[0].share, 0.5, 1e-9);
+  EXPECT_NE(DescribeViolations(o).find("node 1"), std::string::npos);
+  auto whole = UnionOf({left, right});
+  ASSERT_TRUE(whole);
+  EXPECT_NEAR(whole->Area(), 4, 1e-9);
+}
+
+TEST(Geo, IndexFindsTheDeepestNodeAndTheNearestInAGap) {
+  std::vector<GeoIndex::Entry> entries;
+  entries.push_back({1, 1, *ParseBoundary(Square(120, 31, 120.01, 31.01))});        // grid
+  entries.push_back({2, 2, *ParseBoundary(Square(120, 31, 120.005, 31.01))});       // its micro-grid
+  entries.push_back({3, 1, *ParseBoundary(Square(120.0102, 31, 120.02, 31.01))});   // a grid across a gap
+  GeoIndex index(std::move(entries));
+  EXPECT_EQ(index.size(), 3u);
+  EXPECT_EQ(index.Locate({120.002, 31.005})->node_id, 2);
+  EXPECT_EQ(index.Locate({120.007, 31.005})->node_id, 1);
+  EXPECT_EQ(index.Locate({120.015, 31.005})->node_id, 3);
+  // 120.0101 lies in the 0.0002° (~20 m) gap, ~11 m from grid 1's edge.
+  auto gap = index.Locate({120.0101, 31.005}, 50);
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->node_id, 1);
+  EXPECT_GT(gap->distance_m, 5);
+  EXPECT_FALSE(index.Locate({120.0101, 31.005}, 5));
+  EXPECT_FALSE(index.Locate({121, 31.005}, 50));
+}
+
+TEST(FieldCrypto, SealsBindsContextAndIndexes) {
+  auto fc = crypto::FieldCrypto::ForTests("unit");
+  auto sealed = fc->Seal("13812345678", "residents.phone:7");
+  EXPECT_EQ(sealed.find("13812345678"), std::string::npos);
+  EXPECT_NE(sealed, fc->Seal("13812345678", "residents.phone:7")) << "random nonces";
+  EXPECT_EQ(*fc->Open(sealed, "residents.phone:7"), "13812345678");
+  EXPECT_FALSE(fc->Open(sealed, "residents.phone:8")) << "moved to another row";
+  EXPECT_FALSE(crypto::FieldCrypto::ForTests("other")->Open(sealed, "residents.phone:7"));
+  EXPECT_EQ(fc->BlindIndex("phone", "13812345678"), fc->BlindIndex("phone", "13812345678"));
+  EXPECT_NE(fc->BlindIndex("phone", "13812345678"), fc->BlindIndex("id", "13812345678"));
+  EXPECT_NE(fc->BlindIndex("phone", "13812345678"),
+            crypto::FieldCrypto::ForTests("other")->BlindIndex("phone", "13812345678"));
+  std::string big(5000, 'x');
+  EXPECT_EQ(*fc->Open(fc->Seal(big, "c"), "c"), big);
+}
+
+}  // namespace
+}  // namespace linli::domain
