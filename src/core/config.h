@@ -27,6 +27,9 @@ struct Config {
   bool sqlite_synchronous_full = true;
   int db_read_pool = 4;
   std::string log_level = "info";
+  std::string key_file;  // empty: <data_dir>/linli.key (personal data is encrypted with it)
+
+  std::string EffectiveKeyFile() const { return key_file.empty() ? data_dir + "/linli.key" : key_file; }
 
   std::string EffectiveDbUrl() const {
     return db_url.empty() ? "sqlite://" + data_dir + "/linli.db" : db_url;

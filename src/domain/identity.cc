@@ -79,6 +79,12 @@ CivilDate YearsBefore(const CivilDate& d, int years) {
   return r;
 }
 
+CivilDate NextDay(const CivilDate& d) {
+  if (d.day < DaysInMonth(d.year, d.month)) return {d.year, d.month, d.day + 1};
+  if (d.month < 12) return {d.year, d.month + 1, 1};
+  return {d.year + 1, 1, 1};
+}
+
 char IdCheckCharacter(std::string_view first17) {
   static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
   static constexpr char kCheck[11] = {'1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'};

@@ -30,6 +30,7 @@ CivilDate ChinaDate(Millis utc_millis);
 int AgeOn(const CivilDate& birth, const CivilDate& today);
 // The same day `years` earlier (29 February becomes 28 February).
 CivilDate YearsBefore(const CivilDate& d, int years);
+CivilDate NextDay(const CivilDate& d);
 
 struct IdNumber {
   std::string number;   // 18 characters, the check character upper-case

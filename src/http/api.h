@@ -9,7 +9,9 @@
 #include "service/account_service.h"
 #include "service/audit_service.h"
 #include "service/auth_service.h"
+#include "service/geo_service.h"
 #include "service/org_service.h"
+#include "service/registry_service.h"
 #include "storage/database.h"
 
 namespace linli::http {
@@ -20,6 +22,8 @@ struct Api {
   service::OrgService& org;
   service::AccountService& accounts;
   service::AuditService& audit;
+  service::RegistryService& registry;
+  service::GeoService& geo;
   bool secure_cookies = false;       // set when TLS is on
   std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down
 };
@@ -42,6 +46,7 @@ void RegisterAuthRoutes(Router& r, Api& api);
 void RegisterOrgRoutes(Router& r, Api& api);
 void RegisterAccountRoutes(Router& r, Api& api);
 void RegisterAuditRoutes(Router& r, Api& api);
+void RegisterRegistryRoutes(Router& r, Api& api);
 
 inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterSystemRoutes(r, api);
@@ -49,6 +54,7 @@ inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterOrgRoutes(r, api);
   RegisterAccountRoutes(r, api);
   RegisterAuditRoutes(r, api);
+  RegisterRegistryRoutes(r, api);
 }
 
 }  // namespace linli::http

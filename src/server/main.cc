@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
       ->envname("LINLI_DATA_DIR")->capture_default_str();
   app.add_option("--db", cfg.db_url, "Database URL: sqlite:///path/file.db or postgresql://user@host/db")
       ->envname("LINLI_DB");
+  app.add_option("--key-file", cfg.key_file, "Key that encrypts personal data (default: <data-dir>/linli.key)")
+      ->envname("LINLI_KEY_FILE");
   app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error")
       ->envname("LINLI_LOG_LEVEL")->capture_default_str();
 

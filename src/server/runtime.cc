@@ -38,6 +38,11 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, Migrate migra
   so.policy.session_idle_timeout = static_cast<Millis>(config.session_idle_minutes) * 60000;
   so.policy.session_absolute_lifetime = static_cast<Millis>(config.session_absolute_hours) * 3600000;
   so.login_attempts_per_minute_per_ip = config.login_attempts_per_minute;
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(config.EffectiveKeyFile()).parent_path(), ec);
+  }
+  LINLI_ASSIGN_OR_RETURN(so.field_crypto, crypto::FieldCrypto::FromKeyFile(config.EffectiveKeyFile()));
   rt->services = std::make_unique<service::Services>(*rt->db, SystemClock::Instance(), so);
   LINLI_TRY(rt->services->Prepare());
   return rt;
@@ -84,7 +89,7 @@ int Serve(Runtime& rt) {
 
   std::atomic<bool> draining{false};
   auto& s = *rt.services;
-  http::Api api{*rt.db, s.auth, s.org, s.accounts, s.audit,
+  http::Api api{*rt.db, s.auth, s.org, s.accounts, s.audit, s.registry, s.geo,
                 !c.tls_cert.empty() && !c.tls_key.empty(), &draining};
   http::Router router;
   http::RegisterAllRoutes(router, api);

@@ -9,7 +9,9 @@
 #include "service/account_service.h"
 #include "service/audit_service.h"
 #include "service/auth_service.h"
+#include "service/geo_service.h"
 #include "service/org_service.h"
+#include "service/registry_service.h"
 #include "storage/database.h"
 
 namespace linli::service {
@@ -18,6 +20,7 @@ struct ServicesOptions {
   domain::SecurityPolicy policy;
   int login_attempts_per_minute_per_ip = 20;
   int cpu_threads = 2;
+  std::shared_ptr<const crypto::FieldCrypto> field_crypto;  // from the key file
 };
 
 class Services {
@@ -25,11 +28,13 @@ class Services {
   Services(storage::Database& db, const Clock& clock, const ServicesOptions& options)
       : db(db), clock(clock), cpu(options.cpu_threads), policy(options.policy), audit(db, clock),
         auth(db, clock, audit, policy, cpu, epoch, options.login_attempts_per_minute_per_ip),
-        org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch) {}
+        org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch), geo(db, clock, audit),
+        registry(db, clock, audit, options.field_crypto, geo) {}
 
   // Start-up work: default roles, the saved security policy.
   Status Prepare() {
     LINLI_TRY(accounts.EnsureDefaultRoles());
+    LINLI_TRY(geo.Reload());
     return policy.LoadSaved(db);
   }
 
@@ -42,6 +47,8 @@ class Services {
   AuthService auth;
   OrgService org;
   AccountService accounts;
+  GeoService geo;
+  RegistryService registry;
 };
 
 }  // namespace linli::service

@@ -1,5 +1,7 @@
 #include "storage/org_repo.h"
 
+#include "storage/registry_repo.h"
+
 namespace linli::storage {
 namespace {
 
@@ -109,7 +111,28 @@ Status OrgRepo::Move(SqlSession& s, const domain::OrgNode& node, std::int64_t ne
   auto [mlo, mhi] = PrefixRange(marker);
   LINLI_TRY(s.Exec("UPDATE org_nodes SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4",
                    {Text(new_path), Int(static_cast<std::int64_t>(marker.size()) + 1), Text(mlo), Text(mhi)}));
+  // Records follow their node: every table that carries node_path for scoping.
+  for (std::string_view table : PathBearingTables()) {
+    LINLI_TRY(s.Exec("UPDATE " + std::string(table) +
+                         " SET node_path = $1 || substr(node_path, $2) WHERE node_path >= $3 AND node_path < $4",
+                     {Text(new_path), Int(static_cast<std::int64_t>(node.path.size()) + 1), Text(lo), Text(hi)}));
+  }
+  // The subtree's own counts are unchanged; its old ancestors lose them and the new ones gain them.
+  LINLI_ASSIGN_OR_RETURN(auto counts, RollupRepo::ForNode(s, node.id));
+  std::string old_parent_path = node.path.substr(0, node.path.rfind('/', node.path.size() - 2) + 1);
+  std::string new_parent_path = new_path.substr(0, new_path.rfind('/', new_path.size() - 2) + 1);
+  for (const auto& [metric, value] : counts) {
+    LINLI_TRY(RollupRepo::Add(s, old_parent_path, metric, -value));
+    LINLI_TRY(RollupRepo::Add(s, new_parent_path, metric, value));
+  }
   return Ok();
+}
+
+const std::vector<std::string_view>& PathBearingTables() {
+  static const std::vector<std::string_view> tables = {
+      "buildings", "households", "residents", "resident_tags", "resident_events", "staff_positions",
+      "sweeps",    "sweep_households", "visits", "org_changes"};
+  return tables;
 }
 
 Result<std::vector<domain::OrgNode>> OrgRepo::List(SqlSession& s, const OrgListQuery& q) {
@@ -143,6 +166,61 @@ Result<std::vector<domain::OrgNode>> OrgRepo::List(SqlSession& s, const OrgListQ
 Result<std::int64_t> OrgRepo::CountActiveChildren(SqlSession& s, std::int64_t id) {
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT count(*) FROM org_nodes WHERE parent_id = $1 AND archived = 0", {Int(id)}));
   return rows[0].Int(0);
+}
+
+}  // namespace linli::storage
+
+namespace linli::storage {
+namespace {
+constexpr const char* kBoundaryCols = "id, parent_id, type, path, boundary, centroid_lon, centroid_lat";
+NodeBoundary BoundaryFrom(const SqlRow& r) {
+  NodeBoundary b;
+  b.node_id = r.Int(0);
+  b.parent_id = r.Int(1);
+  b.type = domain::ParseNodeType(r.Text(2)).value_or(domain::NodeType::kGrid);
+  b.path = r.Text(3);
+  b.geojson = r.Text(4);
+  if (!r.IsNull(5)) b.centroid_lon = r.Real(5);
+  if (!r.IsNull(6)) b.centroid_lat = r.Real(6);
+  return b;
+}
+Result<std::vector<NodeBoundary>> Boundaries(SqlSession& s, const std::string& where, std::vector<SqlValue> p) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(std::string("SELECT ") + kBoundaryCols + " FROM org_nodes WHERE " + where +
+                                                " ORDER BY id",
+                                            Params(p)));
+  std::vector<NodeBoundary> out;
+  for (const auto& r : rows) out.push_back(BoundaryFrom(r));
+  return out;
+}
+}  // namespace
+
+Status BoundaryRepo::Set(SqlSession& s, std::int64_t node_id, const std::string& geojson, double lon, double lat,
+                         Millis now) {
+  return s.ExecDeferred("UPDATE org_nodes SET boundary = $2, centroid_lon = $3, centroid_lat = $4, updated_at = $5, "
+                        "version = version + 1 WHERE id = $1",
+                        {Int(node_id), Text(geojson), lon, lat, Int(now)});
+}
+
+Result<std::optional<NodeBoundary>> BoundaryRepo::Get(SqlSession& s, std::int64_t node_id) {
+  LINLI_ASSIGN_OR_RETURN(auto v, Boundaries(s, "id = $1", {Int(node_id)}));
+  if (v.empty()) return std::optional<NodeBoundary>();
+  return std::optional<NodeBoundary>(std::move(v[0]));
+}
+
+Result<std::vector<NodeBoundary>> BoundaryRepo::Children(SqlSession& s, std::int64_t parent_id) {
+  return Boundaries(s, "parent_id = $1 AND archived = 0 AND boundary IS NOT NULL", {Int(parent_id)});
+}
+
+Result<std::vector<NodeBoundary>> BoundaryRepo::All(SqlSession& s) {
+  return Boundaries(s, "archived = 0 AND boundary IS NOT NULL", {});
+}
+
+Status BoundaryRepo::AddChange(SqlSession& s, std::int64_t node_id, const std::string& node_path,
+                               std::string_view kind, const std::string& detail, std::int64_t actor_id, Millis now) {
+  LINLI_ASSIGN_OR_RETURN(auto id, s.NextId("org_changes"));
+  return s.ExecDeferred("INSERT INTO org_changes (id, node_id, node_path, kind, detail, actor_id, at) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        {Int(id), Int(node_id), Text(node_path), Text(kind), Text(detail), Int(actor_id), Int(now)});
 }
 
 }  // namespace linli::storage

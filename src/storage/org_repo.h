@@ -38,10 +38,42 @@ class OrgRepo {
                        const std::string& name, Millis now);
   static Status SetArchived(SqlSession& s, std::int64_t id, std::int64_t expected_version,
                             bool archived, Millis now);
+  // Rewrites the paths of the subtree and of every record under it (PathBearingTables), and moves
+  // its rollup counts from the old ancestors to the new ones.
   static Status Move(SqlSession& s, const domain::OrgNode& node, std::int64_t new_parent_id,
                      const std::string& new_path, Millis now);
   static Result<std::vector<domain::OrgNode>> List(SqlSession& s, const OrgListQuery& q);
   static Result<std::int64_t> CountActiveChildren(SqlSession& s, std::int64_t id);
+};
+
+// Tables whose rows carry the node_path of the org node they belong to; a move rewrites them all.
+// A new module whose records hang from the tree adds its table here.
+const std::vector<std::string_view>& PathBearingTables();
+
+}  // namespace linli::storage
+
+namespace linli::storage {
+
+struct NodeBoundary {
+  std::int64_t node_id = 0;
+  std::int64_t parent_id = 0;
+  domain::NodeType type = domain::NodeType::kGrid;
+  std::string path;
+  std::string geojson;  // empty: none drawn
+  std::optional<double> centroid_lon, centroid_lat;
+};
+
+class BoundaryRepo {
+ public:
+  static Status Set(SqlSession& s, std::int64_t node_id, const std::string& geojson, double lon, double lat,
+                    Millis now);
+  static Result<std::optional<NodeBoundary>> Get(SqlSession& s, std::int64_t node_id);
+  // Active children of a node that have a boundary.
+  static Result<std::vector<NodeBoundary>> Children(SqlSession& s, std::int64_t parent_id);
+  // Every active node with a boundary (to build the point → grid index).
+  static Result<std::vector<NodeBoundary>> All(SqlSession& s);
+  static Status AddChange(SqlSession& s, std::int64_t node_id, const std::string& node_path, std::string_view kind,
+                          const std::string& detail, std::int64_t actor_id, Millis now);
 };
 
 }  // namespace linli::storage

@@ -23,7 +23,14 @@ struct Stack {
   std::unique_ptr<ServerProcess> server;
   std::map<std::string, std::string> tokens;  // username -> bearer token
 
-  std::vector<std::string> DbArgs() const { return {"--db", url}; }
+  // The global flags naming this stack's database and key file.
+  std::vector<std::string> DbArgs() const { return {"--db", url, "--key-file", dir.path() + "/linli.key"}; }
+  // `linli` arguments for a subcommand on this stack.
+  std::vector<std::string> With(std::initializer_list<std::string> more) const {
+    auto args = DbArgs();
+    args.insert(args.end(), more);
+    return args;
+  }
   HttpClient Anonymous() const { return HttpClient{server->port()}; }
   HttpClient As(const std::string& username, const std::string& password = kDemoPassword);
   ~Stack();

@@ -436,7 +436,7 @@ TEST_P(ApiTest, TamperingWithTheAuditLogIsFoundByAuditVerify) {
                            std::to_string(i) + R"(","name":"x"})").status, 201);
   }
   own->server->Kill(SIGTERM);
-  auto clean = RunLinli({"--db", own->url, "audit", "verify"});
+  auto clean = RunLinli(own->With({"audit", "verify"}));
   EXPECT_EQ(clean.exit_code, 0) << clean.output;
   // Someone with access to the database rewrites entry 10, disabling the guard first.
   {
@@ -452,10 +452,10 @@ TEST_P(ApiTest, TamperingWithTheAuditLogIsFoundByAuditVerify) {
     });
     ASSERT_TRUE(st) << st.error().message;
   }
-  auto broken = RunLinli({"--db", own->url, "audit", "verify"});
+  auto broken = RunLinli(own->With({"audit", "verify"}));
   EXPECT_EQ(broken.exit_code, 1) << broken.output;
   EXPECT_NE(broken.output.find("BROKEN at entry 10"), std::string::npos) << broken.output;
-  auto check = RunLinli({"--db", own->url, "check"});
+  auto check = RunLinli(own->With({"check"}));
   EXPECT_EQ(check.exit_code, 1) << check.output;
 }
 
@@ -478,7 +478,7 @@ TEST_P(ApiTest, GracefulShutdownFinishesInFlightWrites) {
   own->server->Kill(SIGTERM);
   EXPECT_EQ(own->server->WaitExit(), 0) << own->server->Log();
   EXPECT_NE(own->server->Log().find("stopped cleanly"), std::string::npos);
-  auto check = RunLinli({"--db", own->url, "check"});
+  auto check = RunLinli(own->With({"check"}));
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
@@ -487,18 +487,18 @@ TEST_P(ApiTest, BackupAndRestoreBringBackExactlyTheBackedUpState) {
   auto sys = own->As("sysadmin");
   ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"8850","name":"备份前"})").status, 201);
   std::string file = own->dir.path() + "/backup.bin";
-  auto backup = RunLinli({"--db", own->url, "backup", file});  // while the server runs
+  auto backup = RunLinli(own->With({"backup", file}));  // while the server runs
   ASSERT_EQ(backup.exit_code, 0) << backup.output;
   ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"8851","name":"备份后"})").status, 201);
   own->server->Kill(SIGTERM);
-  auto restore = RunLinli({"--db", own->url, "restore", file});
+  auto restore = RunLinli(own->With({"restore", file}));
   ASSERT_EQ(restore.exit_code, 0) << restore.output;
-  auto check = RunLinli({"--db", own->url, "check"});
+  auto check = RunLinli(own->With({"check"}));
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  auto list = RunLinli({"--db", own->url, "org", "list", "--parent", "5"});
+  auto list = RunLinli(own->With({"org", "list", "--parent", "5"}));
   EXPECT_NE(list.output.find("8850"), std::string::npos) << list.output;
   EXPECT_EQ(list.output.find("8851"), std::string::npos) << list.output;
-  auto missing = RunLinli({"--db", own->url, "restore", own->dir.path() + "/no-such-file"});
+  auto missing = RunLinli(own->With({"restore", own->dir.path() + "/no-such-file"}));
   EXPECT_NE(missing.exit_code, 0);
 }
 

@@ -76,7 +76,7 @@ TEST_P(CrashTest, EveryAcknowledgedWriteSurvivesSigkill) {
   for (const auto& code : acknowledged) missing += !present.contains(code);
   EXPECT_EQ(missing, 0u) << "of " << acked << " acknowledged writes";
   restarted.Kill(SIGTERM);
-  auto check = RunLinli({"--db", st->url, "check"});
+  auto check = RunLinli(st->With({"check"}));
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_NE(check.output.find("database integrity: ok"), std::string::npos) << check.output;
   EXPECT_NE(check.output.find("audit chain: intact"), std::string::npos) << check.output;

@@ -1,0 +1,446 @@
+// The population registry over HTTP: boundaries and the point → grid lookup, buildings,
+// households, residents. Personal values never appear in URLs: lookups by ID number or phone are
+// POSTs, and responses carry them masked unless /unmask was called with a reason.
+#include <cmath>
+
+#include "http/api.h"
+#include "http/json_io.h"
+#include "http/render.h"
+
+namespace linli::http {
+
+namespace {
+
+using service::Caller;
+
+Result<std::optional<double>> OptionalNumber(const json::object& o, std::string_view field) {
+  auto* v = o.if_contains(field);
+  if (!v || v->is_null()) return std::optional<double>();
+  if (!v->is_number()) return Error::Invalid(std::string(field), std::string(field) + " must be a number");
+  double d = v->to_number<double>();
+  if (!std::isfinite(d)) return Error::Invalid(std::string(field), std::string(field) + " must be a finite number");
+  return std::optional<double>(d);
+}
+
+Result<std::optional<std::vector<std::string>>> OptionalStrings(const json::object& o, std::string_view field) {
+  auto* v = o.if_contains(field);
+  if (!v || v->is_null()) return std::optional<std::vector<std::string>>();
+  if (!v->is_array()) return Error::Invalid(std::string(field), std::string(field) + " must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& x : v->as_array()) {
+    if (!x.is_string()) return Error::Invalid(std::string(field), std::string(field) + " must be an array of strings");
+    out.emplace_back(x.as_string());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+Result<std::optional<int>> OptionalSmallInt(const json::object& o, std::string_view field, int lo, int hi) {
+  LINLI_ASSIGN_OR_RETURN(auto v, OptionalInt(o, field));
+  if (!v) return std::optional<int>();
+  if (*v < lo || *v > hi) {
+    return Error::Invalid(std::string(field), std::string(field) + " must be " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return std::optional<int>(static_cast<int>(*v));
+}
+
+Result<double> QueryNumber(const HttpRequest& req, const std::string& name) {
+  auto it = req.query.find(name);
+  if (it == req.query.end() || it->second.empty()) return Error::Invalid(name, name + " is required");
+  try {
+    std::size_t used = 0;
+    double d = std::stod(it->second, &used);
+    if (used != it->second.size() || !std::isfinite(d)) throw std::invalid_argument("x");
+    return d;
+  } catch (...) {
+    return Error::Invalid(name, name + " must be a number");
+  }
+}
+
+std::optional<std::string> QueryText(const HttpRequest& req, const std::string& name) {
+  auto it = req.query.find(name);
+  if (it == req.query.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+json::array Strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+json::value NullIfZero(std::int64_t v) { return v == 0 ? json::value(nullptr) : json::value(v); }
+
+json::object RenderBuilding(const storage::BuildingRow& b) {
+  json::object o;
+  o["id"] = b.id;
+  o["node_id"] = b.node_id;
+  o["code"] = b.code;
+  o["name"] = b.name;
+  o["address"] = b.address;
+  if (b.lon) o["lon"] = *b.lon; else o["lon"] = nullptr;
+  if (b.lat) o["lat"] = *b.lat; else o["lat"] = nullptr;
+  o["floors"] = b.floors;
+  o["units"] = b.units;
+  o["archived"] = b.archived;
+  o["version"] = b.version;
+  return o;
+}
+
+json::object RenderResident(const service::ResidentView& v) {
+  json::object o;
+  o["id"] = v.id;
+  o["node_id"] = v.node_id;
+  o["household_id"] = NullIfZero(v.household_id);
+  o["relation"] = v.relation;
+  o["name"] = v.name;
+  o["gender"] = v.gender;
+  o["birth_date"] = v.birth_date;
+  o["age"] = v.age;
+  o["id_number"] = v.id_number.empty() ? json::value(nullptr) : json::value(v.id_number);
+  o["phone"] = v.phone.empty() ? json::value(nullptr) : json::value(v.phone);
+  o["ethnic"] = v.ethnic;
+  o["residence_type"] = v.residence_type;
+  o["occupation"] = v.occupation;
+  o["tags"] = Strings(v.tags);
+  if (v.masked) {
+    o["sensitive_tags"] = v.has_sensitive ? json::value("masked") : json::value(nullptr);
+  } else {
+    o["sensitive_tags"] = Strings(v.sensitive_tags);
+    o["disability_level"] = v.disability_level;
+  }
+  o["vulnerable"] = v.vulnerable;
+  o["status"] = v.status;
+  o["duplicate_of"] = NullIfZero(v.duplicate_of);
+  o["last_visited_at"] = NullIfZero(v.last_visited_at);
+  o["created_at"] = v.created_at;
+  o["updated_at"] = v.updated_at;
+  o["version"] = v.version;
+  o["masked"] = v.masked;
+  return o;
+}
+
+json::object RenderHousehold(const service::HouseholdView& v) {
+  json::object o;
+  o["id"] = v.row.id;
+  o["node_id"] = v.row.node_id;
+  o["building_id"] = v.row.building_id;
+  o["building_code"] = v.building_code;
+  o["building_name"] = v.building_name;
+  o["unit"] = v.row.unit;
+  o["address"] = v.address;
+  o["head_id"] = NullIfZero(v.row.head_id);
+  o["members_count"] = v.row.members;
+  o["status"] = v.row.status;
+  json::array members;
+  for (const auto& m : v.members) members.emplace_back(RenderResident(m));
+  o["members"] = std::move(members);
+  o["version"] = v.row.version;
+  return o;
+}
+
+Result<domain::ResidentInput> ResidentFields(const json::object& body) {
+  domain::ResidentInput in;
+  LINLI_ASSIGN_OR_RETURN(in.name, RequiredString(body, "name"));
+  auto set = [&](std::string_view field, std::string& into) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto v, OptionalString(body, field));
+    if (v) into = std::move(*v);
+    return Ok();
+  };
+  LINLI_TRY(set("gender", in.gender));
+  LINLI_TRY(set("birth_date", in.birth_date));
+  LINLI_TRY(set("id_number", in.id_number));
+  LINLI_TRY(set("phone", in.phone));
+  LINLI_TRY(set("ethnic", in.ethnic));
+  LINLI_TRY(set("residence_type", in.residence_type));
+  LINLI_TRY(set("occupation", in.occupation));
+  LINLI_TRY(set("relation", in.relation));
+  LINLI_ASSIGN_OR_RETURN(auto tags, OptionalStrings(body, "tags"));
+  if (tags) in.tags = std::move(*tags);
+  LINLI_ASSIGN_OR_RETURN(auto level, OptionalSmallInt(body, "disability_level", 0, 4));
+  in.disability_level = level.value_or(0);
+  return in;
+}
+
+Result<service::ResidentFilter> ResidentFilterFrom(const HttpRequest& req) {
+  service::ResidentFilter f;
+  LINLI_ASSIGN_OR_RETURN(f.limit, QueryLimit(req, 50));
+  LINLI_ASSIGN_OR_RETURN(f.node_id, QueryInt(req, "node_id", 1, INT64_MAX));
+  LINLI_ASSIGN_OR_RETURN(f.household_id, QueryInt(req, "household_id", 1, INT64_MAX));
+  LINLI_ASSIGN_OR_RETURN(auto after, QueryInt(req, "after", 0, INT64_MAX));
+  f.after_id = after.value_or(0);
+  LINLI_ASSIGN_OR_RETURN(auto age_min, QueryInt(req, "age_min", 0, 150));
+  LINLI_ASSIGN_OR_RETURN(auto age_max, QueryInt(req, "age_max", 0, 150));
+  LINLI_ASSIGN_OR_RETURN(auto days, QueryInt(req, "not_visited_days", 0, 3650));
+  if (age_min) f.age_min = static_cast<int>(*age_min);
+  if (age_max) f.age_max = static_cast<int>(*age_max);
+  if (days) f.not_visited_days = static_cast<int>(*days);
+  f.tag = QueryText(req, "tag");
+  f.residence_type = QueryText(req, "residence_type");
+  f.name = QueryText(req, "q");
+  f.status = QueryText(req, "status");
+  LINLI_ASSIGN_OR_RETURN(f.duplicates_only, QueryBool(req, "duplicates", false));
+  LINLI_ASSIGN_OR_RETURN(f.vulnerable_only, QueryBool(req, "vulnerable", false));
+  return f;
+}
+
+service::Done<service::ResidentView> ResidentReply(const Respond& respond, int status = 200) {
+  return Reply<service::ResidentView>(respond, [](const service::ResidentView& v) { return RenderResident(v); }, status);
+}
+
+}  // namespace
+
+void RegisterRegistryRoutes(Router& r, Api& api) {
+  // ---- boundaries and location ----
+  r.Add("PUT", "/api/v1/org/nodes/{id}/boundary", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    if (auto ct = req.Header("content-type"); !ct || (ct->find("json") == std::string_view::npos)) {
+      return Error::Invalid("content-type", "send the boundary as application/geo+json or application/json");
+    }
+    api.geo.SetBoundary(who, id, req.body, Reply<domain::OrgNode>(respond, [](const domain::OrgNode& n) { return RenderNode(n); }));
+    return Ok();
+  }), {.max_body_bytes = 4 << 20});
+
+  r.Add("GET", "/api/v1/org/nodes/{id}/boundary", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto geojson, api.geo.GetBoundary(who, id));
+    HttpResponse resp;
+    resp.status = 200;
+    resp.body = std::move(geojson);
+    resp.content_type = "application/geo+json";
+    respond(std::move(resp));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/org/nodes/{id}/counts", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto c, api.registry.Counts(who, id));
+    json::object o;
+    o["node_id"] = id;
+    o["residents"] = 0;
+    o["households"] = 0;
+    o["buildings"] = 0;
+    for (const auto& [metric, value] : c.rollups) o[metric] = value;
+    o["elderly"] = c.elderly;
+    respond(JsonResponse(200, o));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/geo/locate", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto lon, QueryNumber(req, "lon"));
+    LINLI_ASSIGN_OR_RETURN(auto lat, QueryNumber(req, "lat"));
+    LINLI_TRY(domain::ValidateLonLat(lon, lat));
+    LINLI_ASSIGN_OR_RETURN(auto tolerance, QueryInt(req, "tolerance_m", 0, 1000));
+    auto hit = api.geo.Locate({lon, lat}, static_cast<double>(tolerance.value_or(50)));
+    if (!hit) return Error::NotFound("the point lies in no grid");
+    LINLI_ASSIGN_OR_RETURN(auto node, api.org.Get(who, hit->node_id));
+    json::object o;
+    o["node"] = RenderNode(node);
+    o["distance_m"] = hit->distance_m;
+    respond(JsonResponse(200, o));
+    return Ok();
+  }));
+
+  // ---- buildings ----
+  r.Add("POST", "/api/v1/buildings", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"node_id", "code", "name", "address", "lon", "lat", "floors", "units"}));
+    service::BuildingInput in;
+    LINLI_ASSIGN_OR_RETURN(auto node, OptionalInt(body, "node_id"));
+    in.node_id = node.value_or(0);
+    LINLI_ASSIGN_OR_RETURN(in.code, RequiredString(body, "code"));
+    LINLI_ASSIGN_OR_RETURN(in.name, RequiredString(body, "name"));
+    LINLI_ASSIGN_OR_RETURN(auto address, OptionalString(body, "address"));
+    in.address = address.value_or("");
+    LINLI_ASSIGN_OR_RETURN(in.lon, OptionalNumber(body, "lon"));
+    LINLI_ASSIGN_OR_RETURN(in.lat, OptionalNumber(body, "lat"));
+    LINLI_ASSIGN_OR_RETURN(auto floors, OptionalSmallInt(body, "floors", 0, 200));
+    LINLI_ASSIGN_OR_RETURN(auto units, OptionalSmallInt(body, "units", 0, 50));
+    in.floors = floors.value_or(0);
+    in.units = units.value_or(0);
+    api.registry.CreateBuilding(who, std::move(in),
+                                Reply<storage::BuildingRow>(respond, [](const storage::BuildingRow& b) { return RenderBuilding(b); }, 201));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/buildings", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto limit, QueryLimit(req, 50));
+    LINLI_ASSIGN_OR_RETURN(auto node, QueryInt(req, "node_id", 1, INT64_MAX));
+    LINLI_ASSIGN_OR_RETURN(auto after, QueryInt(req, "after", 0, INT64_MAX));
+    if (auto code = QueryText(req, "code")) {
+      LINLI_ASSIGN_OR_RETURN(auto b, api.registry.GetBuildingByCode(who, *code));
+      json::array items;
+      items.emplace_back(RenderBuilding(b));
+      respond(JsonResponse(200, Page(std::move(items), limit, b.id)));
+      return Ok();
+    }
+    LINLI_ASSIGN_OR_RETURN(auto list, api.registry.ListBuildings(who, node, after.value_or(0), limit));
+    json::array items;
+    for (const auto& b : list) items.emplace_back(RenderBuilding(b));
+    respond(JsonResponse(200, Page(std::move(items), limit, list.empty() ? 0 : list.back().id)));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/buildings/{id}", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto b, api.registry.GetBuilding(who, id));
+    respond(JsonResponse(200, RenderBuilding(b)));
+    return Ok();
+  }));
+
+  // ---- households ----
+  r.Add("POST", "/api/v1/households", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"building_id", "unit", "room"}));
+    service::HouseholdInput in;
+    LINLI_ASSIGN_OR_RETURN(in.building_id, RequiredInt(body, "building_id"));
+    LINLI_ASSIGN_OR_RETURN(auto unit, OptionalString(body, "unit"));
+    in.unit = unit.value_or("");
+    LINLI_ASSIGN_OR_RETURN(in.room, RequiredString(body, "room"));
+    api.registry.CreateHousehold(who, std::move(in),
+                                 Reply<service::HouseholdView>(respond, [](const service::HouseholdView& v) { return RenderHousehold(v); }, 201));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/households", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto limit, QueryLimit(req, 50));
+    LINLI_ASSIGN_OR_RETURN(auto node, QueryInt(req, "node_id", 1, INT64_MAX));
+    LINLI_ASSIGN_OR_RETURN(auto building, QueryInt(req, "building_id", 1, INT64_MAX));
+    LINLI_ASSIGN_OR_RETURN(auto after, QueryInt(req, "after", 0, INT64_MAX));
+    LINLI_ASSIGN_OR_RETURN(auto list, api.registry.ListHouseholds(who, node, building, after.value_or(0), limit));
+    json::array items;
+    for (const auto& h : list) items.emplace_back(RenderHousehold(h));
+    respond(JsonResponse(200, Page(std::move(items), limit, list.empty() ? 0 : list.back().row.id)));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/households/{id}", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto h, api.registry.GetHousehold(who, id));
+    respond(JsonResponse(200, RenderHousehold(h)));
+    return Ok();
+  }));
+
+  // ---- residents ----
+  r.Add("POST", "/api/v1/residents", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    std::initializer_list<std::string_view> known = {"household_id", "node_id", "event", "name", "gender", "birth_date",
+                                                     "id_number", "phone", "ethnic", "residence_type", "occupation",
+                                                     "relation", "tags", "disability_level"};
+    LINLI_TRY(OnlyKnownFields(body, known));
+    service::ResidentCreateInput in;
+    LINLI_ASSIGN_OR_RETURN(auto household, OptionalInt(body, "household_id"));
+    LINLI_ASSIGN_OR_RETURN(auto node, OptionalInt(body, "node_id"));
+    in.household_id = household.value_or(0);
+    in.node_id = node.value_or(0);
+    LINLI_ASSIGN_OR_RETURN(auto event, OptionalString(body, "event"));
+    in.event = event.value_or("register");
+    LINLI_ASSIGN_OR_RETURN(in.fields, ResidentFields(body));
+    api.registry.CreateResident(who, std::move(in), ResidentReply(respond, 201));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/residents", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto f, ResidentFilterFrom(req));
+    LINLI_ASSIGN_OR_RETURN(auto list, api.registry.ListResidents(who, f));
+    json::array items;
+    for (const auto& v : list) items.emplace_back(RenderResident(v));
+    respond(JsonResponse(200, Page(std::move(items), f.limit, list.empty() ? 0 : list.back().id)));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/residents/count", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto f, ResidentFilterFrom(req));
+    LINLI_ASSIGN_OR_RETURN(auto n, api.registry.CountResidents(who, f));
+    json::object o;
+    o["count"] = n;
+    respond(JsonResponse(200, o));
+    return Ok();
+  }));
+
+  r.Add("POST", "/api/v1/residents/lookup", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"id_number", "phone"}));
+    LINLI_ASSIGN_OR_RETURN(auto id_number, OptionalString(body, "id_number"));
+    LINLI_ASSIGN_OR_RETURN(auto phone, OptionalString(body, "phone"));
+    LINLI_ASSIGN_OR_RETURN(auto list, api.registry.Lookup(who, id_number.value_or(""), phone.value_or("")));
+    json::array items;
+    for (const auto& v : list) items.emplace_back(RenderResident(v));
+    json::object o;
+    o["items"] = std::move(items);
+    respond(JsonResponse(200, o));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/residents/{id}", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto v, api.registry.GetResident(who, id));
+    respond(JsonResponse(200, RenderResident(v)));
+    return Ok();
+  }));
+
+  r.Add("PATCH", "/api/v1/residents/{id}", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"name", "gender", "birth_date", "id_number", "phone", "ethnic", "residence_type",
+                                     "occupation", "relation", "tags", "disability_level", "household_id", "version"}));
+    service::ResidentPatch p;
+    LINLI_ASSIGN_OR_RETURN(p.name, OptionalString(body, "name"));
+    LINLI_ASSIGN_OR_RETURN(p.gender, OptionalString(body, "gender"));
+    LINLI_ASSIGN_OR_RETURN(p.birth_date, OptionalString(body, "birth_date"));
+    LINLI_ASSIGN_OR_RETURN(p.id_number, OptionalString(body, "id_number"));
+    LINLI_ASSIGN_OR_RETURN(p.phone, OptionalString(body, "phone"));
+    LINLI_ASSIGN_OR_RETURN(p.ethnic, OptionalString(body, "ethnic"));
+    LINLI_ASSIGN_OR_RETURN(p.residence_type, OptionalString(body, "residence_type"));
+    LINLI_ASSIGN_OR_RETURN(p.occupation, OptionalString(body, "occupation"));
+    LINLI_ASSIGN_OR_RETURN(p.relation, OptionalString(body, "relation"));
+    LINLI_ASSIGN_OR_RETURN(p.tags, OptionalStrings(body, "tags"));
+    LINLI_ASSIGN_OR_RETURN(p.disability_level, OptionalSmallInt(body, "disability_level", 0, 4));
+    LINLI_ASSIGN_OR_RETURN(p.household_id, OptionalInt(body, "household_id"));
+    LINLI_ASSIGN_OR_RETURN(p.version, OptionalInt(body, "version"));
+    api.registry.UpdateResident(who, id, std::move(p), ResidentReply(respond));
+    return Ok();
+  }));
+
+  r.Add("POST", "/api/v1/residents/{id}/events", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"kind", "note"}));
+    LINLI_ASSIGN_OR_RETURN(auto kind, RequiredString(body, "kind"));
+    LINLI_ASSIGN_OR_RETURN(auto note, OptionalString(body, "note"));
+    api.registry.RecordLifeEvent(who, id, std::move(kind), note.value_or(""), ResidentReply(respond));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/residents/{id}/history", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto events, api.registry.History(who, id));
+    json::array items;
+    for (const auto& e : events) {
+      json::object o;
+      o["id"] = e.id;
+      o["kind"] = e.kind;
+      o["at"] = e.at;
+      o["actor_id"] = e.actor_id;
+      json::error_code ec;
+      auto detail = json::parse(e.detail, ec);
+      o["detail"] = ec ? json::value(json::object()) : detail;
+      items.emplace_back(std::move(o));
+    }
+    json::object o;
+    o["items"] = std::move(items);
+    respond(JsonResponse(200, o));
+    return Ok();
+  }));
+
+  r.Add("POST", "/api/v1/residents/{id}/unmask", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"reason"}));
+    LINLI_ASSIGN_OR_RETURN(auto reason, RequiredString(body, "reason"));
+    LINLI_ASSIGN_OR_RETURN(auto v, api.registry.Unmask(who, id, reason));
+    respond(JsonResponse(200, RenderResident(v)).With("Cache-Control", "no-store"));
+    return Ok();
+  }));
+}
+
+}  // namespace linli::http

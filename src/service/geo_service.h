@@ -1,0 +1,52 @@
+// Boundaries of org nodes and the point → grid lookup every service uses for a location.
+//
+// The GeoIndex is immutable; a boundary change builds a new one and swaps it in, so lookups never
+// wait for a writer. Grids, micro-grids and dedicated grids are indexed (a micro-grid wins over
+// its grid, a dedicated grid over the grid around it).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "domain/geo.h"
+#include "domain/org.h"
+#include "service/audit_service.h"
+#include "service/caller.h"
+#include "storage/database.h"
+
+namespace linli::service {
+
+struct LocateResult {
+  std::int64_t node_id = 0;
+  double distance_m = 0;
+};
+
+class GeoService {
+ public:
+  GeoService(storage::Database& db, const Clock& clock, AuditService& audit) : db_(db), clock_(clock), audit_(audit) {}
+
+  // Loads every boundary into the index (start-up, and after structural changes).
+  Status Reload();
+  std::optional<LocateResult> Locate(domain::LonLat p, double tolerance_m = 50) const;
+  std::shared_ptr<const domain::GeoIndex> index() const { return std::atomic_load(&index_); }
+
+  // Validates the GeoJSON and its placement (inside the parent, not over a sibling); on success
+  // stores it with its centroid, records the change and refreshes the index.
+  void SetBoundary(const Caller& who, std::int64_t node_id, std::string geojson, Done<domain::OrgNode> done);
+  Result<std::string> GetBoundary(const Caller& who, std::int64_t node_id);
+
+ private:
+  storage::Database& db_;
+  const Clock& clock_;
+  AuditService& audit_;
+  std::shared_ptr<const domain::GeoIndex> index_ = std::make_shared<const domain::GeoIndex>(
+      std::vector<domain::GeoIndex::Entry>{});
+};
+
+// How boundaries nest in the index: the higher rank wins where two cover a point.
+int GeoRank(domain::NodeType t);
+
+}  // namespace linli::service

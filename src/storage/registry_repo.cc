@@ -1,0 +1,448 @@
+#include "storage/registry_repo.h"
+
+#include <map>
+
+#include "domain/org.h"
+
+namespace linli::storage {
+namespace {
+
+SqlValue TextOrNull(const std::string& s) { return s.empty() ? Null() : Text(s); }
+SqlValue MillisOrNull(Millis v) { return v == 0 ? Null() : Int(v); }
+SqlValue RealOrNull(const std::optional<double>& v) { return v ? SqlValue(*v) : Null(); }
+
+// ---- buildings ----
+constexpr const char* kBuildingCols =
+    "id, node_id, node_path, code, name, address, lon, lat, floors, units, archived, created_at, "
+    "updated_at, version";
+
+BuildingRow BuildingFrom(const SqlRow& r) {
+  BuildingRow b;
+  b.id = r.Int(0);
+  b.node_id = r.Int(1);
+  b.node_path = r.Text(2);
+  b.code = r.Text(3);
+  b.name = r.Text(4);
+  b.address = r.Text(5);
+  if (!r.IsNull(6)) b.lon = r.Real(6);
+  if (!r.IsNull(7)) b.lat = r.Real(7);
+  b.floors = static_cast<int>(r.Int(8));
+  b.units = static_cast<int>(r.Int(9));
+  b.archived = r.Int(10) != 0;
+  b.created_at = r.Int(11);
+  b.updated_at = r.Int(12);
+  b.version = r.Int(13);
+  return b;
+}
+
+// ---- households ----
+constexpr const char* kHouseholdCols =
+    "id, node_id, node_path, building_id, unit, room_enc, address_index, head_id, members, status, "
+    "created_at, updated_at, version";
+
+HouseholdRow HouseholdFrom(const SqlRow& r) {
+  HouseholdRow h;
+  h.id = r.Int(0);
+  h.node_id = r.Int(1);
+  h.node_path = r.Text(2);
+  h.building_id = r.Int(3);
+  h.unit = r.Text(4);
+  h.room_enc = r.Text(5);
+  h.address_index = r.Text(6);
+  h.head_id = r.Int(7);
+  h.members = static_cast<int>(r.Int(8));
+  h.status = r.Text(9);
+  h.created_at = r.Int(10);
+  h.updated_at = r.Int(11);
+  h.version = r.Int(12);
+  return h;
+}
+
+// ---- residents ----
+constexpr const char* kResidentCols =
+    "r.id, r.node_id, r.node_path, r.household_id, r.relation, r.name, r.gender, r.birth_date, r.id_enc, "
+    "r.id_index, r.phone_enc, r.phone_index, r.ethnic, r.residence_type, r.occupation, r.tags, "
+    "r.sensitive_enc, r.status, r.duplicate_of, r.last_visited_at, r.created_at, r.updated_at, r.version";
+
+ResidentRow ResidentFrom(const SqlRow& row) {
+  ResidentRow r;
+  r.id = row.Int(0);
+  r.node_id = row.Int(1);
+  r.node_path = row.Text(2);
+  r.household_id = row.Int(3);
+  r.relation = row.Text(4);
+  r.name = row.Text(5);
+  r.gender = row.Text(6);
+  r.birth_date = row.Text(7);
+  r.id_enc = row.Text(8);
+  r.id_index = row.Text(9);
+  r.phone_enc = row.Text(10);
+  r.phone_index = row.Text(11);
+  r.ethnic = row.Text(12);
+  r.residence_type = row.Text(13);
+  r.occupation = row.Text(14);
+  r.tags = row.Text(15);
+  r.sensitive_enc = row.Text(16);
+  r.status = row.Text(17);
+  r.duplicate_of = row.Int(18);
+  r.last_visited_at = row.Int(19);
+  r.created_at = row.Int(20);
+  r.updated_at = row.Int(21);
+  r.version = row.Int(22);
+  return r;
+}
+
+Status WriteTags(SqlSession& s, const ResidentRow& r) {
+  for (const auto& tag : r.tag_keys) {
+    LINLI_TRY(s.ExecDeferred("INSERT INTO resident_tags (tag, node_path, resident_id) VALUES ($1, $2, $3)",
+                             {Text(tag), Text(r.node_path), Int(r.id)}));
+  }
+  return Ok();
+}
+
+template <class Row, class From>
+Result<std::optional<Row>> OneRow(SqlSession& s, const std::string& sql, SqlValue v, From from) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, {std::move(v)}));
+  if (rows.empty()) return std::optional<Row>();
+  return std::optional<Row>(from(rows[0]));
+}
+
+// The WHERE clause shared by List and Count.
+void ResidentWhere(const ResidentListQuery& q, std::string& sql, std::vector<SqlValue>& p) {
+  auto next = [&] { return "$" + std::to_string(p.size() + 1); };
+  if (q.tag_key) {
+    sql += " FROM resident_tags t JOIN residents r ON r.id = t.resident_id WHERE t.tag = " + next();
+    p.push_back(Text(*q.tag_key));
+    sql += " AND ";
+    AppendPrefixFilter(sql, "t.node_path", q.prefixes, p);
+  } else {
+    sql += " FROM residents r WHERE ";
+    AppendPrefixFilter(sql, "r.node_path", q.prefixes, p);
+  }
+  if (!q.status.empty()) {
+    sql += " AND r.status = " + next();
+    p.push_back(Text(q.status));
+  }
+  if (q.born_from) {
+    sql += " AND r.birth_date >= " + next();
+    p.push_back(Text(*q.born_from));
+  }
+  if (q.born_to) {
+    sql += " AND r.birth_date <= " + next();
+    p.push_back(Text(*q.born_to));
+  }
+  if (q.residence_type) {
+    sql += " AND r.residence_type = " + next();
+    p.push_back(Text(*q.residence_type));
+  }
+  if (q.not_visited_since) {
+    sql += " AND (r.last_visited_at IS NULL OR r.last_visited_at < " + next() + ")";
+    p.push_back(Int(*q.not_visited_since));
+  }
+  if (q.name_contains) {
+    // Substring match inside the caller's (small) scope; % and _ in the input are literal.
+    std::string escaped;
+    for (char c : *q.name_contains) {
+      if (c == '%' || c == '_' || c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    sql += " AND r.name LIKE " + next() + " ESCAPE '\\'";
+    p.push_back(Text("%" + escaped + "%"));
+  }
+  if (q.household_id) {
+    sql += " AND r.household_id = " + next();
+    p.push_back(Int(*q.household_id));
+  }
+  if (q.duplicates_only) sql += " AND r.duplicate_of IS NOT NULL";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+Status RollupRepo::Add(SqlSession& s, std::string_view path, std::string_view metric, std::int64_t delta) {
+  auto ids = domain::PathIds(path);
+  if (ids.empty() || delta == 0) return Ok();
+  std::string sql = "INSERT INTO node_counts (node_id, metric, value) VALUES ";
+  std::vector<SqlValue> p = {Text(metric), Int(delta)};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) sql += ", ";
+    sql += "($" + std::to_string(p.size() + 1) + ", $1, $2)";
+    p.push_back(Int(ids[i]));
+  }
+  sql += " ON CONFLICT (node_id, metric) DO UPDATE SET value = node_counts.value + excluded.value";
+  return s.ExecDeferred(sql, Params(p));
+}
+
+Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
+  auto [lo, hi] = PrefixRange(root_path);
+  std::map<std::int64_t, std::string> paths;
+  {
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, path FROM org_nodes WHERE path >= $1 AND path < $2",
+                                              {Text(lo), Text(hi)}));
+    for (const auto& r : rows) paths[r.Int(0)] = r.Text(1);
+  }
+  std::map<std::pair<std::int64_t, std::string>, std::int64_t> totals;
+  static const std::pair<std::string_view, const char*> kSources[] = {
+      {metric::kResidents, "SELECT node_id, count(*) FROM residents WHERE status = 'active' AND node_path >= $1 AND node_path < $2 GROUP BY node_id"},
+      {metric::kHouseholds, "SELECT node_id, count(*) FROM households WHERE status = 'active' AND node_path >= $1 AND node_path < $2 GROUP BY node_id"},
+      {metric::kBuildings, "SELECT node_id, count(*) FROM buildings WHERE archived = 0 AND node_path >= $1 AND node_path < $2 GROUP BY node_id"},
+  };
+  for (const auto& [name, sql] : kSources) {
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, {Text(lo), Text(hi)}));
+    for (const auto& r : rows) {
+      auto it = paths.find(r.Int(0));
+      if (it == paths.end()) continue;
+      for (auto id : domain::PathIds(it->second)) {
+        if (paths.count(id)) totals[{id, std::string(name)}] += r.Int(1);
+      }
+    }
+  }
+  LINLI_TRY(s.Exec("DELETE FROM node_counts WHERE node_id IN (SELECT id FROM org_nodes WHERE path >= $1 AND path < $2)",
+                   {Text(lo), Text(hi)}));
+  for (const auto& [key, value] : totals) {
+    LINLI_TRY(s.ExecDeferred("INSERT INTO node_counts (node_id, metric, value) VALUES ($1, $2, $3)",
+                             {Int(key.first), Text(key.second), Int(value)}));
+  }
+  return Ok();
+}
+
+Result<std::vector<std::pair<std::string, std::int64_t>>> RollupRepo::ForNode(SqlSession& s, std::int64_t node_id) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT metric, value FROM node_counts WHERE node_id = $1 ORDER BY metric",
+                                            {Int(node_id)}));
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& r : rows) out.emplace_back(r.Text(0), r.Int(1));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+Result<BuildingRow> BuildingRepo::Insert(SqlSession& s, BuildingRow b) {
+  if (b.id == 0) {
+    LINLI_ASSIGN_OR_RETURN(b.id, s.NextId("buildings"));
+  }
+  b.updated_at = b.created_at;
+  b.version = 1;
+  LINLI_TRY(s.ExecDeferred(
+      "INSERT INTO buildings (id, node_id, node_path, code, name, address, lon, lat, floors, units, "
+      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+      {Int(b.id), Int(b.node_id), Text(b.node_path), Text(b.code), Text(b.name), Text(b.address),
+       RealOrNull(b.lon), RealOrNull(b.lat), Int(b.floors), Int(b.units), Int(b.created_at)}));
+  LINLI_TRY(RollupRepo::Add(s, b.node_path, metric::kBuildings, 1));
+  return b;
+}
+
+Result<std::optional<BuildingRow>> BuildingRepo::Get(SqlSession& s, std::int64_t id) {
+  return OneRow<BuildingRow>(s, std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE id = $1", Int(id),
+                             BuildingFrom);
+}
+
+Result<std::optional<BuildingRow>> BuildingRepo::GetByCode(SqlSession& s, std::string_view code) {
+  return OneRow<BuildingRow>(s, std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE code = $1",
+                             Text(code), BuildingFrom);
+}
+
+Result<std::vector<BuildingRow>> BuildingRepo::List(SqlSession& s, const ListQuery& q) {
+  std::string sql = std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE ";
+  std::vector<SqlValue> p;
+  AppendPrefixFilter(sql, "node_path", q.prefixes, p);
+  sql += " AND id > $" + std::to_string(p.size() + 1) + " ORDER BY id LIMIT $" + std::to_string(p.size() + 2);
+  p.push_back(Int(q.after_id));
+  p.push_back(Int(q.limit));
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+  std::vector<BuildingRow> out;
+  for (const auto& r : rows) out.push_back(BuildingFrom(r));
+  return out;
+}
+
+Result<std::vector<BuildingRow>> BuildingRepo::AtNode(SqlSession& s, std::int64_t node_id) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(std::string("SELECT ") + kBuildingCols +
+                                                " FROM buildings WHERE node_id = $1 ORDER BY id",
+                                            {Int(node_id)}));
+  std::vector<BuildingRow> out;
+  for (const auto& r : rows) out.push_back(BuildingFrom(r));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+Result<HouseholdRow> HouseholdRepo::Insert(SqlSession& s, HouseholdRow h) {
+  if (h.id == 0) {
+    LINLI_ASSIGN_OR_RETURN(h.id, s.NextId("households"));
+  }
+  h.updated_at = h.created_at;
+  h.version = 1;
+  LINLI_TRY(s.ExecDeferred(
+      "INSERT INTO households (id, node_id, node_path, building_id, unit, room_enc, address_index, head_id, "
+      "members, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+      {Int(h.id), Int(h.node_id), Text(h.node_path), Int(h.building_id), Text(h.unit), Text(h.room_enc),
+       Text(h.address_index), IdOrNull(h.head_id), Int(h.members), Text(h.status), Int(h.created_at)}));
+  LINLI_TRY(RollupRepo::Add(s, h.node_path, metric::kHouseholds, 1));
+  return h;
+}
+
+Result<std::optional<HouseholdRow>> HouseholdRepo::Get(SqlSession& s, std::int64_t id) {
+  return OneRow<HouseholdRow>(s, std::string("SELECT ") + kHouseholdCols + " FROM households WHERE id = $1",
+                              Int(id), HouseholdFrom);
+}
+
+Result<std::optional<HouseholdRow>> HouseholdRepo::FindActiveByAddress(SqlSession& s, std::string_view index) {
+  return OneRow<HouseholdRow>(s, std::string("SELECT ") + kHouseholdCols +
+                                     " FROM households WHERE address_index = $1 AND status = 'active'",
+                              Text(index), HouseholdFrom);
+}
+
+Result<std::vector<HouseholdRow>> HouseholdRepo::List(SqlSession& s, const ListQuery& q) {
+  std::string sql = std::string("SELECT ") + kHouseholdCols + " FROM households WHERE status = 'active' AND ";
+  std::vector<SqlValue> p;
+  AppendPrefixFilter(sql, "node_path", q.prefixes, p);
+  if (q.building_id) {
+    sql += " AND building_id = $" + std::to_string(p.size() + 1);
+    p.push_back(Int(*q.building_id));
+  }
+  sql += " AND id > $" + std::to_string(p.size() + 1) + " ORDER BY id LIMIT $" + std::to_string(p.size() + 2);
+  p.push_back(Int(q.after_id));
+  p.push_back(Int(q.limit));
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+  std::vector<HouseholdRow> out;
+  for (const auto& r : rows) out.push_back(HouseholdFrom(r));
+  return out;
+}
+
+Status HouseholdRepo::AdjustMembers(SqlSession& s, std::int64_t id, int delta, std::optional<std::int64_t> head_id,
+                                    Millis now) {
+  if (head_id) {
+    return s.ExecDeferred("UPDATE households SET members = members + $2, head_id = $3, updated_at = $4, "
+                          "version = version + 1 WHERE id = $1",
+                          {Int(id), Int(delta), IdOrNull(*head_id), Int(now)});
+  }
+  return s.ExecDeferred("UPDATE households SET members = members + $2, updated_at = $3, version = version + 1 "
+                        "WHERE id = $1",
+                        {Int(id), Int(delta), Int(now)});
+}
+
+// ---------------------------------------------------------------------------------------------
+Result<ResidentRow> ResidentRepo::Insert(SqlSession& s, ResidentRow r) {
+  if (r.id == 0) {
+    LINLI_ASSIGN_OR_RETURN(r.id, s.NextId("residents"));
+  }
+  r.updated_at = r.created_at;
+  r.version = 1;
+  LINLI_TRY(s.ExecDeferred(
+      "INSERT INTO residents (id, node_id, node_path, household_id, relation, name, gender, birth_date, id_enc, "
+      "id_index, phone_enc, phone_index, ethnic, residence_type, occupation, tags, sensitive_enc, status, "
+      "duplicate_of, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+      "$15, $16, $17, $18, $19, $20, $20)",
+      {Int(r.id), Int(r.node_id), Text(r.node_path), IdOrNull(r.household_id), Text(r.relation), Text(r.name),
+       Text(r.gender), Text(r.birth_date), TextOrNull(r.id_enc), TextOrNull(r.id_index), TextOrNull(r.phone_enc),
+       TextOrNull(r.phone_index), Text(r.ethnic), Text(r.residence_type), Text(r.occupation), Text(r.tags),
+       TextOrNull(r.sensitive_enc), Text(r.status), IdOrNull(r.duplicate_of), Int(r.created_at)}));
+  LINLI_TRY(WriteTags(s, r));
+  if (r.status == "active") LINLI_TRY(RollupRepo::Add(s, r.node_path, metric::kResidents, 1));
+  return r;
+}
+
+Result<std::optional<ResidentRow>> ResidentRepo::Get(SqlSession& s, std::int64_t id) {
+  return OneRow<ResidentRow>(s, std::string("SELECT ") + kResidentCols + " FROM residents r WHERE r.id = $1",
+                             Int(id), ResidentFrom);
+}
+
+Result<std::vector<ResidentRow>> ResidentRepo::List(SqlSession& s, const ResidentListQuery& q) {
+  std::string sql = std::string("SELECT ") + kResidentCols;
+  std::vector<SqlValue> p;
+  ResidentWhere(q, sql, p);
+  sql += " AND r.id > $" + std::to_string(p.size() + 1) + " ORDER BY r.id LIMIT $" + std::to_string(p.size() + 2);
+  p.push_back(Int(q.after_id));
+  p.push_back(Int(q.limit));
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+  std::vector<ResidentRow> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(ResidentFrom(r));
+  return out;
+}
+
+Result<std::int64_t> ResidentRepo::Count(SqlSession& s, const ResidentListQuery& q) {
+  std::string sql = "SELECT count(*)";
+  std::vector<SqlValue> p;
+  ResidentWhere(q, sql, p);
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+  return rows[0].Int(0);
+}
+
+Result<std::vector<ResidentRow>> ResidentRepo::FindByIdIndex(SqlSession& s, std::string_view id_index) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(std::string("SELECT ") + kResidentCols +
+                                                " FROM residents r WHERE r.id_index = $1 ORDER BY r.id",
+                                            {Text(id_index)}));
+  std::vector<ResidentRow> out;
+  for (const auto& r : rows) out.push_back(ResidentFrom(r));
+  return out;
+}
+
+Result<std::vector<ResidentRow>> ResidentRepo::FindByPhoneIndex(SqlSession& s, std::string_view phone_index,
+                                                                const std::vector<std::string>& prefixes) {
+  std::string sql = std::string("SELECT ") + kResidentCols + " FROM residents r WHERE r.phone_index = $1 AND ";
+  std::vector<SqlValue> p = {Text(phone_index)};
+  AppendPrefixFilter(sql, "r.node_path", prefixes, p);
+  sql += " ORDER BY r.id LIMIT 100";
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+  std::vector<ResidentRow> out;
+  for (const auto& r : rows) out.push_back(ResidentFrom(r));
+  return out;
+}
+
+Result<std::int64_t> ResidentRepo::LikelyDuplicate(SqlSession& s, std::int64_t household_id, std::string_view name,
+                                                   std::string_view birth_date, std::int64_t except_id) {
+  if (household_id == 0) return 0;
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT min(id) FROM residents WHERE household_id = $1 AND name = $2 "
+                                            "AND birth_date = $3 AND status = 'active' AND id <> $4",
+                                            {Int(household_id), Text(name), Text(birth_date), Int(except_id)}));
+  return rows.empty() ? 0 : rows[0].Int(0);
+}
+
+Status ResidentRepo::Update(SqlSession& s, const ResidentRow& before, ResidentRow r) {
+  LINLI_ASSIGN_OR_RETURN(auto changed, s.Exec(
+      "UPDATE residents SET node_id = $3, node_path = $4, household_id = $5, relation = $6, name = $7, gender = $8, "
+      "birth_date = $9, id_enc = $10, id_index = $11, phone_enc = $12, phone_index = $13, ethnic = $14, "
+      "residence_type = $15, occupation = $16, tags = $17, sensitive_enc = $18, status = $19, duplicate_of = $20, "
+      "updated_at = $21, version = version + 1 WHERE id = $1 AND version = $2",
+      {Int(r.id), Int(before.version), Int(r.node_id), Text(r.node_path), IdOrNull(r.household_id),
+       Text(r.relation), Text(r.name), Text(r.gender), Text(r.birth_date), TextOrNull(r.id_enc),
+       TextOrNull(r.id_index), TextOrNull(r.phone_enc), TextOrNull(r.phone_index), Text(r.ethnic),
+       Text(r.residence_type), Text(r.occupation), Text(r.tags), TextOrNull(r.sensitive_enc), Text(r.status),
+       IdOrNull(r.duplicate_of), Int(r.updated_at)}));
+  if (changed == 0) return Error{ErrorCode::kAborted, "the resident was changed by someone else; reload", "version"};
+  LINLI_TRY(s.ExecDeferred("DELETE FROM resident_tags WHERE resident_id = $1", {Int(r.id)}));
+  LINLI_TRY(WriteTags(s, r));
+  bool was = before.status == "active", is = r.status == "active";
+  if (was && (!is || before.node_path != r.node_path)) {
+    LINLI_TRY(RollupRepo::Add(s, before.node_path, metric::kResidents, -1));
+  }
+  if (is && (!was || before.node_path != r.node_path)) {
+    LINLI_TRY(RollupRepo::Add(s, r.node_path, metric::kResidents, 1));
+  }
+  return Ok();
+}
+
+Status ResidentRepo::MarkVisited(SqlSession& s, std::int64_t household_id, Millis at) {
+  return s.ExecDeferred("UPDATE residents SET last_visited_at = $2 WHERE household_id = $1 AND status = 'active' "
+                        "AND (last_visited_at IS NULL OR last_visited_at < $2)",
+                        {Int(household_id), Int(at)});
+}
+
+Status ResidentRepo::AddEvent(SqlSession& s, ResidentEventRow e) {
+  LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("resident_events"));
+  return s.ExecDeferred("INSERT INTO resident_events (id, resident_id, node_path, kind, at, actor_id, detail) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        {Int(e.id), Int(e.resident_id), Text(e.node_path), Text(e.kind), Int(e.at),
+                         Int(e.actor_id), Text(e.detail)});
+}
+
+Result<std::vector<ResidentEventRow>> ResidentRepo::Events(SqlSession& s, std::int64_t resident_id) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, resident_id, node_path, kind, at, actor_id, detail FROM "
+                                            "resident_events WHERE resident_id = $1 ORDER BY id",
+                                            {Int(resident_id)}));
+  std::vector<ResidentEventRow> out;
+  for (const auto& r : rows) {
+    out.push_back({r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Int(4), r.Int(5), r.Text(6)});
+  }
+  return out;
+}
+
+}  // namespace linli::storage

@@ -1,0 +1,163 @@
+// Buildings, households and residents as stored: personal fields are already ciphertext and blind
+// indexes here (the service encrypts and decrypts), so nothing in storage/ ever sees them in the
+// clear. Rollup counts (node_counts) are kept current by the same calls that change the rows.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "storage/sql.h"
+
+namespace linli::storage {
+
+struct BuildingRow {
+  std::int64_t id = 0;
+  std::int64_t node_id = 0;
+  std::string node_path;
+  std::string code;
+  std::string name;
+  std::string address;
+  std::optional<double> lon, lat;
+  int floors = 0;
+  int units = 0;
+  bool archived = false;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+  std::int64_t version = 1;
+};
+
+struct HouseholdRow {
+  std::int64_t id = 0;
+  std::int64_t node_id = 0;
+  std::string node_path;
+  std::int64_t building_id = 0;
+  std::string unit;
+  std::string room_enc;
+  std::string address_index;
+  std::int64_t head_id = 0;
+  int members = 0;
+  std::string status = "active";
+  Millis created_at = 0;
+  Millis updated_at = 0;
+  std::int64_t version = 1;
+};
+
+struct ResidentRow {
+  std::int64_t id = 0;
+  std::int64_t node_id = 0;
+  std::string node_path;
+  std::int64_t household_id = 0;  // 0: none
+  std::string relation;
+  std::string name;
+  std::string gender;
+  std::string birth_date;
+  std::string id_enc, id_index;        // empty: none
+  std::string phone_enc, phone_index;  // empty: none
+  std::string ethnic;
+  std::string residence_type;
+  std::string occupation;
+  std::string tags;                    // public tags, space-separated
+  std::string sensitive_enc;           // empty: none
+  std::vector<std::string> tag_keys;   // what resident_tags holds (public tags and tokens); write-only
+  std::string status = "active";
+  std::int64_t duplicate_of = 0;
+  Millis last_visited_at = 0;          // 0: never
+  Millis created_at = 0;
+  Millis updated_at = 0;
+  std::int64_t version = 1;
+};
+
+struct ResidentEventRow {
+  std::int64_t id = 0;
+  std::int64_t resident_id = 0;
+  std::string node_path;
+  std::string kind;
+  Millis at = 0;
+  std::int64_t actor_id = 0;
+  std::string detail;
+};
+
+struct ResidentListQuery {
+  std::vector<std::string> prefixes;       // scope, already narrowed to the requested node
+  std::optional<std::string> tag_key;      // a public tag or a sensitive tag's token
+  std::optional<std::string> born_from;    // inclusive, YYYY-MM-DD
+  std::optional<std::string> born_to;      // inclusive
+  std::optional<std::string> residence_type;
+  std::optional<Millis> not_visited_since; // last visit before this, or never
+  std::optional<std::string> name_contains;
+  std::optional<std::int64_t> household_id;
+  bool duplicates_only = false;
+  std::string status = "active";           // "" for any
+  std::int64_t after_id = 0;
+  int limit = 50;
+};
+
+struct ListQuery {  // buildings and households
+  std::vector<std::string> prefixes;
+  std::optional<std::int64_t> building_id;
+  std::int64_t after_id = 0;
+  int limit = 50;
+};
+
+// The metric names of node_counts.
+namespace metric {
+inline constexpr std::string_view kResidents = "residents";
+inline constexpr std::string_view kHouseholds = "households";
+inline constexpr std::string_view kBuildings = "buildings";
+}  // namespace metric
+
+class RollupRepo {
+ public:
+  // Adds `delta` to `metric` of every node on `path` (the node and its ancestors).
+  static Status Add(SqlSession& s, std::string_view path, std::string_view metric, std::int64_t delta);
+  // Recounts every metric for the subtree at `root_path` from the base tables (after a split,
+  // merge or move; the subtree's own total does not change, so ancestors stay right).
+  static Status Rebuild(SqlSession& s, std::string_view root_path);
+  static Result<std::vector<std::pair<std::string, std::int64_t>>> ForNode(SqlSession& s, std::int64_t node_id);
+};
+
+class BuildingRepo {
+ public:
+  static Result<BuildingRow> Insert(SqlSession& s, BuildingRow b);
+  static Result<std::optional<BuildingRow>> Get(SqlSession& s, std::int64_t id);
+  static Result<std::optional<BuildingRow>> GetByCode(SqlSession& s, std::string_view code);
+  static Result<std::vector<BuildingRow>> List(SqlSession& s, const ListQuery& q);
+  static Result<std::vector<BuildingRow>> AtNode(SqlSession& s, std::int64_t node_id);
+};
+
+class HouseholdRepo {
+ public:
+  // Inserts take the id from the row when the caller drew it already (SqlSession::NextId), as the
+  // service does to bind ciphertexts to their row.
+  static Result<HouseholdRow> Insert(SqlSession& s, HouseholdRow h);
+  static Result<std::optional<HouseholdRow>> Get(SqlSession& s, std::int64_t id);
+  static Result<std::optional<HouseholdRow>> FindActiveByAddress(SqlSession& s, std::string_view address_index);
+  static Result<std::vector<HouseholdRow>> List(SqlSession& s, const ListQuery& q);
+  static Status AdjustMembers(SqlSession& s, std::int64_t id, int delta, std::optional<std::int64_t> head_id, Millis now);
+};
+
+class ResidentRepo {
+ public:
+  // Also writes resident_tags and counts the resident (and a new household member).
+  static Result<ResidentRow> Insert(SqlSession& s, ResidentRow r);
+  static Result<std::optional<ResidentRow>> Get(SqlSession& s, std::int64_t id);
+  static Result<std::vector<ResidentRow>> List(SqlSession& s, const ResidentListQuery& q);
+  static Result<std::int64_t> Count(SqlSession& s, const ResidentListQuery& q);
+  static Result<std::vector<ResidentRow>> FindByIdIndex(SqlSession& s, std::string_view id_index);
+  static Result<std::vector<ResidentRow>> FindByPhoneIndex(SqlSession& s, std::string_view phone_index,
+                                                           const std::vector<std::string>& prefixes);
+  // An active resident with the same name and birth date in the same household (likely duplicate).
+  static Result<std::int64_t> LikelyDuplicate(SqlSession& s, std::int64_t household_id, std::string_view name,
+                                              std::string_view birth_date, std::int64_t except_id);
+  // Rewrites the row as `r` if its version is still `r.version` (then bumps it), replacing its
+  // tags and moving the counts when its status or place changed. kAborted when someone else won.
+  static Status Update(SqlSession& s, const ResidentRow& before, ResidentRow r);
+  static Status MarkVisited(SqlSession& s, std::int64_t household_id, Millis at);
+  static Status AddEvent(SqlSession& s, ResidentEventRow e);
+  static Result<std::vector<ResidentEventRow>> Events(SqlSession& s, std::int64_t resident_id);
+};
+
+}  // namespace linli::storage
