@@ -1,0 +1,348 @@
+// The population registry over real HTTP on SQLite and PostgreSQL: masking and unmasking,
+// scoping between grids, bad input, boundaries and the point → grid lookup, life events.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "api/api_fixture.h"
+#include "domain/identity.h"
+
+namespace linli::testing {
+namespace {
+
+namespace json = boost::json;
+
+// Demo org nodes: 2 虹桥社区, 4 虹桥花园, 5 虹桥第一网格 (worker1), 6 第二网格 (worker2),
+// 7 a micro-grid of 5, 10 新街第一网格 (worker.xinjie).
+
+// A fresh valid ID number each call (born 1950 + n % 60, so most are elderly-aged or adults).
+std::string NextIdNumber(int birth_year = 0) {
+  static std::atomic<int> seq{100};
+  int n = seq++;
+  char first17[18];
+  std::snprintf(first17, sizeof first17, "320581%04d0615%03d", birth_year ? birth_year : 1950 + n % 60, n % 1000);
+  return std::string(first17) + domain::IdCheckCharacter(first17);
+}
+
+std::string NextPhone() {
+  static std::atomic<int> seq{10000000};
+  return "139" + std::to_string(seq++);
+}
+
+std::string NextCode(const std::string& prefix) {
+  static std::atomic<int> seq{1};
+  return prefix + std::to_string(seq++);
+}
+
+std::int64_t Id(const HttpResult& r) { return r.Json().at("id").as_int64(); }
+
+struct Place {
+  std::int64_t building = 0;
+  std::int64_t household = 0;
+};
+
+Place MakeHousehold(const HttpClient& c, std::int64_t node_id) {
+  auto b = c.PostJson("/api/v1/buildings", R"({"node_id":)" + std::to_string(node_id) + R"(,"code":")" +
+                                               NextCode("T") + R"(","name":"5栋","address":"虹桥路5号"})");
+  EXPECT_EQ(b.status, 201) << b.body;
+  auto h = c.PostJson("/api/v1/households", R"({"building_id":)" + std::to_string(Id(b)) +
+                                                R"(,"unit":"1单元","room":")" + NextCode("") + R"("})");
+  EXPECT_EQ(h.status, 201) << h.body;
+  return {Id(b), Id(h)};
+}
+
+HttpResult AddResident(const HttpClient& c, std::int64_t household, const std::string& extra) {
+  return c.PostJson("/api/v1/residents", R"({"household_id":)" + std::to_string(household) + "," + extra + "}");
+}
+
+TEST_P(ApiTest, ResidentsAreMaskedAndUnmaskingNeedsTheRightAndAnAuditedReason) {
+  auto secretary = stack().As("secretary");
+  auto worker1 = stack().As("worker1");
+  auto place = MakeHousehold(worker1, 5);
+  std::string id_number = NextIdNumber(1949), phone = NextPhone();
+  auto r = AddResident(worker1, place.household,
+                       R"("name":"王秀英","relation":"户主","id_number":")" + id_number + R"(","phone":")" + phone +
+                           R"(","tags":["独居","残疾"],"disability_level":2)");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto id = std::to_string(Id(r));
+  EXPECT_EQ(r.Json().at("id_number").as_string(), domain::MaskIdNumber(id_number));
+  EXPECT_EQ(r.Json().at("phone").as_string(), domain::MaskPhone(phone));
+  EXPECT_EQ(r.Json().at("sensitive_tags").as_string(), "masked");
+  EXPECT_TRUE(r.Json().at("vulnerable").as_bool());
+  EXPECT_EQ(r.body.find(id_number), std::string::npos);
+
+  auto got = secretary.Get("/api/v1/residents/" + id);
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.body.find(phone), std::string::npos);
+  auto h = worker1.Get("/api/v1/households/" + std::to_string(place.household));
+  ASSERT_EQ(h.status, 200);
+  EXPECT_EQ(h.Json().at("members").as_array().size(), 1u);
+  EXPECT_EQ(h.Json().at("head_id").as_int64(), Id(r));
+
+  EXPECT_EQ(worker1.PostJson("/api/v1/residents/" + id + "/unmask", R"({"reason":"回访核实"})").status, 403)
+      << "a grid worker may not unmask";
+  auto no_reason = secretary.PostJson("/api/v1/residents/" + id + "/unmask", R"({"reason":"x"})");
+  EXPECT_EQ(no_reason.status, 400);
+  EXPECT_EQ(no_reason.ErrorField(), "reason");
+  auto clear = secretary.PostJson("/api/v1/residents/" + id + "/unmask", R"({"reason":"供暖补贴电话回访"})");
+  ASSERT_EQ(clear.status, 200) << clear.body;
+  EXPECT_EQ(clear.Json().at("id_number").as_string(), id_number);
+  EXPECT_EQ(clear.Json().at("phone").as_string(), phone);
+  EXPECT_EQ(clear.Json().at("disability_level").as_int64(), 2);
+  EXPECT_EQ(clear.Json().at("sensitive_tags").as_array().at(0).as_string(), "disabled");
+  EXPECT_EQ(clear.headers["cache-control"], "no-store");
+
+  auto audit = stack().As("auditor").Get("/api/v1/audit?action=resident.unmask&limit=50");
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_NE(audit.body.find("供暖补贴电话回访"), std::string::npos) << "the reason is in the audit log";
+  EXPECT_NE(stack().As("auditor").Get("/api/v1/audit?action=resident.read&limit=5").body.find("resident:" + id),
+            std::string::npos) << "plain reads are audited too";
+
+  // Exact lookup by phone goes through the blind index and answers masked.
+  auto found = worker1.PostJson("/api/v1/residents/lookup", R"({"phone":")" + phone + R"("})");
+  ASSERT_EQ(found.status, 200) << found.body;
+  ASSERT_EQ(found.Json().at("items").as_array().size(), 1u);
+  EXPECT_EQ(found.body.find(phone), std::string::npos);
+
+  // Neither the server log nor any answer so far holds the number in the clear.
+  std::string log = stack().server->Log();
+  EXPECT_EQ(log.find(id_number), std::string::npos);
+  EXPECT_EQ(log.find(phone), std::string::npos);
+}
+
+TEST_P(ApiTest, AGridWorkerCannotReadListCountOrFindAnotherGridsResidents) {
+  auto worker1 = stack().As("worker1");
+  auto worker2 = stack().As("worker2");
+  auto place = MakeHousehold(worker2, 6);
+  std::string id_number = NextIdNumber(), phone = NextPhone();
+  auto r = AddResident(worker2, place.household, R"("name":"何二网格","relation":"head","id_number":")" + id_number +
+                                                     R"(","phone":")" + phone + R"(","tags":["党员"])");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto id = std::to_string(Id(r));
+  EXPECT_EQ(worker2.Get("/api/v1/residents/" + id).status, 200);
+
+  for (const auto& who : {worker1, stack().As("worker.xinjie")}) {
+    EXPECT_EQ(who.Get("/api/v1/residents/" + id).status, 404);
+    EXPECT_EQ(who.Get("/api/v1/residents/" + id + "/history").status, 404);
+    EXPECT_EQ(who.Get("/api/v1/households/" + std::to_string(place.household)).status, 404);
+    EXPECT_EQ(who.Get("/api/v1/buildings/" + std::to_string(place.building)).status, 404);
+    EXPECT_EQ(who.Json("PATCH", "/api/v1/residents/" + id, R"({"occupation":"x"})").status, 404);
+    EXPECT_EQ(who.PostJson("/api/v1/residents/" + id + "/events", R"({"kind":"move_out"})").status, 404);
+    EXPECT_EQ(who.Get("/api/v1/residents?node_id=6").status, 404) << "the other grid does not exist for them";
+    EXPECT_EQ(who.Get("/api/v1/residents/count?node_id=6").status, 404);
+    auto all = who.Get("/api/v1/residents?limit=500&q=" + std::string("%E4%BD%95%E4%BA%8C"));  // 何二
+    ASSERT_EQ(all.status, 200);
+    EXPECT_EQ(all.Json().at("items").as_array().size(), 0u) << all.body;
+    auto tagged = who.Get("/api/v1/residents?tag=party_member&limit=500");
+    EXPECT_EQ(tagged.body.find("何二网格"), std::string::npos);
+    auto households = who.Get("/api/v1/households?limit=500");
+    EXPECT_EQ(households.body.find("\"id\":" + std::to_string(place.household) + ","), std::string::npos);
+    for (auto [field, value] : {std::pair{"id_number", id_number}, {"phone", phone}}) {
+      auto l = who.PostJson("/api/v1/residents/lookup", "{\"" + std::string(field) + "\":\"" + value + "\"}");
+      ASSERT_EQ(l.status, 200);
+      EXPECT_EQ(l.Json().at("items").as_array().size(), 0u) << field;
+    }
+    EXPECT_EQ(who.PostJson("/api/v1/households", R"({"building_id":)" + std::to_string(place.building) + R"(,"room":"1"})")
+                  .ErrorField(), "building_id");
+  }
+  // The community's secretary sees both grids.
+  auto secretary = stack().As("secretary");
+  EXPECT_EQ(secretary.Get("/api/v1/residents/" + id).status, 200);
+  auto counts = secretary.Get("/api/v1/residents/count?node_id=6");
+  ASSERT_EQ(counts.status, 200);
+  EXPECT_GE(counts.Json().at("count").as_int64(), 1);
+  // The three admins read no residents at all.
+  EXPECT_EQ(stack().As("sysadmin").Get("/api/v1/residents/" + id).status, 404);
+  EXPECT_EQ(stack().As("sysadmin").Get("/api/v1/residents").Json().at("items").as_array().size(), 0u);
+}
+
+TEST_P(ApiTest, BadResidentInputNamesTheFieldAndStoresNothing) {
+  auto worker1 = stack().As("worker1");
+  auto place = MakeHousehold(worker1, 5);
+  std::string taken = NextIdNumber();
+  ASSERT_EQ(AddResident(worker1, place.household, R"("name":"户主甲","relation":"head","id_number":")" + taken + "\"").status, 201);
+  std::string bad_check = NextIdNumber();
+  bad_check[17] = bad_check[17] == '1' ? '2' : '1';
+  char feb30[18];
+  std::snprintf(feb30, sizeof feb30, "32058119900230%03d", 7);
+  std::string impossible = std::string(feb30) + domain::IdCheckCharacter(feb30);
+  struct Case {
+    std::string body;
+    std::string field;
+  };
+  std::string h = std::to_string(place.household);
+  std::vector<Case> cases = {
+      {R"({"household_id":)" + h + R"(,"name":"甲","relation":"spouse","id_number":")" + bad_check + "\"}", "id_number"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","relation":"spouse","id_number":")" + impossible + "\"}", "id_number"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","relation":"spouse","id_number":")" + taken + "\"}", "id_number"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"2031-01-01"})", "birth_date"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"1990-13-01"})", "birth_date"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"X","birth_date":"1990-01-01"})", "gender"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"1990-01-01","phone":"12345"})", "phone"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"1990-01-01","relation":"boss"})", "relation"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"1990-01-01","relation":"户主"})", "relation"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"1990-01-01","tags":["老年人"]})", "tags"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"1990-01-01","tags":"党员"})", "tags"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"1990-01-01","disability_level":3})", "disability_level"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"1990-01-01","residence_type":"tourist"})", "residence_type"},
+      {R"({"household_id":)" + h + R"(,"name":")" + std::string(300, 'a') + R"(","gender":"F","birth_date":"1990-01-01"})", "name"},
+      {R"({"household_id":)" + h + R"(,"name":"a\u0000b","gender":"F","birth_date":"1990-01-01"})", "name"},
+      {R"({"household_id":99999999,"name":"甲","gender":"F","birth_date":"1990-01-01"})", "household_id"},
+      {R"({"name":"甲","gender":"F","birth_date":"1990-01-01"})", "household_id"},
+      {R"({"household_id":)" + h + R"(,"gender":"F","birth_date":"1990-01-01"})", "name"},
+      {R"({"household_id":)" + h + R"(,"name":"甲","gender":"F","birth_date":"1990-01-01","password":"x"})", "password"},
+      {R"({"household_id":"five","name":"甲"})", "household_id"},
+      {R"([1,2])", "body"},
+  };
+  auto before = worker1.Get("/api/v1/residents/count?node_id=5").Json().at("count").as_int64();
+  for (const auto& c : cases) {
+    auto r = worker1.PostJson("/api/v1/residents", c.body);
+    EXPECT_EQ(r.status / 100, 4) << c.body << " -> " << r.body;
+    EXPECT_EQ(r.ErrorField(), c.field) << c.body << " -> " << r.body;
+  }
+  EXPECT_EQ(worker1.Get("/api/v1/residents/count?node_id=5").Json().at("count").as_int64(), before);
+  // Households and buildings too.
+  EXPECT_EQ(worker1.PostJson("/api/v1/households", R"({"building_id":)" + std::to_string(place.building) + R"(,"room":""})").ErrorField(), "room");
+  EXPECT_EQ(worker1.PostJson("/api/v1/buildings", R"({"node_id":5,"code":"a b","name":"x"})").ErrorField(), "code");
+  EXPECT_EQ(worker1.PostJson("/api/v1/buildings", R"({"code":"ZZ1","name":"x"})").ErrorField(), "node_id");
+  EXPECT_EQ(worker1.PostJson("/api/v1/buildings", R"({"code":"ZZ1","name":"x","lon":500,"lat":31})").ErrorField(), "lon");
+  EXPECT_EQ(worker1.PostJson("/api/v1/buildings", R"({"node_id":5,"code":"ZZ1","name":"x","floors":-1})").ErrorField(), "floors");
+  // Query filters are checked too.
+  EXPECT_EQ(worker1.Get("/api/v1/residents?age_min=abc").ErrorField(), "age_min");
+  EXPECT_EQ(worker1.Get("/api/v1/residents?tag=nonsense%20tag").ErrorField(), "tag");
+  EXPECT_EQ(worker1.Get("/api/v1/residents?residence_type=x").ErrorField(), "residence_type");
+  EXPECT_EQ(worker1.Get("/api/v1/residents?limit=100000").ErrorField(), "limit");
+}
+
+TEST_P(ApiTest, FiltersByTagAgeAndNameAndFlagsLikelyDuplicates) {
+  auto worker1 = stack().As("worker1");
+  auto place = MakeHousehold(worker1, 7);  // a micro-grid under worker1's grid
+  auto head = AddResident(worker1, place.household, R"("name":"筛选老人","relation":"head","gender":"M","birth_date":"1940-05-01","tags":["党员"])");
+  ASSERT_EQ(head.status, 201) << head.body;
+  auto kid = AddResident(worker1, place.household, R"("name":"筛选孩子","relation":"child","gender":"F","birth_date":"2015-05-01")");
+  ASSERT_EQ(kid.status, 201) << kid.body;
+  EXPECT_TRUE(kid.Json().at("duplicate_of").is_null());
+  auto kid2 = AddResident(worker1, place.household, R"("name":"筛选孩子","relation":"child","gender":"F","birth_date":"2015-05-01")");
+  ASSERT_EQ(kid2.status, 201) << kid2.body;
+  EXPECT_FALSE(kid2.Json().at("duplicate_of").is_null()) << "same name and birth date in one household";
+  auto q = [&](const std::string& query) {
+    auto r = worker1.Get("/api/v1/residents?node_id=7&limit=500&" + query);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> names;
+    auto body = r.Json();  // kept: a range-for over a temporary's member would dangle
+    for (const auto& v : body.at("items").as_array()) names.emplace_back(v.at("name").as_string());
+    return names;
+  };
+  EXPECT_EQ(q("tag=elderly&q=%E7%AD%9B%E9%80%89"), std::vector<std::string>{"筛选老人"});
+  EXPECT_EQ(q("tag=party_member&q=%E7%AD%9B%E9%80%89"), std::vector<std::string>{"筛选老人"});
+  EXPECT_EQ(q("tag=child&q=%E7%AD%9B%E9%80%89").size(), 2u);
+  EXPECT_EQ(q("age_max=17&q=%E7%AD%9B%E9%80%89").size(), 2u);
+  EXPECT_EQ(q("age_min=80&age_max=90&q=%E7%AD%9B%E9%80%89"), std::vector<std::string>{"筛选老人"});
+  EXPECT_EQ(q("duplicates=true").size(), 1u);
+  EXPECT_EQ(q("not_visited_days=30&q=%E7%AD%9B%E9%80%89").size(), 3u);
+  // Keyset pagination walks every row exactly once.
+  auto first = worker1.Get("/api/v1/residents?node_id=7&limit=2");
+  ASSERT_FALSE(first.Json().at("next_after").is_null());
+  auto next = worker1.Get("/api/v1/residents?node_id=7&limit=2&after=" +
+                          std::to_string(first.Json().at("next_after").as_int64()));
+  EXPECT_EQ(next.Json().at("items").as_array().at(0).at("name").as_string(), "筛选孩子");
+}
+
+TEST_P(ApiTest, LifeEventsKeepHistoryAndCountsFollow) {
+  auto worker1 = stack().As("worker1");
+  auto place = MakeHousehold(worker1, 5);
+  auto counts = [&](std::int64_t node) {
+    return stack().As("secretary").Get("/api/v1/org/nodes/" + std::to_string(node) + "/counts").Json();
+  };
+  auto before = counts(2);
+  auto r = AddResident(worker1, place.household, R"("name":"迁出者","relation":"head","gender":"M","birth_date":"1980-02-02")");
+  ASSERT_EQ(r.status, 201);
+  auto id = std::to_string(Id(r));
+  EXPECT_EQ(counts(2).at("residents").as_int64(), before.at("residents").as_int64() + 1);
+  EXPECT_EQ(counts(5).at("residents").as_int64(), counts(5).at("residents").as_int64());
+
+  auto stale = worker1.Json("PATCH", "/api/v1/residents/" + id, R"({"phone":"13700001111","version":99})");
+  EXPECT_EQ(stale.status, 409);
+  auto patched = worker1.Json("PATCH", "/api/v1/residents/" + id, R"({"phone":"13700001111","occupation":"司机","version":1})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.Json().at("phone").as_string(), "137****1111");
+  EXPECT_EQ(patched.Json().at("occupation").as_string(), "司机");
+
+  EXPECT_EQ(worker1.PostJson("/api/v1/residents/" + id + "/events", R"({"kind":"teleport"})").ErrorField(), "kind");
+  auto out = worker1.PostJson("/api/v1/residents/" + id + "/events", R"({"kind":"move_out","note":"搬去苏州女儿家"})");
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_EQ(out.Json().at("status").as_string(), "moved_out");
+  EXPECT_EQ(worker1.PostJson("/api/v1/residents/" + id + "/events", R"({"kind":"death"})").status, 409);
+  EXPECT_EQ(counts(2).at("residents").as_int64(), before.at("residents").as_int64());
+  auto history = worker1.Get("/api/v1/residents/" + id + "/history");
+  ASSERT_EQ(history.status, 200);
+  auto items = history.Json().at("items").as_array();
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].at("kind").as_string(), "register");
+  EXPECT_EQ(items[1].at("kind").as_string(), "update");
+  EXPECT_NE(json::serialize(items[1].at("detail")).find("phone"), std::string::npos);
+  EXPECT_EQ(history.body.find("13700001111"), std::string::npos);
+  EXPECT_EQ(items[2].at("kind").as_string(), "move_out");
+  EXPECT_EQ(history.body.find("苏州"), std::string::npos) << "the note is kept encrypted";
+  // The household lost its head and its member.
+  auto h = worker1.Get("/api/v1/households/" + std::to_string(place.household)).Json();
+  EXPECT_TRUE(h.at("head_id").is_null());
+  EXPECT_EQ(h.at("members_count").as_int64(), 0);
+  // The moved-out resident no longer blocks nothing, and is listed with status=moved_out.
+  auto gone = worker1.Get("/api/v1/residents?node_id=5&status=moved_out&limit=500");
+  EXPECT_NE(gone.body.find("迁出者"), std::string::npos);
+}
+
+std::string Square(double x0, double y0, double x1, double y1) {
+  char buf[300];
+  std::snprintf(buf, sizeof buf,
+                R"({"type":"Polygon","coordinates":[[[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f]]]})",
+                x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+  return buf;
+}
+
+TEST_P(ApiTest, BoundariesAreCheckedAndLocatePointsToTheirGrid) {
+  auto admin = stack().As("sysadmin");
+  auto put = [&](int node, const std::string& geojson) {
+    return admin.Send("PUT", "/api/v1/org/nodes/" + std::to_string(node) + "/boundary", geojson,
+                      {{"Content-Type", "application/geo+json"}});
+  };
+  ASSERT_EQ(put(2, Square(120.70, 31.60, 120.80, 31.70)).status, 200);
+  ASSERT_EQ(put(4, Square(120.70, 31.60, 120.76, 31.70)).status, 200);
+  ASSERT_EQ(put(5, Square(120.70, 31.60, 120.73, 31.70)).status, 200);
+  auto overlap = put(6, Square(120.72, 31.60, 120.76, 31.70));
+  EXPECT_EQ(overlap.status, 400);
+  EXPECT_EQ(overlap.ErrorField(), "boundary");
+  EXPECT_NE(overlap.body.find("node 5"), std::string::npos) << overlap.body;
+  auto outside = put(6, Square(120.75, 31.60, 120.79, 31.70));
+  EXPECT_EQ(outside.status, 400);
+  EXPECT_NE(outside.body.find("outside its parent node 4"), std::string::npos) << outside.body;
+  auto bowtie = put(6, R"({"type":"Polygon","coordinates":[[[120.73,31.6],[120.76,31.7],[120.76,31.6],[120.73,31.7],[120.73,31.6]]]})");
+  EXPECT_EQ(bowtie.ErrorField(), "boundary");
+  EXPECT_NE(bowtie.body.find("self-intersection"), std::string::npos);
+  EXPECT_EQ(put(6, "{nope").ErrorField(), "boundary");
+  ASSERT_EQ(put(6, Square(120.73, 31.60, 120.76, 31.70)).status, 200);
+  EXPECT_EQ(stack().As("worker1").Send("PUT", "/api/v1/org/nodes/5/boundary", Square(120.70, 31.60, 120.73, 31.70),
+                                       {{"Content-Type", "application/json"}}).status, 403);
+
+  auto worker1 = stack().As("worker1");
+  auto hit = worker1.Get("/api/v1/geo/locate?lon=120.71&lat=31.65");
+  ASSERT_EQ(hit.status, 200) << hit.body;
+  EXPECT_EQ(hit.Json().at("node").at("id").as_int64(), 5);
+  EXPECT_EQ(worker1.Get("/api/v1/geo/locate?lon=121.5&lat=31.65").status, 404);
+  EXPECT_EQ(worker1.Get("/api/v1/geo/locate?lon=abc&lat=31").ErrorField(), "lon");
+  EXPECT_EQ(worker1.Get("/api/v1/geo/locate?lon=120&lat=95").ErrorField(), "lat");
+  // A building given only its location lands in the grid around it.
+  auto b = worker1.PostJson("/api/v1/buildings", R"({"code":")" + NextCode("GEO") + R"(","name":"9栋","lon":120.715,"lat":31.65})");
+  ASSERT_EQ(b.status, 201) << b.body;
+  EXPECT_EQ(b.Json().at("node_id").as_int64(), 5);
+  auto got = worker1.Get("/api/v1/org/nodes/5/boundary");
+  EXPECT_EQ(got.status, 200);
+  EXPECT_NE(got.body.find("Polygon"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace linli::testing
