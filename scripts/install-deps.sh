@@ -6,6 +6,7 @@ packages=(
   g++ cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsodium-dev libspdlog-dev libcli11-dev libsqlite3-dev libpq-dev libssl-dev
+  libxlsxwriter-dev libminizip-dev libexpat1-dev   # spreadsheets: write XLSX; read XLSX (zip + XML)
   libgtest-dev libgmock-dev   # GTest's CMake package also declares the gmock targets
   postgresql sqlite3 wrk curl openssl
 )

@@ -11,8 +11,6 @@ namespace linli::cli {
 using service::Await;
 using service::Caller;
 
-namespace {
-
 // Prints an error the way every subcommand does and returns the exit code for it.
 int Report(const Error& e) {
   std::cerr << "error: " << e.message;
@@ -42,6 +40,8 @@ Result<domain::OrgNode> ResolveNode(service::Services& s, const std::string& ref
   }
   return Error::Invalid("node", "no org node with code or id " + ref);
 }
+
+namespace {
 
 Result<storage::UserRecord> ResolveUser(service::Services& s, const std::string& username) {
   LINLI_ASSIGN_OR_RETURN(auto u, s.accounts.FindUser(Caller::Cli(), username));
@@ -142,6 +142,18 @@ int RunDemo(service::Services& s) {
 
 }  // namespace
 
+std::function<bool()> RunParsed(Runners runners, CliContext& ctx) {
+  return [runners = std::move(runners), &ctx]() {
+    for (const auto& [cmd, run] : runners) {
+      if (cmd->parsed()) {
+        ctx.exit_code = run();
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
 std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
   struct Opts {
     std::string username, display_name, node, role, password, name, type, code, parent, user;
@@ -150,7 +162,7 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
     int count = 20;
   };
   auto o = std::make_shared<Opts>();
-  std::vector<std::pair<CLI::App*, std::function<int()>>> runners;
+  Runners runners;
 
   // ---- user -------------------------------------------------------------------------------
   auto* user = app.add_subcommand("user", "Manage accounts and their roles")->require_subcommand(1);
@@ -405,15 +417,7 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
   auto* demo = app.add_subcommand("demo", "Load a demo subdistrict with an account for every role");
   runners.emplace_back(demo, [&ctx] { return RunDemo(ctx.services()); });
 
-  return [runners = std::move(runners), &ctx]() {
-    for (const auto& [cmd, run] : runners) {
-      if (cmd->parsed()) {
-        ctx.exit_code = run();
-        return true;
-      }
-    }
-    return false;
-  };
+  return RunParsed(std::move(runners), ctx);
 }
 
 }  // namespace linli::cli

@@ -19,5 +19,15 @@ struct CliContext {
 
 // Adds the subcommands; returns a function that runs whichever one was parsed (true if one ran).
 std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx);
+// import, export, resident, geo: the population registry (registry_commands.cc).
+std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx);
+
+// Each subcommand's runner; RunParsed returns a function that runs the one that was parsed.
+using Runners = std::vector<std::pair<CLI::App*, std::function<int()>>>;
+std::function<bool()> RunParsed(Runners runners, CliContext& ctx);
+
+// Shared by the subcommands: print an error and return its exit code; find a node by code or id.
+int Report(const Error& e);
+Result<domain::OrgNode> ResolveNode(service::Services& s, const std::string& ref);
 
 }  // namespace linli::cli

@@ -59,6 +59,18 @@ const std::vector<RoleDefinition>& DefaultRoles() {
   return roles;
 }
 
+std::int64_t ExportCap(const Principal& who) {
+  if (who.system) return INT64_MAX;
+  std::int64_t cap = 0;
+  for (const auto& g : who.grants) {
+    if (!g.role_def || !g.role_def->permissions.count(std::string(perm::kResidentExport))) continue;
+    std::int64_t c = g.role == "subdistrict_official" ? 500000
+                     : (g.role == "general_grid_leader" || g.role == "community_staff") ? 50000 : 5000;
+    cap = std::max(cap, c);
+  }
+  return cap;
+}
+
 bool IsAdminRole(std::string_view role) {
   return role == "system_admin" || role == "security_admin" || role == "audit_admin";
 }

@@ -79,6 +79,10 @@ struct Principal {
   bool system = false;
 };
 
+// The most rows one export may hold for this caller: the largest cap among its roles that may
+// export (a community 50,000, the subdistrict 500,000, others 5,000). 0: may not export.
+std::int64_t ExportCap(const Principal& who);
+
 // The path prefixes under which a permission holds. Empty: nowhere.
 class Scope {
  public:

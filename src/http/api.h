@@ -9,7 +9,9 @@
 #include "service/account_service.h"
 #include "service/audit_service.h"
 #include "service/auth_service.h"
+#include "core/worker_pool.h"
 #include "service/geo_service.h"
+#include "service/import_service.h"
 #include "service/org_service.h"
 #include "service/registry_service.h"
 #include "storage/database.h"
@@ -24,6 +26,8 @@ struct Api {
   service::AuditService& audit;
   service::RegistryService& registry;
   service::GeoService& geo;
+  service::ImportService& imports;
+  WorkerPool& cpu;  // long requests (imports, exports) run here, not on an HTTP thread
   bool secure_cookies = false;       // set when TLS is on
   std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down
 };
@@ -47,6 +51,7 @@ void RegisterOrgRoutes(Router& r, Api& api);
 void RegisterAccountRoutes(Router& r, Api& api);
 void RegisterAuditRoutes(Router& r, Api& api);
 void RegisterRegistryRoutes(Router& r, Api& api);
+void RegisterImportRoutes(Router& r, Api& api);
 
 inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterSystemRoutes(r, api);
@@ -55,6 +60,7 @@ inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterAccountRoutes(r, api);
   RegisterAuditRoutes(r, api);
   RegisterRegistryRoutes(r, api);
+  RegisterImportRoutes(r, api);
 }
 
 }  // namespace linli::http

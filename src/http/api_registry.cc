@@ -444,3 +444,93 @@ void RegisterRegistryRoutes(Router& r, Api& api) {
 }
 
 }  // namespace linli::http
+
+namespace linli::http {
+
+namespace {
+HttpResponse FileResponse(const service::ExportFile& f) {
+  HttpResponse resp;
+  resp.status = 200;
+  resp.content_type = f.content_type;
+  resp.body = f.bytes;
+  resp.With("Content-Disposition", "attachment; filename=\"" + f.filename + "\"");
+  resp.With("Cache-Control", "no-store");
+  return resp;
+}
+
+json::object RenderImportReport(const service::ImportReport& r) {
+  json::object o;
+  o["rows"] = r.rows;
+  o["valid"] = r.valid;
+  o["already_imported"] = r.already_imported;
+  o["households_created"] = r.households_created;
+  o["residents_created"] = r.residents_created;
+  o["likely_duplicates"] = r.likely_duplicates;
+  o["encoding"] = r.encoding;
+  o["dry_run"] = r.dry_run;
+  o["committed"] = r.committed;
+  o["issue_count"] = r.issue_count;
+  json::array issues;
+  for (const auto& i : r.issues) {
+    json::object x;
+    x["row"] = i.row;
+    x["column"] = i.column;
+    x["field"] = i.field;
+    x["message"] = i.message;
+    issues.emplace_back(std::move(x));
+  }
+  o["issues"] = std::move(issues);
+  if (r.run_id) o["run_id"] = r.run_id; else o["run_id"] = nullptr;
+  return o;
+}
+
+Result<tabular::Format> FormatOf(const HttpRequest& req) {
+  auto it = req.query.find("format");
+  if (it != req.query.end() && !it->second.empty()) return tabular::ParseFormat(it->second);
+  return tabular::Format::kCsv;
+}
+}  // namespace
+
+void RegisterImportRoutes(Router& r, Api& api) {
+  r.Add("POST", "/api/v1/import/residents", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    service::ImportOptions options;
+    LINLI_ASSIGN_OR_RETURN(options.dry_run, QueryBool(req, "dry_run", false));
+    LINLI_ASSIGN_OR_RETURN(options.resumable, QueryBool(req, "resumable", false));
+    LINLI_ASSIGN_OR_RETURN(options.node_id, QueryInt(req, "node_id", 1, INT64_MAX));
+    options.max_rows = 500'000;
+    tabular::Format format = tabular::Sniff(req.body);
+    if (auto f = req.query.find("format"); f != req.query.end() && !f->second.empty()) {
+      LINLI_ASSIGN_OR_RETURN(format, tabular::ParseFormat(f->second));
+    }
+    // Validating and sealing thousands of rows takes a while: off the HTTP thread.
+    api.cpu.Post([&api, who, options, format, body = std::move(req.body), respond]() {
+      auto report = api.imports.ImportResidents(who, body, format, options);
+      if (!report) return respond(ErrorResponse(report.error()));
+      int status = report->issue_count > 0 ? 422 : report->committed ? 201 : 200;
+      respond(JsonResponse(status, RenderImportReport(*report)));
+    });
+    return Ok();
+  }), {.max_body_bytes = 64u << 20});
+
+  r.Add("GET", "/api/v1/import/template", Authed(api, [&api](HttpRequest& req, const service::Caller&, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto format, FormatOf(req));
+    LINLI_ASSIGN_OR_RETURN(auto file, api.imports.Template(format));
+    respond(FileResponse(file));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/export/residents", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto format, FormatOf(req));
+    LINLI_ASSIGN_OR_RETURN(auto filter, ResidentFilterFrom(req));
+    LINLI_ASSIGN_OR_RETURN(auto reveal, QueryBool(req, "reveal", false));
+    auto reason = QueryText(req, "reason").value_or("");
+    api.cpu.Post([&api, who, filter, format, reveal, reason, respond]() {
+      auto file = api.imports.ExportResidents(who, filter, format, reveal, reason);
+      if (!file) return respond(ErrorResponse(file.error()));
+      respond(FileResponse(*file));
+    });
+    return Ok();
+  }));
+}
+
+}  // namespace linli::http

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     return *runtime->services;
   };
   auto run_admin = cli::AddAdminCommands(app, ctx);
+  auto run_registry = cli::AddRegistryCommands(app, ctx);
 
   CLI11_PARSE(app, argc, argv);
   cfg.sqlite_synchronous_full = !relaxed_sync;
@@ -158,7 +159,7 @@ int main(int argc, char** argv) {
     std::cout << "restored from " << restore_file << "; run `linli check` to confirm\n";
     return 0;
   }
-  if (run_admin()) return ctx.exit_code;
+  if (run_admin() || run_registry()) return ctx.exit_code;
   std::cerr << app.help();
   return 2;
 }

@@ -10,6 +10,7 @@
 #include "service/audit_service.h"
 #include "service/auth_service.h"
 #include "service/geo_service.h"
+#include "service/import_service.h"
 #include "service/org_service.h"
 #include "service/registry_service.h"
 #include "storage/database.h"
@@ -29,7 +30,7 @@ class Services {
       : db(db), clock(clock), cpu(options.cpu_threads), policy(options.policy), audit(db, clock),
         auth(db, clock, audit, policy, cpu, epoch, options.login_attempts_per_minute_per_ip),
         org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch), geo(db, clock, audit),
-        registry(db, clock, audit, options.field_crypto, geo) {}
+        registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry) {}
 
   // Start-up work: default roles, the saved security policy.
   Status Prepare() {
@@ -49,6 +50,7 @@ class Services {
   AccountService accounts;
   GeoService geo;
   RegistryService registry;
+  ImportService imports;
 };
 
 }  // namespace linli::service

@@ -263,7 +263,7 @@ Result<std::vector<BuildingRow>> BuildingRepo::AtNode(SqlSession& s, std::int64_
 }
 
 // ---------------------------------------------------------------------------------------------
-Result<HouseholdRow> HouseholdRepo::Insert(SqlSession& s, HouseholdRow h) {
+Result<HouseholdRow> HouseholdRepo::Insert(SqlSession& s, HouseholdRow h, bool count) {
   if (h.id == 0) {
     LINLI_ASSIGN_OR_RETURN(h.id, s.NextId("households"));
   }
@@ -274,7 +274,7 @@ Result<HouseholdRow> HouseholdRepo::Insert(SqlSession& s, HouseholdRow h) {
       "members, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
       {Int(h.id), Int(h.node_id), Text(h.node_path), Int(h.building_id), Text(h.unit), Text(h.room_enc),
        Text(h.address_index), IdOrNull(h.head_id), Int(h.members), Text(h.status), Int(h.created_at)}));
-  LINLI_TRY(RollupRepo::Add(s, h.node_path, metric::kHouseholds, 1));
+  if (count) LINLI_TRY(RollupRepo::Add(s, h.node_path, metric::kHouseholds, 1));
   return h;
 }
 
@@ -319,7 +319,7 @@ Status HouseholdRepo::AdjustMembers(SqlSession& s, std::int64_t id, int delta, s
 }
 
 // ---------------------------------------------------------------------------------------------
-Result<ResidentRow> ResidentRepo::Insert(SqlSession& s, ResidentRow r) {
+Result<ResidentRow> ResidentRepo::Insert(SqlSession& s, ResidentRow r, bool count) {
   if (r.id == 0) {
     LINLI_ASSIGN_OR_RETURN(r.id, s.NextId("residents"));
   }
@@ -335,7 +335,7 @@ Result<ResidentRow> ResidentRepo::Insert(SqlSession& s, ResidentRow r) {
        TextOrNull(r.phone_index), Text(r.ethnic), Text(r.residence_type), Text(r.occupation), Text(r.tags),
        TextOrNull(r.sensitive_enc), Text(r.status), IdOrNull(r.duplicate_of), Int(r.created_at)}));
   LINLI_TRY(WriteTags(s, r));
-  if (r.status == "active") LINLI_TRY(RollupRepo::Add(s, r.node_path, metric::kResidents, 1));
+  if (count && r.status == "active") LINLI_TRY(RollupRepo::Add(s, r.node_path, metric::kResidents, 1));
   return r;
 }
 

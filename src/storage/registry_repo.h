@@ -132,7 +132,8 @@ class HouseholdRepo {
  public:
   // Inserts take the id from the row when the caller drew it already (SqlSession::NextId), as the
   // service does to bind ciphertexts to their row.
-  static Result<HouseholdRow> Insert(SqlSession& s, HouseholdRow h);
+  // `count` false leaves node_counts to the caller (the import adds them up per node).
+  static Result<HouseholdRow> Insert(SqlSession& s, HouseholdRow h, bool count = true);
   static Result<std::optional<HouseholdRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<HouseholdRow>> FindActiveByAddress(SqlSession& s, std::string_view address_index);
   static Result<std::vector<HouseholdRow>> List(SqlSession& s, const ListQuery& q);
@@ -142,7 +143,7 @@ class HouseholdRepo {
 class ResidentRepo {
  public:
   // Also writes resident_tags and counts the resident (and a new household member).
-  static Result<ResidentRow> Insert(SqlSession& s, ResidentRow r);
+  static Result<ResidentRow> Insert(SqlSession& s, ResidentRow r, bool count = true);
   static Result<std::optional<ResidentRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::vector<ResidentRow>> List(SqlSession& s, const ResidentListQuery& q);
   static Result<std::int64_t> Count(SqlSession& s, const ResidentListQuery& q);

@@ -217,3 +217,49 @@ TEST(FieldCrypto, SealsBindsContextAndIndexes) {
 
 }  // namespace
 }  // namespace linli::domain
+
+#include "core/tabular.h"
+
+namespace linli::tabular {
+namespace {
+
+TEST(Tabular, CsvQuotesBomAndFormulaGuard) {
+  auto sheet = ReadCsv("\xEF\xBB\xBF" "a,\"b,1\",\"say \"\"hi\"\"\"\r\n\r\n2,\"multi\nline\",x\n", 100);
+  ASSERT_TRUE(sheet);
+  ASSERT_EQ(sheet->rows.size(), 2u);
+  EXPECT_EQ(sheet->rows[0], (Row{"a", "b,1", "say \"hi\""}));
+  EXPECT_EQ(sheet->rows[1][1], "multi\nline");
+  EXPECT_FALSE(ReadCsv("a,\"open", 10));
+  EXPECT_FALSE(ReadCsv("a\nb\nc\n", 2)) << "row cap";
+  auto out = WriteCsv({{"=1+1", "a,b", "-x"}});
+  EXPECT_EQ(out, "\xEF\xBB\xBF'=1+1,\"a,b\",'-x\r\n");
+}
+
+TEST(Tabular, GbkIsDetectedAndConverted) {
+  std::string gbk = "\xd0\xd5\xc3\xfb,\xc4\xea\xc1\xe4\n";  // 姓名,年龄 in GBK
+  EXPECT_FALSE(IsValidUtf8(gbk));
+  auto sheet = ReadCsv(gbk, 10);
+  ASSERT_TRUE(sheet);
+  EXPECT_EQ(sheet->encoding, "gb18030");
+  EXPECT_EQ(sheet->rows[0][0], "姓名");
+  EXPECT_TRUE(IsValidUtf8("姓名"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\x80"));
+}
+
+TEST(Tabular, XlsxRoundTripKeepsLongDigitStrings) {
+  auto bytes = WriteXlsx({{"姓名", "身份证号"}, {"王秀英", "11010519491231002X"}, {"", "320581195006150011"}}, "居民");
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(Sniff(*bytes), Format::kXlsx);
+  auto sheet = ReadXlsx(*bytes, 10);
+  ASSERT_TRUE(sheet) << sheet.error().message;
+  ASSERT_EQ(sheet->rows.size(), 3u);
+  EXPECT_EQ(sheet->rows[1][1], "11010519491231002X");
+  EXPECT_EQ(sheet->rows[2][1], "320581195006150011");
+  EXPECT_EQ(sheet->rows[2][0], "");
+  EXPECT_FALSE(ReadXlsx("PK\x03\x04 not really", 10));
+  EXPECT_EQ(ExcelSerialToIso("45321"), "2024-01-30");
+  EXPECT_EQ(ExcelSerialToIso("abc"), "");
+}
+
+}  // namespace
+}  // namespace linli::tabular

@@ -1,0 +1,510 @@
+#include "service/import_service.h"
+
+#include <map>
+#include <unordered_map>
+
+#include "core/crypto.h"
+#include "core/json_text.h"
+#include "domain/text.h"
+#include "service/org_service.h"
+#include "storage/org_repo.h"
+
+namespace linli::service {
+
+using storage::SqlSession;
+namespace perm = domain::perm;
+
+const std::vector<RosterColumn>& RosterColumns() {
+  static const std::vector<RosterColumn> columns = {
+      {"楼栋编号", "building_code", "HQ-01-03"}, {"单元", "unit", "2单元"},
+      {"房号", "room", "302"},                   {"姓名", "name", "王秀英"},
+      {"与户主关系", "relation", "户主"},        {"性别", "gender", "女"},
+      {"出生日期", "birth_date", "1949-12-31"},  {"身份证号", "id_number", "11010519491231002X"},
+      {"手机号", "phone", "13812345678"},        {"民族", "ethnic", "汉族"},
+      {"居住类型", "residence_type", "户籍"},    {"职业", "occupation", "退休"},
+      {"标签", "tags", "独居、党员"},            {"残疾等级", "disability_level", ""},
+  };
+  return columns;
+}
+
+namespace {
+
+std::string Trim(std::string s) {
+  auto is_space = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && is_space(s.back())) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && is_space(s[i])) ++i;
+  s.erase(0, i);
+  // A full-width space (U+3000) is common in Chinese rosters.
+  while (s.starts_with("\xE3\x80\x80")) s.erase(0, 3);
+  while (s.size() >= 3 && s.ends_with("\xE3\x80\x80")) s.resize(s.size() - 3);
+  return s;
+}
+
+struct ParsedRow {
+  std::size_t row_number = 0;
+  std::int64_t building_id = 0;
+  std::string node_path;
+  std::int64_t node_id = 0;
+  std::string unit, room;
+  domain::ResidentFields fields;
+  std::string household_key;
+};
+
+// What a validated file turns into.
+struct Plan {
+  std::vector<ParsedRow> rows;
+  std::size_t first_row = 0;  // rows before this index were committed by an earlier run
+  std::unordered_map<std::string, std::int64_t> existing_households;  // key → id
+  std::unordered_map<std::string, std::int64_t> existing_heads;       // key → head id
+};
+
+}  // namespace
+
+Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::string_view bytes, tabular::Format format,
+                                                    const ImportOptions& options) {
+  if (bytes.empty()) return Error::Invalid("file", "the file is empty");
+  auto write_scope = domain::ScopeFor(who.principal, perm::kResidentWrite);
+  if (write_scope.Empty()) return Error::Denied("you may not register residents");
+  ImportReport report;
+  report.dry_run = options.dry_run;
+  LINLI_ASSIGN_OR_RETURN(auto sheet, tabular::Read(bytes, format, options.max_rows + 20));
+  report.encoding = sheet.encoding;
+
+  // The header is the first of the top rows naming 姓名 (exports put two lines of provenance first).
+  std::size_t header_at = sheet.rows.size();
+  for (std::size_t i = 0; i < std::min<std::size_t>(sheet.rows.size(), 10); ++i) {
+    for (const auto& c : sheet.rows[i]) {
+      if (Trim(c) == "姓名" || Trim(c) == "name") header_at = i;
+    }
+    if (header_at != sheet.rows.size()) break;
+  }
+  if (header_at == sheet.rows.size()) {
+    return Error::Invalid("file", "no header row with 姓名 found; download the template to see the columns");
+  }
+  const auto& columns = RosterColumns();
+  std::vector<int> col_of(columns.size(), -1);
+  for (std::size_t c = 0; c < sheet.rows[header_at].size(); ++c) {
+    auto h = Trim(sheet.rows[header_at][c]);
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      if (h == columns[k].header || h == columns[k].field) col_of[k] = static_cast<int>(c);
+    }
+  }
+  for (std::string_view required : {"building_code", "room", "name"}) {
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      if (columns[k].field == required && col_of[k] < 0) {
+        return Error::Invalid("file", "the column " + std::string(columns[k].header) + " is missing");
+      }
+    }
+  }
+  report.rows = sheet.rows.size() - header_at - 1;
+  if (report.rows > options.max_rows) {
+    return Error::Invalid("file", "the file has more than " + std::to_string(options.max_rows) + " rows");
+  }
+  auto header_of = [&](std::string_view field) {
+    for (const auto& c : columns) {
+      if (c.field == field) return std::string(c.header);
+    }
+    return std::string(field);
+  };
+  auto add_issue = [&](std::size_t row, std::string_view field, std::string message) {
+    ++report.issue_count;
+    if (report.issues.size() < 1000) {
+      report.issues.push_back({row, header_of(field), std::string(field), std::move(message)});
+    }
+  };
+
+  const std::string file_hash = crypto::HashHex(bytes);
+  const std::int64_t scope_node = options.node_id.value_or(0);
+  auto today = registry_.Today();
+  Plan plan;
+  std::int64_t run_id = 0;
+
+  // --- validation, in one read session ---
+  Status validated = db_.Read([&](SqlSession& s) -> Status {
+    std::string node_prefix;
+    if (options.node_id) {
+      LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, *options.node_id, perm::kResidentWrite));
+      node_prefix = node.path;
+    }
+    LINLI_ASSIGN_OR_RETURN(auto runs, s.Query("SELECT id, rows_done, status FROM import_runs WHERE file_hash = $1 "
+                                              "AND node_id = $2 ORDER BY id DESC LIMIT 1",
+                                              {storage::Text(file_hash), storage::Int(scope_node)}));
+    if (!runs.empty() && runs[0].Text(2) == "done") {
+      return Error::Exists("file", "this file was imported already (import run " + std::to_string(runs[0].Int(0)) + ")");
+    }
+    if (!runs.empty() && options.resumable) {
+      run_id = runs[0].Int(0);
+      report.already_imported = static_cast<std::size_t>(runs[0].Int(1));
+    }
+    std::unordered_map<std::string, std::optional<storage::BuildingRow>> buildings;
+    std::unordered_map<std::string, std::size_t> id_rows;  // ID number → first row
+    std::unordered_map<std::string, int> heads_in_file;
+    for (std::size_t i = header_at + 1; i < sheet.rows.size(); ++i) {
+      const auto& cells = sheet.rows[i];
+      std::size_t row_number = i + 1;
+      std::size_t data_index = i - header_at - 1;
+      bool done_before = data_index < report.already_imported;
+      auto cell = [&](std::string_view field) -> std::string {
+        for (std::size_t k = 0; k < columns.size(); ++k) {
+          if (columns[k].field == field) {
+            int c = col_of[k];
+            return c >= 0 && static_cast<std::size_t>(c) < cells.size() ? Trim(cells[c]) : std::string();
+          }
+        }
+        return {};
+      };
+      if (options.progress && data_index % 10000 == 0) options.progress("validate", data_index, report.rows);
+      ParsedRow pr;
+      pr.row_number = row_number;
+      // Building
+      std::string code = cell("building_code");
+      if (code.empty()) {
+        add_issue(row_number, "building_code", "楼栋编号 is empty");
+        continue;
+      }
+      auto it = buildings.find(code);
+      if (it == buildings.end()) {
+        LINLI_ASSIGN_OR_RETURN(auto b, storage::BuildingRepo::GetByCode(s, code));
+        if (b && (!write_scope.Covers(b->node_path) || (!node_prefix.empty() && !domain::PathIsUnder(b->node_path, node_prefix)))) {
+          b.reset();  // outside the caller's reach looks the same as unknown
+        }
+        it = buildings.emplace(code, std::move(b)).first;
+      }
+      if (!it->second) {
+        add_issue(row_number, "building_code", "unknown building " + code.substr(0, 40));
+        continue;
+      }
+      pr.building_id = it->second->id;
+      pr.node_id = it->second->node_id;
+      pr.node_path = it->second->node_path;
+      pr.unit = cell("unit");
+      pr.room = cell("room");
+      if (pr.room.empty()) {
+        add_issue(row_number, "room", "房号 is empty");
+        continue;
+      }
+      if (auto st = domain::ValidateText("room", pr.room, {.min_chars = 1, .max_chars = 20, .single_line = true}); !st) {
+        add_issue(row_number, "room", st.error().message);
+        continue;
+      }
+      if (auto st = domain::ValidateText("unit", pr.unit, {.min_chars = 0, .max_chars = 20, .single_line = true}); !st) {
+        add_issue(row_number, "unit", st.error().message);
+        continue;
+      }
+      // Resident fields
+      domain::ResidentInput in;
+      in.name = cell("name");
+      in.gender = cell("gender");
+      in.birth_date = cell("birth_date");
+      if (auto iso = tabular::ExcelSerialToIso(in.birth_date); !iso.empty() && in.birth_date.find('-') == std::string::npos &&
+                                                                 in.birth_date.size() != 8) {
+        in.birth_date = iso;  // an Excel date cell
+      }
+      in.id_number = cell("id_number");
+      in.phone = cell("phone");
+      if (in.id_number.find('*') != std::string::npos || in.phone.find('*') != std::string::npos) {
+        add_issue(row_number, in.id_number.find('*') != std::string::npos ? "id_number" : "phone",
+                  "the value is masked (***); a masked export cannot be imported again");
+        continue;
+      }
+      if (in.id_number.find_first_of("E.") != std::string::npos && in.id_number.find_first_not_of("0123456789.E+") == std::string::npos) {
+        add_issue(row_number, "id_number", "the ID number was stored as a number and lost digits; format the column as text");
+        continue;
+      }
+      if (auto v = cell("ethnic"); !v.empty()) in.ethnic = v;
+      if (auto v = cell("residence_type"); !v.empty()) in.residence_type = v;
+      in.occupation = cell("occupation");
+      if (auto v = cell("relation"); !v.empty()) in.relation = v;
+      if (auto tags = domain::ParseTagList(cell("tags"), "tags"); !tags) {
+        add_issue(row_number, "tags", tags.error().message);
+        continue;
+      } else {
+        in.tags = std::move(*tags);
+      }
+      if (auto lvl = cell("disability_level"); !lvl.empty()) {
+        if (lvl.size() != 1 || lvl[0] < '1' || lvl[0] > '4') {
+          add_issue(row_number, "disability_level", "残疾等级 must be 1 to 4");
+          continue;
+        }
+        in.disability_level = lvl[0] - '0';
+      }
+      auto fields = domain::ValidateResident(in, today);
+      if (!fields) {
+        add_issue(row_number, fields.error().field, fields.error().message);
+        continue;
+      }
+      pr.fields = std::move(*fields);
+      // Duplicates: in the file, then among active residents.
+      if (!pr.fields.id_number.empty()) {
+        auto [first, inserted] = id_rows.emplace(pr.fields.id_number, row_number);
+        if (!inserted) {
+          add_issue(row_number, "id_number", "the same ID number is on row " + std::to_string(first->second));
+          continue;
+        }
+        if (!done_before) {
+          LINLI_ASSIGN_OR_RETURN(auto same, storage::ResidentRepo::FindByIdIndex(
+                                                s, registry_.field_crypto().BlindIndex("id_number", pr.fields.id_number)));
+          bool active = false;
+          for (const auto& o : same) active = active || o.status == "active";
+          if (active) {
+            add_issue(row_number, "id_number", "this ID number is registered already");
+            continue;
+          }
+        }
+      }
+      // Household: existing at this address, or new; one head each.
+      pr.household_key = std::to_string(pr.building_id) + "|" + pr.unit + "|" + pr.room;
+      if (!plan.existing_households.count(pr.household_key)) {
+        LINLI_ASSIGN_OR_RETURN(auto h, storage::HouseholdRepo::FindActiveByAddress(
+                                           s, registry_.AddressIndex(pr.building_id, pr.unit, pr.room)));
+        plan.existing_households[pr.household_key] = h ? h->id : 0;
+        if (h && h->head_id) plan.existing_heads[pr.household_key] = h->head_id;
+      }
+      if (pr.fields.relation == "head" && !done_before) {
+        if (plan.existing_heads.count(pr.household_key) && plan.existing_households[pr.household_key] != 0 &&
+            report.already_imported == 0) {
+          add_issue(row_number, "relation", "this household has a head already");
+          continue;
+        }
+        if (++heads_in_file[pr.household_key] > 1) {
+          add_issue(row_number, "relation", "a second 户主 for the same household");
+          continue;
+        }
+      }
+      ++report.valid;
+      plan.rows.push_back(std::move(pr));
+    }
+    return Ok();
+  });
+  if (!validated) return validated.error();
+  if (options.progress) options.progress("validate", report.rows, report.rows);
+  if (report.issue_count > 0 || options.dry_run) return report;
+
+  // --- write: one transaction, or chunks that remember their progress ---
+  Millis now = clock_.NowMillis();
+  std::size_t total = plan.rows.size();
+  std::size_t start = std::min(report.already_imported, total);
+  std::size_t chunk = options.resumable ? std::max<std::size_t>(1, options.chunk_rows) : total + 1;
+  std::unordered_map<std::string, std::int64_t> household_ids = plan.existing_households;
+  // Likely duplicates inside the file: (household, name, birth date) → first resident id.
+  std::unordered_map<std::string, std::int64_t> seen_people;
+  std::string audit_path = write_scope.prefixes().front();
+  if (!plan.rows.empty()) audit_path = plan.rows.front().node_path;
+  for (std::size_t begin = start; begin < total || (begin == start && total == 0); begin += chunk) {
+    std::size_t end = std::min(total, begin + chunk);
+    Status st = db_.WriteSync([&](SqlSession& s) -> Status {
+      std::map<std::string, std::int64_t> resident_delta, household_delta;
+      struct Membership {
+        int added = 0;
+        std::int64_t head = 0;
+      };
+      std::unordered_map<std::int64_t, Membership> members;
+      std::size_t created_households = 0, created_residents = 0, duplicates = 0;
+      for (std::size_t i = begin; i < end; ++i) {
+        const auto& pr = plan.rows[i];
+        auto& hid = household_ids[pr.household_key];
+        if (hid == 0) {
+          storage::HouseholdRow h;
+          LINLI_ASSIGN_OR_RETURN(h.id, s.NextId("households"));
+          h.node_id = pr.node_id;
+          h.node_path = pr.node_path;
+          h.building_id = pr.building_id;
+          h.unit = pr.unit;
+          h.room_enc = registry_.SealRoom(pr.room, h.id);
+          h.address_index = registry_.AddressIndex(pr.building_id, pr.unit, pr.room);
+          h.created_at = now;
+          LINLI_TRY(storage::HouseholdRepo::Insert(s, std::move(h), /*count=*/false));
+          hid = h.id;
+          ++household_delta[pr.node_path];
+          ++created_households;
+        }
+        storage::ResidentRow r;
+        LINLI_ASSIGN_OR_RETURN(r.id, s.NextId("residents"));
+        r.node_id = pr.node_id;
+        r.node_path = pr.node_path;
+        r.household_id = hid;
+        registry_.Seal(pr.fields, r);
+        r.created_at = now;
+        auto [first, fresh] = seen_people.emplace(std::to_string(hid) + "|" + r.name + "|" + r.birth_date, r.id);
+        if (!fresh) {
+          r.duplicate_of = first->second;
+          ++duplicates;
+        }
+        LINLI_TRY(storage::ResidentRepo::Insert(s, std::move(r), /*count=*/false));
+        LINLI_TRY(storage::ResidentRepo::AddEvent(s, {.resident_id = r.id, .node_path = pr.node_path, .kind = "register",
+                                                      .at = now, .actor_id = who.user_id(),
+                                                      .detail = "{\"source\":\"import\"}"}));
+        ++resident_delta[pr.node_path];
+        auto& m = members[hid];
+        ++m.added;
+        if (pr.fields.relation == "head") m.head = r.id;
+        ++created_residents;
+        if (options.progress && i % 5000 == 0) options.progress("write", i, total);
+      }
+      for (const auto& [path, n] : resident_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kResidents, n));
+      for (const auto& [path, n] : household_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kHouseholds, n));
+      for (const auto& [hid, m] : members) {
+        LINLI_TRY(storage::HouseholdRepo::AdjustMembers(s, hid, m.added, m.head ? std::optional(m.head) : std::nullopt, now));
+      }
+      bool finished = end == total;
+      if (run_id == 0) {
+        LINLI_ASSIGN_OR_RETURN(run_id, s.NextId("import_runs"));
+        LINLI_TRY(s.ExecDeferred("INSERT INTO import_runs (id, file_hash, node_id, rows_total, rows_done, status, actor_id, "
+                                 "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                                 {storage::Int(run_id), storage::Text(file_hash), storage::Int(scope_node),
+                                  storage::Int(static_cast<std::int64_t>(total)), storage::Int(static_cast<std::int64_t>(end)),
+                                  storage::Text(finished ? "done" : "running"), storage::Int(who.user_id()), storage::Int(now)}));
+      } else {
+        LINLI_TRY(s.ExecDeferred("UPDATE import_runs SET rows_done = $2, status = $3, updated_at = $4 WHERE id = $1",
+                                 {storage::Int(run_id), storage::Int(static_cast<std::int64_t>(end)),
+                                  storage::Text(finished ? "done" : "running"), storage::Int(now)}));
+      }
+      LINLI_TRY(audit_.Record(s, who, {.action = "resident.import", .node_path = audit_path,
+                                       .target = "import_run:" + std::to_string(run_id),
+                                       .detail = JsonObject()
+                                                     .Add("rows", static_cast<std::int64_t>(end - begin))
+                                                     .Add("households", static_cast<std::int64_t>(created_households))
+                                                     .Add("encoding", report.encoding).Str()}));
+      report.households_created += created_households;
+      report.residents_created += created_residents;
+      report.likely_duplicates += duplicates;
+      return Ok();
+    });
+    if (!st) return st.error();
+    if (total == 0) break;
+  }
+  if (options.progress) options.progress("write", total, total);
+  report.committed = true;
+  report.run_id = run_id;
+  return report;
+}
+
+Result<ExportFile> ImportService::Template(tabular::Format format) {
+  std::vector<tabular::Row> rows(2);
+  for (const auto& c : RosterColumns()) {
+    rows[0].emplace_back(c.header);
+    rows[1].emplace_back(c.sample);
+  }
+  ExportFile f;
+  f.rows = 1;
+  if (format == tabular::Format::kCsv) {
+    f.bytes = tabular::WriteCsv(rows);
+    f.filename = "residents-template.csv";
+    f.content_type = "text/csv; charset=utf-8";
+  } else {
+    LINLI_ASSIGN_OR_RETURN(f.bytes, tabular::WriteXlsx(rows, "居民"));
+    f.filename = "residents-template.xlsx";
+    f.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  }
+  return f;
+}
+
+Result<ExportFile> ImportService::ExportResidents(const Caller& who, ResidentFilter filter, tabular::Format format,
+                                                  bool reveal, const std::string& reason) {
+  if (reveal) {
+    if (auto st = domain::ValidateText("reason", reason, {.min_chars = 4, .max_chars = 200, .single_line = true}); !st) {
+      return Error::Invalid("reason", "give a reason of at least 4 characters for an unmasked export");
+    }
+  }
+  std::int64_t cap = domain::ExportCap(who.principal);
+  if (cap == 0) return Error::Denied("you may not export residents");
+  auto today = registry_.Today();
+  std::vector<tabular::Row> rows;
+  std::string where_path;
+  Status st = db_.Read([&](SqlSession& s) -> Status {
+    filter.limit = 500;
+    LINLI_ASSIGN_OR_RETURN(auto q, registry_.Query(s, who, perm::kResidentExport, filter));
+    if (q.prefixes.empty()) return Error::Denied("you may not export residents here");
+    if (reveal) {
+      for (const auto& p : q.prefixes) {
+        if (!domain::Allows(who.principal, perm::kResidentUnmask, p)) {
+          return Error::Denied("an unmasked export needs the right to unmask everywhere it covers");
+        }
+      }
+    }
+    where_path = q.prefixes.front();
+    LINLI_ASSIGN_OR_RETURN(auto count, storage::ResidentRepo::Count(s, q));
+    if (count > cap) {
+      return Error::Precondition("the export would hold " + std::to_string(count) + " rows; your limit is " +
+                                 std::to_string(cap) + " — narrow it to a smaller node or filter");
+    }
+    std::string exporter = who.principal.username.empty() ? "linli (server operator)" : who.principal.username;
+    rows.push_back({"导出人", exporter, "导出时间", FormatUtc(clock_.NowMillis()), "个人信息", reveal ? "未脱敏（已审计）" : "已脱敏"});
+    rows.push_back({});
+    tabular::Row header;
+    for (const auto& c : RosterColumns()) header.emplace_back(c.header);
+    header.emplace_back("状态");
+    rows.push_back(std::move(header));
+    std::unordered_map<std::int64_t, std::optional<storage::HouseholdRow>> households;
+    std::unordered_map<std::int64_t, std::string> building_codes;
+    while (true) {
+      LINLI_ASSIGN_OR_RETURN(auto page, storage::ResidentRepo::List(s, q));
+      for (const auto& r : page) {
+        auto v = registry_.View(r, reveal, today);
+        std::string code, unit, room;
+        if (r.household_id) {
+          auto hit = households.find(r.household_id);
+          if (hit == households.end()) {
+            LINLI_ASSIGN_OR_RETURN(auto h, storage::HouseholdRepo::Get(s, r.household_id));
+            hit = households.emplace(r.household_id, std::move(h)).first;
+          }
+          if (hit->second) {
+            const auto& h = *hit->second;
+            auto bit = building_codes.find(h.building_id);
+            if (bit == building_codes.end()) {
+              LINLI_ASSIGN_OR_RETURN(auto b, storage::BuildingRepo::Get(s, h.building_id));
+              bit = building_codes.emplace(h.building_id, b ? b->code : std::string()).first;
+            }
+            code = bit->second;
+            unit = h.unit;
+            if (reveal) {
+              LINLI_ASSIGN_OR_RETURN(room, registry_.OpenRoom(h));
+            } else {
+              room = "***";
+            }
+          }
+        }
+        std::string tags;
+        auto all_tags = v.tags;
+        all_tags.insert(all_tags.end(), v.sensitive_tags.begin(), v.sensitive_tags.end());
+        for (const auto& t : all_tags) {
+          if (t == "elderly" || t == "child") continue;  // derived; a re-import derives them again
+          if (!tags.empty()) tags += "、";
+          std::string_view label = domain::TermLabel(domain::StandardTags(), t);
+          tags += t.starts_with(domain::kCustomTagPrefix) ? t.substr(domain::kCustomTagPrefix.size()) : std::string(label);
+        }
+        rows.push_back({code, unit, room, v.name, std::string(domain::TermLabel(domain::Relations(), v.relation)),
+                        std::string(domain::TermLabel(domain::Genders(), v.gender)), v.birth_date, v.id_number, v.phone,
+                        v.ethnic, std::string(domain::TermLabel(domain::ResidenceTypes(), v.residence_type)),
+                        v.occupation, tags, reveal && v.disability_level ? std::to_string(v.disability_level) : "",
+                        std::string(domain::TermLabel(domain::ResidentStatuses(), v.status))});
+      }
+      if (static_cast<int>(page.size()) < q.limit) break;
+      q.after_id = page.back().id;
+    }
+    return Ok();
+  });
+  if (!st) return st.error();
+  ExportFile f;
+  f.rows = rows.size() - 3;
+  // Audited (and committed) before the file leaves the server.
+  LINLI_TRY(db_.WriteSync([&](SqlSession& s) -> Status {
+    return audit_.Record(s, who, {.action = "resident.export", .node_path = where_path, .target = "export:residents",
+                                  .detail = JsonObject().Add("rows", static_cast<std::int64_t>(f.rows))
+                                                .Add("unmasked", reveal).Add("reason", reason)
+                                                .Add("format", format == tabular::Format::kCsv ? "csv" : "xlsx").Str()});
+  }));
+  if (format == tabular::Format::kCsv) {
+    f.bytes = tabular::WriteCsv(rows);
+    f.filename = "residents.csv";
+    f.content_type = "text/csv; charset=utf-8";
+  } else {
+    LINLI_ASSIGN_OR_RETURN(f.bytes, tabular::WriteXlsx(rows, "居民"));
+    f.filename = "residents.xlsx";
+    f.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  }
+  return f;
+}
+
+}  // namespace linli::service

@@ -1,0 +1,92 @@
+// Rosters in and out of Excel: import households and residents from CSV/XLSX with Chinese column
+// headers, export residents to CSV/XLSX.
+//
+// An import validates every row first and reports each bad one (row number, column, reason).
+// Nothing is written when any row is bad, nor on a dry run. By default the whole file commits in
+// one transaction; a resumable import commits in chunks and records its progress, so running it
+// again with the same file after an interruption continues where it stopped.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/tabular.h"
+#include "service/audit_service.h"
+#include "service/caller.h"
+#include "service/registry_service.h"
+#include "storage/database.h"
+
+namespace linli::service {
+
+struct ImportOptions {
+  bool dry_run = false;
+  bool resumable = false;
+  std::optional<std::int64_t> node_id;  // only buildings under this node are accepted
+  std::size_t max_rows = 2'000'000;
+  std::size_t chunk_rows = 10'000;      // resumable imports commit this many rows at a time
+  // Called from the importing thread: (phase "validate" or "write", rows done, rows total).
+  std::function<void(const char* phase, std::size_t done, std::size_t total)> progress;
+};
+
+struct ImportIssue {
+  std::size_t row = 0;     // 1-based row number in the file, as a spreadsheet shows it
+  std::string column;      // the header as written in the file ("身份证号")
+  std::string field;       // the API field name ("id_number")
+  std::string message;
+};
+
+struct ImportReport {
+  std::size_t rows = 0;            // data rows in the file
+  std::size_t valid = 0;
+  std::size_t already_imported = 0;  // rows a resumed run skipped
+  std::size_t households_created = 0;
+  std::size_t residents_created = 0;
+  std::size_t likely_duplicates = 0;
+  std::string encoding;
+  bool dry_run = false;
+  bool committed = false;
+  std::size_t issue_count = 0;
+  std::vector<ImportIssue> issues;  // the first 1,000
+  std::int64_t run_id = 0;
+};
+
+struct ExportFile {
+  std::string bytes;
+  std::string filename;
+  std::string content_type;
+  std::size_t rows = 0;
+};
+
+// The roster columns, in template order: Chinese header, API field name, a sample value.
+struct RosterColumn {
+  std::string_view header;
+  std::string_view field;
+  std::string_view sample;
+};
+const std::vector<RosterColumn>& RosterColumns();
+
+class ImportService {
+ public:
+  ImportService(storage::Database& db, const Clock& clock, AuditService& audit, RegistryService& registry)
+      : db_(db), clock_(clock), audit_(audit), registry_(registry) {}
+
+  Result<ImportReport> ImportResidents(const Caller& who, std::string_view bytes, tabular::Format format,
+                                       const ImportOptions& options);
+  // The downloadable template: the header row and one sample row.
+  Result<ExportFile> Template(tabular::Format format);
+  // Needs resident.export; personal fields masked unless `reveal` (needs resident.unmask and a
+  // reason). The file names its exporter and time; the export is audited; the row count is capped
+  // by role (domain::ExportCap).
+  Result<ExportFile> ExportResidents(const Caller& who, ResidentFilter filter, tabular::Format format, bool reveal,
+                                     const std::string& reason);
+
+ private:
+  storage::Database& db_;
+  const Clock& clock_;
+  AuditService& audit_;
+  RegistryService& registry_;
+};
+
+}  // namespace linli::service

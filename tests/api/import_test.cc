@@ -1,0 +1,154 @@
+// Importing rosters (CSV, GBK CSV, XLSX) and exporting them, over real HTTP on both engines.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+
+#include "api/api_fixture.h"
+#include "core/tabular.h"
+#include "domain/identity.h"
+
+namespace linli::testing {
+namespace {
+
+std::string IdNumber(int n) {
+  char first17[18];
+  std::snprintf(first17, sizeof first17, "320581%04d0101%03d", 1940 + n % 70, n % 1000);
+  return std::string(first17) + domain::IdCheckCharacter(first17);
+}
+
+std::string Building(const HttpClient& c, std::int64_t node) {
+  static std::atomic<int> seq{1};
+  std::string code = "IMP-" + std::to_string(node) + "-" + std::to_string(seq++);
+  auto r = c.PostJson("/api/v1/buildings", R"({"node_id":)" + std::to_string(node) + R"(,"code":")" + code + R"(","name":"导入楼"})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  return code;
+}
+
+std::vector<tabular::Row> Roster(const std::string& building, int first_id, int households) {
+  std::vector<tabular::Row> rows = {{"楼栋编号", "单元", "房号", "姓名", "与户主关系", "性别", "出生日期", "身份证号",
+                                     "手机号", "民族", "居住类型", "职业", "标签", "残疾等级"}};
+  for (int h = 0; h < households; ++h) {
+    std::string room = std::to_string(101 + h);
+    rows.push_back({building, "1单元", room, "户主" + std::to_string(h), "户主", "", "", IdNumber(first_id + 2 * h),
+                    "1390000" + std::to_string(1000 + first_id + h), "汉族", "户籍", "", "独居、党员", ""});
+    rows.push_back({building, "1单元", room, "配偶" + std::to_string(h), "配偶", "", "", IdNumber(first_id + 2 * h + 1),
+                    "", "汉族", "常住", "", "", ""});
+  }
+  return rows;
+}
+
+HttpResult Upload(const HttpClient& c, const std::string& bytes, const std::string& query = "") {
+  return c.Send("POST", "/api/v1/import/residents" + query, bytes, {{"Content-Type", "application/octet-stream"}});
+}
+
+std::int64_t Count(const HttpClient& c, int node) {
+  return c.Get("/api/v1/residents/count?node_id=" + std::to_string(node)).Json().at("count").as_int64();
+}
+
+TEST_P(ApiTest, AnXlsxRosterWithOneBadRowIsReportedAndNothingIsImported) {
+  auto secretary = stack().As("secretary");
+  auto building = Building(secretary, 5);
+  auto rows = Roster(building, 1000, 3);
+  rows[4][7] = rows[4][7].substr(0, 17) + (rows[4][7][17] == '1' ? "2" : "1");  // row 5: wrong check digit
+  auto xlsx = tabular::WriteXlsx(rows, "居民");
+  ASSERT_TRUE(xlsx);
+  auto before = Count(secretary, 5);
+  auto bad = Upload(secretary, *xlsx);
+  ASSERT_EQ(bad.status, 422) << bad.body;
+  auto report = bad.Json();
+  EXPECT_EQ(report.at("issue_count").as_int64(), 1);
+  EXPECT_EQ(report.at("issues").at(0).at("row").as_int64(), 5);
+  EXPECT_EQ(report.at("issues").at(0).at("column").as_string(), "身份证号");
+  EXPECT_NE(std::string(report.at("issues").at(0).at("message").as_string()).find("check digit"), std::string::npos);
+  EXPECT_EQ(Count(secretary, 5), before) << "nothing half-imported";
+
+  rows[4][7] = IdNumber(1003);
+  auto good = tabular::WriteXlsx(rows, "居民");
+  auto dry = Upload(secretary, *good, "?dry_run=true");
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_FALSE(dry.Json().at("committed").as_bool());
+  EXPECT_EQ(Count(secretary, 5), before);
+  auto ok = Upload(secretary, *good);
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(ok.Json().at("residents_created").as_int64(), 6);
+  EXPECT_EQ(ok.Json().at("households_created").as_int64(), 3);
+  EXPECT_EQ(Count(secretary, 5), before + 6);
+  auto again = Upload(secretary, *good);
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.ErrorField(), "file");
+  // The households have their heads and members.
+  auto hh = secretary.Get("/api/v1/households?node_id=5&limit=500").Json().at("items").as_array();
+  int with_two = 0;
+  for (const auto& h : hh) with_two += h.at("members_count").as_int64() == 2 && !h.at("head_id").is_null();
+  EXPECT_GE(with_two, 3);
+}
+
+TEST_P(ApiTest, GbkCsvIsConvertedAndOtherGridsBuildingsAreUnknown) {
+  auto worker1 = stack().As("worker1");
+  auto worker2 = stack().As("worker2");
+  auto building = Building(worker1, 5);
+  auto csv = tabular::WriteCsv(Roster(building, 2000, 2)).substr(3);  // no BOM, as Excel's "CSV" writes
+  // Re-encode as GB18030 the way Chinese Excel saves CSV.
+  std::string gbk;
+  {
+    FILE* p = popen(("printf '%s' '" + csv + "' | iconv -f UTF-8 -t GB18030 > /tmp/linli-gbk-test.csv").c_str(), "r");
+    pclose(p);
+    std::ifstream in("/tmp/linli-gbk-test.csv", std::ios::binary);
+    gbk.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_FALSE(tabular::IsValidUtf8(gbk));
+  auto foreign = Upload(worker2, gbk);
+  ASSERT_EQ(foreign.status, 422) << foreign.body;
+  EXPECT_NE(foreign.body.find("unknown building"), std::string::npos) << "worker2 may not import into grid 5";
+  auto ok = Upload(worker1, gbk);
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(ok.Json().at("encoding").as_string(), "gb18030");
+  auto found = worker1.Get("/api/v1/residents?node_id=5&q=%E6%88%B7%E4%B8%BB0&limit=500");  // 户主0
+  EXPECT_NE(found.body.find("户主0"), std::string::npos);
+  // Files that are not text at all, or lack the name column, are refused with a reason.
+  EXPECT_EQ(Upload(worker1, std::string("\xff\xfe\x00\x01\x80\x81", 6)).ErrorField(), "file");
+  EXPECT_EQ(Upload(worker1, "a,b,c\n1,2,3\n").ErrorField(), "file");
+  EXPECT_EQ(Upload(worker1, "").ErrorField(), "file");
+  EXPECT_EQ(Upload(worker1, "PK\x03\x04garbage").ErrorField(), "file");
+  EXPECT_EQ(Upload(worker1, "x", "?format=pdf").ErrorField(), "format");
+}
+
+TEST_P(ApiTest, ExportsAreMaskedAuditedAndNamedUnlessRevealedWithAReason) {
+  auto secretary = stack().As("secretary");
+  auto building = Building(secretary, 6);
+  auto rows = Roster(building, 3000, 1);
+  ASSERT_EQ(Upload(secretary, tabular::WriteCsv(rows)).status, 201);
+  std::string id_number = rows[1][7];
+  EXPECT_EQ(stack().As("worker1").Get("/api/v1/export/residents?node_id=5").status, 403) << "grid workers do not export";
+  auto masked = secretary.Get("/api/v1/export/residents?node_id=6&format=csv");
+  ASSERT_EQ(masked.status, 200) << masked.body;
+  EXPECT_NE(masked.headers["content-disposition"].find("residents.csv"), std::string::npos);
+  EXPECT_EQ(masked.body.find(id_number), std::string::npos);
+  EXPECT_NE(masked.body.find(domain::MaskIdNumber(id_number)), std::string::npos);
+  EXPECT_NE(masked.body.find("secretary"), std::string::npos) << "the file names its exporter";
+  EXPECT_EQ(secretary.Get("/api/v1/export/residents?node_id=6&reveal=true").ErrorField(), "reason");
+  auto clear = secretary.Get("/api/v1/export/residents?node_id=6&format=xlsx&reveal=true&reason=%E6%8D%A2%E5%B1%8A%E9%80%89%E4%B8%BE");
+  ASSERT_EQ(clear.status, 200) << clear.body;
+  auto sheet = tabular::ReadXlsx(clear.body, 100000);
+  ASSERT_TRUE(sheet) << sheet.error().message;
+  bool found = false;
+  for (const auto& r : sheet->rows) {
+    for (const auto& c : r) found = found || c == id_number;
+  }
+  EXPECT_TRUE(found) << "an unmasked export holds the number";
+  auto audit = stack().As("auditor").Get("/api/v1/audit?action=resident.export&limit=10");
+  EXPECT_NE(audit.body.find("换届选举"), std::string::npos) << audit.body;
+  // The template downloads in both formats.
+  auto tmpl = secretary.Get("/api/v1/import/template?format=xlsx");
+  ASSERT_EQ(tmpl.status, 200);
+  auto t = tabular::ReadXlsx(tmpl.body, 10);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->rows.at(0).at(0), "楼栋编号");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace linli::testing
