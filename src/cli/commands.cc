@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include "cli/demo_population.h"
+
 #include <charconv>
 #include <iostream>
 
@@ -61,7 +63,7 @@ struct DemoUser {
   const char* node_code;
 };
 
-int RunDemo(service::Services& s) {
+int RunDemo(service::Services& s, bool population) {
   const Caller cli = Caller::Cli();
   const char* kPassword = "Linli-demo-2026";
   struct DemoNode {
@@ -129,6 +131,9 @@ int RunDemo(service::Services& s) {
     });
     if (!a) return Report(a.error());
     ++created;
+  }
+  if (population) {
+    if (auto st = LoadDemoPopulation(s, DemoSize{}); !st) return Report(st.error());
   }
   std::cout << "Demo subdistrict 琴川街道 ready (" << created << " records created).\n"
             << "Every demo account's password is " << kPassword << "\n\n"
@@ -415,7 +420,9 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
 
   // ---- demo -------------------------------------------------------------------------------
   auto* demo = app.add_subcommand("demo", "Load a demo subdistrict with an account for every role");
-  runners.emplace_back(demo, [&ctx] { return RunDemo(ctx.services()); });
+  demo->add_option("--size", o->name, "full (~50,000 residents with boundaries) or small (the org tree and accounts only)")
+      ->default_val("full")->check(CLI::IsMember({"full", "small"}));
+  runners.emplace_back(demo, [&ctx, o] { return RunDemo(ctx.services(), o->name != "small"); });
 
   return RunParsed(std::move(runners), ctx);
 }

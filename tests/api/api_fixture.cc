@@ -30,7 +30,7 @@ std::unique_ptr<Stack> NewStack(const std::string& backend, std::vector<std::str
   s->backend = backend;
   s->url = FreshDatabaseUrl(backend, s->dir.path());
   if (demo) {
-    auto r = RunLinli(s->With({"demo"}));
+    auto r = RunLinli(s->With({"demo", "--size", "small"}));
     EXPECT_EQ(r.exit_code, 0) << r.output;
   }
   s->server = std::make_unique<ServerProcess>(s->DbArgs(), std::move(serve_args));

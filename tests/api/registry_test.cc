@@ -346,3 +346,51 @@ INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgre
 
 }  // namespace
 }  // namespace linli::testing
+
+namespace linli::testing {
+namespace {
+
+// `linli demo` builds the realistic subdistrict a new user explores: its figures must be real.
+TEST(Demo, LoadsARealisticSubdistrictOnce) {
+  TempDir dir;
+  std::vector<std::string> args = {"--data-dir", dir.path(), "demo"};
+  auto first = RunLinli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("worker1"), std::string::npos) << "accounts are printed";
+  EXPECT_NE(first.output.find("Linli-demo-2026"), std::string::npos);
+  auto second = RunLinli(args);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("loaded already"), std::string::npos);
+  auto locate = RunLinli({"--data-dir", dir.path(), "geo", "locate", "120.75", "31.65"});
+  EXPECT_EQ(locate.exit_code, 0) << locate.output;
+  EXPECT_NE(locate.output.find("微网格"), std::string::npos) << locate.output;
+
+  ServerProcess server({"--data-dir", dir.path()}, {});
+  server.Start();
+  HttpClient anon{server.port()};
+  HttpClient official{server.port()};
+  official.bearer = Login(anon, "official", std::string(kDemoPassword));
+  auto counts = official.Get("/api/v1/org/nodes/1/counts").Json();
+  EXPECT_GE(counts.at("residents").as_int64(), 45000);
+  EXPECT_LE(counts.at("residents").as_int64(), 65000);
+  EXPECT_GE(counts.at("buildings").as_int64(), 1800);
+  EXPECT_GE(counts.at("households").as_int64(), 15000);
+  double elderly_share = static_cast<double>(counts.at("elderly").as_int64()) / counts.at("residents").as_int64();
+  EXPECT_GT(elderly_share, 0.15) << "an ageing city";
+  EXPECT_LT(elderly_share, 0.40);
+  auto grids = official.Get("/api/v1/org/nodes?type=grid&limit=500").Json().at("items").as_array().size();
+  auto micro = official.Get("/api/v1/org/nodes?type=micro_grid&limit=500").Json().at("items").as_array().size();
+  EXPECT_GE(grids, 55u);
+  EXPECT_GE(micro, 170u);
+  HttpClient worker1{server.port()};
+  worker1.bearer = Login(anon, "worker1", std::string(kDemoPassword));
+  auto alone = worker1.Get("/api/v1/residents?tag=living_alone&limit=50").Json().at("items").as_array();
+  EXPECT_GT(alone.size(), 5u);
+  for (const auto& r : alone) {  // every one lies in worker1's grid (node 5) or its micro-grids
+    auto node = worker1.Get("/api/v1/org/nodes/" + std::to_string(r.at("node_id").as_int64())).Json();
+    EXPECT_NE(std::string(node.at("path").as_string()).find("/5/"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace linli::testing

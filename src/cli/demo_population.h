@@ -1,0 +1,22 @@
+// The demo subdistrict's population: boundaries for every node, ~10 communities, ~60 grids,
+// ~180 micro-grids, ~2,000 buildings and ~50,000 residents with realistic ages, households,
+// tags and Chinese names. Deterministic (fixed seed), so screenshots and docs stay comparable.
+#pragma once
+
+#include "service/services.h"
+
+namespace linli::cli {
+
+struct DemoSize {
+  int communities = 10;
+  int grids_per_community = 6;
+  int micro_per_grid = 3;
+  int buildings_per_micro = 11;
+  int households_per_building = 10;
+};
+
+// Adds the communities, grids and micro-grids not there yet, every boundary, the buildings and
+// (through the roster import, so the same validation runs) the residents. Prints a summary.
+Status LoadDemoPopulation(service::Services& s, const DemoSize& size);
+
+}  // namespace linli::cli
