@@ -13,7 +13,7 @@ const std::vector<std::string_view>& PermissionCatalogue() {
       perm::kPolicyWrite,   perm::kApiKeyWrite,    perm::kAuditRead,      perm::kResidentRead,
       perm::kResidentWrite, perm::kResidentUnmask, perm::kResidentExport, perm::kCaseRead,
       perm::kCaseReport,    perm::kCaseHandle,     perm::kCaseDispatch,   perm::kCaseSupervise,
-      perm::kCockpitRead,   perm::kMediationHandle};
+      perm::kCockpitRead,   perm::kMediationHandle,    perm::kStaffWrite};
   return all;
 }
 
@@ -41,10 +41,10 @@ const std::vector<RoleDefinition>& DefaultRoles() {
           kCockpitRead, kUserRead})},
       {"general_grid_leader", "总网格长",
        S({kOrgRead, kResidentRead, kResidentWrite, kResidentUnmask, kResidentExport, kCaseRead,
-          kCaseReport, kCaseHandle, kCaseDispatch, kCaseSupervise, kCockpitRead, kUserRead})},
+          kCaseReport, kCaseHandle, kCaseDispatch, kCaseSupervise, kCockpitRead, kUserRead, kStaffWrite})},
       {"community_staff", "社区工作者",
        S({kOrgRead, kResidentRead, kResidentWrite, kResidentExport, kCaseRead, kCaseReport,
-          kCaseHandle, kCaseDispatch, kCockpitRead})},
+          kCaseHandle, kCaseDispatch, kCockpitRead, kStaffWrite})},
       {"mediator", "调解员", S({kOrgRead, kCaseRead, kMediationHandle})},
       {"subdistrict_official", "街道干部",
        S({kOrgRead, kResidentRead, kCaseRead, kCaseDispatch, kCaseSupervise, kCockpitRead,

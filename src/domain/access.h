@@ -40,6 +40,7 @@ inline constexpr std::string_view kCaseDispatch = "case.dispatch";
 inline constexpr std::string_view kCaseSupervise = "case.supervise";
 inline constexpr std::string_view kCockpitRead = "cockpit.read";
 inline constexpr std::string_view kMediationHandle = "mediation.handle";
+inline constexpr std::string_view kStaffWrite = "staff.write";  // the grid team roster
 }  // namespace perm
 
 const std::vector<std::string_view>& PermissionCatalogue();

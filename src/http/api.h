@@ -10,6 +10,7 @@
 #include "service/audit_service.h"
 #include "service/auth_service.h"
 #include "core/worker_pool.h"
+#include "service/fieldwork_service.h"
 #include "service/geo_service.h"
 #include "service/import_service.h"
 #include "service/org_service.h"
@@ -27,6 +28,7 @@ struct Api {
   service::RegistryService& registry;
   service::GeoService& geo;
   service::ImportService& imports;
+  service::FieldworkService& fieldwork;
   WorkerPool& cpu;  // long requests (imports, exports) run here, not on an HTTP thread
   bool secure_cookies = false;       // set when TLS is on
   std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down
@@ -52,6 +54,7 @@ void RegisterAccountRoutes(Router& r, Api& api);
 void RegisterAuditRoutes(Router& r, Api& api);
 void RegisterRegistryRoutes(Router& r, Api& api);
 void RegisterImportRoutes(Router& r, Api& api);
+void RegisterFieldworkRoutes(Router& r, Api& api);
 
 inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterSystemRoutes(r, api);
@@ -61,6 +64,7 @@ inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterAuditRoutes(r, api);
   RegisterRegistryRoutes(r, api);
   RegisterImportRoutes(r, api);
+  RegisterFieldworkRoutes(r, api);
 }
 
 }  // namespace linli::http

@@ -13,14 +13,6 @@ namespace {
 
 using service::Caller;
 
-Result<std::optional<double>> OptionalNumber(const json::object& o, std::string_view field) {
-  auto* v = o.if_contains(field);
-  if (!v || v->is_null()) return std::optional<double>();
-  if (!v->is_number()) return Error::Invalid(std::string(field), std::string(field) + " must be a number");
-  double d = v->to_number<double>();
-  if (!std::isfinite(d)) return Error::Invalid(std::string(field), std::string(field) + " must be a finite number");
-  return std::optional<double>(d);
-}
 
 Result<std::optional<std::vector<std::string>>> OptionalStrings(const json::object& o, std::string_view field) {
   auto* v = o.if_contains(field);
@@ -43,81 +35,10 @@ Result<std::optional<int>> OptionalSmallInt(const json::object& o, std::string_v
   return std::optional<int>(static_cast<int>(*v));
 }
 
-Result<double> QueryNumber(const HttpRequest& req, const std::string& name) {
-  auto it = req.query.find(name);
-  if (it == req.query.end() || it->second.empty()) return Error::Invalid(name, name + " is required");
-  try {
-    std::size_t used = 0;
-    double d = std::stod(it->second, &used);
-    if (used != it->second.size() || !std::isfinite(d)) throw std::invalid_argument("x");
-    return d;
-  } catch (...) {
-    return Error::Invalid(name, name + " must be a number");
-  }
-}
 
-std::optional<std::string> QueryText(const HttpRequest& req, const std::string& name) {
-  auto it = req.query.find(name);
-  if (it == req.query.end() || it->second.empty()) return std::nullopt;
-  return it->second;
-}
 
-json::array Strings(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
-}
 
-json::value NullIfZero(std::int64_t v) { return v == 0 ? json::value(nullptr) : json::value(v); }
 
-json::object RenderBuilding(const storage::BuildingRow& b) {
-  json::object o;
-  o["id"] = b.id;
-  o["node_id"] = b.node_id;
-  o["code"] = b.code;
-  o["name"] = b.name;
-  o["address"] = b.address;
-  if (b.lon) o["lon"] = *b.lon; else o["lon"] = nullptr;
-  if (b.lat) o["lat"] = *b.lat; else o["lat"] = nullptr;
-  o["floors"] = b.floors;
-  o["units"] = b.units;
-  o["archived"] = b.archived;
-  o["version"] = b.version;
-  return o;
-}
-
-json::object RenderResident(const service::ResidentView& v) {
-  json::object o;
-  o["id"] = v.id;
-  o["node_id"] = v.node_id;
-  o["household_id"] = NullIfZero(v.household_id);
-  o["relation"] = v.relation;
-  o["name"] = v.name;
-  o["gender"] = v.gender;
-  o["birth_date"] = v.birth_date;
-  o["age"] = v.age;
-  o["id_number"] = v.id_number.empty() ? json::value(nullptr) : json::value(v.id_number);
-  o["phone"] = v.phone.empty() ? json::value(nullptr) : json::value(v.phone);
-  o["ethnic"] = v.ethnic;
-  o["residence_type"] = v.residence_type;
-  o["occupation"] = v.occupation;
-  o["tags"] = Strings(v.tags);
-  if (v.masked) {
-    o["sensitive_tags"] = v.has_sensitive ? json::value("masked") : json::value(nullptr);
-  } else {
-    o["sensitive_tags"] = Strings(v.sensitive_tags);
-    o["disability_level"] = v.disability_level;
-  }
-  o["vulnerable"] = v.vulnerable;
-  o["status"] = v.status;
-  o["duplicate_of"] = NullIfZero(v.duplicate_of);
-  o["last_visited_at"] = NullIfZero(v.last_visited_at);
-  o["created_at"] = v.created_at;
-  o["updated_at"] = v.updated_at;
-  o["version"] = v.version;
-  o["masked"] = v.masked;
-  return o;
-}
 
 json::object RenderHousehold(const service::HouseholdView& v) {
   json::object o;

@@ -1,6 +1,7 @@
 #include "http/json_io.h"
 
 #include <charconv>
+#include <cmath>
 
 namespace linli::http {
 
@@ -143,6 +144,34 @@ Result<bool> QueryBool(const HttpRequest& req, const std::string& name, bool fal
   if (it->second == "true") return true;
   if (it->second == "false") return false;
   return Error::Invalid(name, name + " must be true or false");
+}
+
+Result<double> QueryNumber(const HttpRequest& req, const std::string& name) {
+  auto it = req.query.find(name);
+  if (it == req.query.end() || it->second.empty()) return Error::Invalid(name, name + " is required");
+  try {
+    std::size_t used = 0;
+    double d = std::stod(it->second, &used);
+    if (used != it->second.size() || !std::isfinite(d)) throw std::invalid_argument("x");
+    return d;
+  } catch (...) {
+    return Error::Invalid(name, name + " must be a number");
+  }
+}
+
+std::optional<std::string> QueryText(const HttpRequest& req, const std::string& name) {
+  auto it = req.query.find(name);
+  if (it == req.query.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+Result<std::optional<double>> OptionalNumber(const json::object& o, std::string_view field) {
+  auto* v = o.if_contains(field);
+  if (!v || v->is_null()) return std::optional<double>();
+  if (!v->is_number()) return Error::Invalid(std::string(field), std::string(field) + " must be a number");
+  double d = v->to_number<double>();
+  if (!std::isfinite(d)) return Error::Invalid(std::string(field), std::string(field) + " must be a finite number");
+  return std::optional<double>(d);
 }
 
 }  // namespace linli::http

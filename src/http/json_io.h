@@ -40,6 +40,9 @@ Result<std::optional<std::int64_t>> QueryInt(const HttpRequest& req, const std::
                                              std::int64_t min, std::int64_t max);
 Result<int> QueryLimit(const HttpRequest& req, int fallback = 50);
 // A query parameter given as true/false (absent or empty: fallback).
+Result<double> QueryNumber(const HttpRequest& req, const std::string& name);  // required
+std::optional<std::string> QueryText(const HttpRequest& req, const std::string& name);  // nullopt when empty
+Result<std::optional<double>> OptionalNumber(const json::object& o, std::string_view field);
 Result<bool> QueryBool(const HttpRequest& req, const std::string& name, bool fallback);
 
 // Turns a service's asynchronous result into a response: 2xx with render(value), or the error.

@@ -7,6 +7,7 @@
 #include "domain/audit_chain.h"
 #include "domain/org.h"
 #include "service/account_service.h"
+#include "service/registry_service.h"
 
 namespace linli::http {
 
@@ -19,6 +20,11 @@ boost::json::object RenderApiKey(const storage::ApiKeyRecord& k);
 boost::json::object RenderRole(const domain::RoleDefinition& r);
 boost::json::object RenderPolicy(const domain::SecurityPolicy& p);
 // {"items": [...], "next_after": id or null}: keyset pagination. A full page has a cursor.
+boost::json::array Strings(const std::vector<std::string>& v);
+boost::json::value NullIfZero(std::int64_t v);  // null for 0 (no reference, never)
+// A resident as the API shows it: masked unless the view was revealed.
+boost::json::object RenderResident(const service::ResidentView& v);
+boost::json::object RenderBuilding(const storage::BuildingRow& b);
 boost::json::object Page(boost::json::array items, std::size_t limit, std::int64_t last_id);
 
 }  // namespace linli::http

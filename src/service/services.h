@@ -9,6 +9,7 @@
 #include "service/account_service.h"
 #include "service/audit_service.h"
 #include "service/auth_service.h"
+#include "service/fieldwork_service.h"
 #include "service/geo_service.h"
 #include "service/import_service.h"
 #include "service/org_service.h"
@@ -30,7 +31,8 @@ class Services {
       : db(db), clock(clock), cpu(options.cpu_threads), policy(options.policy), audit(db, clock),
         auth(db, clock, audit, policy, cpu, epoch, options.login_attempts_per_minute_per_ip),
         org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch), geo(db, clock, audit),
-        registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry) {}
+        registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry),
+        fieldwork(db, clock, audit, registry, geo) {}
 
   // Start-up work: default roles, the saved security policy.
   Status Prepare() {
@@ -51,6 +53,7 @@ class Services {
   GeoService geo;
   RegistryService registry;
   ImportService imports;
+  FieldworkService fieldwork;
 };
 
 }  // namespace linli::service

@@ -426,6 +426,33 @@ Status ResidentRepo::MarkVisited(SqlSession& s, std::int64_t household_id, Milli
                         {Int(household_id), Int(at)});
 }
 
+Result<std::vector<ResidentRow>> ResidentRepo::Vulnerable(SqlSession& s, const std::vector<std::string>& prefixes,
+                                                          const std::vector<std::string>& tag_keys,
+                                                          const std::string& alone_key, const std::string& elderly_born_to,
+                                                          Millis not_visited_since, int limit) {
+  std::string sql = std::string("SELECT ") + kResidentCols + " FROM residents r WHERE r.status = 'active' AND ";
+  std::vector<SqlValue> p;
+  AppendPrefixFilter(sql, "r.node_path", prefixes, p);
+  auto next = [&] { return "$" + std::to_string(p.size() + 1); };
+  sql += " AND (r.last_visited_at IS NULL OR r.last_visited_at < " + next() + ")";
+  p.push_back(Int(not_visited_since));
+  sql += " AND EXISTS (SELECT 1 FROM resident_tags t WHERE t.resident_id = r.id AND (t.tag IN (";
+  for (std::size_t i = 0; i < tag_keys.size(); ++i) {
+    sql += (i ? ", " : "") + next();
+    p.push_back(Text(tag_keys[i]));
+  }
+  sql += ") OR (t.tag = " + next();
+  p.push_back(Text(alone_key));
+  sql += " AND r.birth_date <= " + next() + ")))";
+  p.push_back(Text(elderly_born_to));
+  sql += " ORDER BY r.node_path, r.id LIMIT " + next();
+  p.push_back(Int(limit));
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+  std::vector<ResidentRow> out;
+  for (const auto& r : rows) out.push_back(ResidentFrom(r));
+  return out;
+}
+
 Status ResidentRepo::AddEvent(SqlSession& s, ResidentEventRow e) {
   LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("resident_events"));
   return s.ExecDeferred("INSERT INTO resident_events (id, resident_id, node_path, kind, at, actor_id, detail) "

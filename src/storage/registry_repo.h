@@ -157,6 +157,12 @@ class ResidentRepo {
   // tags and moving the counts when its status or place changed. kAborted when someone else won.
   static Status Update(SqlSession& s, const ResidentRow& before, ResidentRow r);
   static Status MarkVisited(SqlSession& s, std::int64_t household_id, Millis at);
+  // Active residents holding any of `tag_keys`, or `alone_key` while born on or before
+  // `elderly_born_to`, not visited since `not_visited_since`; ordered by place, then id.
+  static Result<std::vector<ResidentRow>> Vulnerable(SqlSession& s, const std::vector<std::string>& prefixes,
+                                                     const std::vector<std::string>& tag_keys, const std::string& alone_key,
+                                                     const std::string& elderly_born_to, Millis not_visited_since,
+                                                     int limit);
   static Status AddEvent(SqlSession& s, ResidentEventRow e);
   static Result<std::vector<ResidentEventRow>> Events(SqlSession& s, std::int64_t resident_id);
 };

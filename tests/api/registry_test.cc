@@ -341,6 +341,99 @@ TEST_P(ApiTest, BoundariesAreCheckedAndLocatePointsToTheirGrid) {
   EXPECT_NE(got.body.find("Polygon"), std::string::npos);
 }
 
+TEST_P(ApiTest, TheGridTeamRosterAnswersWhoIsResponsibleAtEachLevel) {
+  auto secretary = stack().As("secretary");
+  auto place = MakeHousehold(secretary, 7);
+  auto user_id = [&](const std::string& name) {
+    auto list = stack().As("sysadmin").Get("/api/v1/users?limit=200").Json();
+    for (const auto& u : list.at("items").as_array()) {
+      if (u.at("username").as_string() == name) return u.at("id").as_int64();
+    }
+    return std::int64_t{0};
+  };
+  auto add = [&](const std::string& body) { return secretary.PostJson("/api/v1/staff", body); };
+  ASSERT_EQ(add(R"({"user_id":)" + std::to_string(user_id("worker1")) + R"(,"node_id":5,"position":"专职网格员"})").status, 201);
+  ASSERT_EQ(add(R"({"user_id":)" + std::to_string(user_id("leader1")) + R"(,"node_id":5,"position":"grid_leader"})").status, 201);
+  ASSERT_EQ(add(R"({"user_id":)" + std::to_string(user_id("secretary")) + R"(,"node_id":2,"position":"general_grid_leader"})").status, 201);
+  auto head = add(R"({"user_id":)" + std::to_string(user_id("micro1")) + R"(,"building_id":)" +
+                  std::to_string(place.building) + R"(,"position":"楼栋长"})");
+  ASSERT_EQ(head.status, 201) << head.body;
+  EXPECT_EQ(head.Json().at("node_id").as_int64(), 7) << "a building head sits at the building's node";
+  EXPECT_EQ(add(R"({"user_id":1,"node_id":5,"position":"boss"})").ErrorField(), "position");
+  EXPECT_EQ(add(R"({"user_id":1,"node_id":5,"position":"building_head"})").ErrorField(), "building_id");
+  EXPECT_EQ(add(R"({"user_id":999999,"node_id":5,"position":"grid_leader"})").ErrorField(), "user_id");
+  EXPECT_EQ(add(R"({"user_id":1,"position":"grid_leader"})").ErrorField(), "node_id");
+  EXPECT_EQ(stack().As("worker1").PostJson("/api/v1/staff", R"({"user_id":1,"node_id":5,"position":"grid_leader"})").status, 403);
+
+  auto resp = stack().As("worker1").Get("/api/v1/responsible?household_id=" + std::to_string(place.household));
+  ASSERT_EQ(resp.status, 200) << resp.body;
+  auto j = resp.Json();
+  EXPECT_EQ(j.at("building_heads").as_array().at(0).at("username").as_string(), "micro1");
+  auto chain = j.at("chain").as_array();
+  ASSERT_GE(chain.size(), 4u);
+  EXPECT_EQ(chain[0].at("node").at("id").as_int64(), 7);
+  EXPECT_EQ(chain[1].at("node").at("id").as_int64(), 5);
+  std::string grid_staff = json::serialize(chain[1].at("staff"));
+  EXPECT_NE(grid_staff.find("worker1"), std::string::npos);
+  EXPECT_NE(grid_staff.find("leader1"), std::string::npos);
+  bool community_leader = false;
+  for (const auto& level : chain) {
+    if (level.at("node").at("id").as_int64() == 2) {
+      community_leader = json::serialize(level.at("staff")).find("general_grid_leader") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(community_leader);
+  EXPECT_EQ(stack().As("worker2").Get("/api/v1/responsible?household_id=" + std::to_string(place.household)).status, 404);
+  EXPECT_EQ(stack().As("worker1").Get("/api/v1/responsible").ErrorField(), "building_id");
+  auto listed = secretary.Get("/api/v1/staff?node_id=5").Json().at("items").as_array();
+  EXPECT_GE(listed.size(), 3u);
+}
+
+TEST_P(ApiTest, SweepsAndVisitsTrackProgressAndTheOverdueVulnerableList) {
+  auto worker1 = stack().As("worker1");
+  auto place = MakeHousehold(worker1, 5);
+  auto alone = AddResident(worker1, place.household,
+                           R"("name":"待走访独居老人","relation":"head","gender":"F","birth_date":"1938-03-03","tags":["独居"])");
+  ASSERT_EQ(alone.status, 201) << alone.body;
+  auto in_overdue = [&] {
+    auto r = worker1.Get("/api/v1/visits/overdue?node_id=5&days=30&limit=500");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body.find("待走访独居老人") != std::string::npos;
+  };
+  EXPECT_TRUE(in_overdue());
+  auto sweep = worker1.PostJson("/api/v1/sweeps", R"({"node_id":5,"title":"2026年冬季扫楼清查"})");
+  ASSERT_EQ(sweep.status, 201) << sweep.body;
+  auto sweep_id = std::to_string(Id(sweep));
+  EXPECT_GE(sweep.Json().at("households").as_int64(), 1);
+  auto visit = [&](const std::string& body) { return worker1.PostJson("/api/v1/visits", body); };
+  std::string h = std::to_string(place.household);
+  EXPECT_EQ(visit(R"({"household_id":)" + h + R"(,"outcome":"changed"})").ErrorField(), "changes");
+  EXPECT_EQ(visit(R"({"household_id":)" + h + R"(,"outcome":"party"})").ErrorField(), "outcome");
+  EXPECT_EQ(visit(R"({"household_id":)" + h + R"(,"outcome":"verified","visited_at":9999999999999})").ErrorField(), "visited_at");
+  EXPECT_EQ(visit(R"({"household_id":99999999,"outcome":"verified"})").ErrorField(), "household_id");
+  EXPECT_EQ(stack().As("worker2").PostJson("/api/v1/visits", R"({"household_id":)" + h + R"(,"outcome":"verified"})").ErrorField(),
+            "household_id") << "another grid's household does not exist for worker2";
+  auto nobody = visit(R"({"household_id":)" + h + R"(,"sweep_id":)" + sweep_id + R"(,"outcome":"nobody_home"})");
+  ASSERT_EQ(nobody.status, 201) << nobody.body;
+  EXPECT_TRUE(in_overdue()) << "nobody home does not count as seen";
+  auto seen = visit(R"({"household_id":)" + h + R"(,"sweep_id":)" + sweep_id +
+                    R"(,"outcome":"changed","changes":{"phone":"新号码"},"notes":"老人腿脚不便，需要助餐"})");
+  ASSERT_EQ(seen.status, 201) << seen.body;
+  EXPECT_FALSE(in_overdue());
+  auto progress = worker1.Get("/api/v1/sweeps/" + sweep_id).Json();
+  EXPECT_EQ(progress.at("visited").as_int64(), 1) << "a second visit to the same household counts once";
+  EXPECT_NE(json::serialize(progress.at("by_visitor")).find("\"visited\":1"), std::string::npos);
+  auto pending = worker1.Get("/api/v1/sweeps/" + sweep_id + "/households?pending=true&limit=500").body;
+  EXPECT_EQ(pending.find("\"household_id\":" + h + ","), std::string::npos);
+  auto visits = worker1.Get("/api/v1/visits?household_id=" + h);
+  ASSERT_EQ(visits.status, 200);
+  EXPECT_NE(visits.body.find("助餐"), std::string::npos);
+  EXPECT_EQ(stack().As("worker2").Get("/api/v1/sweeps/" + sweep_id).status, 404);
+  EXPECT_EQ(stack().As("worker2").Get("/api/v1/visits?household_id=" + h).Json().at("items").as_array().size(), 0u);
+  EXPECT_EQ(worker1.PostJson("/api/v1/sweeps", R"({"node_id":6,"title":"x"})").ErrorField(), "node_id");
+  EXPECT_EQ(worker1.PostJson("/api/v1/sweeps", R"({"node_id":5,"title":""})").ErrorField(), "title");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
