@@ -165,6 +165,22 @@ Status SetBoundary(service::Services& s, std::int64_t node, const std::string& g
 
 }  // namespace
 
+std::vector<tabular::Row> DemoRoster(const std::vector<std::string>& building_codes, int households_per_building,
+                                     std::uint64_t seed) {
+  Population p(seed);
+  std::vector<tabular::Row> rows(1);
+  for (const auto& c : service::RosterColumns()) rows[0].emplace_back(c.header);
+  std::set<std::string> ids;
+  for (const auto& code : building_codes) {
+    for (int h = 0; h < households_per_building; ++h) {
+      int unit = 1 + h % 2, floor = 1 + (h / 2) % 30;
+      std::string room = std::to_string(floor * 100 + 1 + h / 60);
+      Household(p, code, std::to_string(unit) + "单元", room, rows, ids);
+    }
+  }
+  return rows;
+}
+
 Status LoadDemoPopulation(service::Services& s, const DemoSize& size) {
   Caller cli = Caller::Cli();
   Population p(20261122);
@@ -247,19 +263,9 @@ Status LoadDemoPopulation(service::Services& s, const DemoSize& size) {
     if (!r) return r.error();
   }
   // Residents through the roster import.
-  std::vector<tabular::Row> rows;
-  for (const auto& c : service::RosterColumns()) {
-    if (rows.empty()) rows.emplace_back();
-    rows[0].emplace_back(c.header);
-  }
-  std::set<std::string> ids;
-  for (const auto& [code, lon, lat, node] : buildings) {
-    for (int h = 0; h < size.households_per_building; ++h) {
-      int unit = 1 + h % 2, floor = 1 + (h / 2) % 6;
-      std::string room = std::to_string(floor * 100 + 1 + h / 12);
-      Household(p, code, std::to_string(unit) + "单元", room, rows, ids);
-    }
-  }
+  std::vector<std::string> codes;
+  for (const auto& b : buildings) codes.push_back(std::get<0>(b));
+  auto rows = DemoRoster(codes, size.households_per_building, 20261122);
   service::ImportOptions options;
   auto report = s.imports.ImportResidents(cli, tabular::WriteCsv(rows), tabular::Format::kCsv, options);
   if (!report && report.error().code == ErrorCode::kAlreadyExists) {

@@ -3,6 +3,7 @@
 // tags and Chinese names. Deterministic (fixed seed), so screenshots and docs stay comparable.
 #pragma once
 
+#include "core/tabular.h"
 #include "service/services.h"
 
 namespace linli::cli {
@@ -14,6 +15,12 @@ struct DemoSize {
   int buildings_per_micro = 11;
   int households_per_building = 10;
 };
+
+// Roster rows (the header first) for `households_per_building` households in each building, as
+// the demo makes them: realistic household kinds, ages, tags, valid and distinct ID numbers.
+// Deterministic for a seed. Also feeds the import benchmark.
+std::vector<tabular::Row> DemoRoster(const std::vector<std::string>& building_codes, int households_per_building,
+                                     std::uint64_t seed);
 
 // Adds the communities, grids and micro-grids not there yet, every boundary, the buildings and
 // (through the roster import, so the same validation runs) the residents. Prints a summary.

@@ -26,6 +26,12 @@ struct Shape::Impl {
   MultiPolygon mp;
   Box box;
   double area = 0;
+  // Every ring's vertices as flat (x, y) pairs, ring after ring, copied into the GeoIndex for
+  // its even-odd point-in-polygon test (exact for a valid (multi)polygon with holes, and several
+  // times faster than Boost's generic winding strategy).
+  std::vector<double> xy;
+  std::vector<std::uint32_t> ring_ends;  // index into xy/2 where each ring ends
+
 };
 
 namespace {
@@ -36,6 +42,17 @@ std::shared_ptr<const Shape::Impl> Finish(MultiPolygon mp) {
   impl->mp = std::move(mp);
   impl->box = bg::return_envelope<Box>(impl->mp);
   impl->area = bg::area(impl->mp);
+  auto add_ring = [&](const auto& ring) {
+    for (const auto& p : ring) {
+      impl->xy.push_back(p.x());
+      impl->xy.push_back(p.y());
+    }
+    impl->ring_ends.push_back(static_cast<std::uint32_t>(impl->xy.size() / 2));
+  };
+  for (const auto& poly : impl->mp) {
+    add_ring(poly.outer());
+    for (const auto& inner : poly.inners()) add_ring(inner);
+  }
   return impl;
 }
 
@@ -246,18 +263,67 @@ std::string DescribeViolations(const std::vector<BoundaryViolation>& v) {
 
 // ---------------------------------------------------------------------------------------------
 
-using TreeValue = std::pair<Box, std::uint32_t>;
+// The tree holds float boxes, rounded outwards: half the memory of doubles, so more of the tree
+// stays in cache; rounding is monotonic, so a point inside a polygon is inside its float box.
+using FloatPoint = bg::model::point<float, 2, bg::cs::cartesian>;
+using FloatBox = bg::model::box<FloatPoint>;
+using TreeValue = std::pair<FloatBox, std::uint32_t>;
+
+FloatBox Outward(const Box& b) {
+  auto down = [](double v) { return std::nextafter(static_cast<float>(v), -INFINITY); };
+  auto up = [](double v) { return std::nextafter(static_cast<float>(v), INFINITY); };
+  return FloatBox(FloatPoint(down(b.min_corner().x()), down(b.min_corner().y())),
+                  FloatPoint(up(b.max_corner().x()), up(b.max_corner().y())));
+}
 
 struct GeoIndex::Tree {
   std::vector<Entry> entries;
-  bgi::rtree<TreeValue, bgi::rstar<16>> rtree;
+  // What a lookup touches, laid out for it: each entry's vertices contiguous in one array (its
+  // rings one after another, then the first vertex of each earlier ring in reverse, so the
+  // edges that join rings are walked twice and cancel out in the even-odd count), and a span
+  // per entry saying where they are. One miss for the span, then sequential reads.
+  struct Span {
+    std::int64_t node_id;
+    std::uint32_t begin, end;  // vertex indices into xy/2
+    int rank;
+  };
+  std::vector<Span> spans;
+  std::vector<double> xy;
+  bgi::rtree<TreeValue, bgi::rstar<8>> rtree;
+
+  bool Contains(const Span& span, double x, double y) const {
+    bool inside = false;
+    const double* v = xy.data();
+    for (std::uint32_t i = span.begin + 1; i < span.end; ++i) {
+      double xi = v[2 * i], yi = v[2 * i + 1], xj = v[2 * i - 2], yj = v[2 * i - 1];
+      if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
 };
 
 GeoIndex::GeoIndex(std::vector<Entry> entries) : tree_(std::make_unique<Tree>()) {
   std::vector<TreeValue> values;
   values.reserve(entries.size());
   for (std::uint32_t i = 0; i < entries.size(); ++i) {
-    if (!entries[i].shape.empty()) values.emplace_back(entries[i].shape.impl().box, i);
+    Tree::Span span{entries[i].node_id, static_cast<std::uint32_t>(tree_->xy.size() / 2), 0, entries[i].rank};
+    if (!entries[i].shape.empty()) {
+      const auto& impl = entries[i].shape.impl();
+      values.emplace_back(Outward(impl.box), i);
+      std::vector<std::uint32_t> ring_starts;
+      std::uint32_t begin = 0;
+      for (auto end : impl.ring_ends) {
+        ring_starts.push_back(begin);
+        tree_->xy.insert(tree_->xy.end(), impl.xy.begin() + 2 * begin, impl.xy.begin() + 2 * end);
+        begin = end;
+      }
+      for (std::size_t r = ring_starts.size(); r-- > 1;) {
+        tree_->xy.push_back(impl.xy[2 * ring_starts[r - 1]]);
+        tree_->xy.push_back(impl.xy[2 * ring_starts[r - 1] + 1]);
+      }
+    }
+    span.end = static_cast<std::uint32_t>(tree_->xy.size() / 2);
+    tree_->spans.push_back(span);
   }
   tree_->entries = std::move(entries);
   tree_->rtree = decltype(tree_->rtree)(values.begin(), values.end());  // packed bulk load
@@ -267,15 +333,24 @@ GeoIndex::~GeoIndex() = default;
 
 std::size_t GeoIndex::size() const { return tree_->rtree.size(); }
 
+std::size_t GeoIndex::CandidateCount(LonLat p) const {
+  std::size_t n = 0;
+  FloatPoint fpt(static_cast<float>(p.lon), static_cast<float>(p.lat));
+  tree_->rtree.query(bgi::intersects(fpt), boost::make_function_output_iterator([&](const TreeValue&) { ++n; }));
+  return n;
+}
+
 std::optional<GeoIndex::Hit> GeoIndex::Locate(LonLat p, double tolerance_m) const {
   Point pt(p.lon, p.lat);
-  const Entry* best = nullptr;
+  const Tree::Span* found = nullptr;
   auto inside = [&](const TreeValue& v) {
-    const Entry& e = tree_->entries[v.second];
-    if ((!best || e.rank > best->rank) && bg::covered_by(pt, e.shape.impl().mp)) best = &e;
+    const Tree::Span& span = tree_->spans[v.second];
+    if ((!found || span.rank > found->rank) && tree_->Contains(span, p.lon, p.lat)) found = &span;
   };
-  tree_->rtree.query(bgi::intersects(pt), boost::make_function_output_iterator(inside));
-  if (best) return Hit{best->node_id, 0};
+  FloatPoint fpt(static_cast<float>(p.lon), static_cast<float>(p.lat));
+  tree_->rtree.query(bgi::intersects(fpt), boost::make_function_output_iterator(inside));
+  if (found) return Hit{found->node_id, 0};
+  const Entry* best = nullptr;
   if (tolerance_m <= 0) return std::nullopt;
   // In a gap between boundaries: the nearest few boxes, then exact distances. Degrees are turned
   // into metres along a meridian, which overstates east-west distances a little: conservative.
@@ -288,7 +363,7 @@ std::optional<GeoIndex::Hit> GeoIndex::Locate(LonLat p, double tolerance_m) cons
       best_m = m;
     }
   };
-  tree_->rtree.query(bgi::nearest(pt, 8), boost::make_function_output_iterator(near));
+  tree_->rtree.query(bgi::nearest(fpt, 8), boost::make_function_output_iterator(near));
   if (best) return Hit{best->node_id, best_m};
   return std::nullopt;
 }

@@ -96,6 +96,8 @@ class GeoIndex {
   // The highest-ranked node containing `p`; else the nearest within `tolerance_m` metres.
   std::optional<Hit> Locate(LonLat p, double tolerance_m = 50) const;
   std::size_t size() const;
+  // How many bounding boxes contain `p`: the R-tree step of Locate alone (benchmark baseline).
+  std::size_t CandidateCount(LonLat p) const;
 
  private:
   struct Tree;

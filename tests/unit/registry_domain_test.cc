@@ -197,6 +197,19 @@ TEST(Geo, IndexFindsTheDeepestNodeAndTheNearestInAGap) {
   EXPECT_GT(gap->distance_m, 5);
   EXPECT_FALSE(index.Locate({120.0101, 31.005}, 5));
   EXPECT_FALSE(index.Locate({121, 31.005}, 50));
+
+  // Holes and several polygons in one boundary: a ring-shaped grid around a park, and a grid in
+  // two pieces.
+  auto donut = ParseBoundary(R"({"type":"Polygon","coordinates":[[[0,0],[3,0],[3,3],[0,3],[0,0]],[[1,1],[1,2],[2,2],[2,1],[1,1]]]})");
+  auto pieces = ParseBoundary(R"({"type":"MultiPolygon","coordinates":[[[[4,0],[5,0],[5,1],[4,1],[4,0]]],[[[6,0],[7,0],[7,1],[6,1],[6,0]]]]})");
+  ASSERT_TRUE(donut) << donut.error().message;
+  ASSERT_TRUE(pieces) << pieces.error().message;
+  GeoIndex shapes({{10, 1, *donut}, {11, 1, *pieces}});
+  EXPECT_EQ(shapes.Locate({0.5, 0.5}, 0)->node_id, 10);
+  EXPECT_FALSE(shapes.Locate({1.5, 1.5}, 0)) << "inside the hole";
+  EXPECT_EQ(shapes.Locate({4.5, 0.5}, 0)->node_id, 11);
+  EXPECT_EQ(shapes.Locate({6.5, 0.5}, 0)->node_id, 11);
+  EXPECT_FALSE(shapes.Locate({5.5, 0.5}, 0)) << "between the pieces";
 }
 
 TEST(FieldCrypto, SealsBindsContextAndIndexes) {

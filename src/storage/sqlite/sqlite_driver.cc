@@ -228,6 +228,9 @@ class SqliteDriver final : public Driver {
       // Routine checkpoints run on the checkpointer's own connection, so the writer never copies
       // WAL pages into the database inside a commit that 256 callers are waiting for.
       LINLI_TRY(session->ExecScript("PRAGMA wal_autocheckpoint=0"));
+      // The writer touches index pages all over the tree (blind indexes are random by design);
+      // a larger cache keeps a bulk import from re-reading them. Pages are allocated on use.
+      LINLI_TRY(session->ExecScript("PRAGMA cache_size=-65536"));
       StartCheckpointer();
     }
     return std::unique_ptr<SqlSession>(std::move(session));
