@@ -93,8 +93,8 @@ CREATE TABLE residents (
 CREATE UNIQUE INDEX residents_id_active ON residents(id_index) WHERE status = 'active';
 CREATE INDEX residents_phone ON residents(phone_index);
 CREATE INDEX residents_path ON residents(node_path, id);
-CREATE INDEX residents_path_birth ON residents(node_path, birth_date);
-CREATE INDEX residents_name ON residents(name, node_path);
+-- No index on name or birth date: name search is a substring match and age filters run inside
+-- one grid's or community's residents (residents_path); counts for whole regions come from rollups.
 CREATE INDEX residents_household ON residents(household_id, id);
 
 -- Tag membership for filtering: public tags in the clear, sensitive ones as keyed tokens.
