@@ -15,6 +15,7 @@
 #include "service/import_service.h"
 #include "service/org_service.h"
 #include "service/registry_service.h"
+#include "service/restructure_service.h"
 #include "storage/database.h"
 
 namespace linli::http {
@@ -29,6 +30,7 @@ struct Api {
   service::GeoService& geo;
   service::ImportService& imports;
   service::FieldworkService& fieldwork;
+  service::RestructureService& restructure;
   WorkerPool& cpu;  // long requests (imports, exports) run here, not on an HTTP thread
   bool secure_cookies = false;       // set when TLS is on
   std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down

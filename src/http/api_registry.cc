@@ -146,6 +146,73 @@ void RegisterRegistryRoutes(Router& r, Api& api) {
     return Ok();
   }));
 
+  r.Add("POST", "/api/v1/org/nodes/{id}/split", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"micro_grids"}));
+    auto* list = body.if_contains("micro_grids");
+    if (!list || !list->is_array()) return Error::Invalid("micro_grids", "micro_grids must be an array of {code, name, boundary}");
+    std::vector<service::MicroGridInput> parts;
+    for (std::size_t i = 0; i < list->as_array().size(); ++i) {
+      const auto& item = list->as_array()[i];
+      std::string field = "micro_grids[" + std::to_string(i) + "]";
+      if (!item.is_object()) return Error::Invalid(field, field + " must be an object");
+      service::MicroGridInput part;
+      auto text = [&](const char* key, std::string& into) -> Status {
+        auto* v = item.as_object().if_contains(key);
+        if (!v || !v->is_string()) return Error::Invalid(field + "." + key, field + "." + key + " must be a string");
+        into = std::string(v->as_string());
+        return Ok();
+      };
+      LINLI_TRY(text("code", part.code));
+      LINLI_TRY(text("name", part.name));
+      auto* boundary = item.as_object().if_contains("boundary");
+      if (!boundary || !boundary->is_object()) return Error::Invalid(field + ".boundary", field + ".boundary must be a GeoJSON object");
+      part.boundary = json::serialize(*boundary);
+      parts.push_back(std::move(part));
+    }
+    api.restructure.Split(who, id, std::move(parts), Reply<service::SplitResult>(respond, [](const service::SplitResult& r) {
+      json::object o;
+      json::array nodes;
+      for (const auto& n : r.micro_grids) nodes.emplace_back(RenderNode(n));
+      o["micro_grids"] = std::move(nodes);
+      o["buildings_moved"] = r.buildings_moved;
+      o["buildings_unplaced"] = r.buildings_unplaced;
+      return o;
+    }, 201));
+    return Ok();
+  }), {.max_body_bytes = 4 << 20});
+
+  r.Add("POST", "/api/v1/org/nodes/{id}/merge", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"from_id"}));
+    LINLI_ASSIGN_OR_RETURN(auto from, RequiredInt(body, "from_id"));
+    api.restructure.Merge(who, id, from, Reply<domain::OrgNode>(respond, [](const domain::OrgNode& n) { return RenderNode(n); }));
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/org/nodes/{id}/history", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto changes, api.restructure.History(who, id));
+    json::array items;
+    for (const auto& c : changes) {
+      json::object o;
+      o["id"] = c.id;
+      o["kind"] = c.kind;
+      json::error_code ec;
+      auto detail = json::parse(c.detail, ec);
+      o["detail"] = ec ? json::value(json::object()) : detail;
+      o["actor_id"] = c.actor_id;
+      o["at"] = c.at;
+      items.emplace_back(std::move(o));
+    }
+    json::object o;
+    o["items"] = std::move(items);
+    respond(JsonResponse(200, o));
+    return Ok();
+  }));
+
   r.Add("GET", "/api/v1/geo/locate", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto lon, QueryNumber(req, "lon"));
     LINLI_ASSIGN_OR_RETURN(auto lat, QueryNumber(req, "lat"));

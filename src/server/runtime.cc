@@ -89,7 +89,7 @@ int Serve(Runtime& rt) {
 
   std::atomic<bool> draining{false};
   auto& s = *rt.services;
-  http::Api api{*rt.db, s.auth, s.org, s.accounts, s.audit, s.registry, s.geo, s.imports, s.fieldwork, s.cpu,
+  http::Api api{*rt.db, s.auth, s.org, s.accounts, s.audit, s.registry, s.geo, s.imports, s.fieldwork, s.restructure, s.cpu,
                 !c.tls_cert.empty() && !c.tls_key.empty(), &draining};
   http::Router router;
   http::RegisterAllRoutes(router, api);

@@ -125,6 +125,9 @@ void OrgService::Move(const Caller& who, std::int64_t id, std::int64_t new_paren
     std::string old_path = node.path;
     std::string new_path = domain::ChildPath(parent ? parent->path : "/", node.id);
     LINLI_TRY(OrgRepo::Move(s, node, new_parent_id, new_path, now));
+    LINLI_TRY(storage::BoundaryRepo::AddChange(s, id, new_path, "move",
+                                               JsonObject().Add("from_path", old_path).Add("to_path", new_path).Str(),
+                                               who.user_id(), now));
     LINLI_TRY(audit_.Record(s, who, {.action = "org.move", .node_path = new_path,
                                      .target = "org_node:" + std::to_string(id),
                                      .detail = JsonObject().Add("from_path", old_path)

@@ -14,6 +14,7 @@
 #include "service/import_service.h"
 #include "service/org_service.h"
 #include "service/registry_service.h"
+#include "service/restructure_service.h"
 #include "storage/database.h"
 
 namespace linli::service {
@@ -32,7 +33,7 @@ class Services {
         auth(db, clock, audit, policy, cpu, epoch, options.login_attempts_per_minute_per_ip),
         org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch), geo(db, clock, audit),
         registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry),
-        fieldwork(db, clock, audit, registry, geo) {}
+        fieldwork(db, clock, audit, registry, geo), restructure(db, clock, audit, geo, epoch) {}
 
   // Start-up work: default roles, the saved security policy.
   Status Prepare() {
@@ -54,6 +55,7 @@ class Services {
   RegistryService registry;
   ImportService imports;
   FieldworkService fieldwork;
+  RestructureService restructure;
 };
 
 }  // namespace linli::service

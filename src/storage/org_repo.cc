@@ -215,6 +215,15 @@ Result<std::vector<NodeBoundary>> BoundaryRepo::All(SqlSession& s) {
   return Boundaries(s, "archived = 0 AND boundary IS NOT NULL", {});
 }
 
+Result<std::vector<OrgChangeRow>> BoundaryRepo::Changes(SqlSession& s, std::int64_t node_id) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, node_id, kind, detail, actor_id, at FROM org_changes "
+                                            "WHERE node_id = $1 ORDER BY id",
+                                            {Int(node_id)}));
+  std::vector<OrgChangeRow> out;
+  for (const auto& r : rows) out.push_back({r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Int(4), r.Int(5)});
+  return out;
+}
+
 Status BoundaryRepo::AddChange(SqlSession& s, std::int64_t node_id, const std::string& node_path,
                                std::string_view kind, const std::string& detail, std::int64_t actor_id, Millis now) {
   LINLI_ASSIGN_OR_RETURN(auto id, s.NextId("org_changes"));

@@ -63,6 +63,15 @@ struct NodeBoundary {
   std::optional<double> centroid_lon, centroid_lat;
 };
 
+struct OrgChangeRow {
+  std::int64_t id = 0;
+  std::int64_t node_id = 0;
+  std::string kind;    // boundary, split, created_by_split, merge, merged_into, move
+  std::string detail;  // JSON
+  std::int64_t actor_id = 0;
+  Millis at = 0;
+};
+
 class BoundaryRepo {
  public:
   static Status Set(SqlSession& s, std::int64_t node_id, const std::string& geojson, double lon, double lat,
@@ -72,6 +81,7 @@ class BoundaryRepo {
   static Result<std::vector<NodeBoundary>> Children(SqlSession& s, std::int64_t parent_id);
   // Every active node with a boundary (to build the point → grid index).
   static Result<std::vector<NodeBoundary>> All(SqlSession& s);
+  static Result<std::vector<OrgChangeRow>> Changes(SqlSession& s, std::int64_t node_id);
   static Status AddChange(SqlSession& s, std::int64_t node_id, const std::string& node_path, std::string_view kind,
                           const std::string& detail, std::int64_t actor_id, Millis now);
 };

@@ -262,6 +262,36 @@ Result<std::vector<BuildingRow>> BuildingRepo::AtNode(SqlSession& s, std::int64_
   return out;
 }
 
+Status BuildingRepo::Relocate(SqlSession& s, std::int64_t building_id, std::int64_t node_id, const std::string& path) {
+  const SqlValue b = Int(building_id), n = Int(node_id), p = Text(path);
+  LINLI_TRY(s.Exec("UPDATE buildings SET node_id = $2, node_path = $3, version = version + 1 WHERE id = $1", {b, n, p}));
+  LINLI_TRY(s.Exec("UPDATE households SET node_id = $2, node_path = $3 WHERE building_id = $1", {b, n, p}));
+  LINLI_TRY(s.Exec("UPDATE residents SET node_id = $2, node_path = $3 WHERE household_id IN "
+                   "(SELECT id FROM households WHERE building_id = $1)", {b, n, p}));
+  LINLI_TRY(s.Exec("UPDATE resident_tags SET node_path = $2 WHERE resident_id IN (SELECT r.id FROM residents r "
+                   "JOIN households h ON h.id = r.household_id WHERE h.building_id = $1)", {b, p}));
+  LINLI_TRY(s.Exec("UPDATE resident_events SET node_path = $2 WHERE resident_id IN (SELECT r.id FROM residents r "
+                   "JOIN households h ON h.id = r.household_id WHERE h.building_id = $1)", {b, p}));
+  LINLI_TRY(s.Exec("UPDATE visits SET node_path = $2 WHERE household_id IN (SELECT id FROM households WHERE building_id = $1)", {b, p}));
+  LINLI_TRY(s.Exec("UPDATE sweep_households SET node_path = $2 WHERE household_id IN "
+                   "(SELECT id FROM households WHERE building_id = $1)", {b, p}));
+  LINLI_TRY(s.Exec("UPDATE staff_positions SET node_id = $2, node_path = $3 WHERE building_id = $1", {b, n, p}));
+  return Ok();
+}
+
+Status BuildingRepo::RelocateAllAt(SqlSession& s, std::int64_t from_node, std::int64_t to_node, const std::string& to_path) {
+  LINLI_ASSIGN_OR_RETURN(auto buildings, AtNode(s, from_node));
+  for (const auto& b : buildings) LINLI_TRY(Relocate(s, b.id, to_node, to_path));
+  // Residents placed at the node without a household, and positions held at the node itself.
+  LINLI_TRY(s.Exec("UPDATE resident_tags SET node_path = $2 WHERE resident_id IN (SELECT id FROM residents WHERE node_id = $1)",
+                   {Int(from_node), Text(to_path)}));
+  LINLI_TRY(s.Exec("UPDATE residents SET node_id = $2, node_path = $3 WHERE node_id = $1",
+                   {Int(from_node), Int(to_node), Text(to_path)}));
+  LINLI_TRY(s.Exec("UPDATE staff_positions SET node_id = $2, node_path = $3 WHERE node_id = $1",
+                   {Int(from_node), Int(to_node), Text(to_path)}));
+  return Ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 Result<HouseholdRow> HouseholdRepo::Insert(SqlSession& s, HouseholdRow h, bool count) {
   if (h.id == 0) {

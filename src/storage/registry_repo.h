@@ -126,6 +126,12 @@ class BuildingRepo {
   static Result<std::optional<BuildingRow>> GetByCode(SqlSession& s, std::string_view code);
   static Result<std::vector<BuildingRow>> List(SqlSession& s, const ListQuery& q);
   static Result<std::vector<BuildingRow>> AtNode(SqlSession& s, std::int64_t node_id);
+  // Moves a building to another node with everything that hangs from it: its households, their
+  // residents and tags, visits and sweep entries, and its building heads. Counts are the
+  // caller's to rebuild (RollupRepo::Rebuild over the common ancestor).
+  static Status Relocate(SqlSession& s, std::int64_t building_id, std::int64_t node_id, const std::string& node_path);
+  // Moves every record held directly at `from_node` (not in its subtree) to `to_node`.
+  static Status RelocateAllAt(SqlSession& s, std::int64_t from_node, std::int64_t to_node, const std::string& to_path);
 };
 
 class HouseholdRepo {

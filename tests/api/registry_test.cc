@@ -434,6 +434,104 @@ TEST_P(ApiTest, SweepsAndVisitsTrackProgressAndTheOverdueVulnerableList) {
   EXPECT_EQ(worker1.PostJson("/api/v1/sweeps", R"({"node_id":5,"title":""})").ErrorField(), "title");
 }
 
+TEST_P(ApiTest, SplitMergeAndMoveCarryRecordsCountsAndHistory) {
+  auto own = NewStack(GetParam());
+  auto admin = own->As("sysadmin");
+  auto official = own->As("official");
+  auto xinjie = own->As("worker.xinjie");
+  auto put = [&](std::int64_t node, const std::string& geojson) {
+    return admin.Send("PUT", "/api/v1/org/nodes/" + std::to_string(node) + "/boundary", geojson,
+                      {{"Content-Type", "application/geo+json"}});
+  };
+  ASSERT_EQ(put(3, Square(120.80, 31.60, 120.90, 31.70)).status, 200);
+  ASSERT_EQ(put(10, Square(120.80, 31.60, 120.84, 31.70)).status, 200);
+  auto building = [&](const HttpClient& c, int node, const std::string& where) {
+    auto b = c.PostJson("/api/v1/buildings", R"({"node_id":)" + std::to_string(node) + R"(,"code":")" + NextCode("S") +
+                                                 R"(","name":"楼")" + where + "}");
+    EXPECT_EQ(b.status, 201) << b.body;
+    auto h = c.PostJson("/api/v1/households", R"({"building_id":)" + std::to_string(Id(b)) + R"(,"room":"101"})");
+    auto r = AddResident(c, Id(h), R"("name":"随楼走","relation":"head","gender":"M","birth_date":"1970-01-01")");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::make_pair(Id(b), Id(r));
+  };
+  auto [west, west_resident] = building(xinjie, 10, R"(,"lon":120.805,"lat":31.65)");
+  auto [east, east_resident] = building(xinjie, 10, R"(,"lon":120.835,"lat":31.65)");
+  auto [nowhere, nowhere_resident] = building(xinjie, 10, "");
+  (void)east_resident;
+  (void)nowhere;
+  auto counts = [&](std::int64_t node) {
+    auto r = official.Get("/api/v1/org/nodes/" + std::to_string(node) + "/counts");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json().at("residents").as_int64();
+  };
+  EXPECT_EQ(counts(10), 3);
+
+  auto split_body = [&](const std::string& a, const std::string& b) {
+    return R"({"micro_grids":[{"code":"320581001002001101","name":"西片","boundary":)" + a +
+           R"(},{"code":"320581001002001102","name":"东片","boundary":)" + b + "}]}";
+  };
+  auto overlapping = admin.PostJson("/api/v1/org/nodes/10/split",
+                                    split_body(Square(120.80, 31.60, 120.83, 31.70), Square(120.82, 31.60, 120.84, 31.70)));
+  EXPECT_EQ(overlapping.ErrorField(), "micro_grids[1].boundary");
+  auto outside = admin.PostJson("/api/v1/org/nodes/10/split",
+                                split_body(Square(120.80, 31.60, 120.82, 31.70), Square(120.82, 31.60, 120.86, 31.70)));
+  EXPECT_EQ(outside.ErrorField(), "micro_grids[1].boundary");
+  EXPECT_EQ(admin.PostJson("/api/v1/org/nodes/10/split", R"({"micro_grids":"x"})").ErrorField(), "micro_grids");
+  EXPECT_EQ(xinjie.PostJson("/api/v1/org/nodes/10/split",
+                            split_body(Square(120.80, 31.60, 120.82, 31.70), Square(120.82, 31.60, 120.84, 31.70))).status, 403);
+  auto split = admin.PostJson("/api/v1/org/nodes/10/split",
+                              split_body(Square(120.80, 31.60, 120.82, 31.70), Square(120.82, 31.60, 120.84, 31.70)));
+  ASSERT_EQ(split.status, 201) << split.body;
+  EXPECT_EQ(split.Json().at("buildings_moved").as_int64(), 2);
+  EXPECT_EQ(split.Json().at("buildings_unplaced").as_int64(), 1);
+  auto west_micro = split.Json().at("micro_grids").at(0).at("id").as_int64();
+  EXPECT_EQ(xinjie.Get("/api/v1/buildings/" + std::to_string(west)).Json().at("node_id").as_int64(), west_micro);
+  EXPECT_EQ(xinjie.Get("/api/v1/residents/" + std::to_string(west_resident)).Json().at("node_id").as_int64(), west_micro);
+  EXPECT_EQ(counts(west_micro), 1);
+  EXPECT_EQ(counts(10), 3) << "the grid's total is unchanged";
+  auto located = xinjie.Get("/api/v1/geo/locate?lon=120.805&lat=31.65");
+  EXPECT_EQ(located.Json().at("node").at("id").as_int64(), west_micro);
+  // The filter by micro-grid finds the resident that moved with its building.
+  auto in_micro = xinjie.Get("/api/v1/residents?node_id=" + std::to_string(west_micro)).Json().at("items").as_array();
+  ASSERT_EQ(in_micro.size(), 1u);
+  EXPECT_EQ(in_micro[0].at("id").as_int64(), west_resident);
+
+  // A new grid in 新街 takes over grid 10 by merging: micro-grids, buildings and people follow.
+  auto other = admin.PostJson("/api/v1/org/nodes", R"({"parent_id":3,"type":"grid","code":"320581001002002","name":"新街第二网格"})");
+  ASSERT_EQ(other.status, 201) << other.body;
+  auto other_id = Id(other);
+  ASSERT_EQ(put(other_id, Square(120.84, 31.60, 120.88, 31.70)).status, 200);
+  EXPECT_EQ(admin.PostJson("/api/v1/org/nodes/" + std::to_string(other_id) + "/merge", R"({"from_id":2})").ErrorField(), "from_id");
+  auto merged = admin.PostJson("/api/v1/org/nodes/" + std::to_string(other_id) + "/merge", R"({"from_id":10})");
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_EQ(counts(other_id), 3);
+  EXPECT_TRUE(official.Get("/api/v1/org/nodes/10").Json().at("archived").as_bool());
+  auto moved = official.Get("/api/v1/residents/" + std::to_string(nowhere_resident)).Json();
+  EXPECT_EQ(moved.at("node_id").as_int64(), other_id) << "records held at the grid itself follow";
+  auto micro_now = official.Get("/api/v1/org/nodes/" + std::to_string(west_micro)).Json();
+  EXPECT_EQ(micro_now.at("parent_id").as_int64(), other_id);
+  EXPECT_NE(std::string(micro_now.at("path").as_string()).find("/" + std::to_string(other_id) + "/"), std::string::npos);
+  EXPECT_EQ(official.Get("/api/v1/geo/locate?lon=120.83&lat=31.65").Json().at("node").at("id").as_int64(),
+            split.Json().at("micro_grids").at(1).at("id").as_int64());
+  auto united = official.Get("/api/v1/geo/locate?lon=120.845&lat=31.65").Json();
+  EXPECT_EQ(united.at("node").at("id").as_int64(), other_id);
+  auto history10 = official.Get("/api/v1/org/nodes/10/history").body;
+  EXPECT_NE(history10.find("\"split\""), std::string::npos);
+  EXPECT_NE(history10.find("\"merged_into\""), std::string::npos);
+
+  // Moving a compound to another community moves its people and the counts of both communities.
+  auto worker1 = own->As("worker1");
+  auto [b5, r5] = building(worker1, 5, "");
+  (void)b5;
+  auto before2 = counts(2), before3 = counts(3);
+  auto move = admin.PostJson("/api/v1/org/nodes/4/move", R"({"parent_id":3})");
+  ASSERT_EQ(move.status, 200) << move.body;
+  EXPECT_EQ(counts(2), before2 - 1);
+  EXPECT_EQ(counts(3), before3 + 1);
+  EXPECT_EQ(worker1.Get("/api/v1/residents/" + std::to_string(r5)).status, 200) << "the grid worker still reaches them";
+  EXPECT_NE(official.Get("/api/v1/org/nodes/4/history").body.find("\"move\""), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
