@@ -301,6 +301,9 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       };
       std::unordered_map<std::int64_t, Membership> members;
       std::size_t created_households = 0, created_residents = 0, duplicates = 0;
+      // Residents go in in multi-row statements; their households are inserted first (as met).
+      std::vector<storage::ResidentRow> batch;
+      static const std::string kImportEvent = "{\"source\":\"import\"}";
       for (std::size_t i = begin; i < end; ++i) {
         const auto& pr = plan.rows[i];
         auto& hid = household_ids[pr.household_key];
@@ -331,17 +334,19 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
           r.duplicate_of = first->second;
           ++duplicates;
         }
-        LINLI_TRY(storage::ResidentRepo::Insert(s, std::move(r), /*count=*/false));
-        LINLI_TRY(storage::ResidentRepo::AddEvent(s, {.resident_id = r.id, .node_path = pr.node_path, .kind = "register",
-                                                      .at = now, .actor_id = who.user_id(),
-                                                      .detail = "{\"source\":\"import\"}"}));
         ++resident_delta[pr.node_path];
         auto& m = members[hid];
         ++m.added;
         if (pr.fields.relation == "head") m.head = r.id;
+        batch.push_back(std::move(r));
+        if (batch.size() == 1024) {
+          LINLI_TRY(storage::ResidentRepo::InsertMany(s, batch, kImportEvent, who.user_id()));
+          batch.clear();
+        }
         ++created_residents;
         if (options.progress && i % 5000 == 0) options.progress("write", i, total);
       }
+      LINLI_TRY(storage::ResidentRepo::InsertMany(s, batch, kImportEvent, who.user_id()));
       for (const auto& [path, n] : resident_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kResidents, n));
       for (const auto& [path, n] : household_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kHouseholds, n));
       for (const auto& [hid, m] : members) {

@@ -369,6 +369,64 @@ Result<ResidentRow> ResidentRepo::Insert(SqlSession& s, ResidentRow r, bool coun
   return r;
 }
 
+Status ResidentRepo::InsertMany(SqlSession& s, const std::vector<ResidentRow>& rows, const std::string& event_detail,
+                                std::int64_t actor_id) {
+  constexpr std::size_t kBatch = 64;
+  static const std::string kResidentSql = [] {
+    std::string sql = "INSERT INTO residents (id, node_id, node_path, household_id, relation, name, gender, birth_date, "
+                      "id_enc, id_index, phone_enc, phone_index, ethnic, residence_type, occupation, tags, sensitive_enc, "
+                      "status, duplicate_of, created_at, updated_at) VALUES ";
+    for (std::size_t r = 0; r < kBatch; ++r) {
+      sql += r ? ", (" : "(";
+      for (int c = 1; c <= 21; ++c) sql += (c > 1 ? ", $" : "$") + std::to_string(r * 21 + c);
+      sql += ")";
+    }
+    return sql;
+  }();
+  static const std::string kEventSql = [] {
+    std::string sql = "INSERT INTO resident_events (id, resident_id, node_path, kind, at, actor_id, detail) VALUES ";
+    for (std::size_t r = 0; r < kBatch; ++r) {
+      sql += r ? ", (" : "(";
+      for (int c = 1; c <= 7; ++c) sql += (c > 1 ? ", $" : "$") + std::to_string(r * 7 + c);
+      sql += ")";
+    }
+    return sql;
+  }();
+  std::size_t full = rows.size() / kBatch * kBatch;
+  std::vector<SqlValue> p;
+  for (std::size_t i = 0; i < full; i += kBatch) {
+    p.clear();
+    p.reserve(kBatch * 21);
+    for (std::size_t k = i; k < i + kBatch; ++k) {
+      const auto& r = rows[k];
+      for (auto&& v : {Int(r.id), Int(r.node_id), Text(r.node_path), IdOrNull(r.household_id), Text(r.relation),
+                       Text(r.name), Text(r.gender), Text(r.birth_date), TextOrNull(r.id_enc), TextOrNull(r.id_index),
+                       TextOrNull(r.phone_enc), TextOrNull(r.phone_index), Text(r.ethnic), Text(r.residence_type),
+                       Text(r.occupation), Text(r.tags), TextOrNull(r.sensitive_enc), Text(r.status),
+                       IdOrNull(r.duplicate_of), Int(r.created_at), Int(r.created_at)}) {
+        p.push_back(std::move(v));
+      }
+    }
+    LINLI_TRY(s.ExecDeferred(kResidentSql, Params(p)));
+    p.clear();
+    for (std::size_t k = i; k < i + kBatch; ++k) {
+      LINLI_ASSIGN_OR_RETURN(auto event_id, s.NextId("resident_events"));
+      for (auto&& v : {Int(event_id), Int(rows[k].id), Text(rows[k].node_path), Text("register"), Int(rows[k].created_at),
+                       Int(actor_id), Text(event_detail)}) {
+        p.push_back(std::move(v));
+      }
+    }
+    LINLI_TRY(s.ExecDeferred(kEventSql, Params(p)));
+    for (std::size_t k = i; k < i + kBatch; ++k) LINLI_TRY(WriteTags(s, rows[k]));
+  }
+  for (std::size_t k = full; k < rows.size(); ++k) {
+    LINLI_TRY(Insert(s, rows[k], /*count=*/false));
+    LINLI_TRY(AddEvent(s, {.resident_id = rows[k].id, .node_path = rows[k].node_path, .kind = "register",
+                           .at = rows[k].created_at, .actor_id = actor_id, .detail = event_detail}));
+  }
+  return Ok();
+}
+
 Result<std::optional<ResidentRow>> ResidentRepo::Get(SqlSession& s, std::int64_t id) {
   return OneRow<ResidentRow>(s, std::string("SELECT ") + kResidentCols + " FROM residents r WHERE r.id = $1",
                              Int(id), ResidentFrom);
