@@ -1,5 +1,6 @@
 #include "service/import_service.h"
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
@@ -140,6 +141,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     std::unordered_map<std::string, std::optional<storage::BuildingRow>> buildings;
     std::unordered_map<std::string, std::size_t> id_rows;  // ID number → first row
     std::unordered_map<std::string, int> heads_in_file;
+    std::vector<std::pair<std::size_t, std::string>> id_checks;  // (plan row, blind index)
     for (std::size_t i = header_at + 1; i < sheet.rows.size(); ++i) {
       const auto& cells = sheet.rows[i];
       std::size_t row_number = i + 1;
@@ -242,15 +244,8 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
           add_issue(row_number, "id_number", "the same ID number is on row " + std::to_string(first->second));
           continue;
         }
-        if (!done_before) {
-          LINLI_ASSIGN_OR_RETURN(auto same, storage::ResidentRepo::FindByIdIndex(
-                                                s, registry_.field_crypto().BlindIndex("id_number", pr.fields.id_number)));
-          bool active = false;
-          for (const auto& o : same) active = active || o.status == "active";
-          if (active) {
-            add_issue(row_number, "id_number", "this ID number is registered already");
-            continue;
-          }
+        if (!done_before) {  // checked against the database in batches after the loop
+          id_checks.push_back({plan.rows.size(), registry_.field_crypto().BlindIndex("id_number", pr.fields.id_number)});
         }
       }
       // Household: existing at this address, or new; one head each.
@@ -275,6 +270,19 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       ++report.valid;
       plan.rows.push_back(std::move(pr));
     }
+    std::vector<std::string> indexes;
+    indexes.reserve(id_checks.size());
+    for (const auto& [row, index] : id_checks) indexes.push_back(index);
+    LINLI_ASSIGN_OR_RETURN(auto registered, storage::ResidentRepo::ActiveIdIndexes(s, indexes));
+    for (const auto& [row, index] : id_checks) {
+      if (registered.count(index)) {
+        add_issue(plan.rows[row].row_number, "id_number", "this ID number is registered already");
+        --report.valid;
+      }
+    }
+    // Issues found in the batched check come last; a report reads best in row order.
+    std::stable_sort(report.issues.begin(), report.issues.end(),
+                     [](const ImportIssue& a, const ImportIssue& b) { return a.row < b.row; });
     return Ok();
   });
   if (!validated) return validated.error();

@@ -463,6 +463,25 @@ Result<std::vector<ResidentRow>> ResidentRepo::FindByIdIndex(SqlSession& s, std:
   return out;
 }
 
+Result<std::unordered_set<std::string>> ResidentRepo::ActiveIdIndexes(SqlSession& s,
+                                                                     const std::vector<std::string>& indexes) {
+  constexpr std::size_t kBatch = 500;
+  static const std::string kSql = [] {
+    std::string sql = "SELECT id_index FROM residents WHERE status = 'active' AND id_index IN (";
+    for (std::size_t i = 1; i <= kBatch; ++i) sql += (i > 1 ? ", $" : "$") + std::to_string(i);
+    return sql + ")";
+  }();
+  std::unordered_set<std::string> found;
+  std::vector<SqlValue> p;
+  for (std::size_t i = 0; i < indexes.size(); i += kBatch) {
+    p.clear();
+    for (std::size_t k = i; k < i + kBatch; ++k) p.push_back(k < indexes.size() ? Text(indexes[k]) : Null());
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(kSql, Params(p)));
+    for (const auto& r : rows) found.insert(r.Text(0));
+  }
+  return found;
+}
+
 Result<std::vector<ResidentRow>> ResidentRepo::FindByPhoneIndex(SqlSession& s, std::string_view phone_index,
                                                                 const std::vector<std::string>& prefixes) {
   std::string sql = std::string("SELECT ") + kResidentCols + " FROM residents r WHERE r.phone_index = $1 AND ";

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.h"
@@ -159,6 +160,8 @@ class ResidentRepo {
   static Result<std::vector<ResidentRow>> List(SqlSession& s, const ResidentListQuery& q);
   static Result<std::int64_t> Count(SqlSession& s, const ResidentListQuery& q);
   static Result<std::vector<ResidentRow>> FindByIdIndex(SqlSession& s, std::string_view id_index);
+  // Which of these ID-number blind indexes belong to an active resident (one query per 500).
+  static Result<std::unordered_set<std::string>> ActiveIdIndexes(SqlSession& s, const std::vector<std::string>& indexes);
   static Result<std::vector<ResidentRow>> FindByPhoneIndex(SqlSession& s, std::string_view phone_index,
                                                            const std::vector<std::string>& prefixes);
   // An active resident with the same name and birth date in the same household (likely duplicate).

@@ -104,6 +104,14 @@ TEST_P(ApiTest, GbkCsvIsConvertedAndOtherGridsBuildingsAreUnknown) {
   auto ok = Upload(worker1, gbk);
   ASSERT_EQ(ok.status, 201) << ok.body;
   EXPECT_EQ(ok.Json().at("encoding").as_string(), "gb18030");
+  // The same people again, in another file: each row is refused as registered already.
+  auto again = Roster(building, 2000, 2);
+  for (auto& row : again) row[2] = row[2] == "房号" ? row[2] : "9" + row[2];
+  auto dup = Upload(worker1, tabular::WriteCsv(again));
+  ASSERT_EQ(dup.status, 422) << dup.body;
+  EXPECT_EQ(dup.Json().at("issue_count").as_int64(), 4);
+  EXPECT_EQ(dup.Json().at("issues").at(0).at("row").as_int64(), 2);
+  EXPECT_NE(dup.body.find("registered already"), std::string::npos);
   auto found = worker1.Get("/api/v1/residents?node_id=5&q=%E6%88%B7%E4%B8%BB0&limit=500");  // 户主0
   EXPECT_NE(found.body.find("户主0"), std::string::npos);
   // Files that are not text at all, or lack the name column, are refused with a reason.
