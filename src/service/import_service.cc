@@ -142,6 +142,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     std::unordered_map<std::string, std::size_t> id_rows;  // ID number → first row
     std::unordered_map<std::string, int> heads_in_file;
     std::vector<std::pair<std::size_t, std::string>> id_checks;  // (plan row, blind index)
+    std::unordered_map<std::string, std::string> address_of;     // household key → address index
     for (std::size_t i = header_at + 1; i < sheet.rows.size(); ++i) {
       const auto& cells = sheet.rows[i];
       std::size_t row_number = i + 1;
@@ -250,18 +251,10 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       }
       // Household: existing at this address, or new; one head each.
       pr.household_key = std::to_string(pr.building_id) + "|" + pr.unit + "|" + pr.room;
-      if (!plan.existing_households.count(pr.household_key)) {
-        LINLI_ASSIGN_OR_RETURN(auto h, storage::HouseholdRepo::FindActiveByAddress(
-                                           s, registry_.AddressIndex(pr.building_id, pr.unit, pr.room)));
-        plan.existing_households[pr.household_key] = h ? h->id : 0;
-        if (h && h->head_id) plan.existing_heads[pr.household_key] = h->head_id;
+      if (!address_of.count(pr.household_key)) {
+        address_of[pr.household_key] = registry_.AddressIndex(pr.building_id, pr.unit, pr.room);
       }
       if (pr.fields.relation == "head" && !done_before) {
-        if (plan.existing_heads.count(pr.household_key) && plan.existing_households[pr.household_key] != 0 &&
-            report.already_imported == 0) {
-          add_issue(row_number, "relation", "this household has a head already");
-          continue;
-        }
         if (++heads_in_file[pr.household_key] > 1) {
           add_issue(row_number, "relation", "a second 户主 for the same household");
           continue;
@@ -269,6 +262,27 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       }
       ++report.valid;
       plan.rows.push_back(std::move(pr));
+    }
+    // Households already registered at the file's addresses (one query per 500 addresses); a
+    // 户主 row for one that has a head already is refused (unless resuming our own run).
+    {
+      std::vector<std::string> addresses;
+      for (const auto& [key, index] : address_of) addresses.push_back(index);
+      LINLI_ASSIGN_OR_RETURN(auto existing, storage::HouseholdRepo::ActiveByAddresses(s, addresses));
+      for (const auto& [key, index] : address_of) {
+        auto it = existing.find(index);
+        plan.existing_households[key] = it == existing.end() ? 0 : it->second.first;
+        if (it != existing.end() && it->second.second) plan.existing_heads[key] = it->second.second;
+      }
+      if (report.already_imported == 0) {
+        for (std::size_t i = 0; i < plan.rows.size(); ++i) {
+          const auto& pr = plan.rows[i];
+          if (pr.fields.relation == "head" && plan.existing_heads.count(pr.household_key)) {
+            add_issue(pr.row_number, "relation", "this household has a head already");
+            --report.valid;
+          }
+        }
+      }
     }
     std::vector<std::string> indexes;
     indexes.reserve(id_checks.size());

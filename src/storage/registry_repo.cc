@@ -336,6 +336,25 @@ Result<std::vector<HouseholdRow>> HouseholdRepo::List(SqlSession& s, const ListQ
   return out;
 }
 
+Result<std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>> HouseholdRepo::ActiveByAddresses(
+    SqlSession& s, const std::vector<std::string>& indexes) {
+  constexpr std::size_t kBatch = 500;
+  static const std::string kSql = [] {
+    std::string sql = "SELECT address_index, id, head_id FROM households WHERE status = 'active' AND address_index IN (";
+    for (std::size_t i = 1; i <= kBatch; ++i) sql += (i > 1 ? ", $" : "$") + std::to_string(i);
+    return sql + ")";
+  }();
+  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> found;
+  std::vector<SqlValue> p;
+  for (std::size_t i = 0; i < indexes.size(); i += kBatch) {
+    p.clear();
+    for (std::size_t k = i; k < i + kBatch; ++k) p.push_back(k < indexes.size() ? Text(indexes[k]) : Null());
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(kSql, Params(p)));
+    for (const auto& r : rows) found[r.Text(0)] = {r.Int(1), r.Int(2)};
+  }
+  return found;
+}
+
 Status HouseholdRepo::AdjustMembers(SqlSession& s, std::int64_t id, int delta, std::optional<std::int64_t> head_id,
                                     Millis now) {
   if (head_id) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -144,6 +145,9 @@ class HouseholdRepo {
   static Result<std::optional<HouseholdRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<HouseholdRow>> FindActiveByAddress(SqlSession& s, std::string_view address_index);
   static Result<std::vector<HouseholdRow>> List(SqlSession& s, const ListQuery& q);
+  // Active households at these address indexes: index → (id, head id), one query per 500.
+  static Result<std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>> ActiveByAddresses(
+      SqlSession& s, const std::vector<std::string>& indexes);
   static Status AdjustMembers(SqlSession& s, std::int64_t id, int delta, std::optional<std::int64_t> head_id, Millis now);
 };
 

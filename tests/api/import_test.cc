@@ -112,6 +112,16 @@ TEST_P(ApiTest, GbkCsvIsConvertedAndOtherGridsBuildingsAreUnknown) {
   EXPECT_EQ(dup.Json().at("issue_count").as_int64(), 4);
   EXPECT_EQ(dup.Json().at("issues").at(0).at("row").as_int64(), 2);
   EXPECT_NE(dup.body.find("registered already"), std::string::npos);
+  // A new 户主 for a household that has one is refused; a new member joins the existing household.
+  auto joiner = Roster(building, 2100, 1);
+  joiner.resize(2);
+  auto second_head = Upload(worker1, tabular::WriteCsv(joiner));
+  ASSERT_EQ(second_head.status, 422) << second_head.body;
+  EXPECT_EQ(second_head.Json().at("issues").at(0).at("field").as_string(), "relation");
+  joiner[1][4] = "子女";
+  auto joined = Upload(worker1, tabular::WriteCsv(joiner));
+  ASSERT_EQ(joined.status, 201) << joined.body;
+  EXPECT_EQ(joined.Json().at("households_created").as_int64(), 0);
   auto found = worker1.Get("/api/v1/residents?node_id=5&q=%E6%88%B7%E4%B8%BB0&limit=500");  // 户主0
   EXPECT_NE(found.body.find("户主0"), std::string::npos);
   // Files that are not text at all, or lack the name column, are refused with a reason.
