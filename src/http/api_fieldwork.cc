@@ -45,8 +45,7 @@ json::object RenderVisit(const service::VisitView& v) {
   o["visitor_id"] = v.row.visitor_id;
   o["visited_at"] = v.row.visited_at;
   o["outcome"] = v.row.outcome;
-  json::error_code ec;
-  o["changes"] = v.changes.empty() ? json::value(nullptr) : json::parse(v.changes, ec);
+  o["changes"] = StoredJson(v.changes);
   o["notes"] = v.notes;
   return o;
 }
@@ -215,12 +214,12 @@ void RegisterFieldworkRoutes(Router& r, Api& api) {
     LINLI_ASSIGN_OR_RETURN(auto limit, QueryLimit(req, 100));
     LINLI_ASSIGN_OR_RETURN(auto node, QueryInt(req, "node_id", 1, INT64_MAX));
     LINLI_ASSIGN_OR_RETURN(auto days, QueryInt(req, "days", 1, 3650));
-    LINLI_ASSIGN_OR_RETURN(auto list, api.fieldwork.Overdue(who, node, static_cast<int>(days.value_or(30)), limit));
+    LINLI_ASSIGN_OR_RETURN(auto after, QueryInt(req, "after", 0, INT64_MAX));
+    LINLI_ASSIGN_OR_RETURN(auto list, api.fieldwork.Overdue(who, node, static_cast<int>(days.value_or(30)),
+                                                            after.value_or(0), limit));
     json::array items;
     for (const auto& v : list) items.emplace_back(RenderResident(v));
-    json::object o;
-    o["items"] = std::move(items);
-    respond(JsonResponse(200, o));
+    respond(JsonResponse(200, Page(std::move(items), limit, list.empty() ? 0 : list.back().id)));
     return Ok();
   }));
 }

@@ -196,17 +196,7 @@ void RegisterRegistryRoutes(Router& r, Api& api) {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
     LINLI_ASSIGN_OR_RETURN(auto changes, api.restructure.History(who, id));
     json::array items;
-    for (const auto& c : changes) {
-      json::object o;
-      o["id"] = c.id;
-      o["kind"] = c.kind;
-      json::error_code ec;
-      auto detail = json::parse(c.detail, ec);
-      o["detail"] = ec ? json::value(json::object()) : detail;
-      o["actor_id"] = c.actor_id;
-      o["at"] = c.at;
-      items.emplace_back(std::move(o));
-    }
+    for (const auto& c : changes) items.emplace_back(RenderHistoryEntry(c.id, c.kind, c.at, c.actor_id, c.detail));
     json::object o;
     o["items"] = std::move(items);
     respond(JsonResponse(200, o));
@@ -403,17 +393,7 @@ void RegisterRegistryRoutes(Router& r, Api& api) {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
     LINLI_ASSIGN_OR_RETURN(auto events, api.registry.History(who, id));
     json::array items;
-    for (const auto& e : events) {
-      json::object o;
-      o["id"] = e.id;
-      o["kind"] = e.kind;
-      o["at"] = e.at;
-      o["actor_id"] = e.actor_id;
-      json::error_code ec;
-      auto detail = json::parse(e.detail, ec);
-      o["detail"] = ec ? json::value(json::object()) : detail;
-      items.emplace_back(std::move(o));
-    }
+    for (const auto& e : events) items.emplace_back(RenderHistoryEntry(e.id, e.kind, e.at, e.actor_id, e.detail));
     json::object o;
     o["items"] = std::move(items);
     respond(JsonResponse(200, o));

@@ -6,6 +6,24 @@ namespace linli::http {
 
 namespace json = boost::json;
 
+json::value StoredJson(const std::string& text) {
+  if (text.empty()) return nullptr;
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  return ec ? json::value(text) : v;
+}
+
+json::object RenderHistoryEntry(std::int64_t id, const std::string& kind, Millis at, std::int64_t actor_id,
+                                const std::string& detail) {
+  json::object o;
+  o["id"] = id;
+  o["kind"] = kind;
+  o["at"] = at;
+  o["actor_id"] = actor_id;
+  o["detail"] = StoredJson(detail);
+  return o;
+}
+
 json::object RenderNode(const domain::OrgNode& n) {
   json::object o;
   o["id"] = n.id;
@@ -57,9 +75,7 @@ json::object RenderAuditEntry(const domain::AuditEntry& e) {
   o["outcome"] = e.outcome;
   o["node_path"] = e.node_path;
   o["target"] = e.target;
-  json::error_code ec;
-  json::value detail = json::parse(e.detail, ec);
-  o["detail"] = ec ? json::value(e.detail) : detail;
+  o["detail"] = StoredJson(e.detail);
   o["ip"] = e.ip;
   o["hash"] = e.hash;
   o["prev_hash"] = e.prev_hash;

@@ -11,6 +11,11 @@
 
 namespace linli::http {
 
+// A JSON document kept as text (audit details, history details), or the text itself if it is not JSON.
+boost::json::value StoredJson(const std::string& text);
+// One entry of a history (a resident's life events, a node's structural changes).
+boost::json::object RenderHistoryEntry(std::int64_t id, const std::string& kind, Millis at, std::int64_t actor_id,
+                                       const std::string& detail);
 boost::json::object RenderNode(const domain::OrgNode& n);
 boost::json::object RenderUser(const service::UserView& v);
 boost::json::object RenderUserRecord(const storage::UserRecord& u);

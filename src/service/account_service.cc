@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "service/records.h"
 #include "core/crypto.h"
 #include "core/json_text.h"
 #include "domain/text.h"
@@ -149,7 +150,7 @@ Result<std::optional<storage::UserRecord>> AccountService::FindUser(const Caller
 
 Result<std::vector<storage::UserRecord>> AccountService::ListUsers(const Caller& who,
                                                                    std::int64_t after_id, int limit) {
-  if (limit < 1 || limit > 500) return Error::Invalid("limit", "limit must be between 1 and 500");
+  LINLI_TRY(CheckPageLimit(limit));
   auto scope = domain::ScopeFor(who.principal, perm::kUserRead);
   if (scope.Empty()) return Error::Denied("listing users needs the user.read permission");
   return storage::ReadValue<std::vector<storage::UserRecord>>(db_, [&](SqlSession& s) {

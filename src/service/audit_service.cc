@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "service/records.h"
 #include "storage/org_repo.h"
 
 namespace linli::service {
@@ -39,7 +40,7 @@ void AuditService::RecordAlone(const Caller& who, AuditEvent event) {
 Result<std::vector<domain::AuditEntry>> AuditService::Query(const Caller& who, const AuditFilter& f) {
   auto scope = domain::ScopeFor(who.principal, domain::perm::kAuditRead);
   if (scope.Empty()) return Error::Denied("reading the audit log needs the audit_admin role");
-  if (f.limit < 1 || f.limit > 500) return Error::Invalid("limit", "limit must be between 1 and 500");
+  LINLI_TRY(CheckPageLimit(f.limit));
   return storage::ReadValue<std::vector<domain::AuditEntry>>(
       db_, [&](storage::SqlSession& s) -> Result<std::vector<domain::AuditEntry>> {
         storage::AuditQuery q;

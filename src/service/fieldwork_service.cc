@@ -5,6 +5,7 @@
 #include "core/json_text.h"
 #include "domain/text.h"
 #include "service/org_service.h"
+#include "service/records.h"
 #include "storage/account_repo.h"
 #include "storage/org_repo.h"
 #include "storage/registry_repo.h"
@@ -14,24 +15,6 @@ namespace linli::service {
 using storage::SqlSession;
 namespace perm = domain::perm;
 
-namespace {
-std::string Ctx(std::string_view what, std::int64_t id) { return std::string(what) + ":" + std::to_string(id); }
-
-Status CheckLimit(int limit) {
-  if (limit < 1 || limit > 500) return Error::Invalid("limit", "limit must be between 1 and 500");
-  return Ok();
-}
-
-// A record under the caller's resident.read scope, or not_found; `permission` on top, or denied.
-Status CheckRecord(const Caller& who, const std::string& path, std::string_view what, std::int64_t id,
-                   std::string_view permission) {
-  if (!domain::Allows(who.principal, perm::kResidentRead, path) && !domain::Allows(who.principal, permission, path)) {
-    return Error::NotFound("no " + std::string(what) + " " + std::to_string(id));
-  }
-  if (!domain::Allows(who.principal, permission, path)) return Error::Denied();
-  return Ok();
-}
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Staff
@@ -47,29 +30,26 @@ void FieldworkService::AddStaff(const Caller& who, StaffInput in, Done<storage::
   storage::SubmitWrite<storage::StaffPositionRow>(db_, [=, this](SqlSession& s) -> Result<storage::StaffPositionRow> {
     std::int64_t node_id = in.node_id;
     if (in.building_id) {
-      LINLI_ASSIGN_OR_RETURN(auto b, storage::BuildingRepo::Get(s, in.building_id));
-      if (!b || !domain::Allows(who.principal, perm::kOrgRead, b->node_path)) {
-        return Error::Invalid("building_id", "no building " + std::to_string(in.building_id));
-      }
-      node_id = b->node_id;
+      LINLI_ASSIGN_OR_RETURN(auto found, storage::BuildingRepo::Get(s, in.building_id));
+      LINLI_ASSIGN_OR_RETURN(auto b, AsReference(VisibleRecord(std::move(found), who, "building", in.building_id,
+                                                               perm::kOrgRead, perm::kOrgRead), "building_id"));
+      node_id = b.node_id;
     }
-    auto node = VisibleNode(s, who, node_id, perm::kStaffWrite);
-    if (!node && node.error().code == ErrorCode::kNotFound) return Error::Invalid("node_id", node.error().message);
-    if (!node) return node.error();
+    LINLI_ASSIGN_OR_RETURN(auto node, AsReference(VisibleNode(s, who, node_id, perm::kStaffWrite), "node_id"));
     LINLI_ASSIGN_OR_RETURN(auto user, storage::AccountRepo::UserById(s, in.user_id));
     if (!user || user->disabled) return Error::Invalid("user_id", "no active user " + std::to_string(in.user_id));
     storage::StaffPositionRow p;
     p.user_id = in.user_id;
     p.username = user->username;
     p.display_name = user->display_name;
-    p.node_id = node->id;
-    p.node_path = node->path;
+    p.node_id = node.id;
+    p.node_path = node.path;
     p.position = in.position;
     p.building_id = in.building_id;
     p.since = now;
     p.created_by = who.user_id();
     LINLI_ASSIGN_OR_RETURN(p, storage::StaffRepo::Insert(s, std::move(p)));
-    LINLI_TRY(audit_.Record(s, who, {.action = "staff.add", .node_path = node->path, .target = Ctx("staff_position", p.id),
+    LINLI_TRY(audit_.Record(s, who, {.action = "staff.add", .node_path = node.path, .target = RecordRef("staff_position", p.id),
                                      .detail = JsonObject().Add("user_id", in.user_id).Add("position", in.position).Str()}));
     return p;
   }, std::move(done));
@@ -78,23 +58,21 @@ void FieldworkService::AddStaff(const Caller& who, StaffInput in, Done<storage::
 void FieldworkService::EndStaff(const Caller& who, std::int64_t id, Done<storage::StaffPositionRow> done) {
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<storage::StaffPositionRow>(db_, [=, this](SqlSession& s) -> Result<storage::StaffPositionRow> {
-    LINLI_ASSIGN_OR_RETURN(auto p, storage::StaffRepo::Get(s, id));
-    if (!p || !domain::Allows(who.principal, perm::kOrgRead, p->node_path)) {
-      return Error::NotFound("no staff position " + std::to_string(id));
-    }
-    if (!domain::Allows(who.principal, perm::kStaffWrite, p->node_path)) return Error::Denied();
-    if (p->ended_at) return Error::Precondition("the position ended already");
+    LINLI_ASSIGN_OR_RETURN(auto found, storage::StaffRepo::Get(s, id));
+    LINLI_ASSIGN_OR_RETURN(auto p, VisibleRecord(std::move(found), who, "staff position", id, perm::kStaffWrite,
+                                                 perm::kOrgRead));
+    if (p.ended_at) return Error::Precondition("the position ended already");
     LINLI_TRY(storage::StaffRepo::End(s, id, now));
-    LINLI_TRY(audit_.Record(s, who, {.action = "staff.end", .node_path = p->node_path, .target = Ctx("staff_position", id)}));
-    p->ended_at = now;
-    return std::move(*p);
+    LINLI_TRY(audit_.Record(s, who, {.action = "staff.end", .node_path = p.node_path, .target = RecordRef("staff_position", id)}));
+    p.ended_at = now;
+    return p;
   }, std::move(done));
 }
 
 Result<std::vector<storage::StaffPositionRow>> FieldworkService::ListStaff(const Caller& who,
                                                                            std::optional<std::int64_t> node_id,
                                                                            std::int64_t after_id, int limit) {
-  LINLI_TRY(CheckLimit(limit));
+  LINLI_TRY(CheckPageLimit(limit));
   return storage::ReadValue<std::vector<storage::StaffPositionRow>>(
       db_, [&](SqlSession& s) -> Result<std::vector<storage::StaffPositionRow>> {
         LINLI_ASSIGN_OR_RETURN(auto prefixes, registry_.ScopeAt(s, who, perm::kOrgRead, node_id));
@@ -117,19 +95,16 @@ Result<Responsible> FieldworkService::ResponsibleFor(const Caller& who, std::opt
   return storage::ReadValue<Responsible>(db_, [&](SqlSession& s) -> Result<Responsible> {
     Responsible out;
     if (household_id) {
-      LINLI_ASSIGN_OR_RETURN(auto h, storage::HouseholdRepo::Get(s, *household_id));
-      if (!h || !domain::Allows(who.principal, perm::kResidentRead, h->node_path)) {
-        return Error::NotFound("no household " + std::to_string(*household_id));
-      }
-      building_id = h->building_id;
+      LINLI_ASSIGN_OR_RETURN(auto found, storage::HouseholdRepo::Get(s, *household_id));
+      LINLI_ASSIGN_OR_RETURN(auto h, VisibleRecord(std::move(found), who, "household", *household_id, perm::kResidentRead));
+      building_id = h.building_id;
     }
     if (building_id) {
-      LINLI_ASSIGN_OR_RETURN(auto b, storage::BuildingRepo::Get(s, *building_id));
-      if (!b || !domain::Allows(who.principal, perm::kOrgRead, b->node_path)) {
-        return Error::NotFound("no building " + std::to_string(*building_id));
-      }
-      node_id = b->node_id;
-      LINLI_ASSIGN_OR_RETURN(out.building_heads, storage::StaffRepo::ForBuilding(s, b->id));
+      LINLI_ASSIGN_OR_RETURN(auto found, storage::BuildingRepo::Get(s, *building_id));
+      LINLI_ASSIGN_OR_RETURN(auto b, VisibleRecord(std::move(found), who, "building", *building_id, perm::kOrgRead,
+                                                   perm::kOrgRead));
+      node_id = b.node_id;
+      LINLI_ASSIGN_OR_RETURN(out.building_heads, storage::StaffRepo::ForBuilding(s, b.id));
     }
     LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, node_id, perm::kOrgRead));
     auto ids = domain::PathIds(node.path);
@@ -157,18 +132,16 @@ void FieldworkService::CreateSweep(const Caller& who, SweepInput in, Done<storag
   Millis now = clock_.NowMillis();
   if (in.due_at != 0 && in.due_at < now) return done(Error::Invalid("due_at", "due_at lies in the past"));
   storage::SubmitWrite<storage::SweepRow>(db_, [=, this](SqlSession& s) -> Result<storage::SweepRow> {
-    auto node = VisibleNode(s, who, in.node_id, perm::kResidentWrite);
-    if (!node && node.error().code == ErrorCode::kNotFound) return Error::Invalid("node_id", node.error().message);
-    if (!node) return node.error();
+    LINLI_ASSIGN_OR_RETURN(auto node, AsReference(VisibleNode(s, who, in.node_id, perm::kResidentWrite), "node_id"));
     storage::SweepRow sweep;
-    sweep.node_id = node->id;
-    sweep.node_path = node->path;
+    sweep.node_id = node.id;
+    sweep.node_path = node.path;
     sweep.title = in.title;
     sweep.due_at = in.due_at;
     sweep.created_by = who.user_id();
     sweep.created_at = now;
     LINLI_ASSIGN_OR_RETURN(sweep, storage::SweepRepo::Create(s, std::move(sweep)));
-    LINLI_TRY(audit_.Record(s, who, {.action = "sweep.create", .node_path = node->path, .target = Ctx("sweep", sweep.id),
+    LINLI_TRY(audit_.Record(s, who, {.action = "sweep.create", .node_path = node.path, .target = RecordRef("sweep", sweep.id),
                                      .detail = JsonObject().Add("households", sweep.households).Str()}));
     return sweep;
   }, std::move(done));
@@ -176,7 +149,7 @@ void FieldworkService::CreateSweep(const Caller& who, SweepInput in, Done<storag
 
 Result<std::vector<storage::SweepRow>> FieldworkService::ListSweeps(const Caller& who, std::optional<std::int64_t> node_id,
                                                                     std::int64_t after_id, int limit) {
-  LINLI_TRY(CheckLimit(limit));
+  LINLI_TRY(CheckPageLimit(limit));
   return storage::ReadValue<std::vector<storage::SweepRow>>(db_, [&](SqlSession& s) -> Result<std::vector<storage::SweepRow>> {
     LINLI_ASSIGN_OR_RETURN(auto prefixes, registry_.ScopeAt(s, who, perm::kResidentRead, node_id));
     return storage::SweepRepo::List(s, prefixes, after_id, limit);
@@ -187,7 +160,7 @@ Result<SweepProgress> FieldworkService::Progress(const Caller& who, std::int64_t
   return storage::ReadValue<SweepProgress>(db_, [&](SqlSession& s) -> Result<SweepProgress> {
     LINLI_ASSIGN_OR_RETURN(auto sweep, storage::SweepRepo::Get(s, sweep_id));
     if (!sweep) return Error::NotFound("no sweep " + std::to_string(sweep_id));
-    LINLI_TRY(CheckRecord(who, sweep->node_path, "sweep", sweep_id, perm::kResidentRead));
+    LINLI_TRY(CheckRecordAccess(who, sweep->node_path, "sweep", sweep_id, perm::kResidentRead));
     SweepProgress p;
     p.sweep = std::move(*sweep);
     LINLI_ASSIGN_OR_RETURN(p.by_node, storage::SweepRepo::ProgressByNode(s, sweep_id));
@@ -198,12 +171,12 @@ Result<SweepProgress> FieldworkService::Progress(const Caller& who, std::int64_t
 
 Result<std::vector<std::pair<std::int64_t, std::string>>> FieldworkService::SweepHouseholds(
     const Caller& who, std::int64_t sweep_id, bool pending_only, std::int64_t after_id, int limit) {
-  LINLI_TRY(CheckLimit(limit));
+  LINLI_TRY(CheckPageLimit(limit));
   return storage::ReadValue<std::vector<std::pair<std::int64_t, std::string>>>(
       db_, [&](SqlSession& s) -> Result<std::vector<std::pair<std::int64_t, std::string>>> {
         LINLI_ASSIGN_OR_RETURN(auto sweep, storage::SweepRepo::Get(s, sweep_id));
         if (!sweep) return Error::NotFound("no sweep " + std::to_string(sweep_id));
-        LINLI_TRY(CheckRecord(who, sweep->node_path, "sweep", sweep_id, perm::kResidentRead));
+        LINLI_TRY(CheckRecordAccess(who, sweep->node_path, "sweep", sweep_id, perm::kResidentRead));
         return storage::SweepRepo::Households(s, sweep_id, pending_only, after_id, limit);
       });
 }
@@ -227,37 +200,35 @@ void FieldworkService::RecordVisit(const Caller& who, VisitInput in, Done<VisitV
   if (in.visited_at > now + 5 * 60000) return done(Error::Invalid("visited_at", "visited_at lies in the future"));
   if (in.visited_at < now - 90LL * 86400000) return done(Error::Invalid("visited_at", "visited_at is more than 90 days ago"));
   storage::SubmitWrite<VisitView>(db_, [=, this](SqlSession& s) -> Result<VisitView> {
-    LINLI_ASSIGN_OR_RETURN(auto h, storage::HouseholdRepo::Get(s, in.household_id));
-    if (!h) return Error::Invalid("household_id", "no household " + std::to_string(in.household_id));
-    auto allowed = CheckRecord(who, h->node_path, "household", in.household_id, perm::kResidentWrite);
-    if (!allowed && allowed.error().code == ErrorCode::kNotFound) return Error::Invalid("household_id", allowed.error().message);
-    LINLI_TRY(allowed);
+    LINLI_ASSIGN_OR_RETURN(auto found, storage::HouseholdRepo::Get(s, in.household_id));
+    LINLI_ASSIGN_OR_RETURN(auto h, AsReference(VisibleRecord(std::move(found), who, "household", in.household_id,
+                                                             perm::kResidentWrite), "household_id"));
     if (in.sweep_id) {
       LINLI_ASSIGN_OR_RETURN(auto sweep, storage::SweepRepo::Get(s, in.sweep_id));
-      if (!sweep || !domain::PathIsUnder(h->node_path, sweep->node_path)) {
+      if (!sweep || !domain::PathIsUnder(h.node_path, sweep->node_path)) {
         return Error::Invalid("sweep_id", "the household is not part of sweep " + std::to_string(in.sweep_id));
       }
     }
     storage::VisitRow v;
     LINLI_ASSIGN_OR_RETURN(v.id, s.NextId("visits"));
-    v.household_id = h->id;
-    v.node_path = h->node_path;
+    v.household_id = h.id;
+    v.node_path = h.node_path;
     v.sweep_id = in.sweep_id;
     v.visitor_id = who.user_id();
     v.visited_at = in.visited_at;
     v.outcome = in.outcome;
     const auto& fc = registry_.field_crypto();
-    if (!in.changes.empty()) v.changes_enc = fc.Seal(in.changes, Ctx("visits.changes", v.id));
-    if (!in.notes.empty()) v.notes_enc = fc.Seal(in.notes, Ctx("visits.notes", v.id));
+    if (!in.changes.empty()) v.changes_enc = fc.Seal(in.changes, RecordRef("visits.changes", v.id));
+    if (!in.notes.empty()) v.notes_enc = fc.Seal(in.notes, RecordRef("visits.notes", v.id));
     v.created_at = now;
     LINLI_ASSIGN_OR_RETURN(v, storage::VisitRepo::Insert(s, std::move(v)));
     if (in.sweep_id) {
-      LINLI_TRY(storage::SweepRepo::RecordVisit(s, in.sweep_id, h->id, v.id, who.user_id(), in.outcome));
+      LINLI_TRY(storage::SweepRepo::RecordVisit(s, in.sweep_id, h.id, v.id, who.user_id(), in.outcome));
     }
     if (in.outcome == "verified" || in.outcome == "changed") {
-      LINLI_TRY(storage::ResidentRepo::MarkVisited(s, h->id, in.visited_at));
+      LINLI_TRY(storage::ResidentRepo::MarkVisited(s, h.id, in.visited_at));
     }
-    LINLI_TRY(audit_.Record(s, who, {.action = "visit.record", .node_path = h->node_path, .target = Ctx("household", h->id),
+    LINLI_TRY(audit_.Record(s, who, {.action = "visit.record", .node_path = h.node_path, .target = RecordRef("household", h.id),
                                      .detail = JsonObject().Add("outcome", in.outcome).Add("sweep_id", in.sweep_id).Str()}));
     return VisitView{v, in.changes, in.notes};
   }, std::move(done));
@@ -266,7 +237,7 @@ void FieldworkService::RecordVisit(const Caller& who, VisitInput in, Done<VisitV
 Result<std::vector<VisitView>> FieldworkService::ListVisits(const Caller& who, std::optional<std::int64_t> node_id,
                                                             std::optional<std::int64_t> household_id,
                                                             std::int64_t before_id, int limit) {
-  LINLI_TRY(CheckLimit(limit));
+  LINLI_TRY(CheckPageLimit(limit));
   LINLI_ASSIGN_OR_RETURN(auto rows, storage::ReadValue<std::vector<storage::VisitRow>>(
                                         db_, [&](SqlSession& s) -> Result<std::vector<storage::VisitRow>> {
                                           LINLI_ASSIGN_OR_RETURN(auto prefixes,
@@ -278,40 +249,31 @@ Result<std::vector<VisitView>> FieldworkService::ListVisits(const Caller& who, s
   for (auto& r : rows) {
     VisitView v{std::move(r), "", ""};
     if (!v.row.changes_enc.empty()) {
-      LINLI_ASSIGN_OR_RETURN(v.changes, fc.Open(v.row.changes_enc, Ctx("visits.changes", v.row.id)));
+      LINLI_ASSIGN_OR_RETURN(v.changes, fc.Open(v.row.changes_enc, RecordRef("visits.changes", v.row.id)));
     }
     if (!v.row.notes_enc.empty()) {
-      LINLI_ASSIGN_OR_RETURN(v.notes, fc.Open(v.row.notes_enc, Ctx("visits.notes", v.row.id)));
+      LINLI_ASSIGN_OR_RETURN(v.notes, fc.Open(v.row.notes_enc, RecordRef("visits.notes", v.row.id)));
     }
     out.push_back(std::move(v));
   }
   if (!out.empty()) {
-    audit_.RecordAlone(who, {.action = "visit.list", .target = household_id ? Ctx("household", *household_id) : "visit:list",
+    audit_.RecordAlone(who, {.action = "visit.list", .target = household_id ? RecordRef("household", *household_id) : "visit:list",
                              .detail = JsonObject().Add("rows", static_cast<std::int64_t>(out.size())).Str()});
   }
   return out;
 }
 
 Result<std::vector<ResidentView>> FieldworkService::Overdue(const Caller& who, std::optional<std::int64_t> node_id, int days,
-                                                            int limit) {
-  LINLI_TRY(CheckLimit(limit));
+                                                            std::int64_t after_id, int limit) {
   if (days < 1 || days > 3650) return Error::Invalid("days", "days must be 1 to 3650");
-  auto today = registry_.Today();
-  Millis since = clock_.NowMillis() - static_cast<Millis>(days) * 86400000;
-  LINLI_ASSIGN_OR_RETURN(auto rows, storage::ReadValue<std::vector<storage::ResidentRow>>(
-                                        db_, [&](SqlSession& s) -> Result<std::vector<storage::ResidentRow>> {
-                                          LINLI_ASSIGN_OR_RETURN(auto prefixes,
-                                                                 registry_.ScopeAt(s, who, perm::kResidentRead, node_id));
-                                          return storage::ResidentRepo::Vulnerable(
-                                              s, prefixes, {registry_.TagKey("disabled"), registry_.TagKey("key_care")},
-                                              registry_.TagKey("living_alone"),
-                                              domain::YearsBefore(today, domain::kElderlyAge).Iso(), since, limit);
-                                        }));
-  std::vector<ResidentView> out;
-  for (const auto& r : rows) out.push_back(registry_.View(r, false, today));
-  audit_.RecordAlone(who, {.action = "resident.list", .target = "visit:overdue",
-                           .detail = JsonObject().Add("rows", static_cast<std::int64_t>(out.size())).Str()});
-  return out;
+  // The resident list with its vulnerable and not-visited filters: same query, scope and audit.
+  ResidentFilter f;
+  f.node_id = node_id;
+  f.vulnerable_only = true;
+  f.not_visited_days = days;
+  f.after_id = after_id;
+  f.limit = limit;
+  return registry_.ListResidents(who, f);
 }
 
 }  // namespace linli::service

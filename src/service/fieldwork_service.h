@@ -86,7 +86,9 @@ class FieldworkService {
   Result<std::vector<VisitView>> ListVisits(const Caller& who, std::optional<std::int64_t> node_id,
                                             std::optional<std::int64_t> household_id, std::int64_t before_id, int limit);
   // Elderly people living alone, disabled and key-care residents not visited within `days`.
-  Result<std::vector<ResidentView>> Overdue(const Caller& who, std::optional<std::int64_t> node_id, int days, int limit);
+  // (The resident list filtered by vulnerable=true and not_visited_days.)
+  Result<std::vector<ResidentView>> Overdue(const Caller& who, std::optional<std::int64_t> node_id, int days,
+                                            std::int64_t after_id, int limit);
 
  private:
   storage::Database& db_;

@@ -18,6 +18,21 @@ int GeoRank(domain::NodeType t) {
   }
 }
 
+Result<Neighbours> LoadNeighbours(SqlSession& s, std::int64_t parent_id, std::int64_t except_id, domain::NodeType type) {
+  Neighbours out;
+  LINLI_ASSIGN_OR_RETURN(auto pb, BoundaryRepo::Get(s, parent_id));
+  if (pb && !pb->geojson.empty()) {
+    if (auto shape = domain::ParseBoundary(pb->geojson)) out.parent = domain::PlacedShape{parent_id, *shape};
+  }
+  LINLI_ASSIGN_OR_RETURN(auto children, BoundaryRepo::Children(s, parent_id));
+  for (const auto& c : children) {
+    if (c.node_id == except_id) continue;
+    if ((c.type == domain::NodeType::kDedicatedGrid) != (type == domain::NodeType::kDedicatedGrid)) continue;
+    if (auto shape = domain::ParseBoundary(c.geojson)) out.siblings.push_back({c.node_id, *shape});
+  }
+  return out;
+}
+
 Status GeoService::Reload() {
   LINLI_ASSIGN_OR_RETURN(auto all, storage::ReadValue<std::vector<storage::NodeBoundary>>(db_, [](SqlSession& s) {
     return BoundaryRepo::All(s);
@@ -49,22 +64,11 @@ void GeoService::SetBoundary(const Caller& who, std::int64_t node_id, std::strin
   auto centroid = shape->Centroid();
   storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
     LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, node_id, domain::perm::kOrgWrite));
-    std::optional<domain::PlacedShape> parent;
-    std::vector<domain::PlacedShape> siblings;
+    Neighbours around;
     if (node.parent_id != 0) {
-      LINLI_ASSIGN_OR_RETURN(auto pb, BoundaryRepo::Get(s, node.parent_id));
-      if (pb && !pb->geojson.empty()) {
-        if (auto ps = domain::ParseBoundary(pb->geojson)) parent = domain::PlacedShape{node.parent_id, *ps};
-      }
-      LINLI_ASSIGN_OR_RETURN(auto sibs, BoundaryRepo::Children(s, node.parent_id));
-      for (const auto& sb : sibs) {
-        if (sb.node_id == node_id) continue;
-        // Dedicated grids (a school, a park) lie inside ordinary grids by nature.
-        if ((sb.type == domain::NodeType::kDedicatedGrid) != (node.type == domain::NodeType::kDedicatedGrid)) continue;
-        if (auto ss = domain::ParseBoundary(sb.geojson)) siblings.push_back({sb.node_id, *ss});
-      }
+      LINLI_ASSIGN_OR_RETURN(around, LoadNeighbours(s, node.parent_id, node_id, node.type));
     }
-    auto violations = domain::CheckPlacement(*shape, parent, siblings);
+    auto violations = domain::CheckPlacement(*shape, around.parent, around.siblings);
     if (!violations.empty()) {
       return Error::Invalid("boundary", "the boundary " + domain::DescribeViolations(violations));
     }

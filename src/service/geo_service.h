@@ -49,4 +49,15 @@ class GeoService {
 // How boundaries nest in the index: the higher rank wins where two cover a point.
 int GeoRank(domain::NodeType t);
 
+// What a new boundary of a `type` node under `parent_id` must respect: the parent's boundary
+// (when drawn) and the drawn boundaries of its siblings but `except_id`. Dedicated grids (a
+// school, a park) lie inside ordinary grids by nature, so the two kinds are not each other's
+// siblings here.
+struct Neighbours {
+  std::optional<domain::PlacedShape> parent;
+  std::vector<domain::PlacedShape> siblings;
+};
+Result<Neighbours> LoadNeighbours(storage::SqlSession& s, std::int64_t parent_id, std::int64_t except_id,
+                                  domain::NodeType type);
+
 }  // namespace linli::service

@@ -128,15 +128,13 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, *options.node_id, perm::kResidentWrite));
       node_prefix = node.path;
     }
-    LINLI_ASSIGN_OR_RETURN(auto runs, s.Query("SELECT id, rows_done, status FROM import_runs WHERE file_hash = $1 "
-                                              "AND node_id = $2 ORDER BY id DESC LIMIT 1",
-                                              {storage::Text(file_hash), storage::Int(scope_node)}));
-    if (!runs.empty() && runs[0].Text(2) == "done") {
-      return Error::Exists("file", "this file was imported already (import run " + std::to_string(runs[0].Int(0)) + ")");
+    LINLI_ASSIGN_OR_RETURN(auto run, storage::ImportRunRepo::Latest(s, file_hash, scope_node));
+    if (run && run->status == "done") {
+      return Error::Exists("file", "this file was imported already (import run " + std::to_string(run->id) + ")");
     }
-    if (!runs.empty() && options.resumable) {
-      run_id = runs[0].Int(0);
-      report.already_imported = static_cast<std::size_t>(runs[0].Int(1));
+    if (run && options.resumable) {
+      run_id = run->id;
+      report.already_imported = static_cast<std::size_t>(run->rows_done);
     }
     std::unordered_map<std::string, std::optional<storage::BuildingRow>> buildings;
     std::unordered_map<std::string, std::size_t> id_rows;  // ID number → first row
@@ -374,19 +372,10 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       for (const auto& [hid, m] : members) {
         LINLI_TRY(storage::HouseholdRepo::AdjustMembers(s, hid, m.added, m.head ? std::optional(m.head) : std::nullopt, now));
       }
-      bool finished = end == total;
-      if (run_id == 0) {
-        LINLI_ASSIGN_OR_RETURN(run_id, s.NextId("import_runs"));
-        LINLI_TRY(s.ExecDeferred("INSERT INTO import_runs (id, file_hash, node_id, rows_total, rows_done, status, actor_id, "
-                                 "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-                                 {storage::Int(run_id), storage::Text(file_hash), storage::Int(scope_node),
-                                  storage::Int(static_cast<std::int64_t>(total)), storage::Int(static_cast<std::int64_t>(end)),
-                                  storage::Text(finished ? "done" : "running"), storage::Int(who.user_id()), storage::Int(now)}));
-      } else {
-        LINLI_TRY(s.ExecDeferred("UPDATE import_runs SET rows_done = $2, status = $3, updated_at = $4 WHERE id = $1",
-                                 {storage::Int(run_id), storage::Int(static_cast<std::int64_t>(end)),
-                                  storage::Text(finished ? "done" : "running"), storage::Int(now)}));
-      }
+      LINLI_ASSIGN_OR_RETURN(run_id, storage::ImportRunRepo::Save(s, run_id, file_hash, scope_node,
+                                                                  static_cast<std::int64_t>(total),
+                                                                  static_cast<std::int64_t>(end), end == total,
+                                                                  who.user_id(), now));
       LINLI_TRY(audit_.Record(s, who, {.action = "resident.import", .node_path = audit_path,
                                        .target = "import_run:" + std::to_string(run_id),
                                        .detail = JsonObject()

@@ -1,5 +1,6 @@
 #include "service/org_service.h"
 
+#include "service/records.h"
 #include "core/json_text.h"
 #include "storage/org_repo.h"
 
@@ -46,14 +47,11 @@ void OrgService::Create(const Caller& who, CreateNodeInput in, Done<domain::OrgN
           if (code_taken) return Error::Exists("code", "an org node with code " + in.code + " exists already");
           return std::optional<domain::OrgNode>();
         }
-        auto visible = CheckVisible(std::move(p), who, in.parent_id, domain::perm::kOrgWrite);
-        if (!visible && visible.error().code == ErrorCode::kNotFound) {
-          return Error::Invalid("parent_id", "no org node " + std::to_string(in.parent_id));
-        }
-        if (!visible) return visible.error();
-        if (visible->archived) return Error::Invalid("parent_id", "the parent node is archived");
+        LINLI_ASSIGN_OR_RETURN(auto visible, AsReference(CheckVisible(std::move(p), who, in.parent_id,
+                                                                      domain::perm::kOrgWrite), "parent_id"));
+        if (visible.archived) return Error::Invalid("parent_id", "the parent node is archived");
         if (code_taken) return Error::Exists("code", "an org node with code " + in.code + " exists already");
-        return std::optional<domain::OrgNode>(std::move(*visible));
+        return std::optional<domain::OrgNode>(std::move(visible));
       });
   if (!parent) return done(parent.error());
   if (!domain::MayParent(*parent ? std::optional((*parent)->type) : std::nullopt, *type)) {
@@ -112,12 +110,7 @@ void OrgService::Move(const Caller& who, std::int64_t id, std::int64_t new_paren
     LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, id, domain::perm::kOrgWrite));
     std::optional<domain::OrgNode> parent;
     if (new_parent_id != 0) {
-      auto p = VisibleNode(s, who, new_parent_id, domain::perm::kOrgWrite);
-      if (!p && p.error().code == ErrorCode::kNotFound) {
-        return Error::Invalid("parent_id", "no org node " + std::to_string(new_parent_id));
-      }
-      if (!p) return p.error();
-      parent = std::move(*p);
+      LINLI_ASSIGN_OR_RETURN(parent, AsReference(VisibleNode(s, who, new_parent_id, domain::perm::kOrgWrite), "parent_id"));
     } else if (!who.is_system()) {
       return Error::Invalid("parent_id", "parent_id is required");
     }
@@ -182,7 +175,7 @@ Result<domain::OrgNode> OrgService::GetByCode(const Caller& who, std::string_vie
 }
 
 Result<std::vector<domain::OrgNode>> OrgService::List(const Caller& who, const NodeListInput& in) {
-  if (in.limit < 1 || in.limit > 500) return Error::Invalid("limit", "limit must be between 1 and 500");
+  LINLI_TRY(CheckPageLimit(in.limit));
   storage::OrgListQuery q;
   q.scope_prefixes = domain::ScopeFor(who.principal, domain::perm::kOrgRead).prefixes();
   q.parent_id = in.parent_id;

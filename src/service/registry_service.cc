@@ -7,6 +7,7 @@
 #include "core/json_text.h"
 #include "domain/text.h"
 #include "service/org_service.h"
+#include "service/records.h"
 #include "storage/org_repo.h"
 
 namespace linli::service {
@@ -22,7 +23,6 @@ namespace perm = domain::perm;
 
 namespace {
 
-std::string Ctx(std::string_view what, std::int64_t id) { return std::string(what) + ":" + std::to_string(id); }
 
 std::vector<std::string> SplitTags(const std::string& s) {
   std::vector<std::string> out;
@@ -50,17 +50,6 @@ bool IsPlaceNode(domain::NodeType t) {
          t == domain::NodeType::kCompound || t == domain::NodeType::kCommunity;
 }
 
-// A record the caller may see with `permission`: not_found outside org.read scope or for no record.
-template <class Row>
-Result<Row> VisibleRecord(std::optional<Row> row, const Caller& who, std::string_view what, std::int64_t id,
-                          std::string_view permission) {
-  if (!row || !domain::Allows(who.principal, perm::kResidentRead, row->node_path)) {
-    return Error::NotFound("no " + std::string(what) + " " + std::to_string(id));
-  }
-  if (!domain::Allows(who.principal, permission, row->node_path)) return Error::Denied();
-  return std::move(*row);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -76,20 +65,20 @@ std::string RegistryService::AddressIndex(std::int64_t building_id, std::string_
 }
 
 std::string RegistryService::SealRoom(std::string_view room, std::int64_t household_id) const {
-  return crypto_->Seal(room, Ctx("households.room", household_id));
+  return crypto_->Seal(room, RecordRef("households.room", household_id));
 }
 
 Result<std::string> RegistryService::OpenRoom(const HouseholdRow& h) const {
-  return crypto_->Open(h.room_enc, Ctx("households.room", h.id));
+  return crypto_->Open(h.room_enc, RecordRef("households.room", h.id));
 }
 
 void RegistryService::Seal(const domain::ResidentFields& f, ResidentRow& r) const {
   r.name = f.name;
   r.gender = std::string(1, f.gender);
   r.birth_date = f.birth_date.Iso();
-  r.id_enc = f.id_number.empty() ? "" : crypto_->Seal(f.id_number, Ctx("residents.id_number", r.id));
+  r.id_enc = f.id_number.empty() ? "" : crypto_->Seal(f.id_number, RecordRef("residents.id_number", r.id));
   r.id_index = f.id_number.empty() ? "" : crypto_->BlindIndex("id_number", f.id_number);
-  r.phone_enc = f.phone.empty() ? "" : crypto_->Seal(f.phone, Ctx("residents.phone", r.id));
+  r.phone_enc = f.phone.empty() ? "" : crypto_->Seal(f.phone, RecordRef("residents.phone", r.id));
   r.phone_index = f.phone.empty() ? "" : crypto_->BlindIndex("phone", f.phone);
   r.ethnic = f.ethnic;
   r.residence_type = f.residence_type;
@@ -103,7 +92,7 @@ void RegistryService::Seal(const domain::ResidentFields& f, ResidentRow& r) cons
     for (const auto& t : f.sensitive_tags) tags.emplace_back(t);
     o["tags"] = std::move(tags);
     o["disability_level"] = f.disability_level;
-    r.sensitive_enc = crypto_->Seal(boost::json::serialize(o), Ctx("residents.sensitive", r.id));
+    r.sensitive_enc = crypto_->Seal(boost::json::serialize(o), RecordRef("residents.sensitive", r.id));
   }
   r.tag_keys.clear();
   for (const auto& t : f.public_tags) r.tag_keys.push_back(TagKey(t));
@@ -116,10 +105,10 @@ Result<domain::ResidentFields> RegistryService::Decrypt(const ResidentRow& r) co
   f.gender = r.gender.empty() ? 'M' : r.gender[0];
   LINLI_ASSIGN_OR_RETURN(f.birth_date, domain::ParseCivilDate(r.birth_date, "birth_date"));
   if (!r.id_enc.empty()) {
-    LINLI_ASSIGN_OR_RETURN(f.id_number, crypto_->Open(r.id_enc, Ctx("residents.id_number", r.id)));
+    LINLI_ASSIGN_OR_RETURN(f.id_number, crypto_->Open(r.id_enc, RecordRef("residents.id_number", r.id)));
   }
   if (!r.phone_enc.empty()) {
-    LINLI_ASSIGN_OR_RETURN(f.phone, crypto_->Open(r.phone_enc, Ctx("residents.phone", r.id)));
+    LINLI_ASSIGN_OR_RETURN(f.phone, crypto_->Open(r.phone_enc, RecordRef("residents.phone", r.id)));
   }
   f.ethnic = r.ethnic;
   f.residence_type = r.residence_type;
@@ -127,7 +116,7 @@ Result<domain::ResidentFields> RegistryService::Decrypt(const ResidentRow& r) co
   f.relation = r.relation;
   f.public_tags = SplitTags(r.tags);
   if (!r.sensitive_enc.empty()) {
-    LINLI_ASSIGN_OR_RETURN(auto text, crypto_->Open(r.sensitive_enc, Ctx("residents.sensitive", r.id)));
+    LINLI_ASSIGN_OR_RETURN(auto text, crypto_->Open(r.sensitive_enc, RecordRef("residents.sensitive", r.id)));
     boost::system::error_code ec;
     auto v = boost::json::parse(text, ec);
     if (ec || !v.is_object()) return Error::Internal("a resident's sensitive fields are damaged");
@@ -202,7 +191,7 @@ Result<std::vector<std::string>> RegistryService::ScopeAt(SqlSession& s, const C
 
 Result<storage::ResidentListQuery> RegistryService::Query(SqlSession& s, const Caller& who, std::string_view permission,
                                                           const ResidentFilter& f) {
-  if (f.limit < 1 || f.limit > 500) return Error::Invalid("limit", "limit must be between 1 and 500");
+  LINLI_TRY(CheckPageLimit(f.limit));
   storage::ResidentListQuery q;
   LINLI_ASSIGN_OR_RETURN(q.prefixes, ScopeAt(s, who, permission, f.node_id));
   auto today = Today();
@@ -249,6 +238,10 @@ Result<storage::ResidentListQuery> RegistryService::Query(SqlSession& s, const C
     else return Error::Invalid("status", "status must be active, moved_out, deceased, archived or any");
   }
   q.duplicates_only = f.duplicates_only;
+  if (f.vulnerable_only) {
+    q.vulnerable = storage::ResidentListQuery::Vulnerable{{TagKey("disabled"), TagKey("key_care")}, TagKey("living_alone"),
+                                                          domain::YearsBefore(today, domain::kElderlyAge).Iso()};
+  }
   q.after_id = f.after_id;
   q.limit = f.limit;
   return q;
@@ -278,17 +271,15 @@ void RegistryService::CreateBuilding(const Caller& who, BuildingInput in, Done<B
   }
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<BuildingRow>(db_, [=, this](SqlSession& s) -> Result<BuildingRow> {
-    auto node = VisibleNode(s, who, in.node_id, perm::kResidentWrite);
-    if (!node && node.error().code == ErrorCode::kNotFound) return Error::Invalid("node_id", node.error().message);
-    if (!node) return node.error();
-    if (!IsPlaceNode(node->type) || node->archived) {
+    LINLI_ASSIGN_OR_RETURN(auto node, AsReference(VisibleNode(s, who, in.node_id, perm::kResidentWrite), "node_id"));
+    if (!IsPlaceNode(node.type) || node.archived) {
       return Error::Invalid("node_id", "a building belongs to an active grid, micro-grid, compound or community");
     }
     LINLI_ASSIGN_OR_RETURN(auto taken, BuildingRepo::GetByCode(s, in.code));
     if (taken) return Error::Exists("code", "a building with code " + in.code + " exists already");
     BuildingRow b;
-    b.node_id = node->id;
-    b.node_path = node->path;
+    b.node_id = node.id;
+    b.node_path = node.path;
     b.code = in.code;
     b.name = in.name;
     b.address = in.address;
@@ -299,7 +290,7 @@ void RegistryService::CreateBuilding(const Caller& who, BuildingInput in, Done<B
     b.created_at = now;
     LINLI_ASSIGN_OR_RETURN(b, BuildingRepo::Insert(s, std::move(b)));
     LINLI_TRY(audit_.Record(s, who, {.action = "building.create", .node_path = b.node_path,
-                                     .target = Ctx("building", b.id),
+                                     .target = RecordRef("building", b.id),
                                      .detail = JsonObject().Add("code", b.code).Add("name", b.name).Str()}));
     return b;
   }, std::move(done));
@@ -323,7 +314,7 @@ Result<BuildingRow> RegistryService::GetBuildingByCode(const Caller& who, std::s
 
 Result<std::vector<BuildingRow>> RegistryService::ListBuildings(const Caller& who, std::optional<std::int64_t> node_id,
                                                                 std::int64_t after_id, int limit) {
-  if (limit < 1 || limit > 500) return Error::Invalid("limit", "limit must be between 1 and 500");
+  LINLI_TRY(CheckPageLimit(limit));
   return storage::ReadValue<std::vector<BuildingRow>>(db_, [&](SqlSession& s) -> Result<std::vector<BuildingRow>> {
     storage::ListQuery q;
     LINLI_ASSIGN_OR_RETURN(q.prefixes, ScopeAt(s, who, perm::kResidentRead, node_id));
@@ -342,30 +333,29 @@ void RegistryService::CreateHousehold(const Caller& who, HouseholdInput in, Done
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<HouseholdView>(db_, [=, this](SqlSession& s) -> Result<HouseholdView> {
     LINLI_ASSIGN_OR_RETURN(auto found, BuildingRepo::Get(s, in.building_id));
-    auto b = VisibleRecord(std::move(found), who, "building", in.building_id, perm::kResidentWrite);
-    if (!b && b.error().code == ErrorCode::kNotFound) return Error::Invalid("building_id", b.error().message);
-    if (!b) return b.error();
+    LINLI_ASSIGN_OR_RETURN(auto b, AsReference(VisibleRecord(std::move(found), who, "building", in.building_id,
+                                                             perm::kResidentWrite), "building_id"));
     HouseholdRow h;
-    h.address_index = AddressIndex(b->id, in.unit, in.room);
+    h.address_index = AddressIndex(b.id, in.unit, in.room);
     LINLI_ASSIGN_OR_RETURN(auto existing, HouseholdRepo::FindActiveByAddress(s, h.address_index));
     if (existing) {
       return Error::Exists("room", "household " + std::to_string(existing->id) + " is registered at this address already");
     }
     LINLI_ASSIGN_OR_RETURN(h.id, s.NextId("households"));
-    h.node_id = b->node_id;
-    h.node_path = b->node_path;
-    h.building_id = b->id;
+    h.node_id = b.node_id;
+    h.node_path = b.node_path;
+    h.building_id = b.id;
     h.unit = in.unit;
     h.room_enc = SealRoom(in.room, h.id);
     h.created_at = now;
     LINLI_ASSIGN_OR_RETURN(h, HouseholdRepo::Insert(s, std::move(h)));
     LINLI_TRY(audit_.Record(s, who, {.action = "household.create", .node_path = h.node_path,
-                                     .target = Ctx("household", h.id)}));
+                                     .target = RecordRef("household", h.id)}));
     HouseholdView v;
     v.row = h;
-    v.building_code = b->code;
-    v.building_name = b->name;
-    v.address = b->name + (h.unit.empty() ? "" : " " + h.unit) + " ***";
+    v.building_code = b.code;
+    v.building_name = b.name;
+    v.address = b.name + (h.unit.empty() ? "" : " " + h.unit) + " ***";
     return v;
   }, std::move(done));
 }
@@ -392,14 +382,14 @@ Result<HouseholdView> RegistryService::GetHousehold(const Caller& who, std::int6
     return v;
   });
   if (v) audit_.RecordAlone(who, {.action = "household.read", .node_path = v->row.node_path,
-                                  .target = Ctx("household", id)});
+                                  .target = RecordRef("household", id)});
   return v;
 }
 
 Result<std::vector<HouseholdView>> RegistryService::ListHouseholds(const Caller& who, std::optional<std::int64_t> node_id,
                                                                    std::optional<std::int64_t> building_id,
                                                                    std::int64_t after_id, int limit) {
-  if (limit < 1 || limit > 500) return Error::Invalid("limit", "limit must be between 1 and 500");
+  LINLI_TRY(CheckPageLimit(limit));
   return storage::ReadValue<std::vector<HouseholdView>>(db_, [&](SqlSession& s) -> Result<std::vector<HouseholdView>> {
     storage::ListQuery q;
     LINLI_ASSIGN_OR_RETURN(q.prefixes, ScopeAt(s, who, perm::kResidentRead, node_id));
@@ -436,23 +426,20 @@ void RegistryService::CreateResident(const Caller& who, ResidentCreateInput in, 
     ResidentRow r;
     if (in.household_id != 0) {
       LINLI_ASSIGN_OR_RETURN(auto found, HouseholdRepo::Get(s, in.household_id));
-      auto h = VisibleRecord(std::move(found), who, "household", in.household_id, perm::kResidentWrite);
-      if (!h && h.error().code == ErrorCode::kNotFound) return Error::Invalid("household_id", h.error().message);
-      if (!h) return h.error();
-      if (h->status != "active") return Error::Invalid("household_id", "the household is closed");
-      if (f.relation == "head" && h->head_id != 0) {
-        return Error::Invalid("relation", "the household has a head already (resident " + std::to_string(h->head_id) + ")");
+      LINLI_ASSIGN_OR_RETURN(auto h, AsReference(VisibleRecord(std::move(found), who, "household", in.household_id,
+                                                               perm::kResidentWrite), "household_id"));
+      if (h.status != "active") return Error::Invalid("household_id", "the household is closed");
+      if (f.relation == "head" && h.head_id != 0) {
+        return Error::Invalid("relation", "the household has a head already (resident " + std::to_string(h.head_id) + ")");
       }
-      r.household_id = h->id;
-      r.node_id = h->node_id;
-      r.node_path = h->node_path;
+      r.household_id = h.id;
+      r.node_id = h.node_id;
+      r.node_path = h.node_path;
     } else {
-      auto node = VisibleNode(s, who, in.node_id, perm::kResidentWrite);
-      if (!node && node.error().code == ErrorCode::kNotFound) return Error::Invalid("node_id", node.error().message);
-      if (!node) return node.error();
-      if (!IsPlaceNode(node->type)) return Error::Invalid("node_id", "residents belong to a grid or a community");
-      r.node_id = node->id;
-      r.node_path = node->path;
+      LINLI_ASSIGN_OR_RETURN(auto node, AsReference(VisibleNode(s, who, in.node_id, perm::kResidentWrite), "node_id"));
+      if (!IsPlaceNode(node.type)) return Error::Invalid("node_id", "residents belong to a grid or a community");
+      r.node_id = node.id;
+      r.node_path = node.path;
     }
     if (!f.id_number.empty()) {
       LINLI_ASSIGN_OR_RETURN(auto same, ResidentRepo::FindByIdIndex(s, crypto_->BlindIndex("id_number", f.id_number)));
@@ -478,7 +465,7 @@ void RegistryService::CreateResident(const Caller& who, ResidentCreateInput in, 
                                          .actor_id = who.user_id(),
                                          .detail = JsonObject().Add("household_id", r.household_id).Str()}));
     LINLI_TRY(audit_.Record(s, who, {.action = "resident.create", .node_path = r.node_path,
-                                     .target = Ctx("resident", r.id),
+                                     .target = RecordRef("resident", r.id),
                                      .detail = JsonObject().Add("event", in.event).Str()}));
     return View(r, false, today);
   }, std::move(done));
@@ -511,8 +498,8 @@ void RegistryService::UpdateResident(const Caller& who, std::int64_t id, Residen
       in.tags = cur.public_tags;
       in.tags.insert(in.tags.end(), cur.sensitive_tags.begin(), cur.sensitive_tags.end());
     }
+    // New tags without a level drop the old level (the disabled tag may be gone).
     in.disability_level = patch.disability_level.value_or(patch.tags ? 0 : cur.disability_level);
-    if (patch.disability_level) in.disability_level = *patch.disability_level;
     LINLI_ASSIGN_OR_RETURN(auto f, domain::ValidateResident(in, today));
     ResidentRow r = before;
     std::vector<std::string> changed;
@@ -538,14 +525,13 @@ void RegistryService::UpdateResident(const Caller& who, std::int64_t id, Residen
     if (patch.household_id && *patch.household_id != before.household_id) {
       changed.emplace_back("household_id");
       LINLI_ASSIGN_OR_RETURN(auto hf, HouseholdRepo::Get(s, *patch.household_id));
-      auto h = VisibleRecord(std::move(hf), who, "household", *patch.household_id, perm::kResidentWrite);
-      if (!h && h.error().code == ErrorCode::kNotFound) return Error::Invalid("household_id", h.error().message);
-      if (!h) return h.error();
-      if (h->status != "active") return Error::Invalid("household_id", "the household is closed");
-      if (f.relation == "head" && h->head_id != 0) return Error::Invalid("relation", "the household has a head already");
-      r.household_id = h->id;
-      r.node_id = h->node_id;
-      r.node_path = h->node_path;
+      LINLI_ASSIGN_OR_RETURN(auto h, AsReference(VisibleRecord(std::move(hf), who, "household", *patch.household_id,
+                                                               perm::kResidentWrite), "household_id"));
+      if (h.status != "active") return Error::Invalid("household_id", "the household is closed");
+      if (f.relation == "head" && h.head_id != 0) return Error::Invalid("relation", "the household has a head already");
+      r.household_id = h.id;
+      r.node_id = h.node_id;
+      r.node_path = h.node_path;
     }
     Seal(f, r);
     r.updated_at = now;
@@ -567,7 +553,7 @@ void RegistryService::UpdateResident(const Caller& who, std::int64_t id, Residen
                                          .actor_id = who.user_id(),
                                          .detail = JsonObject().AddRaw("fields", fields_json).Str()}));
     LINLI_TRY(audit_.Record(s, who, {.action = "resident.update", .node_path = r.node_path,
-                                     .target = Ctx("resident", id),
+                                     .target = RecordRef("resident", id),
                                      .detail = JsonObject().AddRaw("fields", fields_json).Str()}));
     r.version = before.version + 1;
     return View(r, false, today);
@@ -605,11 +591,11 @@ void RegistryService::RecordLifeEvent(const Caller& who, std::int64_t id, std::s
     }
     // The note may name personal circumstances: it is kept encrypted.
     auto detail = JsonObject().Add("household_id", before.household_id);
-    if (!note.empty()) detail.Add("note_enc", crypto_->Seal(note, Ctx("resident_events.note", id)));
+    if (!note.empty()) detail.Add("note_enc", crypto_->Seal(note, RecordRef("resident_events.note", id)));
     LINLI_TRY(ResidentRepo::AddEvent(s, {.resident_id = id, .node_path = r.node_path, .kind = kind, .at = now,
                                          .actor_id = who.user_id(), .detail = detail.Str()}));
     LINLI_TRY(audit_.Record(s, who, {.action = "resident." + kind, .node_path = r.node_path,
-                                     .target = Ctx("resident", id)}));
+                                     .target = RecordRef("resident", id)}));
     r.version = before.version + 1;
     return View(r, false, today);
   }, std::move(done));
@@ -621,7 +607,7 @@ Result<ResidentView> RegistryService::GetResident(const Caller& who, std::int64_
     LINLI_ASSIGN_OR_RETURN(auto found, ResidentRepo::Get(s, id));
     LINLI_ASSIGN_OR_RETURN(auto r, VisibleRecord(std::move(found), who, "resident", id, perm::kResidentRead));
     auto v = View(r, false, today);
-    audit_.RecordAlone(who, {.action = "resident.read", .node_path = r.node_path, .target = Ctx("resident", id)});
+    audit_.RecordAlone(who, {.action = "resident.read", .node_path = r.node_path, .target = RecordRef("resident", id)});
     return v;
   });
   return v;
@@ -652,7 +638,7 @@ Result<ResidentView> RegistryService::Unmask(const Caller& who, std::int64_t id,
     LINLI_ASSIGN_OR_RETURN(auto found, ResidentRepo::Get(s, id));
     LINLI_ASSIGN_OR_RETURN(auto r, VisibleRecord(std::move(found), who, "resident", id, perm::kResidentUnmask));
     LINLI_TRY(audit_.Record(s, who, {.action = "resident.unmask", .node_path = r.node_path,
-                                     .target = Ctx("resident", id),
+                                     .target = RecordRef("resident", id),
                                      .detail = JsonObject().Add("reason", reason).Str()}));
     return View(r, true, today);
   });
@@ -692,19 +678,13 @@ Result<std::vector<ResidentView>> RegistryService::ListResidents(const Caller& w
   LINLI_ASSIGN_OR_RETURN(auto rows, storage::ReadValue<std::vector<ResidentRow>>(
                                         db_, [&](SqlSession& s) -> Result<std::vector<ResidentRow>> {
                                           LINLI_ASSIGN_OR_RETURN(auto q, Query(s, who, perm::kResidentRead, f));
-                                          if (f.vulnerable_only) q.limit = std::min(500, q.limit * 4);
                                           return ResidentRepo::List(s, q);
                                         }));
   std::vector<ResidentView> out;
   out.reserve(rows.size());
-  for (const auto& r : rows) {
-    auto v = View(r, false, today);
-    if (f.vulnerable_only && !v.vulnerable) continue;
-    out.push_back(std::move(v));
-    if (static_cast<int>(out.size()) == f.limit) break;
-  }
+  for (const auto& r : rows) out.push_back(View(r, false, today));
   audit_.RecordAlone(who, {.action = "resident.list", .node_path = "",
-                           .target = f.node_id ? Ctx("org_node", *f.node_id) : std::string("resident:list"),
+                           .target = f.node_id ? RecordRef("org_node", *f.node_id) : std::string("resident:list"),
                            .detail = JsonObject().Add("rows", static_cast<std::int64_t>(out.size())).Str()});
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include "core/json_text.h"
 #include "service/org_service.h"
+#include "service/records.h"
 #include "storage/org_repo.h"
 #include "storage/registry_repo.h"
 
@@ -42,21 +43,12 @@ void RestructureService::Split(const Caller& who, std::int64_t grid_id, std::vec
   storage::SubmitWrite<SplitResult>(db_, [=, this](SqlSession& s) -> Result<SplitResult> {
     LINLI_ASSIGN_OR_RETURN(auto grid, VisibleNode(s, who, grid_id, perm::kOrgWrite));
     if (grid.type != domain::NodeType::kGrid || grid.archived) {
-      return Error::Invalid("grid_id", "only an active grid can be split into micro-grids");
+      return Error::Precondition("only an active grid can be split into micro-grids");
     }
-    LINLI_ASSIGN_OR_RETURN(auto gb, storage::BoundaryRepo::Get(s, grid_id));
-    std::optional<domain::PlacedShape> parent;
-    if (gb && !gb->geojson.empty()) {
-      if (auto ps = domain::ParseBoundary(gb->geojson)) parent = domain::PlacedShape{grid_id, *ps};
-    }
-    std::vector<domain::PlacedShape> siblings;
-    LINLI_ASSIGN_OR_RETURN(auto existing, storage::BoundaryRepo::Children(s, grid_id));
-    for (const auto& e : existing) {
-      if (auto sh = domain::ParseBoundary(e.geojson)) siblings.push_back({e.node_id, *sh});
-    }
+    LINLI_ASSIGN_OR_RETURN(auto around, LoadNeighbours(s, grid_id, 0, domain::NodeType::kMicroGrid));
     SplitResult result;
     for (std::size_t i = 0; i < parts.size(); ++i) {
-      auto v = domain::CheckPlacement(shapes[i], parent, siblings);
+      auto v = domain::CheckPlacement(shapes[i], around.parent, around.siblings);
       if (!v.empty()) {
         return Error::Invalid("micro_grids[" + std::to_string(i) + "].boundary",
                               "the boundary " + domain::DescribeViolations(v));
@@ -113,14 +105,12 @@ void RestructureService::Merge(const Caller& who, std::int64_t into_id, std::int
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
     LINLI_ASSIGN_OR_RETURN(auto into, VisibleNode(s, who, into_id, perm::kOrgWrite));
-    auto from = VisibleNode(s, who, from_id, perm::kOrgWrite);
-    if (!from && from.error().code == ErrorCode::kNotFound) return Error::Invalid("from_id", from.error().message);
-    if (!from) return from.error();
-    if (into.type != domain::NodeType::kGrid || from->type != domain::NodeType::kGrid || into.archived || from->archived) {
+    LINLI_ASSIGN_OR_RETURN(auto from, AsReference(VisibleNode(s, who, from_id, perm::kOrgWrite), "from_id"));
+    if (into.type != domain::NodeType::kGrid || from.type != domain::NodeType::kGrid || into.archived || from.archived) {
       return Error::Invalid("from_id", "both must be active grids");
     }
     // The grid that goes away hands over its micro-grids (whole subtrees) ...
-    LINLI_ASSIGN_OR_RETURN(auto children, storage::OrgRepo::List(s, {.scope_prefixes = {from->path},
+    LINLI_ASSIGN_OR_RETURN(auto children, storage::OrgRepo::List(s, {.scope_prefixes = {from.path},
                                                                      .parent_id = from_id, .limit = 1000}));
     for (const auto& child : children) {
       LINLI_TRY(storage::OrgRepo::Move(s, child, into_id, domain::ChildPath(into.path, child.id), now));
@@ -140,11 +130,11 @@ void RestructureService::Merge(const Caller& who, std::int64_t into_id, std::int
     }
     LINLI_ASSIGN_OR_RETURN(auto fresh_from, storage::OrgRepo::Get(s, from_id));
     LINLI_TRY(storage::OrgRepo::SetArchived(s, from_id, fresh_from->version, true, now));
-    LINLI_TRY(storage::RollupRepo::Rebuild(s, CommonAncestor(into.path, from->path)));
+    LINLI_TRY(storage::RollupRepo::Rebuild(s, CommonAncestor(into.path, from.path)));
     auto detail = JsonObject().Add("into", into_id).Add("from", from_id)
                       .Add("micro_grids", static_cast<std::int64_t>(children.size())).Str();
     LINLI_TRY(storage::BoundaryRepo::AddChange(s, into_id, into.path, "merge", detail, who.user_id(), now));
-    LINLI_TRY(storage::BoundaryRepo::AddChange(s, from_id, from->path, "merged_into", detail, who.user_id(), now));
+    LINLI_TRY(storage::BoundaryRepo::AddChange(s, from_id, from.path, "merged_into", detail, who.user_id(), now));
     LINLI_TRY(audit_.Record(s, who, {.action = "org.merge", .node_path = into.path,
                                      .target = "org_node:" + std::to_string(into_id), .detail = detail}));
     LINLI_ASSIGN_OR_RETURN(auto result, storage::OrgRepo::Get(s, into_id));

@@ -107,6 +107,29 @@ Result<std::optional<Row>> OneRow(SqlSession& s, const std::string& sql, SqlValu
   return std::optional<Row>(from(rows[0]));
 }
 
+// "$first, $first+1, ..." for `count` parameters.
+std::string Markers(std::size_t first, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
+  return out;
+}
+
+// Runs `head` + "(" + 500 markers + ")" over `values`, 500 at a time (the last batch padded with
+// NULL, so the statement keeps one shape and stays prepared), handing each row to `on_row`.
+template <class OnRow>
+Status QueryInBatches(SqlSession& s, const std::string& head, const std::vector<std::string>& values, OnRow on_row) {
+  constexpr std::size_t kBatch = 500;
+  const std::string sql = head + "(" + Markers(1, kBatch) + ")";
+  std::vector<SqlValue> p;
+  for (std::size_t i = 0; i < values.size(); i += kBatch) {
+    p.clear();
+    for (std::size_t k = i; k < i + kBatch; ++k) p.push_back(k < values.size() ? Text(values[k]) : Null());
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+    for (const auto& r : rows) on_row(r);
+  }
+  return Ok();
+}
+
 // The WHERE clause shared by List and Count.
 void ResidentWhere(const ResidentListQuery& q, std::string& sql, std::vector<SqlValue>& p) {
   auto next = [&] { return "$" + std::to_string(p.size() + 1); };
@@ -154,11 +177,47 @@ void ResidentWhere(const ResidentListQuery& q, std::string& sql, std::vector<Sql
     p.push_back(Int(*q.household_id));
   }
   if (q.duplicates_only) sql += " AND r.duplicate_of IS NOT NULL";
+  if (q.vulnerable) {
+    sql += " AND EXISTS (SELECT 1 FROM resident_tags v WHERE v.resident_id = r.id AND (v.tag IN (";
+    for (std::size_t i = 0; i < q.vulnerable->tag_keys.size(); ++i) {
+      sql += (i ? ", " : "") + next();
+      p.push_back(Text(q.vulnerable->tag_keys[i]));
+    }
+    sql += ") OR (v.tag = " + next();
+    p.push_back(Text(q.vulnerable->alone_key));
+    sql += " AND r.birth_date <= " + next() + ")))";
+    p.push_back(Text(q.vulnerable->elderly_born_to));
+  }
 }
 
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+Result<std::optional<ImportRunRow>> ImportRunRepo::Latest(SqlSession& s, std::string_view file_hash, std::int64_t node_id) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, rows_done, status FROM import_runs WHERE file_hash = $1 "
+                                            "AND node_id = $2 ORDER BY id DESC LIMIT 1",
+                                            {Text(file_hash), Int(node_id)}));
+  if (rows.empty()) return std::optional<ImportRunRow>();
+  return std::optional<ImportRunRow>(ImportRunRow{rows[0].Int(0), rows[0].Int(1), rows[0].Text(2)});
+}
+
+Result<std::int64_t> ImportRunRepo::Save(SqlSession& s, std::int64_t id, std::string_view file_hash, std::int64_t node_id,
+                                         std::int64_t rows_total, std::int64_t rows_done, bool finished,
+                                         std::int64_t actor_id, Millis now) {
+  SqlValue status = Text(finished ? "done" : "running");
+  if (id != 0) {
+    LINLI_TRY(s.ExecDeferred("UPDATE import_runs SET rows_done = $2, status = $3, updated_at = $4 WHERE id = $1",
+                             {Int(id), Int(rows_done), status, Int(now)}));
+    return id;
+  }
+  LINLI_ASSIGN_OR_RETURN(id, s.NextId("import_runs"));
+  LINLI_TRY(s.ExecDeferred("INSERT INTO import_runs (id, file_hash, node_id, rows_total, rows_done, status, actor_id, "
+                           "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                           {Int(id), Text(file_hash), Int(node_id), Int(rows_total), Int(rows_done), status,
+                            Int(actor_id), Int(now)}));
+  return id;
+}
+
 Status RollupRepo::Add(SqlSession& s, std::string_view path, std::string_view metric, std::int64_t delta) {
   auto ids = domain::PathIds(path);
   if (ids.empty() || delta == 0) return Ok();
@@ -338,20 +397,9 @@ Result<std::vector<HouseholdRow>> HouseholdRepo::List(SqlSession& s, const ListQ
 
 Result<std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>> HouseholdRepo::ActiveByAddresses(
     SqlSession& s, const std::vector<std::string>& indexes) {
-  constexpr std::size_t kBatch = 500;
-  static const std::string kSql = [] {
-    std::string sql = "SELECT address_index, id, head_id FROM households WHERE status = 'active' AND address_index IN (";
-    for (std::size_t i = 1; i <= kBatch; ++i) sql += (i > 1 ? ", $" : "$") + std::to_string(i);
-    return sql + ")";
-  }();
   std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> found;
-  std::vector<SqlValue> p;
-  for (std::size_t i = 0; i < indexes.size(); i += kBatch) {
-    p.clear();
-    for (std::size_t k = i; k < i + kBatch; ++k) p.push_back(k < indexes.size() ? Text(indexes[k]) : Null());
-    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(kSql, Params(p)));
-    for (const auto& r : rows) found[r.Text(0)] = {r.Int(1), r.Int(2)};
-  }
+  LINLI_TRY(QueryInBatches(s, "SELECT address_index, id, head_id FROM households WHERE status = 'active' AND address_index IN ",
+                           indexes, [&](const SqlRow& r) { found[r.Text(0)] = {r.Int(1), r.Int(2)}; }));
   return found;
 }
 
@@ -395,20 +443,12 @@ Status ResidentRepo::InsertMany(SqlSession& s, const std::vector<ResidentRow>& r
     std::string sql = "INSERT INTO residents (id, node_id, node_path, household_id, relation, name, gender, birth_date, "
                       "id_enc, id_index, phone_enc, phone_index, ethnic, residence_type, occupation, tags, sensitive_enc, "
                       "status, duplicate_of, created_at, updated_at) VALUES ";
-    for (std::size_t r = 0; r < kBatch; ++r) {
-      sql += r ? ", (" : "(";
-      for (int c = 1; c <= 21; ++c) sql += (c > 1 ? ", $" : "$") + std::to_string(r * 21 + c);
-      sql += ")";
-    }
+    for (std::size_t r = 0; r < kBatch; ++r) sql += (r ? ", (" : "(") + Markers(r * 21 + 1, 21) + ")";
     return sql;
   }();
   static const std::string kEventSql = [] {
     std::string sql = "INSERT INTO resident_events (id, resident_id, node_path, kind, at, actor_id, detail) VALUES ";
-    for (std::size_t r = 0; r < kBatch; ++r) {
-      sql += r ? ", (" : "(";
-      for (int c = 1; c <= 7; ++c) sql += (c > 1 ? ", $" : "$") + std::to_string(r * 7 + c);
-      sql += ")";
-    }
+    for (std::size_t r = 0; r < kBatch; ++r) sql += (r ? ", (" : "(") + Markers(r * 7 + 1, 7) + ")";
     return sql;
   }();
   std::size_t full = rows.size() / kBatch * kBatch;
@@ -484,20 +524,9 @@ Result<std::vector<ResidentRow>> ResidentRepo::FindByIdIndex(SqlSession& s, std:
 
 Result<std::unordered_set<std::string>> ResidentRepo::ActiveIdIndexes(SqlSession& s,
                                                                      const std::vector<std::string>& indexes) {
-  constexpr std::size_t kBatch = 500;
-  static const std::string kSql = [] {
-    std::string sql = "SELECT id_index FROM residents WHERE status = 'active' AND id_index IN (";
-    for (std::size_t i = 1; i <= kBatch; ++i) sql += (i > 1 ? ", $" : "$") + std::to_string(i);
-    return sql + ")";
-  }();
   std::unordered_set<std::string> found;
-  std::vector<SqlValue> p;
-  for (std::size_t i = 0; i < indexes.size(); i += kBatch) {
-    p.clear();
-    for (std::size_t k = i; k < i + kBatch; ++k) p.push_back(k < indexes.size() ? Text(indexes[k]) : Null());
-    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(kSql, Params(p)));
-    for (const auto& r : rows) found.insert(r.Text(0));
-  }
+  LINLI_TRY(QueryInBatches(s, "SELECT id_index FROM residents WHERE status = 'active' AND id_index IN ", indexes,
+                           [&](const SqlRow& r) { found.insert(r.Text(0)); }));
   return found;
 }
 
@@ -550,33 +579,6 @@ Status ResidentRepo::MarkVisited(SqlSession& s, std::int64_t household_id, Milli
   return s.ExecDeferred("UPDATE residents SET last_visited_at = $2 WHERE household_id = $1 AND status = 'active' "
                         "AND (last_visited_at IS NULL OR last_visited_at < $2)",
                         {Int(household_id), Int(at)});
-}
-
-Result<std::vector<ResidentRow>> ResidentRepo::Vulnerable(SqlSession& s, const std::vector<std::string>& prefixes,
-                                                          const std::vector<std::string>& tag_keys,
-                                                          const std::string& alone_key, const std::string& elderly_born_to,
-                                                          Millis not_visited_since, int limit) {
-  std::string sql = std::string("SELECT ") + kResidentCols + " FROM residents r WHERE r.status = 'active' AND ";
-  std::vector<SqlValue> p;
-  AppendPrefixFilter(sql, "r.node_path", prefixes, p);
-  auto next = [&] { return "$" + std::to_string(p.size() + 1); };
-  sql += " AND (r.last_visited_at IS NULL OR r.last_visited_at < " + next() + ")";
-  p.push_back(Int(not_visited_since));
-  sql += " AND EXISTS (SELECT 1 FROM resident_tags t WHERE t.resident_id = r.id AND (t.tag IN (";
-  for (std::size_t i = 0; i < tag_keys.size(); ++i) {
-    sql += (i ? ", " : "") + next();
-    p.push_back(Text(tag_keys[i]));
-  }
-  sql += ") OR (t.tag = " + next();
-  p.push_back(Text(alone_key));
-  sql += " AND r.birth_date <= " + next() + ")))";
-  p.push_back(Text(elderly_born_to));
-  sql += " ORDER BY r.node_path, r.id LIMIT " + next();
-  p.push_back(Int(limit));
-  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
-  std::vector<ResidentRow> out;
-  for (const auto& r : rows) out.push_back(ResidentFrom(r));
-  return out;
 }
 
 Status ResidentRepo::AddEvent(SqlSession& s, ResidentEventRow e) {

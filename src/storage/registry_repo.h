@@ -91,6 +91,14 @@ struct ResidentListQuery {
   std::optional<Millis> not_visited_since; // last visit before this, or never
   std::optional<std::string> name_contains;
   std::optional<std::int64_t> household_id;
+  // Vulnerable residents: holding any of `tag_keys` (disabled, key care), or `alone_key` while
+  // born on or before `elderly_born_to` (elderly people living alone).
+  struct Vulnerable {
+    std::vector<std::string> tag_keys;
+    std::string alone_key;
+    std::string elderly_born_to;
+  };
+  std::optional<Vulnerable> vulnerable;
   bool duplicates_only = false;
   std::string status = "active";           // "" for any
   std::int64_t after_id = 0;
@@ -102,6 +110,22 @@ struct ListQuery {  // buildings and households
   std::optional<std::int64_t> building_id;
   std::int64_t after_id = 0;
   int limit = 50;
+};
+
+// A roster import's progress, keyed by the file's hash and the node it was limited to.
+struct ImportRunRow {
+  std::int64_t id = 0;
+  std::int64_t rows_done = 0;
+  std::string status;  // "running" or "done"
+};
+
+class ImportRunRepo {
+ public:
+  static Result<std::optional<ImportRunRow>> Latest(SqlSession& s, std::string_view file_hash, std::int64_t node_id);
+  // Creates the run (when id is 0; returns its id) or records its progress.
+  static Result<std::int64_t> Save(SqlSession& s, std::int64_t id, std::string_view file_hash, std::int64_t node_id,
+                                   std::int64_t rows_total, std::int64_t rows_done, bool finished,
+                                   std::int64_t actor_id, Millis now);
 };
 
 // The metric names of node_counts.
@@ -175,12 +199,6 @@ class ResidentRepo {
   // tags and moving the counts when its status or place changed. kAborted when someone else won.
   static Status Update(SqlSession& s, const ResidentRow& before, ResidentRow r);
   static Status MarkVisited(SqlSession& s, std::int64_t household_id, Millis at);
-  // Active residents holding any of `tag_keys`, or `alone_key` while born on or before
-  // `elderly_born_to`, not visited since `not_visited_since`; ordered by place, then id.
-  static Result<std::vector<ResidentRow>> Vulnerable(SqlSession& s, const std::vector<std::string>& prefixes,
-                                                     const std::vector<std::string>& tag_keys, const std::string& alone_key,
-                                                     const std::string& elderly_born_to, Millis not_visited_since,
-                                                     int limit);
   static Status AddEvent(SqlSession& s, ResidentEventRow e);
   static Result<std::vector<ResidentEventRow>> Events(SqlSession& s, std::int64_t resident_id);
 };

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 
 #include "api/api_fixture.h"
 #include "domain/identity.h"
@@ -387,6 +388,15 @@ TEST_P(ApiTest, TheGridTeamRosterAnswersWhoIsResponsibleAtEachLevel) {
   EXPECT_EQ(stack().As("worker1").Get("/api/v1/responsible").ErrorField(), "building_id");
   auto listed = secretary.Get("/api/v1/staff?node_id=5").Json().at("items").as_array();
   EXPECT_GE(listed.size(), 3u);
+  auto head_id = std::to_string(Id(head));
+  EXPECT_EQ(stack().As("worker1").PostJson("/api/v1/staff/" + head_id + "/end", "").status, 403);
+  EXPECT_EQ(stack().As("worker.xinjie").PostJson("/api/v1/staff/" + head_id + "/end", "").status, 404);
+  auto ended = secretary.PostJson("/api/v1/staff/" + head_id + "/end", "");
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  EXPECT_FALSE(ended.Json().at("ended_at").is_null());
+  EXPECT_EQ(secretary.PostJson("/api/v1/staff/" + head_id + "/end", "").status, 409);
+  auto after_end = stack().As("worker1").Get("/api/v1/responsible?household_id=" + std::to_string(place.household)).Json();
+  EXPECT_TRUE(after_end.at("building_heads").as_array().empty()) << "an ended position no longer answers";
 }
 
 TEST_P(ApiTest, SweepsAndVisitsTrackProgressAndTheOverdueVulnerableList) {
@@ -530,6 +540,70 @@ TEST_P(ApiTest, SplitMergeAndMoveCarryRecordsCountsAndHistory) {
   EXPECT_EQ(counts(3), before3 + 1);
   EXPECT_EQ(worker1.Get("/api/v1/residents/" + std::to_string(r5)).status, 200) << "the grid worker still reaches them";
   EXPECT_NE(official.Get("/api/v1/org/nodes/4/history").body.find("\"move\""), std::string::npos);
+}
+
+TEST_P(ApiTest, EditsLookupsListsAndExportsRefuseBadInputAndStayInScope) {
+  auto worker1 = stack().As("worker1");
+  auto worker2 = stack().As("worker2");
+  auto place = MakeHousehold(worker1, 5);
+  std::string taken = NextIdNumber();
+  ASSERT_EQ(AddResident(worker1, place.household, R"("name":"占号人","relation":"spouse","id_number":")" + taken + "\"").status, 201);
+  auto r = AddResident(worker1, place.household, R"("name":"被编辑","relation":"head","gender":"F","birth_date":"1950-02-02","tags":["残疾"],"disability_level":1)");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto path = "/api/v1/residents/" + std::to_string(Id(r));
+  auto patch = [&](const std::string& body) { return worker1.Json("PATCH", path, body); };
+  EXPECT_EQ(patch(R"({"phone":"123"})").ErrorField(), "phone");
+  EXPECT_EQ(patch(R"({"birth_date":"1950-02-30"})").ErrorField(), "birth_date");
+  auto parsed = *domain::ParseIdNumber(taken, domain::CivilDate{2026, 11, 22});
+  auto dup = patch(R"({"id_number":")" + taken + R"(","birth_date":")" + parsed.birth_date.Iso() + R"(","gender":")" +
+                   std::string(1, parsed.gender) + "\"}");
+  EXPECT_EQ(dup.status, 409) << dup.body;
+  EXPECT_EQ(dup.ErrorField(), "id_number");
+  EXPECT_EQ(patch(R"({"id_number":")" + taken + "\"}").ErrorField(), "birth_date") << "the number must agree with the birth date";
+  EXPECT_EQ(patch(R"({"household_id":99999999})").ErrorField(), "household_id");
+  EXPECT_EQ(patch(R"({"tags":["老年人"]})").ErrorField(), "tags");
+  EXPECT_EQ(patch(R"({"disability_level":9})").ErrorField(), "disability_level");
+  EXPECT_EQ(patch(R"({"nickname":"x"})").ErrorField(), "nickname");
+  EXPECT_EQ(patch("[]").ErrorField(), "body");
+  auto unchanged = worker1.Get(path).Json();
+  EXPECT_EQ(unchanged.at("version").as_int64(), 1) << "nothing half-written";
+  EXPECT_TRUE(unchanged.at("phone").is_null());
+  // Moving to a household of another grid: that household does not exist for worker1.
+  auto other = MakeHousehold(worker2, 6);
+  EXPECT_EQ(patch(R"({"household_id":)" + std::to_string(other.household) + "}").ErrorField(), "household_id");
+
+  auto lookup = [&](const std::string& body) { return worker1.PostJson("/api/v1/residents/lookup", body); };
+  EXPECT_EQ(lookup("{}").ErrorField(), "id_number");
+  EXPECT_EQ(lookup(R"({"id_number":"123","phone":"13800000000"})").ErrorField(), "id_number");
+  EXPECT_EQ(lookup(R"({"id_number":"110105194912310021"})").ErrorField(), "id_number");
+  EXPECT_EQ(lookup(R"({"phone":"12"})").ErrorField(), "phone");
+
+  // Vulnerable and overdue lists page through every match (one per page here).
+  auto second = AddResident(worker1, place.household, R"("name":"被编辑二","relation":"child","gender":"M","birth_date":"1980-02-02","tags":["重点关爱"])");
+  ASSERT_EQ(second.status, 201);
+  std::set<std::int64_t> seen;
+  std::string next = "0";
+  for (int page = 0; page < 500 && next != "null"; ++page) {
+    auto p = worker1.Get("/api/v1/visits/overdue?node_id=5&days=30&limit=1&after=" + next);
+    ASSERT_EQ(p.status, 200) << p.body;
+    auto j = p.Json();
+    for (const auto& item : j.at("items").as_array()) seen.insert(item.at("id").as_int64());
+    next = j.at("next_after").is_null() ? "null" : std::to_string(j.at("next_after").as_int64());
+  }
+  EXPECT_TRUE(seen.count(Id(r)) && seen.count(Id(second))) << "no vulnerable resident is skipped between pages";
+  EXPECT_EQ(worker1.Get("/api/v1/visits/overdue?days=0").ErrorField(), "days");
+  EXPECT_EQ(worker1.Get("/api/v1/residents?vulnerable=maybe").ErrorField(), "vulnerable");
+
+  // Buildings of another grid stay out of lists and code lookups.
+  auto mine = worker1.Get("/api/v1/buildings?limit=500").body;
+  EXPECT_EQ(mine.find("\"id\":" + std::to_string(other.building) + ","), std::string::npos);
+  auto code = worker2.Get("/api/v1/buildings/" + std::to_string(other.building)).Json().at("code").as_string();
+  EXPECT_EQ(worker1.Get("/api/v1/buildings?code=" + std::string(code)).status, 404);
+  EXPECT_EQ(worker1.Get("/api/v1/buildings?node_id=6").status, 404);
+
+  EXPECT_EQ(stack().As("secretary").Get("/api/v1/export/residents?node_id=5&format=pdf").ErrorField(), "format");
+  EXPECT_EQ(stack().As("secretary").Get("/api/v1/export/residents?node_id=99999999").status, 404);
+  EXPECT_EQ(stack().As("worker.xinjie").Get("/api/v1/import/template?format=doc").ErrorField(), "format");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
