@@ -59,6 +59,13 @@ struct Error {
   }
 };
 
+// The same error, its field named inside a larger input: Nested("changes.residents[0]", phone error)
+// names "changes.residents[0].phone".
+inline Error Nested(std::string_view prefix, Error e) {
+  e.field = std::string(prefix) + (e.field.empty() ? "" : "." + e.field);
+  return e;
+}
+
 // Mirrors std::unexpected.
 struct Unexpected {
   Error error;

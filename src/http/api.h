@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <functional>
+#include <initializer_list>
 
+#include "http/json_io.h"
 #include "http/router.h"
 #include "service/account_service.h"
 #include "service/audit_service.h"
@@ -48,6 +50,11 @@ Handler Authed(Api& api, AuthedHandler fn,
                WhilePasswordExpired expired = WhilePasswordExpired::kRefuse);
 // For endpoints without authentication (sign-in).
 Handler Plain(PlainHandler fn);
+
+// The fields of a resident edit, shared by PATCH /residents/{id} and a visit's recorded changes;
+// `also` admits the extra fields the caller accepts (household_id, version, id).
+Result<service::ResidentPatch> ParseResidentPatch(const json::object& body,
+                                                  std::initializer_list<std::string_view> also);
 
 void RegisterSystemRoutes(Router& r, Api& api);
 void RegisterAuthRoutes(Router& r, Api& api);

@@ -10,6 +10,31 @@ namespace {
 
 using service::Caller;
 
+// {"residents": [{"id": 12, "phone": "...", ...}, ...]}: each entry is a resident edit.
+Result<std::vector<service::VisitInput::ResidentChange>> ParseVisitChanges(const json::value& c) {
+  if (!c.is_object()) return Error::Invalid("changes", "changes must be an object with a residents list");
+  LINLI_TRY(OnlyKnownFields(c.as_object(), {"residents"}));
+  const auto* list = c.as_object().if_contains("residents");
+  if (!list || !list->is_array() || list->as_array().empty()) {
+    return Error::Invalid("changes.residents", "changes.residents must be a non-empty list of resident edits");
+  }
+  std::vector<service::VisitInput::ResidentChange> out;
+  for (std::size_t i = 0; i < list->as_array().size(); ++i) {
+    std::string where = "changes.residents[" + std::to_string(i) + "]";
+    const auto& item = list->as_array()[i];
+    if (!item.is_object()) return Error::Invalid(where, where + " must be an object");
+    service::VisitInput::ResidentChange change;
+    auto id = RequiredInt(item.as_object(), "id");
+    if (!id) return Nested(where, id.error());
+    change.resident_id = *id;
+    auto patch = ParseResidentPatch(item.as_object(), {"id"});
+    if (!patch) return Nested(where, patch.error());
+    change.patch = std::move(*patch);
+    out.push_back(std::move(change));
+  }
+  return out;
+}
+
 json::object RenderStaff(const storage::StaffPositionRow& p) {
   json::object o;
   o["id"] = p.id;
@@ -184,7 +209,7 @@ void RegisterFieldworkRoutes(Router& r, Api& api) {
     in.sweep_id = sweep.value_or(0);
     LINLI_ASSIGN_OR_RETURN(in.outcome, RequiredString(body, "outcome"));
     if (auto* c = body.if_contains("changes"); c && !c->is_null()) {
-      if (!c->is_object()) return Error::Invalid("changes", "changes must be a JSON object");
+      LINLI_ASSIGN_OR_RETURN(in.resident_changes, ParseVisitChanges(*c));
       in.changes = json::serialize(*c);
     }
     LINLI_ASSIGN_OR_RETURN(auto notes, OptionalString(body, "notes"));

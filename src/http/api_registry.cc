@@ -110,6 +110,36 @@ service::Done<service::ResidentView> ResidentReply(const Respond& respond, int s
 
 }  // namespace
 
+Result<service::ResidentPatch> ParseResidentPatch(const json::object& body, std::initializer_list<std::string_view> also) {
+  static constexpr std::string_view kFields[] = {"name", "gender", "birth_date", "id_number", "phone", "ethnic",
+                                                 "residence_type", "occupation", "relation", "tags", "disability_level"};
+  for (const auto& kv : body) {
+    std::string_view key(kv.key().data(), kv.key().size());
+    if (std::ranges::find(kFields, key) == std::end(kFields) && std::ranges::find(also, key) == also.end()) {
+      return Error::Invalid(std::string(key), "unknown field " + std::string(key));
+    }
+  }
+  service::ResidentPatch p;
+  LINLI_ASSIGN_OR_RETURN(p.name, OptionalString(body, "name"));
+  LINLI_ASSIGN_OR_RETURN(p.gender, OptionalString(body, "gender"));
+  LINLI_ASSIGN_OR_RETURN(p.birth_date, OptionalString(body, "birth_date"));
+  LINLI_ASSIGN_OR_RETURN(p.id_number, OptionalString(body, "id_number"));
+  LINLI_ASSIGN_OR_RETURN(p.phone, OptionalString(body, "phone"));
+  LINLI_ASSIGN_OR_RETURN(p.ethnic, OptionalString(body, "ethnic"));
+  LINLI_ASSIGN_OR_RETURN(p.residence_type, OptionalString(body, "residence_type"));
+  LINLI_ASSIGN_OR_RETURN(p.occupation, OptionalString(body, "occupation"));
+  LINLI_ASSIGN_OR_RETURN(p.relation, OptionalString(body, "relation"));
+  LINLI_ASSIGN_OR_RETURN(p.tags, OptionalStrings(body, "tags"));
+  LINLI_ASSIGN_OR_RETURN(p.disability_level, OptionalSmallInt(body, "disability_level", 0, 4));
+  if (std::ranges::find(also, "household_id") != also.end()) {
+    LINLI_ASSIGN_OR_RETURN(p.household_id, OptionalInt(body, "household_id"));
+  }
+  if (std::ranges::find(also, "version") != also.end()) {
+    LINLI_ASSIGN_OR_RETURN(p.version, OptionalInt(body, "version"));
+  }
+  return p;
+}
+
 void RegisterRegistryRoutes(Router& r, Api& api) {
   // ---- boundaries and location ----
   r.Add("PUT", "/api/v1/org/nodes/{id}/boundary", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
@@ -359,22 +389,7 @@ void RegisterRegistryRoutes(Router& r, Api& api) {
   r.Add("PATCH", "/api/v1/residents/{id}", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
     LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
-    LINLI_TRY(OnlyKnownFields(body, {"name", "gender", "birth_date", "id_number", "phone", "ethnic", "residence_type",
-                                     "occupation", "relation", "tags", "disability_level", "household_id", "version"}));
-    service::ResidentPatch p;
-    LINLI_ASSIGN_OR_RETURN(p.name, OptionalString(body, "name"));
-    LINLI_ASSIGN_OR_RETURN(p.gender, OptionalString(body, "gender"));
-    LINLI_ASSIGN_OR_RETURN(p.birth_date, OptionalString(body, "birth_date"));
-    LINLI_ASSIGN_OR_RETURN(p.id_number, OptionalString(body, "id_number"));
-    LINLI_ASSIGN_OR_RETURN(p.phone, OptionalString(body, "phone"));
-    LINLI_ASSIGN_OR_RETURN(p.ethnic, OptionalString(body, "ethnic"));
-    LINLI_ASSIGN_OR_RETURN(p.residence_type, OptionalString(body, "residence_type"));
-    LINLI_ASSIGN_OR_RETURN(p.occupation, OptionalString(body, "occupation"));
-    LINLI_ASSIGN_OR_RETURN(p.relation, OptionalString(body, "relation"));
-    LINLI_ASSIGN_OR_RETURN(p.tags, OptionalStrings(body, "tags"));
-    LINLI_ASSIGN_OR_RETURN(p.disability_level, OptionalSmallInt(body, "disability_level", 0, 4));
-    LINLI_ASSIGN_OR_RETURN(p.household_id, OptionalInt(body, "household_id"));
-    LINLI_ASSIGN_OR_RETURN(p.version, OptionalInt(body, "version"));
+    LINLI_ASSIGN_OR_RETURN(auto p, ParseResidentPatch(body, {"household_id", "version"}));
     api.registry.UpdateResident(who, id, std::move(p), ResidentReply(respond));
     return Ok();
   }));

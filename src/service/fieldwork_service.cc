@@ -186,14 +186,10 @@ void FieldworkService::RecordVisit(const Caller& who, VisitInput in, Done<VisitV
   if (!outcome) return done(Error::Invalid("outcome", "outcome must be one of " + domain::TermChoices(domain::VisitOutcomes())));
   in.outcome = std::string(*outcome);
   if (auto st = domain::ValidateText("notes", in.notes, {.min_chars = 0, .max_chars = 2000}); !st) return done(st.error());
-  if (!in.changes.empty()) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(in.changes, ec);
-    if (ec || !v.is_object()) return done(Error::Invalid("changes", "changes must be a JSON object"));
-    if (in.changes.size() > 4000) return done(Error::Invalid("changes", "changes is too long"));
-  }
-  if ((in.outcome == "changed") != !in.changes.empty()) {
-    return done(Error::Invalid("changes", "record the changes exactly when the outcome is changed"));
+  if (in.changes.size() > 8000) return done(Error::Invalid("changes", "changes is too long"));
+  if (in.resident_changes.size() > 30) return done(Error::Invalid("changes.residents", "at most 30 residents per visit"));
+  if ((in.outcome == "changed") != !in.resident_changes.empty()) {
+    return done(Error::Invalid("changes", "record the residents' changes exactly when the outcome is changed"));
   }
   Millis now = clock_.NowMillis();
   if (in.visited_at == 0) in.visited_at = now;
@@ -224,6 +220,19 @@ void FieldworkService::RecordVisit(const Caller& who, VisitInput in, Done<VisitV
     LINLI_ASSIGN_OR_RETURN(v, storage::VisitRepo::Insert(s, std::move(v)));
     if (in.sweep_id) {
       LINLI_TRY(storage::SweepRepo::RecordVisit(s, in.sweep_id, h.id, v.id, who.user_id(), in.outcome));
+    }
+    // What was found at the door becomes the record, each change checked as an edit would be.
+    for (std::size_t i = 0; i < in.resident_changes.size(); ++i) {
+      const auto& change = in.resident_changes[i];
+      std::string where = "changes.residents[" + std::to_string(i) + "]";
+      LINLI_ASSIGN_OR_RETURN(auto member, storage::ResidentRepo::Get(s, change.resident_id));
+      if (!member || member->household_id != h.id) {
+        return Error::Invalid(where + ".id", "resident " + std::to_string(change.resident_id) +
+                                                 " is not a member of household " + std::to_string(h.id));
+      }
+      auto applied = registry_.ApplyResidentPatch(s, who, change.resident_id, change.patch, now,
+                                                  "visit:" + std::to_string(v.id));
+      if (!applied) return Nested(where, applied.error());
     }
     if (in.outcome == "verified" || in.outcome == "changed") {
       LINLI_TRY(storage::ResidentRepo::MarkVisited(s, h.id, in.visited_at));

@@ -50,7 +50,13 @@ struct VisitInput {
   std::int64_t household_id = 0;
   std::int64_t sweep_id = 0;
   std::string outcome;
-  std::string changes;  // JSON object: what changed (outcome "changed")
+  std::string changes;  // JSON object: what changed (outcome "changed"), kept with the visit
+  // The residents' records as found at the door (outcome "changed"); applied with the visit.
+  struct ResidentChange {
+    std::int64_t resident_id = 0;
+    ResidentPatch patch;
+  };
+  std::vector<ResidentChange> resident_changes;
   std::string notes;
   Millis visited_at = 0;  // 0: now
 };

@@ -472,92 +472,98 @@ void RegistryService::CreateResident(const Caller& who, ResidentCreateInput in, 
 }
 
 void RegistryService::UpdateResident(const Caller& who, std::int64_t id, ResidentPatch patch, Done<ResidentView> done) {
-  auto today = Today();
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<ResidentView>(db_, [=, this](SqlSession& s) -> Result<ResidentView> {
-    LINLI_ASSIGN_OR_RETURN(auto found, ResidentRepo::Get(s, id));
-    LINLI_ASSIGN_OR_RETURN(auto before, VisibleRecord(std::move(found), who, "resident", id, perm::kResidentWrite));
-    if (patch.version && *patch.version != before.version) {
-      return Error{ErrorCode::kAborted, "the resident was changed by someone else; reload", "version"};
-    }
-    if (before.status != "active") return Error::Precondition("only an active resident can be edited");
-    LINLI_ASSIGN_OR_RETURN(auto cur, Decrypt(before));
-    domain::ResidentInput in;
-    in.name = patch.name.value_or(cur.name);
-    in.gender = patch.gender.value_or(std::string(1, cur.gender));
-    in.birth_date = patch.birth_date.value_or(cur.birth_date.Iso());
-    in.id_number = patch.id_number.value_or(cur.id_number);
-    in.phone = patch.phone.value_or(cur.phone);
-    in.ethnic = patch.ethnic.value_or(cur.ethnic);
-    in.residence_type = patch.residence_type.value_or(cur.residence_type);
-    in.occupation = patch.occupation.value_or(cur.occupation);
-    in.relation = patch.relation.value_or(cur.relation);
-    if (patch.tags) {
-      in.tags = *patch.tags;
-    } else {
-      in.tags = cur.public_tags;
-      in.tags.insert(in.tags.end(), cur.sensitive_tags.begin(), cur.sensitive_tags.end());
-    }
-    // New tags without a level drop the old level (the disabled tag may be gone).
-    in.disability_level = patch.disability_level.value_or(patch.tags ? 0 : cur.disability_level);
-    LINLI_ASSIGN_OR_RETURN(auto f, domain::ValidateResident(in, today));
-    ResidentRow r = before;
-    std::vector<std::string> changed;
-    auto note = [&](bool differs, const char* field) { if (differs) changed.emplace_back(field); };
-    note(f.name != cur.name, "name");
-    note(f.gender != cur.gender, "gender");
-    note(f.birth_date != cur.birth_date, "birth_date");
-    note(f.id_number != cur.id_number, "id_number");
-    note(f.phone != cur.phone, "phone");
-    note(f.ethnic != cur.ethnic, "ethnic");
-    note(f.residence_type != cur.residence_type, "residence_type");
-    note(f.occupation != cur.occupation, "occupation");
-    note(f.relation != cur.relation, "relation");
-    note(f.public_tags != cur.public_tags || f.sensitive_tags != cur.sensitive_tags ||
-             f.disability_level != cur.disability_level, "tags");
-    if (f.id_number != cur.id_number && !f.id_number.empty()) {
-      LINLI_ASSIGN_OR_RETURN(auto same, ResidentRepo::FindByIdIndex(s, crypto_->BlindIndex("id_number", f.id_number)));
-      for (const auto& other : same) {
-        if (other.status == "active" && other.id != id) return Error::Exists("id_number", "this ID number is registered already");
-      }
-    }
-    std::int64_t old_household = before.household_id;
-    if (patch.household_id && *patch.household_id != before.household_id) {
-      changed.emplace_back("household_id");
-      LINLI_ASSIGN_OR_RETURN(auto hf, HouseholdRepo::Get(s, *patch.household_id));
-      LINLI_ASSIGN_OR_RETURN(auto h, AsReference(VisibleRecord(std::move(hf), who, "household", *patch.household_id,
-                                                               perm::kResidentWrite), "household_id"));
-      if (h.status != "active") return Error::Invalid("household_id", "the household is closed");
-      if (f.relation == "head" && h.head_id != 0) return Error::Invalid("relation", "the household has a head already");
-      r.household_id = h.id;
-      r.node_id = h.node_id;
-      r.node_path = h.node_path;
-    }
-    Seal(f, r);
-    r.updated_at = now;
-    LINLI_ASSIGN_OR_RETURN(r.duplicate_of, ResidentRepo::LikelyDuplicate(s, r.household_id, r.name, r.birth_date, r.id));
-    LINLI_TRY(ResidentRepo::Update(s, before, r));
-    if (r.household_id != old_household) {
-      if (old_household) {
-        LINLI_TRY(HouseholdRepo::AdjustMembers(s, old_household, -1,
-                                               before.relation == "head" ? std::optional<std::int64_t>(0) : std::nullopt, now));
-      }
-      LINLI_TRY(HouseholdRepo::AdjustMembers(s, r.household_id, 1,
-                                             f.relation == "head" ? std::optional(r.id) : std::nullopt, now));
-    }
-    std::string fields_json = "[";
-    for (std::size_t i = 0; i < changed.size(); ++i) fields_json += (i ? ",\"" : "\"") + changed[i] + "\"";
-    fields_json += "]";
-    LINLI_TRY(ResidentRepo::AddEvent(s, {.resident_id = id, .node_path = r.node_path,
-                                         .kind = r.household_id != old_household ? "relocate" : "update", .at = now,
-                                         .actor_id = who.user_id(),
-                                         .detail = JsonObject().AddRaw("fields", fields_json).Str()}));
-    LINLI_TRY(audit_.Record(s, who, {.action = "resident.update", .node_path = r.node_path,
-                                     .target = RecordRef("resident", id),
-                                     .detail = JsonObject().AddRaw("fields", fields_json).Str()}));
-    r.version = before.version + 1;
-    return View(r, false, today);
+    return ApplyResidentPatch(s, who, id, patch, now);
   }, std::move(done));
+}
+
+Result<ResidentView> RegistryService::ApplyResidentPatch(SqlSession& s, const Caller& who, std::int64_t id,
+                                                         const ResidentPatch& patch, Millis now, std::string_view via) {
+  auto today = domain::ChinaDate(now);
+  LINLI_ASSIGN_OR_RETURN(auto found, ResidentRepo::Get(s, id));
+  LINLI_ASSIGN_OR_RETURN(auto before, VisibleRecord(std::move(found), who, "resident", id, perm::kResidentWrite));
+  if (patch.version && *patch.version != before.version) {
+    return Error{ErrorCode::kAborted, "the resident was changed by someone else; reload", "version"};
+  }
+  if (before.status != "active") return Error::Precondition("only an active resident can be edited");
+  LINLI_ASSIGN_OR_RETURN(auto cur, Decrypt(before));
+  domain::ResidentInput in;
+  in.name = patch.name.value_or(cur.name);
+  in.gender = patch.gender.value_or(std::string(1, cur.gender));
+  in.birth_date = patch.birth_date.value_or(cur.birth_date.Iso());
+  in.id_number = patch.id_number.value_or(cur.id_number);
+  in.phone = patch.phone.value_or(cur.phone);
+  in.ethnic = patch.ethnic.value_or(cur.ethnic);
+  in.residence_type = patch.residence_type.value_or(cur.residence_type);
+  in.occupation = patch.occupation.value_or(cur.occupation);
+  in.relation = patch.relation.value_or(cur.relation);
+  if (patch.tags) {
+    in.tags = *patch.tags;
+  } else {
+    in.tags = cur.public_tags;
+    in.tags.insert(in.tags.end(), cur.sensitive_tags.begin(), cur.sensitive_tags.end());
+  }
+  // New tags without a level drop the old level (the disabled tag may be gone).
+  in.disability_level = patch.disability_level.value_or(patch.tags ? 0 : cur.disability_level);
+  LINLI_ASSIGN_OR_RETURN(auto f, domain::ValidateResident(in, today));
+  ResidentRow r = before;
+  std::vector<std::string> changed;
+  auto note = [&](bool differs, const char* field) { if (differs) changed.emplace_back(field); };
+  note(f.name != cur.name, "name");
+  note(f.gender != cur.gender, "gender");
+  note(f.birth_date != cur.birth_date, "birth_date");
+  note(f.id_number != cur.id_number, "id_number");
+  note(f.phone != cur.phone, "phone");
+  note(f.ethnic != cur.ethnic, "ethnic");
+  note(f.residence_type != cur.residence_type, "residence_type");
+  note(f.occupation != cur.occupation, "occupation");
+  note(f.relation != cur.relation, "relation");
+  note(f.public_tags != cur.public_tags || f.sensitive_tags != cur.sensitive_tags ||
+           f.disability_level != cur.disability_level, "tags");
+  if (f.id_number != cur.id_number && !f.id_number.empty()) {
+    LINLI_ASSIGN_OR_RETURN(auto same, ResidentRepo::FindByIdIndex(s, crypto_->BlindIndex("id_number", f.id_number)));
+    for (const auto& other : same) {
+      if (other.status == "active" && other.id != id) return Error::Exists("id_number", "this ID number is registered already");
+    }
+  }
+  std::int64_t old_household = before.household_id;
+  if (patch.household_id && *patch.household_id != before.household_id) {
+    changed.emplace_back("household_id");
+    LINLI_ASSIGN_OR_RETURN(auto hf, HouseholdRepo::Get(s, *patch.household_id));
+    LINLI_ASSIGN_OR_RETURN(auto h, AsReference(VisibleRecord(std::move(hf), who, "household", *patch.household_id,
+                                                             perm::kResidentWrite), "household_id"));
+    if (h.status != "active") return Error::Invalid("household_id", "the household is closed");
+    if (f.relation == "head" && h.head_id != 0) return Error::Invalid("relation", "the household has a head already");
+    r.household_id = h.id;
+    r.node_id = h.node_id;
+    r.node_path = h.node_path;
+  }
+  Seal(f, r);
+  r.updated_at = now;
+  LINLI_ASSIGN_OR_RETURN(r.duplicate_of, ResidentRepo::LikelyDuplicate(s, r.household_id, r.name, r.birth_date, r.id));
+  LINLI_TRY(ResidentRepo::Update(s, before, r));
+  if (r.household_id != old_household) {
+    if (old_household) {
+      LINLI_TRY(HouseholdRepo::AdjustMembers(s, old_household, -1,
+                                             before.relation == "head" ? std::optional<std::int64_t>(0) : std::nullopt, now));
+    }
+    LINLI_TRY(HouseholdRepo::AdjustMembers(s, r.household_id, 1,
+                                           f.relation == "head" ? std::optional(r.id) : std::nullopt, now));
+  }
+  std::string fields_json = "[";
+  for (std::size_t i = 0; i < changed.size(); ++i) fields_json += (i ? ",\"" : "\"") + changed[i] + "\"";
+  fields_json += "]";
+  JsonObject detail;
+  detail.AddRaw("fields", fields_json);
+  if (!via.empty()) detail.Add("via", via);
+  LINLI_TRY(ResidentRepo::AddEvent(s, {.resident_id = id, .node_path = r.node_path,
+                                       .kind = r.household_id != old_household ? "relocate" : "update", .at = now,
+                                       .actor_id = who.user_id(), .detail = detail.Str()}));
+  LINLI_TRY(audit_.Record(s, who, {.action = "resident.update", .node_path = r.node_path,
+                                   .target = RecordRef("resident", id), .detail = detail.Str()}));
+  r.version = before.version + 1;
+  return View(r, false, today);
 }
 
 void RegistryService::RecordLifeEvent(const Caller& who, std::int64_t id, std::string kind, std::string note,

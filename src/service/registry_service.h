@@ -128,6 +128,11 @@ class RegistryService {
 
   void CreateResident(const Caller& who, ResidentCreateInput in, Done<ResidentView> done);
   void UpdateResident(const Caller& who, std::int64_t id, ResidentPatch patch, Done<ResidentView> done);
+  // The edit itself inside the caller's transaction, shared by PATCH and by a visit whose outcome is
+  // "changed", so a change seen at the door gets the same checks, history and audit. `via` names the
+  // source in the history (e.g. "visit:12").
+  Result<ResidentView> ApplyResidentPatch(storage::SqlSession& s, const Caller& who, std::int64_t id,
+                                          const ResidentPatch& patch, Millis now, std::string_view via = {});
   // move_out, death, archive (with a note); each ends membership of the household.
   void RecordLifeEvent(const Caller& who, std::int64_t id, std::string kind, std::string note,
                        Done<ResidentView> done);

@@ -426,10 +426,38 @@ TEST_P(ApiTest, SweepsAndVisitsTrackProgressAndTheOverdueVulnerableList) {
   auto nobody = visit(R"({"household_id":)" + h + R"(,"sweep_id":)" + sweep_id + R"(,"outcome":"nobody_home"})");
   ASSERT_EQ(nobody.status, 201) << nobody.body;
   EXPECT_TRUE(in_overdue()) << "nobody home does not count as seen";
-  auto seen = visit(R"({"household_id":)" + h + R"(,"sweep_id":)" + sweep_id +
-                    R"(,"outcome":"changed","changes":{"phone":"新号码"},"notes":"老人腿脚不便，需要助餐"})");
+  // A change found at the door is applied to the record, with the same checks as an edit; a bad
+  // change refuses the whole visit.
+  std::string alone_id = std::to_string(Id(alone));
+  auto visits_recorded = [&] { return worker1.Get("/api/v1/visits?household_id=" + h).Json().at("items").as_array().size(); };
+  auto recorded_before = visits_recorded();
+  auto changed = [&](const std::string& changes) {
+    return visit(R"({"household_id":)" + h + R"(,"sweep_id":)" + sweep_id + R"(,"outcome":"changed","changes":)" +
+                 changes + R"(,"notes":"老人腿脚不便，需要助餐"})");
+  };
+  EXPECT_EQ(changed(R"({"phone":"13912345678"})").ErrorField(), "phone") << "changes name residents";
+  EXPECT_EQ(changed(R"({"residents":[]})").ErrorField(), "changes.residents");
+  EXPECT_EQ(changed(R"({"residents":[{"phone":"13912345678"}]})").ErrorField(), "changes.residents[0].id");
+  EXPECT_EQ(changed(R"({"residents":[{"id":)" + alone_id + R"(,"phone":"1391234"}]})").ErrorField(),
+            "changes.residents[0].phone");
+  EXPECT_EQ(changed(R"({"residents":[{"id":)" + alone_id + R"(,"colour":"red"}]})").ErrorField(),
+            "changes.residents[0].colour");
+  auto elsewhere = MakeHousehold(worker1, 5);
+  auto stranger = AddResident(worker1, elsewhere.household, R"("name":"别家人","relation":"head","gender":"M","birth_date":"1980-01-01")");
+  EXPECT_EQ(changed(R"({"residents":[{"id":)" + alone_id + R"(,"tags":["独居","低保"]},{"id":)" +
+                    std::to_string(Id(stranger)) + R"(,"phone":"13912345678"}]})").ErrorField(),
+            "changes.residents[1].id") << "only the visited household's members";
+  EXPECT_EQ(visits_recorded(), recorded_before) << "refused visits leave nothing behind";
+  EXPECT_EQ(worker1.Get("/api/v1/residents/" + alone_id).Json().at("tags").as_array().size(), 2u)
+      << "the first change of a refused visit was rolled back";
+  auto seen = changed(R"({"residents":[{"id":)" + alone_id + R"(,"phone":"13912345678","tags":["独居","低保"]}]})");
   ASSERT_EQ(seen.status, 201) << seen.body;
   EXPECT_FALSE(in_overdue());
+  auto updated = worker1.Get("/api/v1/residents/" + alone_id).Json();
+  EXPECT_EQ(updated.at("phone").as_string(), "139****5678");
+  EXPECT_NE(json::serialize(updated.at("tags")).find("low_income"), std::string::npos);
+  auto history = worker1.Get("/api/v1/residents/" + alone_id + "/history");
+  EXPECT_NE(history.body.find("visit:" + std::to_string(Id(seen))), std::string::npos) << history.body;
   auto progress = worker1.Get("/api/v1/sweeps/" + sweep_id).Json();
   EXPECT_EQ(progress.at("visited").as_int64(), 1) << "a second visit to the same household counts once";
   EXPECT_NE(json::serialize(progress.at("by_visitor")).find("\"visited\":1"), std::string::npos);
