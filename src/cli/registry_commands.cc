@@ -65,7 +65,8 @@ class ProgressBar {
 
 std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
   struct Opts {
-    std::string file, node, format = "csv", out, reason, tag, geojson;
+    std::string file, node, format = "csv", out, reason, tag, geojson, since, until;
+    std::int64_t sweep = 0;
     bool dry_run = false, resumable = false, reveal = false;
     double lon = 0, lat = 0;
   };
@@ -132,29 +133,54 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
     return 0;
   });
 
-  auto* exp = app.add_subcommand("export", "Export rosters to CSV or XLSX")->require_subcommand(1);
-  auto* export_residents = exp->add_subcommand("residents", "Export residents (masked unless --reveal with --reason)");
-  export_residents->add_option("--node", o->node, "Org node (code or id)")->required();
-  export_residents->add_option("--format", o->format, "csv or xlsx")->capture_default_str();
-  export_residents->add_option("--tag", o->tag, "Only residents with this tag (e.g. 独居, elderly)");
-  export_residents->add_option("--out", o->out, "File to write")->required();
-  export_residents->add_flag("--reveal", o->reveal, "Write ID numbers, phones and rooms in the clear (audited)");
-  export_residents->add_option("--reason", o->reason, "Why the export is unmasked (required with --reveal)");
-  runners.emplace_back(export_residents, [&ctx, o] {
-    auto& s = ctx.services();
-    auto format = tabular::ParseFormat(o->format);
-    if (!format) return Report(format.error());
-    auto node = ResolveNode(s, o->node);
-    if (!node) return Report(node.error());
+  auto* exp = app.add_subcommand("export", "Export rosters to CSV or XLSX (masked unless --reveal with --reason)")
+                  ->require_subcommand(1);
+  // Every export takes the same node, format, file and reveal options, and reports the same way.
+  auto export_command = [&](const char* name, const char* help,
+                            std::function<Result<service::ExportFile>(service::Services&, std::int64_t node,
+                                                                      tabular::Format)> make) {
+    auto* cmd = exp->add_subcommand(name, help);
+    cmd->add_option("--node", o->node, "Org node (code or id)")->required();
+    cmd->add_option("--format", o->format, "csv or xlsx")->capture_default_str();
+    cmd->add_option("--out", o->out, "File to write")->required();
+    cmd->add_flag("--reveal", o->reveal, "Write ID numbers, phones and rooms in the clear (audited)");
+    cmd->add_option("--reason", o->reason, "Why the export is unmasked (required with --reveal)");
+    runners.emplace_back(cmd, [&ctx, o, name, make] {
+      auto& s = ctx.services();
+      auto format = tabular::ParseFormat(o->format);
+      if (!format) return Report(format.error());
+      auto node = ResolveNode(s, o->node);
+      if (!node) return Report(node.error());
+      auto file = make(s, node->id, *format);
+      if (!file) return Report(file.error());
+      if (auto st = WriteWholeFile(o->out, file->bytes); !st) return Report(st.error());
+      std::cout << "wrote " << file->rows << " " << name << " to " << o->out << (o->reveal ? " (unmasked)" : " (masked)")
+                << "\n";
+      return 0;
+    });
+    return cmd;
+  };
+  auto* export_residents = export_command("residents", "Export residents", [o](auto& s, std::int64_t node, auto format) {
     service::ResidentFilter f;
-    f.node_id = node->id;
+    f.node_id = node;
     if (!o->tag.empty()) f.tag = o->tag;
-    auto file = s.imports.ExportResidents(Caller::Cli(), f, *format, o->reveal, o->reason);
-    if (!file) return Report(file.error());
-    if (auto st = WriteWholeFile(o->out, file->bytes); !st) return Report(st.error());
-    std::cout << "wrote " << file->rows << " residents to " << o->out << (o->reveal ? " (unmasked)" : " (masked)") << "\n";
-    return 0;
+    return s.imports.ExportResidents(Caller::Cli(), f, format, o->reveal, o->reason);
   });
+  export_residents->add_option("--tag", o->tag, "Only residents with this tag (e.g. 独居, elderly)");
+  export_command("households", "Export households with their head and size", [o](auto& s, std::int64_t node, auto format) {
+    return s.imports.ExportHouseholds(Caller::Cli(), node, std::nullopt, format, o->reveal, o->reason);
+  });
+  auto* export_visits = export_command("visits", "Export household visits, newest first",
+                                       [o](auto& s, std::int64_t node, auto format) -> Result<service::ExportFile> {
+    storage::VisitListQuery q;
+    if (o->sweep) q.sweep_id = o->sweep;
+    LINLI_ASSIGN_OR_RETURN(auto days, domain::ChinaDayRange(o->since, o->until));
+    std::tie(q.since, q.until) = days;
+    return s.imports.ExportVisits(Caller::Cli(), node, q, format, o->reveal, o->reason);
+  });
+  export_visits->add_option("--sweep", o->sweep, "Only visits of this sweep campaign (id)");
+  export_visits->add_option("--since", o->since, "First day (YYYY-MM-DD, China time)");
+  export_visits->add_option("--until", o->until, "Last day, included");
 
   auto* geo = app.add_subcommand("geo", "Grid boundaries and the point → grid lookup")->require_subcommand(1);
   auto* locate = geo->add_subcommand("locate", "Which grid a point lies in");

@@ -67,6 +67,39 @@ CivilDate ChinaDate(Millis utc_millis) {
   return {static_cast<int>(y + (m <= 2)), static_cast<int>(m), static_cast<int>(d)};
 }
 
+Millis ChinaMidnight(const CivilDate& d) {
+  // days-from-civil (proleptic Gregorian), then back by the 8 hours China is ahead of UTC.
+  std::int64_t y = d.year - (d.month <= 2);
+  std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  auto yoe = static_cast<unsigned>(y - era * 400);
+  unsigned doy = (153 * (d.month + (d.month > 2 ? -3 : 9)) + 2) / 5 + d.day - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  std::int64_t days = era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  return days * 86400000 - 8LL * 3600 * 1000;
+}
+
+Result<std::pair<Millis, Millis>> ChinaDayRange(std::string_view since, std::string_view until) {
+  std::pair<Millis, Millis> range{0, 0};
+  if (!since.empty()) {
+    LINLI_ASSIGN_OR_RETURN(auto day, ParseCivilDate(since, "since"));
+    range.first = ChinaMidnight(day);
+  }
+  if (!until.empty()) {
+    LINLI_ASSIGN_OR_RETURN(auto day, ParseCivilDate(until, "until"));
+    range.second = ChinaMidnight(NextDay(day));
+  }
+  if (range.first && range.second && range.second <= range.first) return Error::Invalid("until", "until is before since");
+  return range;
+}
+
+std::string ChinaDateTime(Millis utc_millis) {
+  auto day = ChinaDate(utc_millis);
+  std::int64_t minutes = (utc_millis - ChinaMidnight(day)) / 60000;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, " %02d:%02d", static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
+  return day.Iso() + buf;
+}
+
 int AgeOn(const CivilDate& birth, const CivilDate& today) {
   int age = today.year - birth.year;
   if (today.month < birth.month || (today.month == birth.month && today.day < birth.day)) --age;

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -27,6 +28,13 @@ bool IsValidCivilDate(int year, int month, int day);
 Result<CivilDate> ParseCivilDate(std::string_view text, std::string_view field);
 // Today's date in China (UTC+8, no daylight saving).
 CivilDate ChinaDate(Millis utc_millis);
+// The instant a China civil day begins (00:00 UTC+8), for date filters given as days.
+Millis ChinaMidnight(const CivilDate& d);
+// Days given as text ("" for an open end), both included, as the instants [since, until) in China
+// time; errors name "since" or "until".
+Result<std::pair<Millis, Millis>> ChinaDayRange(std::string_view since, std::string_view until);
+// "2026-11-22 14:05" in China time, for files people read.
+std::string ChinaDateTime(Millis utc_millis);
 int AgeOn(const CivilDate& birth, const CivilDate& today);
 // The same day `years` earlier (29 February becomes 28 February).
 CivilDate YearsBefore(const CivilDate& d, int years);

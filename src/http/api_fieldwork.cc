@@ -223,9 +223,13 @@ void RegisterFieldworkRoutes(Router& r, Api& api) {
   r.Add("GET", "/api/v1/visits", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto limit, QueryLimit(req, 50));
     LINLI_ASSIGN_OR_RETURN(auto node, QueryInt(req, "node_id", 1, INT64_MAX));
-    LINLI_ASSIGN_OR_RETURN(auto household, QueryInt(req, "household_id", 1, INT64_MAX));
+    storage::VisitListQuery q;
+    q.limit = limit;
+    LINLI_ASSIGN_OR_RETURN(q.household_id, QueryInt(req, "household_id", 1, INT64_MAX));
+    LINLI_ASSIGN_OR_RETURN(q.sweep_id, QueryInt(req, "sweep_id", 1, INT64_MAX));
     LINLI_ASSIGN_OR_RETURN(auto before, QueryInt(req, "before", 0, INT64_MAX));
-    LINLI_ASSIGN_OR_RETURN(auto list, api.fieldwork.ListVisits(who, node, household, before.value_or(0), limit));
+    q.before_id = before.value_or(0);
+    LINLI_ASSIGN_OR_RETURN(auto list, api.fieldwork.ListVisits(who, node, std::move(q)));
     json::array items;
     for (const auto& v : list) items.emplace_back(RenderVisit(v));
     json::object o;

@@ -472,6 +472,25 @@ Result<tabular::Format> FormatOf(const HttpRequest& req) {
   if (it != req.query.end() && !it->second.empty()) return tabular::ParseFormat(it->second);
   return tabular::Format::kCsv;
 }
+
+// format=csv|xlsx, reveal=true with reason=… for an unmasked (audited) file.
+struct ExportOptions {
+  tabular::Format format = tabular::Format::kCsv;
+  bool reveal = false;
+  std::string reason;
+};
+
+Result<ExportOptions> ExportOptionsOf(const HttpRequest& req) {
+  ExportOptions o;
+  LINLI_ASSIGN_OR_RETURN(o.format, FormatOf(req));
+  LINLI_ASSIGN_OR_RETURN(o.reveal, QueryBool(req, "reveal", false));
+  o.reason = QueryText(req, "reason").value_or("");
+  return o;
+}
+
+void SendFile(const Respond& respond, const Result<service::ExportFile>& file) {
+  respond(file ? FileResponse(*file) : ErrorResponse(file.error()));
+}
 }  // namespace
 
 void RegisterImportRoutes(Router& r, Api& api) {
@@ -503,14 +522,34 @@ void RegisterImportRoutes(Router& r, Api& api) {
   }));
 
   r.Add("GET", "/api/v1/export/residents", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
-    LINLI_ASSIGN_OR_RETURN(auto format, FormatOf(req));
+    LINLI_ASSIGN_OR_RETURN(auto how, ExportOptionsOf(req));
     LINLI_ASSIGN_OR_RETURN(auto filter, ResidentFilterFrom(req));
-    LINLI_ASSIGN_OR_RETURN(auto reveal, QueryBool(req, "reveal", false));
-    auto reason = QueryText(req, "reason").value_or("");
-    api.cpu.Post([&api, who, filter, format, reveal, reason, respond]() {
-      auto file = api.imports.ExportResidents(who, filter, format, reveal, reason);
-      if (!file) return respond(ErrorResponse(file.error()));
-      respond(FileResponse(*file));
+    api.cpu.Post([&api, who, filter, how, respond] {
+      SendFile(respond, api.imports.ExportResidents(who, filter, how.format, how.reveal, how.reason));
+    });
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/export/households", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto how, ExportOptionsOf(req));
+    LINLI_ASSIGN_OR_RETURN(auto node, QueryInt(req, "node_id", 1, INT64_MAX));
+    LINLI_ASSIGN_OR_RETURN(auto building, QueryInt(req, "building_id", 1, INT64_MAX));
+    api.cpu.Post([&api, who, node, building, how, respond] {
+      SendFile(respond, api.imports.ExportHouseholds(who, node, building, how.format, how.reveal, how.reason));
+    });
+    return Ok();
+  }));
+
+  r.Add("GET", "/api/v1/export/visits", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto how, ExportOptionsOf(req));
+    LINLI_ASSIGN_OR_RETURN(auto node, QueryInt(req, "node_id", 1, INT64_MAX));
+    storage::VisitListQuery q;
+    LINLI_ASSIGN_OR_RETURN(q.sweep_id, QueryInt(req, "sweep_id", 1, INT64_MAX));
+    LINLI_ASSIGN_OR_RETURN(auto days, domain::ChinaDayRange(QueryText(req, "since").value_or(""),
+                                                            QueryText(req, "until").value_or("")));
+    std::tie(q.since, q.until) = days;
+    api.cpu.Post([&api, who, node, q, how, respond] {
+      SendFile(respond, api.imports.ExportVisits(who, node, q, how.format, how.reveal, how.reason));
     });
     return Ok();
   }));

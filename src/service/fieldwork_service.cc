@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_text.h"
+#include "domain/identity.h"
 #include "domain/text.h"
 #include "service/org_service.h"
 #include "service/records.h"
@@ -239,34 +240,54 @@ void FieldworkService::RecordVisit(const Caller& who, VisitInput in, Done<VisitV
     }
     LINLI_TRY(audit_.Record(s, who, {.action = "visit.record", .node_path = h.node_path, .target = RecordRef("household", h.id),
                                      .detail = JsonObject().Add("outcome", in.outcome).Add("sweep_id", in.sweep_id).Str()}));
-    return VisitView{v, in.changes, in.notes};
+    return OpenVisit(fc, std::move(v), false);  // the answer masks phones in the changes
   }, std::move(done));
 }
 
+Result<VisitView> OpenVisit(const crypto::FieldCrypto& fc, storage::VisitRow row, bool reveal) {
+  VisitView v{std::move(row), "", ""};
+  if (!v.row.changes_enc.empty()) {
+    LINLI_ASSIGN_OR_RETURN(v.changes, fc.Open(v.row.changes_enc, RecordRef("visits.changes", v.row.id)));
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(v.changes, ec);
+    auto* residents = !ec && parsed.is_object() ? parsed.as_object().if_contains("residents") : nullptr;
+    if (!reveal && residents && residents->is_array()) {
+      for (auto& entry : residents->as_array()) {
+        auto* o = entry.if_object();
+        if (!o) continue;
+        if (auto* phone = o->if_contains("phone"); phone && phone->is_string()) {
+          *phone = domain::MaskPhone(std::string_view(phone->as_string()));
+        }
+        if (auto* id = o->if_contains("id_number"); id && id->is_string()) {
+          *id = domain::MaskIdNumber(std::string_view(id->as_string()));
+        }
+      }
+      v.changes = boost::json::serialize(parsed);
+    }
+  }
+  if (!v.row.notes_enc.empty()) {
+    LINLI_ASSIGN_OR_RETURN(v.notes, fc.Open(v.row.notes_enc, RecordRef("visits.notes", v.row.id)));
+  }
+  return v;
+}
+
 Result<std::vector<VisitView>> FieldworkService::ListVisits(const Caller& who, std::optional<std::int64_t> node_id,
-                                                            std::optional<std::int64_t> household_id,
-                                                            std::int64_t before_id, int limit) {
-  LINLI_TRY(CheckPageLimit(limit));
+                                                            storage::VisitListQuery q) {
+  LINLI_TRY(CheckPageLimit(q.limit));
   LINLI_ASSIGN_OR_RETURN(auto rows, storage::ReadValue<std::vector<storage::VisitRow>>(
                                         db_, [&](SqlSession& s) -> Result<std::vector<storage::VisitRow>> {
-                                          LINLI_ASSIGN_OR_RETURN(auto prefixes,
+                                          LINLI_ASSIGN_OR_RETURN(q.prefixes,
                                                                  registry_.ScopeAt(s, who, perm::kResidentRead, node_id));
-                                          return storage::VisitRepo::List(s, prefixes, household_id, before_id, limit);
+                                          return storage::VisitRepo::List(s, q);
                                         }));
   std::vector<VisitView> out;
-  const auto& fc = registry_.field_crypto();
   for (auto& r : rows) {
-    VisitView v{std::move(r), "", ""};
-    if (!v.row.changes_enc.empty()) {
-      LINLI_ASSIGN_OR_RETURN(v.changes, fc.Open(v.row.changes_enc, RecordRef("visits.changes", v.row.id)));
-    }
-    if (!v.row.notes_enc.empty()) {
-      LINLI_ASSIGN_OR_RETURN(v.notes, fc.Open(v.row.notes_enc, RecordRef("visits.notes", v.row.id)));
-    }
+    LINLI_ASSIGN_OR_RETURN(auto v, OpenVisit(registry_.field_crypto(), std::move(r), false));
     out.push_back(std::move(v));
   }
   if (!out.empty()) {
-    audit_.RecordAlone(who, {.action = "visit.list", .target = household_id ? RecordRef("household", *household_id) : "visit:list",
+    audit_.RecordAlone(who, {.action = "visit.list",
+                             .target = q.household_id ? RecordRef("household", *q.household_id) : "visit:list",
                              .detail = JsonObject().Add("rows", static_cast<std::int64_t>(out.size())).Str()});
   }
   return out;

@@ -66,6 +66,10 @@ struct VisitView {
   std::string changes, notes;  // decrypted for callers who may read the household
 };
 
+// Decrypts a visit's changes and notes. Phones and ID numbers inside the changes are masked unless
+// `reveal` (an unmasked export): the changes are personal data like the record they changed.
+Result<VisitView> OpenVisit(const crypto::FieldCrypto& fc, storage::VisitRow row, bool reveal);
+
 class FieldworkService {
  public:
   FieldworkService(storage::Database& db, const Clock& clock, AuditService& audit, RegistryService& registry,
@@ -89,8 +93,9 @@ class FieldworkService {
                                                                             int limit);
 
   void RecordVisit(const Caller& who, VisitInput in, Done<VisitView> done);
+  // Newest first; `q.prefixes` is filled from the caller's scope at node_id.
   Result<std::vector<VisitView>> ListVisits(const Caller& who, std::optional<std::int64_t> node_id,
-                                            std::optional<std::int64_t> household_id, std::int64_t before_id, int limit);
+                                            storage::VisitListQuery q);
   // Elderly people living alone, disabled and key-care residents not visited within `days`.
   // (The resident list filtered by vulnerable=true and not_visited_days.)
   Result<std::vector<ResidentView>> Overdue(const Caller& who, std::optional<std::int64_t> node_id, int days,

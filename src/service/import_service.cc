@@ -1,13 +1,16 @@
 #include "service/import_service.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <unordered_map>
 
 #include "core/crypto.h"
 #include "core/json_text.h"
+#include "domain/identity.h"
 #include "domain/text.h"
 #include "service/org_service.h"
+#include "storage/account_repo.h"
 #include "storage/org_repo.h"
 
 namespace linli::service {
@@ -416,85 +419,152 @@ Result<ExportFile> ImportService::Template(tabular::Format format) {
   return f;
 }
 
-Result<ExportFile> ImportService::ExportResidents(const Caller& who, ResidentFilter filter, tabular::Format format,
-                                                  bool reveal, const std::string& reason) {
+// ---------------------------------------------------------------------------------------------
+// Exports. Every kind shares one envelope (ExportScopeFor, the preamble, Deliver): the caller
+// needs resident.export where it looks, resident.unmask everywhere it covers to reveal (with a
+// reason), stays under the role's cap; the file names its exporter and time; the export is
+// audited and committed before the file leaves the server.
+
+Result<std::vector<std::string>> ImportService::ExportScopeFor(SqlSession& s, const Caller& who,
+                                                              std::optional<std::int64_t> node_id, bool reveal,
+                                                              const std::string& reason) {
   if (reveal) {
     if (auto st = domain::ValidateText("reason", reason, {.min_chars = 4, .max_chars = 200, .single_line = true}); !st) {
       return Error::Invalid("reason", "give a reason of at least 4 characters for an unmasked export");
     }
   }
-  std::int64_t cap = domain::ExportCap(who.principal);
-  if (cap == 0) return Error::Denied("you may not export residents");
-  auto today = registry_.Today();
-  std::vector<tabular::Row> rows;
-  std::string where_path;
-  Status st = db_.Read([&](SqlSession& s) -> Status {
-    filter.limit = 500;
-    LINLI_ASSIGN_OR_RETURN(auto q, registry_.Query(s, who, perm::kResidentExport, filter));
-    if (q.prefixes.empty()) return Error::Denied("you may not export residents here");
-    if (reveal) {
-      for (const auto& p : q.prefixes) {
-        if (!domain::Allows(who.principal, perm::kResidentUnmask, p)) {
-          return Error::Denied("an unmasked export needs the right to unmask everywhere it covers");
-        }
+  if (domain::ExportCap(who.principal) == 0) return Error::Denied("you may not export");
+  LINLI_ASSIGN_OR_RETURN(auto prefixes, registry_.ScopeAt(s, who, perm::kResidentExport, node_id));
+  if (prefixes.empty()) return Error::Denied("you may not export here");
+  if (reveal) {
+    for (const auto& p : prefixes) {
+      if (!domain::Allows(who.principal, perm::kResidentUnmask, p)) {
+        return Error::Denied("an unmasked export needs the right to unmask everywhere it covers");
       }
     }
-    where_path = q.prefixes.front();
+  }
+  return prefixes;
+}
+
+namespace {
+
+// Who exported and when, then a blank row, then the column headers.
+std::vector<tabular::Row> ExportPreamble(const Caller& who, Millis now, bool reveal, tabular::Row header) {
+  std::string exporter = who.principal.username.empty() ? "linli (server operator)" : who.principal.username;
+  std::vector<tabular::Row> rows;
+  rows.push_back({"导出人", exporter, "导出时间", domain::ChinaDateTime(now) + " (北京时间)", "个人信息",
+                  reveal ? "未脱敏（已审计）" : "已脱敏"});
+  rows.push_back({});
+  rows.push_back(std::move(header));
+  return rows;
+}
+constexpr std::size_t kPreambleRows = 3;
+
+Status CheckCap(const Caller& who, std::size_t rows) {
+  auto cap = static_cast<std::size_t>(domain::ExportCap(who.principal));
+  if (rows <= cap) return Ok();
+  return Error::Precondition("the export would hold more than " + std::to_string(cap) +
+                             " rows, your limit — narrow it to a smaller node or filter");
+}
+
+std::string Label(const std::vector<domain::Term>& terms, std::string_view code) {
+  return std::string(domain::TermLabel(terms, code));
+}
+
+}  // namespace
+
+Result<ExportFile> ImportService::Deliver(const Caller& who, const ExportKind& kind, std::vector<tabular::Row> rows,
+                                         const std::string& where_path, bool reveal, const std::string& reason,
+                                         tabular::Format format) {
+  ExportFile f;
+  f.rows = rows.size() - kPreambleRows;
+  LINLI_TRY(db_.WriteSync([&](SqlSession& s) -> Status {
+    return audit_.Record(s, who, {.action = std::string(kind.audit_action), .node_path = where_path,
+                                  .target = "export:" + std::string(kind.name),
+                                  .detail = JsonObject().Add("rows", static_cast<std::int64_t>(f.rows))
+                                                .Add("unmasked", reveal).Add("reason", reason)
+                                                .Add("format", format == tabular::Format::kCsv ? "csv" : "xlsx").Str()});
+  }));
+  if (format == tabular::Format::kCsv) {
+    f.bytes = tabular::WriteCsv(rows);
+    f.filename = std::string(kind.name) + ".csv";
+    f.content_type = "text/csv; charset=utf-8";
+  } else {
+    LINLI_ASSIGN_OR_RETURN(f.bytes, tabular::WriteXlsx(rows, std::string(kind.sheet)));
+    f.filename = std::string(kind.name) + ".xlsx";
+    f.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  }
+  return f;
+}
+
+// Building codes and rooms for a page of households, fetched once per page.
+struct ImportService::Addresses {
+  std::unordered_map<std::int64_t, storage::HouseholdRow> households;
+  std::unordered_map<std::int64_t, storage::BuildingRow> buildings;
+};
+
+Result<ImportService::Addresses> ImportService::AddressesOf(SqlSession& s, std::vector<std::int64_t> household_ids) {
+  Addresses a;
+  std::erase(household_ids, 0);
+  LINLI_ASSIGN_OR_RETURN(a.households, storage::HouseholdRepo::GetMany(s, household_ids));
+  std::vector<std::int64_t> building_ids;
+  for (const auto& [id, h] : a.households) building_ids.push_back(h.building_id);
+  std::ranges::sort(building_ids);
+  building_ids.erase(std::unique(building_ids.begin(), building_ids.end()), building_ids.end());
+  LINLI_ASSIGN_OR_RETURN(a.buildings, storage::BuildingRepo::GetMany(s, building_ids));
+  return a;
+}
+
+// Building code, unit and room (masked unless revealed) of a household; empty when none.
+Result<std::array<std::string, 3>> ImportService::AddressColumns(const Addresses& a, std::int64_t household_id,
+                                                                bool reveal) const {
+  auto h = a.households.find(household_id);
+  if (h == a.households.end()) return std::array<std::string, 3>{};
+  auto b = a.buildings.find(h->second.building_id);
+  std::string room = "***";
+  if (reveal) {
+    LINLI_ASSIGN_OR_RETURN(room, registry_.OpenRoom(h->second));
+  }
+  return std::array<std::string, 3>{b == a.buildings.end() ? "" : b->second.code, h->second.unit, room};
+}
+
+Result<ExportFile> ImportService::ExportResidents(const Caller& who, ResidentFilter filter, tabular::Format format,
+                                                  bool reveal, const std::string& reason) {
+  auto today = registry_.Today();
+  tabular::Row header;
+  for (const auto& c : RosterColumns()) header.emplace_back(c.header);
+  header.emplace_back("状态");
+  auto rows = ExportPreamble(who, clock_.NowMillis(), reveal, std::move(header));
+  std::string where_path;
+  Status st = db_.Read([&](SqlSession& s) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto prefixes, ExportScopeFor(s, who, filter.node_id, reveal, reason));
+    where_path = prefixes.front();
+    filter.limit = 500;
+    LINLI_ASSIGN_OR_RETURN(auto q, registry_.Query(s, who, perm::kResidentExport, filter));
     LINLI_ASSIGN_OR_RETURN(auto count, storage::ResidentRepo::Count(s, q));
-    if (count > cap) {
-      return Error::Precondition("the export would hold " + std::to_string(count) + " rows; your limit is " +
-                                 std::to_string(cap) + " — narrow it to a smaller node or filter");
-    }
-    std::string exporter = who.principal.username.empty() ? "linli (server operator)" : who.principal.username;
-    rows.push_back({"导出人", exporter, "导出时间", FormatUtc(clock_.NowMillis()), "个人信息", reveal ? "未脱敏（已审计）" : "已脱敏"});
-    rows.push_back({});
-    tabular::Row header;
-    for (const auto& c : RosterColumns()) header.emplace_back(c.header);
-    header.emplace_back("状态");
-    rows.push_back(std::move(header));
-    std::unordered_map<std::int64_t, std::optional<storage::HouseholdRow>> households;
-    std::unordered_map<std::int64_t, std::string> building_codes;
+    LINLI_TRY(CheckCap(who, static_cast<std::size_t>(count)));
     while (true) {
       LINLI_ASSIGN_OR_RETURN(auto page, storage::ResidentRepo::List(s, q));
+      std::vector<std::int64_t> household_ids;
+      for (const auto& r : page) household_ids.push_back(r.household_id);
+      LINLI_ASSIGN_OR_RETURN(auto addresses, AddressesOf(s, std::move(household_ids)));
       for (const auto& r : page) {
         auto v = registry_.View(r, reveal, today);
-        std::string code, unit, room;
-        if (r.household_id) {
-          auto hit = households.find(r.household_id);
-          if (hit == households.end()) {
-            LINLI_ASSIGN_OR_RETURN(auto h, storage::HouseholdRepo::Get(s, r.household_id));
-            hit = households.emplace(r.household_id, std::move(h)).first;
-          }
-          if (hit->second) {
-            const auto& h = *hit->second;
-            auto bit = building_codes.find(h.building_id);
-            if (bit == building_codes.end()) {
-              LINLI_ASSIGN_OR_RETURN(auto b, storage::BuildingRepo::Get(s, h.building_id));
-              bit = building_codes.emplace(h.building_id, b ? b->code : std::string()).first;
-            }
-            code = bit->second;
-            unit = h.unit;
-            if (reveal) {
-              LINLI_ASSIGN_OR_RETURN(room, registry_.OpenRoom(h));
-            } else {
-              room = "***";
-            }
-          }
-        }
+        LINLI_ASSIGN_OR_RETURN(auto address, AddressColumns(addresses, r.household_id, reveal));
         std::string tags;
         auto all_tags = v.tags;
         all_tags.insert(all_tags.end(), v.sensitive_tags.begin(), v.sensitive_tags.end());
         for (const auto& t : all_tags) {
           if (t == "elderly" || t == "child") continue;  // derived; a re-import derives them again
           if (!tags.empty()) tags += "、";
-          std::string_view label = domain::TermLabel(domain::StandardTags(), t);
-          tags += t.starts_with(domain::kCustomTagPrefix) ? t.substr(domain::kCustomTagPrefix.size()) : std::string(label);
+          tags += t.starts_with(domain::kCustomTagPrefix) ? t.substr(domain::kCustomTagPrefix.size())
+                                                           : Label(domain::StandardTags(), t);
         }
-        rows.push_back({code, unit, room, v.name, std::string(domain::TermLabel(domain::Relations(), v.relation)),
-                        std::string(domain::TermLabel(domain::Genders(), v.gender)), v.birth_date, v.id_number, v.phone,
-                        v.ethnic, std::string(domain::TermLabel(domain::ResidenceTypes(), v.residence_type)),
-                        v.occupation, tags, reveal && v.disability_level ? std::to_string(v.disability_level) : "",
-                        std::string(domain::TermLabel(domain::ResidentStatuses(), v.status))});
+        rows.push_back({address[0], address[1], address[2], v.name, Label(domain::Relations(), v.relation),
+                        Label(domain::Genders(), v.gender), v.birth_date, v.id_number, v.phone, v.ethnic,
+                        Label(domain::ResidenceTypes(), v.residence_type), v.occupation, tags,
+                        reveal && v.disability_level ? std::to_string(v.disability_level) : "",
+                        Label(domain::ResidentStatuses(), v.status)});
       }
       if (static_cast<int>(page.size()) < q.limit) break;
       q.after_id = page.back().id;
@@ -502,25 +572,97 @@ Result<ExportFile> ImportService::ExportResidents(const Caller& who, ResidentFil
     return Ok();
   });
   if (!st) return st.error();
-  ExportFile f;
-  f.rows = rows.size() - 3;
-  // Audited (and committed) before the file leaves the server.
-  LINLI_TRY(db_.WriteSync([&](SqlSession& s) -> Status {
-    return audit_.Record(s, who, {.action = "resident.export", .node_path = where_path, .target = "export:residents",
-                                  .detail = JsonObject().Add("rows", static_cast<std::int64_t>(f.rows))
-                                                .Add("unmasked", reveal).Add("reason", reason)
-                                                .Add("format", format == tabular::Format::kCsv ? "csv" : "xlsx").Str()});
-  }));
-  if (format == tabular::Format::kCsv) {
-    f.bytes = tabular::WriteCsv(rows);
-    f.filename = "residents.csv";
-    f.content_type = "text/csv; charset=utf-8";
-  } else {
-    LINLI_ASSIGN_OR_RETURN(f.bytes, tabular::WriteXlsx(rows, "居民"));
-    f.filename = "residents.xlsx";
-    f.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-  }
-  return f;
+  return Deliver(who, {"residents", "居民", "resident.export"}, std::move(rows), where_path, reveal, reason, format);
+}
+
+Result<ExportFile> ImportService::ExportHouseholds(const Caller& who, std::optional<std::int64_t> node_id,
+                                                   std::optional<std::int64_t> building_id, tabular::Format format,
+                                                   bool reveal, const std::string& reason) {
+  auto today = registry_.Today();
+  auto rows = ExportPreamble(who, clock_.NowMillis(), reveal,
+                             {"楼栋编号", "楼栋名称", "单元", "房号", "户主", "户主手机号", "人数", "网格"});
+  std::string where_path;
+  Status st = db_.Read([&](SqlSession& s) -> Status {
+    storage::ListQuery q;
+    LINLI_ASSIGN_OR_RETURN(q.prefixes, ExportScopeFor(s, who, node_id, reveal, reason));
+    where_path = q.prefixes.front();
+    q.building_id = building_id;
+    q.limit = 500;
+    std::unordered_map<std::int64_t, std::string> node_names;
+    while (true) {
+      LINLI_ASSIGN_OR_RETURN(auto page, storage::HouseholdRepo::List(s, q));
+      LINLI_TRY(CheckCap(who, rows.size() - kPreambleRows + page.size()));
+      std::vector<std::int64_t> household_ids, head_ids;
+      for (const auto& h : page) {
+        household_ids.push_back(h.id);
+        head_ids.push_back(h.head_id);
+      }
+      std::erase(head_ids, 0);
+      LINLI_ASSIGN_OR_RETURN(auto addresses, AddressesOf(s, std::move(household_ids)));
+      LINLI_ASSIGN_OR_RETURN(auto heads, storage::ResidentRepo::GetMany(s, head_ids));
+      for (const auto& h : page) {
+        LINLI_ASSIGN_OR_RETURN(auto address, AddressColumns(addresses, h.id, reveal));
+        auto b = addresses.buildings.find(h.building_id);
+        std::string head_name, head_phone;
+        if (auto head = heads.find(h.head_id); head != heads.end()) {
+          auto v = registry_.View(head->second, reveal, today);
+          head_name = v.name;
+          head_phone = v.phone;
+        }
+        auto node = node_names.find(h.node_id);
+        if (node == node_names.end()) {
+          LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, h.node_id));
+          node = node_names.emplace(h.node_id, n ? n->name : "").first;
+        }
+        rows.push_back({address[0], b == addresses.buildings.end() ? "" : b->second.name, address[1], address[2],
+                        head_name, head_phone, std::to_string(h.members), node->second});
+      }
+      if (static_cast<int>(page.size()) < q.limit) break;
+      q.after_id = page.back().id;
+    }
+    return Ok();
+  });
+  if (!st) return st.error();
+  return Deliver(who, {"households", "住户", "household.export"}, std::move(rows), where_path, reveal, reason, format);
+}
+
+Result<ExportFile> ImportService::ExportVisits(const Caller& who, std::optional<std::int64_t> node_id,
+                                               storage::VisitListQuery q, tabular::Format format, bool reveal,
+                                               const std::string& reason) {
+  auto rows = ExportPreamble(who, clock_.NowMillis(), reveal,
+                             {"走访时间", "楼栋编号", "单元", "房号", "走访人", "结果", "变更", "备注", "扫楼清查"});
+  std::string where_path;
+  Status st = db_.Read([&](SqlSession& s) -> Status {
+    LINLI_ASSIGN_OR_RETURN(q.prefixes, ExportScopeFor(s, who, node_id, reveal, reason));
+    where_path = q.prefixes.front();
+    q.limit = 500;
+    q.before_id = 0;
+    std::unordered_map<std::int64_t, std::string> visitors;
+    while (true) {
+      LINLI_ASSIGN_OR_RETURN(auto page, storage::VisitRepo::List(s, q));
+      LINLI_TRY(CheckCap(who, rows.size() - kPreambleRows + page.size()));
+      std::vector<std::int64_t> household_ids;
+      for (const auto& v : page) household_ids.push_back(v.household_id);
+      LINLI_ASSIGN_OR_RETURN(auto addresses, AddressesOf(s, std::move(household_ids)));
+      for (auto& row : page) {
+        LINLI_ASSIGN_OR_RETURN(auto address, AddressColumns(addresses, row.household_id, reveal));
+        auto visitor = visitors.find(row.visitor_id);
+        if (visitor == visitors.end()) {
+          LINLI_ASSIGN_OR_RETURN(auto u, storage::AccountRepo::UserById(s, row.visitor_id));
+          visitor = visitors.emplace(row.visitor_id, u ? (u->display_name.empty() ? u->username : u->display_name) : "").first;
+        }
+        LINLI_ASSIGN_OR_RETURN(auto v, OpenVisit(registry_.field_crypto(), std::move(row), reveal));
+        rows.push_back({domain::ChinaDateTime(v.row.visited_at), address[0], address[1], address[2], visitor->second,
+                        Label(domain::VisitOutcomes(), v.row.outcome), v.changes, v.notes,
+                        v.row.sweep_id ? std::to_string(v.row.sweep_id) : ""});
+      }
+      if (static_cast<int>(page.size()) < q.limit) break;
+      q.before_id = page.back().id;
+    }
+    return Ok();
+  });
+  if (!st) return st.error();
+  return Deliver(who, {"visits", "走访记录", "visit.export"}, std::move(rows), where_path, reveal, reason, format);
 }
 
 }  // namespace linli::service

@@ -7,6 +7,7 @@
 // again with the same file after an interruption continues where it stopped.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "core/tabular.h"
 #include "service/audit_service.h"
 #include "service/caller.h"
+#include "service/fieldwork_service.h"
 #include "service/registry_service.h"
 #include "storage/database.h"
 
@@ -76,13 +78,34 @@ class ImportService {
                                        const ImportOptions& options);
   // The downloadable template: the header row and one sample row.
   Result<ExportFile> Template(tabular::Format format);
-  // Needs resident.export; personal fields masked unless `reveal` (needs resident.unmask and a
-  // reason). The file names its exporter and time; the export is audited; the row count is capped
-  // by role (domain::ExportCap).
+  // Exports need resident.export; personal fields are masked unless `reveal` (which needs
+  // resident.unmask everywhere the export covers, and a reason). The file names its exporter and
+  // time; the export is audited; rows are capped by role (domain::ExportCap).
   Result<ExportFile> ExportResidents(const Caller& who, ResidentFilter filter, tabular::Format format, bool reveal,
                                      const std::string& reason);
+  // Active households with their address, head and head's phone, size and grid.
+  Result<ExportFile> ExportHouseholds(const Caller& who, std::optional<std::int64_t> node_id,
+                                      std::optional<std::int64_t> building_id, tabular::Format format, bool reveal,
+                                      const std::string& reason);
+  // Visits, newest first, filtered by sweep and visit time (q's prefixes come from the scope).
+  Result<ExportFile> ExportVisits(const Caller& who, std::optional<std::int64_t> node_id, storage::VisitListQuery q,
+                                  tabular::Format format, bool reveal, const std::string& reason);
 
  private:
+  struct Addresses;
+  Result<std::vector<std::string>> ExportScopeFor(storage::SqlSession& s, const Caller& who,
+                                                  std::optional<std::int64_t> node_id, bool reveal,
+                                                  const std::string& reason);
+  Result<Addresses> AddressesOf(storage::SqlSession& s, std::vector<std::int64_t> household_ids);
+  Result<std::array<std::string, 3>> AddressColumns(const Addresses& a, std::int64_t household_id, bool reveal) const;
+  struct ExportKind {
+    std::string_view name, sheet, audit_action;  // "visits", "走访记录", "visit.export"
+  };
+  // Audits (committed first), then writes the file.
+  Result<ExportFile> Deliver(const Caller& who, const ExportKind& kind, std::vector<tabular::Row> rows,
+                             const std::string& where_path, bool reveal, const std::string& reason,
+                             tabular::Format format);
+
   storage::Database& db_;
   const Clock& clock_;
   AuditService& audit_;

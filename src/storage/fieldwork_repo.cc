@@ -178,22 +178,22 @@ Result<VisitRow> VisitRepo::Insert(SqlSession& s, VisitRow v) {
   return v;
 }
 
-Result<std::vector<VisitRow>> VisitRepo::List(SqlSession& s, const std::vector<std::string>& prefixes,
-                                              std::optional<std::int64_t> household_id, std::int64_t before_id, int limit) {
+Result<std::vector<VisitRow>> VisitRepo::List(SqlSession& s, const VisitListQuery& q) {
   std::string sql = "SELECT id, household_id, node_path, sweep_id, visitor_id, visited_at, outcome, changes_enc, notes_enc, "
                     "created_at FROM visits WHERE ";
   std::vector<SqlValue> p;
-  AppendPrefixFilter(sql, "node_path", prefixes, p);
-  if (household_id) {
-    sql += " AND household_id = " + Next(p);
-    p.push_back(Int(*household_id));
-  }
-  if (before_id > 0) {
-    sql += " AND id < " + Next(p);
-    p.push_back(Int(before_id));
-  }
+  AppendPrefixFilter(sql, "node_path", q.prefixes, p);
+  auto add = [&](const char* condition, SqlValue v) {
+    sql += std::string(" AND ") + condition + Next(p);
+    p.push_back(std::move(v));
+  };
+  if (q.household_id) add("household_id = ", Int(*q.household_id));
+  if (q.sweep_id) add("sweep_id = ", Int(*q.sweep_id));
+  if (q.since > 0) add("visited_at >= ", Int(q.since));
+  if (q.until > 0) add("visited_at < ", Int(q.until));
+  if (q.before_id > 0) add("id < ", Int(q.before_id));
   sql += " ORDER BY id DESC LIMIT " + Next(p);
-  p.push_back(Int(limit));
+  p.push_back(Int(q.limit));
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
   std::vector<VisitRow> out;
   for (const auto& r : rows) {

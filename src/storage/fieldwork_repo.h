@@ -85,11 +85,18 @@ class SweepRepo {
                                   std::int64_t visitor_id, const std::string& outcome);
 };
 
+struct VisitListQuery {
+  std::vector<std::string> prefixes;
+  std::optional<std::int64_t> household_id, sweep_id;
+  Millis since = 0, until = 0;  // visited_at in [since, until); 0: open
+  std::int64_t before_id = 0;   // newest first
+  int limit = 50;
+};
+
 class VisitRepo {
  public:
   static Result<VisitRow> Insert(SqlSession& s, VisitRow v);
-  static Result<std::vector<VisitRow>> List(SqlSession& s, const std::vector<std::string>& prefixes,
-                                            std::optional<std::int64_t> household_id, std::int64_t before_id, int limit);
+  static Result<std::vector<VisitRow>> List(SqlSession& s, const VisitListQuery& q);
 };
 
 }  // namespace linli::storage

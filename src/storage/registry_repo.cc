@@ -116,14 +116,17 @@ std::string Markers(std::size_t first, std::size_t count) {
 
 // Runs `head` + "(" + 500 markers + ")" over `values`, 500 at a time (the last batch padded with
 // NULL, so the statement keeps one shape and stays prepared), handing each row to `on_row`.
-template <class OnRow>
-Status QueryInBatches(SqlSession& s, const std::string& head, const std::vector<std::string>& values, OnRow on_row) {
+SqlValue Bound(const std::string& v) { return Text(v); }
+SqlValue Bound(std::int64_t v) { return Int(v); }
+
+template <class Value, class OnRow>
+Status QueryInBatches(SqlSession& s, const std::string& head, const std::vector<Value>& values, OnRow on_row) {
   constexpr std::size_t kBatch = 500;
   const std::string sql = head + "(" + Markers(1, kBatch) + ")";
   std::vector<SqlValue> p;
   for (std::size_t i = 0; i < values.size(); i += kBatch) {
     p.clear();
-    for (std::size_t k = i; k < i + kBatch; ++k) p.push_back(k < values.size() ? Text(values[k]) : Null());
+    for (std::size_t k = i; k < i + kBatch; ++k) p.push_back(k < values.size() ? Bound(values[k]) : Null());
     LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
     for (const auto& r : rows) on_row(r);
   }
@@ -597,6 +600,29 @@ Result<std::vector<ResidentEventRow>> ResidentRepo::Events(SqlSession& s, std::i
   for (const auto& r : rows) {
     out.push_back({r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Int(4), r.Int(5), r.Text(6)});
   }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows by id, 500 per query, for exports that join a page of records to their neighbours.
+Result<std::unordered_map<std::int64_t, BuildingRow>> BuildingRepo::GetMany(SqlSession& s, const std::vector<std::int64_t>& ids) {
+  std::unordered_map<std::int64_t, BuildingRow> out;
+  LINLI_TRY(QueryInBatches(s, std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE id IN ", ids,
+                           [&](const SqlRow& r) { auto b = BuildingFrom(r); out.emplace(b.id, std::move(b)); }));
+  return out;
+}
+
+Result<std::unordered_map<std::int64_t, HouseholdRow>> HouseholdRepo::GetMany(SqlSession& s, const std::vector<std::int64_t>& ids) {
+  std::unordered_map<std::int64_t, HouseholdRow> out;
+  LINLI_TRY(QueryInBatches(s, std::string("SELECT ") + kHouseholdCols + " FROM households WHERE id IN ", ids,
+                           [&](const SqlRow& r) { auto h = HouseholdFrom(r); out.emplace(h.id, std::move(h)); }));
+  return out;
+}
+
+Result<std::unordered_map<std::int64_t, ResidentRow>> ResidentRepo::GetMany(SqlSession& s, const std::vector<std::int64_t>& ids) {
+  std::unordered_map<std::int64_t, ResidentRow> out;
+  LINLI_TRY(QueryInBatches(s, std::string("SELECT ") + kResidentCols + " FROM residents r WHERE r.id IN ", ids,
+                           [&](const SqlRow& r) { auto x = ResidentFrom(r); out.emplace(x.id, std::move(x)); }));
   return out;
 }
 

@@ -152,6 +152,7 @@ class BuildingRepo {
   static Result<std::optional<BuildingRow>> GetByCode(SqlSession& s, std::string_view code);
   static Result<std::vector<BuildingRow>> List(SqlSession& s, const ListQuery& q);
   static Result<std::vector<BuildingRow>> AtNode(SqlSession& s, std::int64_t node_id);
+  static Result<std::unordered_map<std::int64_t, BuildingRow>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);
   // Moves a building to another node with everything that hangs from it: its households, their
   // residents and tags, visits and sweep entries, and its building heads. Counts are the
   // caller's to rebuild (RollupRepo::Rebuild over the common ancestor).
@@ -169,6 +170,7 @@ class HouseholdRepo {
   static Result<std::optional<HouseholdRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<HouseholdRow>> FindActiveByAddress(SqlSession& s, std::string_view address_index);
   static Result<std::vector<HouseholdRow>> List(SqlSession& s, const ListQuery& q);
+  static Result<std::unordered_map<std::int64_t, HouseholdRow>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);
   // Active households at these address indexes: index → (id, head id), one query per 500.
   static Result<std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>> ActiveByAddresses(
       SqlSession& s, const std::vector<std::string>& indexes);
@@ -185,6 +187,7 @@ class ResidentRepo {
   static Status InsertMany(SqlSession& s, const std::vector<ResidentRow>& rows, const std::string& event_detail,
                            std::int64_t actor_id);
   static Result<std::optional<ResidentRow>> Get(SqlSession& s, std::int64_t id);
+  static Result<std::unordered_map<std::int64_t, ResidentRow>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);
   static Result<std::vector<ResidentRow>> List(SqlSession& s, const ResidentListQuery& q);
   static Result<std::int64_t> Count(SqlSession& s, const ResidentListQuery& q);
   static Result<std::vector<ResidentRow>> FindByIdIndex(SqlSession& s, std::string_view id_index);

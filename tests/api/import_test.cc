@@ -165,6 +165,84 @@ TEST_P(ApiTest, ExportsAreMaskedAuditedAndNamedUnlessRevealedWithAReason) {
   EXPECT_EQ(t->rows.at(0).at(0), "楼栋编号");
 }
 
+bool SheetHas(const std::string& xlsx, const std::string& value) {
+  auto sheet = tabular::ReadXlsx(xlsx, 100000);
+  EXPECT_TRUE(sheet) << sheet.error().message;
+  if (!sheet) return false;
+  for (const auto& r : sheet->rows) {
+    for (const auto& c : r) {
+      if (c.find(value) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+TEST_P(ApiTest, HouseholdAndVisitListsExportMaskedWithTheirHeadsAndChanges) {
+  auto secretary = stack().As("secretary");
+  auto building = Building(secretary, 6);
+  auto rows = Roster(building, 3100, 2);
+  ASSERT_EQ(Upload(secretary, tabular::WriteCsv(rows)).status, 201);
+  std::string head_phone = rows[1][8];
+  // Households: address, head, head's phone (masked), size.
+  EXPECT_EQ(stack().As("worker1").Get("/api/v1/export/households?node_id=5").status, 403);
+  auto households = secretary.Get("/api/v1/export/households?node_id=6");
+  ASSERT_EQ(households.status, 200) << households.body;
+  EXPECT_NE(households.headers["content-disposition"].find("households.csv"), std::string::npos);
+  EXPECT_NE(households.body.find(building), std::string::npos);
+  EXPECT_NE(households.body.find("户主0"), std::string::npos);
+  EXPECT_EQ(households.body.find(head_phone), std::string::npos);
+  EXPECT_NE(households.body.find(domain::MaskPhone(head_phone)), std::string::npos);
+  auto revealed = secretary.Get("/api/v1/export/households?node_id=6&format=xlsx&reveal=true&reason=%E5%85%A5%E6%88%B7%E6%A0%B8%E5%AF%B9");
+  ASSERT_EQ(revealed.status, 200) << revealed.body;
+  EXPECT_TRUE(SheetHas(revealed.body, head_phone));
+  EXPECT_TRUE(SheetHas(revealed.body, "1单元"));
+
+  // A visit that changed the head's phone: the visit list and its export mask the new number.
+  auto listed = secretary.Get("/api/v1/households?node_id=6&limit=500").Json().at("items").as_array();
+  std::int64_t household = 0, head = 0;
+  for (const auto& h : listed) {
+    auto detail = secretary.Get("/api/v1/households/" + std::to_string(h.at("id").as_int64())).Json();
+    for (const auto& m : detail.at("members").as_array()) {
+      if (m.at("name").as_string() == "户主0" && detail.at("building_code").as_string() == building) {
+        household = h.at("id").as_int64();
+        head = m.at("id").as_int64();
+      }
+    }
+  }
+  ASSERT_NE(household, 0);
+  std::string new_phone = "13577778888";
+  auto visit = secretary.PostJson("/api/v1/visits", R"({"household_id":)" + std::to_string(household) +
+                                                        R"(,"outcome":"changed","changes":{"residents":[{"id":)" +
+                                                        std::to_string(head) + R"(,"phone":")" + new_phone +
+                                                        R"("}]},"notes":"换了新手机"})");
+  ASSERT_EQ(visit.status, 201) << visit.body;
+  EXPECT_EQ(visit.body.find(new_phone), std::string::npos) << "the answer masks the changed phone";
+  auto visits = secretary.Get("/api/v1/visits?household_id=" + std::to_string(household));
+  EXPECT_EQ(visits.body.find(new_phone), std::string::npos) << visits.body;
+  EXPECT_NE(visits.body.find(domain::MaskPhone(new_phone)), std::string::npos) << visits.body;
+  auto exported = secretary.Get("/api/v1/export/visits?node_id=6&since=2020-01-01");
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  EXPECT_NE(exported.body.find("换了新手机"), std::string::npos);
+  EXPECT_NE(exported.body.find("信息变更"), std::string::npos) << exported.body;
+  EXPECT_NE(exported.body.find(building), std::string::npos);
+  EXPECT_EQ(exported.body.find(new_phone), std::string::npos);
+  auto clear = secretary.Get("/api/v1/export/visits?node_id=6&format=xlsx&reveal=true&reason=%E5%85%A5%E6%88%B7%E6%A0%B8%E5%AF%B9");
+  ASSERT_EQ(clear.status, 200) << clear.body;
+  EXPECT_TRUE(SheetHas(clear.body, new_phone));
+  // Day filters: a window before the visit is empty; bad days name their parameter.
+  auto before = secretary.Get("/api/v1/export/visits?node_id=6&until=2020-01-01");
+  ASSERT_EQ(before.status, 200);
+  EXPECT_EQ(before.body.find("换了新手机"), std::string::npos);
+  EXPECT_EQ(secretary.Get("/api/v1/export/visits?node_id=6&since=2026-02-30").ErrorField(), "since");
+  EXPECT_EQ(secretary.Get("/api/v1/export/visits?node_id=6&since=2026-03-02&until=2026-03-01").ErrorField(), "until");
+  EXPECT_EQ(secretary.Get("/api/v1/export/visits?node_id=6&sweep_id=abc").ErrorField(), "sweep_id");
+  EXPECT_EQ(secretary.Get("/api/v1/export/visits?node_id=999999").status, 404);
+  auto audit = stack().As("auditor").Get("/api/v1/audit?action=visit.export&limit=10");
+  EXPECT_NE(audit.body.find("入户核对"), std::string::npos) << audit.body;
+  EXPECT_NE(stack().As("auditor").Get("/api/v1/audit?action=household.export&limit=10").body.find("入户核对"),
+            std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

@@ -60,6 +60,11 @@ TEST(Masks, HideTheMiddle) {
 TEST(Dates, ChinaDateAndAge) {
   // 2026-11-21 16:30 UTC is already 22 November in Beijing.
   EXPECT_EQ(ChinaDate(1795278600000), (CivilDate{2026, 11, 22}));
+  EXPECT_EQ(ChinaDateTime(1795278600000), "2026-11-22 00:30");
+  EXPECT_EQ(ChinaMidnight({2026, 11, 22}), 1795278600000 - 30 * 60000);
+  EXPECT_EQ(ChinaMidnight({1970, 1, 1}), -8LL * 3600 * 1000);
+  EXPECT_EQ(ChinaDate(ChinaMidnight({2024, 2, 29})), (CivilDate{2024, 2, 29}));
+  EXPECT_EQ(ChinaDate(ChinaMidnight({2024, 3, 1}) - 1), (CivilDate{2024, 2, 29}));
   EXPECT_EQ(AgeOn({1966, 11, 22}, kToday), 60);
   EXPECT_EQ(AgeOn({1966, 11, 23}, kToday), 59);
   EXPECT_EQ(YearsBefore({2024, 2, 29}, 1), (CivilDate{2023, 2, 28}));
