@@ -366,13 +366,14 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
   auto* org_move = org->add_subcommand("move", "Move a node (and its subtree) under another parent");
   org_move->add_option("node", o->node)->required();
   org_move->add_option("--parent", o->parent)->required();
+  org_move->add_option("--code", o->code, "New code under the parent (default: the parent's code and the node's own number)");
   runners.emplace_back(org_move, [&ctx, o] {
     auto& s = ctx.services();
     auto n = ResolveNode(s, o->node);
     if (!n) return Report(n.error());
     auto p = ResolveNode(s, o->parent);
     if (!p) return Report(p.error());
-    auto r = Await<domain::OrgNode>([&](auto done) { s.org.Move(Caller::Cli(), n->id, p->id, std::move(done)); });
+    auto r = Await<domain::OrgNode>([&](auto done) { s.org.Move(Caller::Cli(), n->id, p->id, o->code.empty() ? std::nullopt : std::optional(o->code), std::move(done)); });
     if (!r) return Report(r.error());
     PrintNode(*r);
     return 0;

@@ -1,5 +1,6 @@
 #include "domain/org.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "domain/text.h"
@@ -51,15 +52,39 @@ Status ValidateNodeName(std::string_view name) {
   return ValidateText("name", name, {.min_chars = 1, .max_chars = 100, .single_line = true});
 }
 
-Status ValidateNodeCode(std::string_view code) {
-  // GB/T 2260 county code (6 digits) followed by street, community and grid numbers: digits only,
-  // at most 32 of them. Issue #3 tightens this per level.
-  if (code.empty()) return Error::Invalid("code", "code is required");
-  if (code.size() > 32) return Error::Invalid("code", "code must be at most 32 digits");
+Status ValidateNodeCode(std::string_view code, std::string_view field) {
+  std::string f(field);
+  if (code.empty()) return Error::Invalid(f, f + " is required");
+  if (code.size() > 32) return Error::Invalid(f, f + " must be at most 32 digits");
   for (char c : code) {
-    if (c < '0' || c > '9') return Error::Invalid("code", "code must contain digits only");
+    if (c < '0' || c > '9') return Error::Invalid(f, f + " must contain digits only");
   }
   return Ok();
+}
+
+Status CheckNodeCode(std::string_view code, const std::optional<OrgNode>& parent, std::string_view field) {
+  LINLI_TRY(ValidateNodeCode(code, field));
+  std::string f(field);
+  if (!parent) {
+    // GB/T 2260 province prefixes (11 Beijing … 65 Xinjiang, 71 Taiwan, 81 Hong Kong, 82 Macao).
+    static constexpr int kProvinces[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
+                                         43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
+    int province = code.size() >= 2 ? (code[0] - '0') * 10 + (code[1] - '0') : 0;
+    if (code.size() != 9 || std::ranges::find(kProvinces, province) == std::end(kProvinces) ||
+        code.substr(2, 4) == "0000" || code.substr(6) == "000") {
+      return Error::Invalid(f, f + " of a subdistrict is its 6-digit county code (GB/T 2260) and a 3-digit street "
+                                   "number, e.g. 320581001");
+    }
+    return Ok();
+  }
+  if (code.size() != parent->code.size() + 3 || !code.starts_with(parent->code) || code.ends_with("000")) {
+    return Error::Invalid(f, f + " must be the parent's code " + parent->code + " followed by 3 digits (001–999)");
+  }
+  return Ok();
+}
+
+std::string CodeUnder(const OrgNode& parent, std::string_view code) {
+  return parent.code + std::string(code.size() >= 3 ? code.substr(code.size() - 3) : code);
 }
 
 std::string ChildPath(std::string_view parent_path, std::int64_t id) {

@@ -41,7 +41,15 @@ bool MayParent(std::optional<NodeType> parent, NodeType child);
 
 // Validation of the user-supplied parts of a node. Field names match the API's.
 Status ValidateNodeName(std::string_view name);
-Status ValidateNodeCode(std::string_view code);
+// Digits only, at most 32: the shape of any code, checked before anything is looked up.
+Status ValidateNodeCode(std::string_view code, std::string_view field = "code");
+// Codes grow by level. The root (a subdistrict) is a GB/T 2260 county code — 6 digits under a real
+// province prefix — and a 3-digit street number; every other node is its parent's code and its
+// own 3-digit number (001–999): 320581 001 001 101 001 = county, street, community, compound, grid.
+Status CheckNodeCode(std::string_view code, const std::optional<OrgNode>& parent, std::string_view field = "code");
+// The code a node takes when it moves under `parent`: the parent's code and the node's own number
+// (the last three digits of its code).
+std::string CodeUnder(const OrgNode& parent, std::string_view code);
 
 // Path helpers.
 std::string ChildPath(std::string_view parent_path, std::int64_t id);

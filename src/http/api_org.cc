@@ -58,9 +58,10 @@ void RegisterOrgRoutes(Router& r, Api& api) {
   r.Add("POST", "/api/v1/org/nodes/{id}/move", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
     LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
-    LINLI_TRY(OnlyKnownFields(body, {"parent_id"}));
+    LINLI_TRY(OnlyKnownFields(body, {"parent_id", "code"}));
     LINLI_ASSIGN_OR_RETURN(auto parent, RequiredInt(body, "parent_id"));
-    api.org.Move(who, id, parent, NodeReply(respond));
+    LINLI_ASSIGN_OR_RETURN(auto code, OptionalString(body, "code"));
+    api.org.Move(who, id, parent, std::move(code), NodeReply(respond));
     return Ok();
   }));
 

@@ -26,6 +26,29 @@ Result<domain::OrgNode> CheckVisible(std::optional<domain::OrgNode> node, const 
   return std::move(*node);
 }
 
+Status CheckCodeFree(SqlSession& s, std::string_view code, const domain::OrgNode& node, std::string_view field) {
+  if (code == node.code) return Ok();
+  LINLI_ASSIGN_OR_RETURN(auto holder, OrgRepo::GetByCode(s, code));
+  if (holder && holder->id != node.id) {
+    return Error::Exists(std::string(field), "code " + std::string(code) + " belongs to " + holder->name +
+                                                 " already; give the node another number");
+  }
+  return Ok();
+}
+
+Result<std::string> FreeCodeUnder(SqlSession& s, const domain::OrgNode& parent, std::string_view code) {
+  std::string own = domain::CodeUnder(parent, code);
+  LINLI_ASSIGN_OR_RETURN(auto holder, OrgRepo::GetByCode(s, own));
+  if (!holder) return own;
+  for (int n = 1; n <= 999; ++n) {
+    char number[4];
+    std::snprintf(number, sizeof number, "%03d", n);
+    LINLI_ASSIGN_OR_RETURN(holder, OrgRepo::GetByCode(s, parent.code + number));
+    if (!holder) return parent.code + number;
+  }
+  return Error::Precondition(parent.name + " has no free number left for another child");
+}
+
 void OrgService::Create(const Caller& who, CreateNodeInput in, Done<domain::OrgNode> done) {
   auto type = domain::ParseNodeType(in.type);
   if (!type) {
@@ -59,6 +82,7 @@ void OrgService::Create(const Caller& who, CreateNodeInput in, Done<domain::OrgN
                                            (*parent ? "a " + std::string(domain::NodeTypeName((*parent)->type))
                                                     : std::string("nothing"))));
   }
+  if (auto st = domain::CheckNodeCode(in.code, *parent); !st) return done(st.error());
   std::string parent_path = *parent ? (*parent)->path : "/";
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
@@ -103,8 +127,11 @@ void OrgService::Rename(const Caller& who, std::int64_t id, std::string name,
   }, std::move(done));
 }
 
-void OrgService::Move(const Caller& who, std::int64_t id, std::int64_t new_parent_id,
+void OrgService::Move(const Caller& who, std::int64_t id, std::int64_t new_parent_id, std::optional<std::string> code,
                       Done<domain::OrgNode> done) {
+  if (code) {
+    if (auto st = domain::ValidateNodeCode(*code); !st) return done(st.error());
+  }
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
     LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, id, domain::perm::kOrgWrite));
@@ -115,18 +142,22 @@ void OrgService::Move(const Caller& who, std::int64_t id, std::int64_t new_paren
       return Error::Invalid("parent_id", "parent_id is required");
     }
     LINLI_TRY(domain::CheckMove(node, parent));
+    // The node (and its subtree) is renumbered under its new parent; it keeps its own number
+    // unless a new code is given.
+    std::string new_code = code ? *code : parent ? domain::CodeUnder(*parent, node.code) : node.code;
+    LINLI_TRY(domain::CheckNodeCode(new_code, parent));
+    LINLI_TRY(CheckCodeFree(s, new_code, node));
     std::string old_path = node.path;
     std::string new_path = domain::ChildPath(parent ? parent->path : "/", node.id);
-    LINLI_TRY(OrgRepo::Move(s, node, new_parent_id, new_path, now));
-    LINLI_TRY(storage::BoundaryRepo::AddChange(s, id, new_path, "move",
-                                               JsonObject().Add("from_path", old_path).Add("to_path", new_path).Str(),
-                                               who.user_id(), now));
+    LINLI_TRY(OrgRepo::Move(s, node, new_parent_id, new_path, new_code, now));
+    auto detail = JsonObject().Add("from_path", old_path).Add("to_path", new_path).Add("from_code", node.code)
+                      .Add("to_code", new_code).Str();
+    LINLI_TRY(storage::BoundaryRepo::AddChange(s, id, new_path, "move", detail, who.user_id(), now));
     LINLI_TRY(audit_.Record(s, who, {.action = "org.move", .node_path = new_path,
-                                     .target = "org_node:" + std::to_string(id),
-                                     .detail = JsonObject().Add("from_path", old_path)
-                                                   .Add("to_path", new_path).Str()}));
+                                     .target = "org_node:" + std::to_string(id), .detail = detail}));
     node.parent_id = new_parent_id;
     node.path = new_path;
+    node.code = new_code;
     node.version += 1;
     node.updated_at = now;
     return node;

@@ -33,6 +33,13 @@ struct NodeListInput {
   int limit = 100;
 };
 
+// Refuses a code another node holds (kAlreadyExists naming `field`).
+Status CheckCodeFree(storage::SqlSession& s, std::string_view code, const domain::OrgNode& node,
+                     std::string_view field = "code");
+// A code under `parent` for a node moving there: its own number when free, else the first free
+// one (a merge renumbers micro-grids whose numbers clash).
+Result<std::string> FreeCodeUnder(storage::SqlSession& s, const domain::OrgNode& parent, std::string_view code);
+
 class OrgService {
  public:
   OrgService(storage::Database& db, const Clock& clock, AuditService& audit, AccessEpoch& epoch)
@@ -41,7 +48,9 @@ class OrgService {
   void Create(const Caller& who, CreateNodeInput in, Done<domain::OrgNode> done);
   void Rename(const Caller& who, std::int64_t id, std::string name, std::optional<std::int64_t> version,
               Done<domain::OrgNode> done);
-  void Move(const Caller& who, std::int64_t id, std::int64_t new_parent_id, Done<domain::OrgNode> done);
+  // The node keeps its own number under the new parent unless `code` gives a new one.
+  void Move(const Caller& who, std::int64_t id, std::int64_t new_parent_id, std::optional<std::string> code,
+            Done<domain::OrgNode> done);
   void SetArchived(const Caller& who, std::int64_t id, bool archived, Done<domain::OrgNode> done);
   Result<domain::OrgNode> Get(const Caller& who, std::int64_t id);
   Result<domain::OrgNode> GetByCode(const Caller& who, std::string_view code);

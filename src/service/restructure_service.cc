@@ -29,7 +29,7 @@ void RestructureService::Split(const Caller& who, std::int64_t grid_id, std::vec
   for (std::size_t i = 0; i < parts.size(); ++i) {
     std::string field = "micro_grids[" + std::to_string(i) + "]";
     if (auto st = domain::ValidateNodeName(parts[i].name); !st) return done(Error::Invalid(field + ".name", st.error().message));
-    if (auto st = domain::ValidateNodeCode(parts[i].code); !st) return done(Error::Invalid(field + ".code", st.error().message));
+    if (auto st = domain::ValidateNodeCode(parts[i].code, field + ".code"); !st) return done(st.error());
     auto shape = domain::ParseBoundary(parts[i].boundary, field + ".boundary");
     if (!shape) return done(shape.error());
     for (std::size_t j = 0; j < shapes.size(); ++j) {
@@ -53,6 +53,7 @@ void RestructureService::Split(const Caller& who, std::int64_t grid_id, std::vec
         return Error::Invalid("micro_grids[" + std::to_string(i) + "].boundary",
                               "the boundary " + domain::DescribeViolations(v));
       }
+      LINLI_TRY(domain::CheckNodeCode(parts[i].code, grid, "micro_grids[" + std::to_string(i) + "].code"));
       LINLI_ASSIGN_OR_RETURN(auto taken, storage::OrgRepo::GetByCode(s, parts[i].code));
       if (taken) return Error::Exists("micro_grids[" + std::to_string(i) + "].code", "code " + parts[i].code + " exists already");
       domain::OrgNode node;
@@ -113,7 +114,8 @@ void RestructureService::Merge(const Caller& who, std::int64_t into_id, std::int
     LINLI_ASSIGN_OR_RETURN(auto children, storage::OrgRepo::List(s, {.scope_prefixes = {from.path},
                                                                      .parent_id = from_id, .limit = 1000}));
     for (const auto& child : children) {
-      LINLI_TRY(storage::OrgRepo::Move(s, child, into_id, domain::ChildPath(into.path, child.id), now));
+      LINLI_ASSIGN_OR_RETURN(auto code, FreeCodeUnder(s, into, child.code));
+      LINLI_TRY(storage::OrgRepo::Move(s, child, into_id, domain::ChildPath(into.path, child.id), code, now));
     }
     // ... and everything held at it directly.
     LINLI_TRY(storage::BuildingRepo::RelocateAllAt(s, from_id, into_id, into.path));

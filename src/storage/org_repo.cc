@@ -97,7 +97,7 @@ Status OrgRepo::SetArchived(SqlSession& s, std::int64_t id, std::int64_t expecte
 }
 
 Status OrgRepo::Move(SqlSession& s, const domain::OrgNode& node, std::int64_t new_parent_id,
-                     const std::string& new_path, Millis now) {
+                     const std::string& new_path, const std::string& new_code, Millis now) {
   LINLI_ASSIGN_OR_RETURN(auto n, s.Exec("UPDATE org_nodes SET parent_id = $1, updated_at = $2, version = version + 1 "
                                         "WHERE id = $3 AND version = $4",
                                         {IdOrNull(new_parent_id), Int(now), Int(node.id), Int(node.version)}));
@@ -105,6 +105,14 @@ Status OrgRepo::Move(SqlSession& s, const domain::OrgNode& node, std::int64_t ne
   // Rewrite the prefix of every path in the subtree, the node itself included. Two steps via a
   // marker prefix so the UNIQUE(path) index never sees a transient clash.
   auto [lo, hi] = PrefixRange(node.path);
+  // Codes carry their ancestors' codes: the subtree's codes that start with the node's code take
+  // the new one instead (the new code is free, so no code in between clashes).
+  if (new_code != node.code) {
+    LINLI_TRY(s.Exec("UPDATE org_nodes SET code = $1 || substr(code, $2) WHERE path >= $3 AND path < $4 "
+                     "AND substr(code, 1, $5) = $6",
+                     {Text(new_code), Int(static_cast<std::int64_t>(node.code.size()) + 1), Text(lo), Text(hi),
+                      Int(static_cast<std::int64_t>(node.code.size())), Text(node.code)}));
+  }
   std::string marker = "~" + std::to_string(node.id) + "~";
   LINLI_TRY(s.Exec("UPDATE org_nodes SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4",
                    {Text(marker), Int(static_cast<std::int64_t>(node.path.size()) + 1), Text(lo), Text(hi)}));

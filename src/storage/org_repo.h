@@ -38,10 +38,11 @@ class OrgRepo {
                        const std::string& name, Millis now);
   static Status SetArchived(SqlSession& s, std::int64_t id, std::int64_t expected_version,
                             bool archived, Millis now);
-  // Rewrites the paths of the subtree and of every record under it (PathBearingTables), and moves
-  // its rollup counts from the old ancestors to the new ones.
+  // Rewrites the paths of the subtree and of every record under it (PathBearingTables), renumbers
+  // the subtree's codes under `new_code` (which the caller checked is free), and moves its rollup
+  // counts from the old ancestors to the new ones.
   static Status Move(SqlSession& s, const domain::OrgNode& node, std::int64_t new_parent_id,
-                     const std::string& new_path, Millis now);
+                     const std::string& new_path, const std::string& new_code, Millis now);
   static Result<std::vector<domain::OrgNode>> List(SqlSession& s, const OrgListQuery& q);
   static Result<std::int64_t> CountActiveChildren(SqlSession& s, std::int64_t id);
 };

@@ -19,6 +19,7 @@ struct Target {
   std::int64_t node;
   std::int64_t parent;
   std::string child_type;
+  std::string code;  // the node's code, which a child's code extends
   std::int64_t user = 0;
   std::int64_t assignment = 0;
   std::int64_t key = 0;
@@ -27,7 +28,7 @@ struct Target {
 struct Endpoint {
   std::string method;
   std::string path;   // {node} {user} {assignment} {key} {parent} are filled per target
-  std::string body;   // the same placeholders, plus {child_type} and {unique}
+  std::string body;   // the same placeholders, plus {child_type}, {child_code} and {unique}
   std::string permission;  // what a 2xx at the role's own node requires
 };
 
@@ -38,7 +39,7 @@ const std::vector<Endpoint>& Endpoints() {
       {"POST", "/api/v1/org/nodes/{node}/move", R"({"parent_id":{parent}})", "org.write"},
       {"POST", "/api/v1/org/nodes/{node}/archive", "", "org.write"},
       {"POST", "/api/v1/org/nodes/{node}/restore", "", "org.write"},
-      {"POST", "/api/v1/org/nodes", R"({"parent_id":{node},"type":"{child_type}","code":"{unique}","name":"矩阵"})", "org.write"},
+      {"POST", "/api/v1/org/nodes", R"({"parent_id":{node},"type":"{child_type}","code":"{child_code}","name":"矩阵"})", "org.write"},
       {"GET", "/api/v1/users/{user}", "", "user.read"},
       {"POST", "/api/v1/users", R"({"username":"mx{unique}","display_name":"x","password":"matrix-long-password","home_node_id":{node}})", "user.write"},
       {"POST", "/api/v1/users/{user}/disable", "", "user.write"},
@@ -63,6 +64,9 @@ std::string Fill(std::string s, const Target& t, int unique) {
   replace("{assignment}", std::to_string(t.assignment));
   replace("{key}", std::to_string(t.key));
   replace("{child_type}", t.child_type);
+  char number[4];
+  std::snprintf(number, sizeof number, "%03d", 100 + unique % 900);
+  replace("{child_code}", t.code + number);
   replace("{unique}", std::to_string(unique));
   return s;
 }
@@ -75,8 +79,9 @@ TEST_P(AccessMatrix, NoRoleReachesOutsideItsSubtree) {
   auto sys = st.As("sysadmin");
   auto sec = st.As("secadmin");
   // Demo tree: 4 compound 虹桥花园 ⊃ {5 grid (own), 6 grid (sibling)}; 7, 8 micro-grids under 5.
-  std::vector<Target> targets = {{"own", 5, 4, "micro_grid"}, {"sibling", 6, 4, "micro_grid"},
-                                 {"parent", 4, 2, "grid"}};
+  std::vector<Target> targets = {{"own", 5, 4, "micro_grid", "320581001001101001"},
+                                 {"sibling", 6, 4, "micro_grid", "320581001001101002"},
+                                 {"parent", 4, 2, "grid", "320581001001101"}};
   int unique = 900000;
   for (auto& t : targets) {
     auto u = sys.PostJson("/api/v1/users", R"({"username":"target.)" + t.label + R"(","display_name":"x",)"

@@ -72,27 +72,30 @@ TEST_P(ApiTest, BadInputIsRefusedNamingTheFieldAndNothingIsStored) {
     int status;
     std::string field;
   };
-  std::string ok_tail = R"("type":"micro_grid","code":"8800","name":"测试")";
+  std::string ok_tail = R"("type":"micro_grid","code":"320581001001101001800","name":"测试")";
   std::vector<Case> cases = {
       {"{not json", "application/json", 400, "body"},
       {"[1,2,3]", "application/json", 400, "body"},
       {"", "application/json", 400, "body"},
       {R"({"parent_id":5,)" + ok_tail + "}", "text/plain", 400, "content-type"},
-      {R"({"type":"micro_grid","code":"8800","name":"x"})", "application/json", 400, "parent_id"},
+      {R"({"type":"micro_grid","code":"320581001001101001800","name":"x"})", "application/json", 400, "parent_id"},
       {R"({"parent_id":"5",)" + ok_tail + "}", "application/json", 400, "parent_id"},
       {R"({"parent_id":5.5,)" + ok_tail + "}", "application/json", 400, "parent_id"},
-      {R"({"parent_id":5,"type":"micro_grid","code":"8800"})", "application/json", 400, "name"},
-      {R"({"parent_id":5,"type":"micro_grid","code":"8800","name":5})", "application/json", 400, "name"},
-      {R"({"parent_id":5,"type":"micro_grid","code":"8800","name":""})", "application/json", 400, "name"},
-      {R"({"parent_id":5,"type":"micro_grid","code":"8800","name":"<script>alert(1)</script>"})", "application/json", 400, "name"},
+      {R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001800"})", "application/json", 400, "name"},
+      {R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001800","name":5})", "application/json", 400, "name"},
+      {R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001800","name":""})", "application/json", 400, "name"},
+      {R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001800","name":"<script>alert(1)</script>"})", "application/json", 400, "name"},
       {"{\"parent_id\":5,\"type\":\"micro_grid\",\"code\":\"8800\",\"name\":\"\xff\xfe\"}", "application/json", 400, "body"},
       {R"({"parent_id":5,"type":"micro_grid","code":"88a0","name":"x"})", "application/json", 400, "code"},
-      {R"({"parent_id":5,"type":"planet","code":"8800","name":"x"})", "application/json", 400, "type"},
-      {R"({"parent_id":5,"type":"community","code":"8800","name":"x"})", "application/json", 400, "type"},
+      {R"({"parent_id":5,"type":"planet","code":"320581001001101001800","name":"x"})", "application/json", 400, "type"},
+      {R"({"parent_id":5,"type":"community","code":"320581001001101001800","name":"x"})", "application/json", 400, "type"},
       {R"({"parent_id":999999,)" + ok_tail + "}", "application/json", 400, "parent_id"},
       {R"({"parent_id":5,)" + ok_tail + R"(,"colour":"red"})", "application/json", 400, "colour"},
-      {R"({"parent_id":5,"type":"micro_grid","code":"320581001","name":"dup"})", "application/json", 409, "code"},
-      {std::string(R"({"parent_id":5,"type":"micro_grid","code":"8800","name":")") + std::string(101, 'x') + "\"}",
+      {R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001001","name":"dup"})", "application/json", 409, "code"},
+      {R"({"parent_id":5,"type":"micro_grid","code":"320581001001101002801","name":"x"})", "application/json", 400, "code"},
+      {R"({"parent_id":5,"type":"micro_grid","code":"3205810010011010018","name":"x"})", "application/json", 400, "code"},
+      {R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001000","name":"x"})", "application/json", 400, "code"},
+      {std::string(R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001800","name":")") + std::string(101, 'x') + "\"}",
        "application/json", 400, "name"},
       {std::string(30, '[') + std::string(30, ']'), "application/json", 400, "body"},
   };
@@ -154,7 +157,7 @@ TEST_P(ApiTest, EveryWriteEndpointNamesTheBadField) {
 TEST_P(ApiTest, OversizedAndMalformedRequestsAreRefusedAtTheDoor) {
   auto c = stack().As("sysadmin");
   std::int64_t before = CountNodes(c);
-  std::string big = R"({"parent_id":5,"type":"micro_grid","code":"8801","name":")" + std::string(2 << 20, 'x') + "\"}";
+  std::string big = R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001801","name":")" + std::string(2 << 20, 'x') + "\"}";
   auto r = c.Send("POST", "/api/v1/org/nodes", big, {{"Content-Type", "application/json"}});
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.ErrorField(), "body");
@@ -197,7 +200,7 @@ TEST_P(ApiTest, CookieSessionsNeedTheCsrfTokenForChanges) {
   HttpClient browser = anon;
   browser.cookie = set_cookie.substr(0, set_cookie.find(';'));
   EXPECT_EQ(browser.Get("/api/v1/org/nodes/5").status, 200);  // reads need no CSRF token
-  std::string node = R"({"parent_id":5,"type":"micro_grid","code":"8802","name":"CSRF"})";
+  std::string node = R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001802","name":"CSRF"})";
   auto no_csrf = browser.PostJson("/api/v1/org/nodes", node);
   EXPECT_EQ(no_csrf.status, 403);
   EXPECT_EQ(no_csrf.ErrorField(), "x-csrf-token");
@@ -373,10 +376,10 @@ TEST_P(ApiTest, ApiKeysActAsTheirAccountUntilRevoked) {
 
 TEST_P(ApiTest, OrgTreeCreateRenameMoveArchive) {
   auto sys = stack().As("sysadmin");
-  auto g = sys.PostJson("/api/v1/org/nodes", R"({"parent_id":4,"type":"grid","code":"8810","name":"临时网格"})");
+  auto g = sys.PostJson("/api/v1/org/nodes", R"({"parent_id":4,"type":"grid","code":"320581001001101810","name":"临时网格"})");
   ASSERT_EQ(g.status, 201) << g.body;
   std::string id = std::to_string(g.Json().at("id").as_int64());
-  auto m = sys.PostJson("/api/v1/org/nodes", R"({"parent_id":)" + id + R"(,"type":"micro_grid","code":"8811","name":"临时微网格"})");
+  auto m = sys.PostJson("/api/v1/org/nodes", R"({"parent_id":)" + id + R"(,"type":"micro_grid","code":"320581001001101810811","name":"临时微网格"})");
   ASSERT_EQ(m.status, 201);
   auto renamed = sys.Json("PATCH", "/api/v1/org/nodes/" + id, R"({"name":"改名网格","version":1})");
   ASSERT_EQ(renamed.status, 200) << renamed.body;
@@ -400,13 +403,13 @@ TEST_P(ApiTest, OrgTreeCreateRenameMoveArchive) {
   auto archived = sys.PostJson("/api/v1/org/nodes/" + id + "/archive", "");
   EXPECT_EQ(archived.status, 200);
   EXPECT_TRUE(archived.Json().at("archived").as_bool());
-  EXPECT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":)" + id + R"(,"type":"micro_grid","code":"8812","name":"x"})").ErrorField(), "parent_id");
+  EXPECT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":)" + id + R"(,"type":"micro_grid","code":"320581001001101810812","name":"x"})").ErrorField(), "parent_id");
 }
 
 TEST_P(ApiTest, EveryWriteAndSignInIsAuditedAndTheChainVerifies) {
   auto sys = stack().As("sysadmin");
   auto aud = stack().As("auditor");
-  auto created = sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"8820","name":"审计测试"})");
+  auto created = sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001820","name":"审计测试"})");
   ASSERT_EQ(created.status, 201);
   std::string path(created.Json().at("path").as_string());
   stack().Anonymous().PostJson("/api/v1/auth/login", R"({"username":"worker2","password":"wrong-password-x"})");
@@ -432,7 +435,7 @@ TEST_P(ApiTest, TamperingWithTheAuditLogIsFoundByAuditVerify) {
   auto own = NewStack(GetParam());
   auto sys = own->As("sysadmin");
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"883)" +
+    ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"32058100100110100183)" +
                            std::to_string(i) + R"(","name":"x"})").status, 201);
   }
   own->server->Kill(SIGTERM);
@@ -474,7 +477,7 @@ TEST_P(ApiTest, LoginIsRateLimitedPerIp) {
 TEST_P(ApiTest, GracefulShutdownFinishesInFlightWrites) {
   auto own = NewStack(GetParam());
   auto sys = own->As("sysadmin");
-  ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"8840","name":"x"})").status, 201);
+  ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001840","name":"x"})").status, 201);
   own->server->Kill(SIGTERM);
   EXPECT_EQ(own->server->WaitExit(), 0) << own->server->Log();
   EXPECT_NE(own->server->Log().find("stopped cleanly"), std::string::npos);
@@ -485,19 +488,19 @@ TEST_P(ApiTest, GracefulShutdownFinishesInFlightWrites) {
 TEST_P(ApiTest, BackupAndRestoreBringBackExactlyTheBackedUpState) {
   auto own = NewStack(GetParam());
   auto sys = own->As("sysadmin");
-  ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"8850","name":"备份前"})").status, 201);
+  ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001850","name":"备份前"})").status, 201);
   std::string file = own->dir.path() + "/backup.bin";
   auto backup = RunLinli(own->With({"backup", file}));  // while the server runs
   ASSERT_EQ(backup.exit_code, 0) << backup.output;
-  ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"8851","name":"备份后"})").status, 201);
+  ASSERT_EQ(sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001851","name":"备份后"})").status, 201);
   own->server->Kill(SIGTERM);
   auto restore = RunLinli(own->With({"restore", file}));
   ASSERT_EQ(restore.exit_code, 0) << restore.output;
   auto check = RunLinli(own->With({"check"}));
   EXPECT_EQ(check.exit_code, 0) << check.output;
   auto list = RunLinli(own->With({"org", "list", "--parent", "5"}));
-  EXPECT_NE(list.output.find("8850"), std::string::npos) << list.output;
-  EXPECT_EQ(list.output.find("8851"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("320581001001101001850"), std::string::npos) << list.output;
+  EXPECT_EQ(list.output.find("320581001001101001851"), std::string::npos) << list.output;
   auto missing = RunLinli(own->With({"restore", own->dir.path() + "/no-such-file"}));
   EXPECT_NE(missing.exit_code, 0);
 }

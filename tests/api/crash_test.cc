@@ -26,8 +26,11 @@ TEST_P(CrashTest, EveryAcknowledgedWriteSurvivesSigkill) {
   std::vector<std::thread> writers;
   for (int w = 0; w < 16; ++w) {
     writers.emplace_back([&, w] {
-      for (int i = 0; !stop; ++i) {
-        std::string code = "77" + std::to_string(w * 100000 + i);
+      // Codes are the grid's code and a 3-digit number (001 and 002 are taken): 50 per writer.
+      for (int i = 0; !stop && i < 50; ++i) {
+        char number[4];
+        std::snprintf(number, sizeof number, "%03d", 100 + w * 50 + i);
+        std::string code = std::string("320581001001101001") + number;
         try {
           auto r = sys.PostJson("/api/v1/org/nodes", R"({"parent_id":5,"type":"micro_grid","code":")" + code +
                                                           R"(","name":"压力测试"})");

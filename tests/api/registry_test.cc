@@ -539,6 +539,9 @@ TEST_P(ApiTest, SplitMergeAndMoveCarryRecordsCountsAndHistory) {
   ASSERT_EQ(other.status, 201) << other.body;
   auto other_id = Id(other);
   ASSERT_EQ(put(other_id, Square(120.84, 31.60, 120.88, 31.70)).status, 200);
+  // Its own micro-grid 101 means the incoming 101 is renumbered to the first free number.
+  ASSERT_EQ(admin.PostJson("/api/v1/org/nodes", R"({"parent_id":)" + std::to_string(other_id) +
+                                                    R"(,"type":"micro_grid","code":"320581001002002101","name":"原有"})").status, 201);
   EXPECT_EQ(admin.PostJson("/api/v1/org/nodes/" + std::to_string(other_id) + "/merge", R"({"from_id":2})").ErrorField(), "from_id");
   auto merged = admin.PostJson("/api/v1/org/nodes/" + std::to_string(other_id) + "/merge", R"({"from_id":10})");
   ASSERT_EQ(merged.status, 200) << merged.body;
@@ -548,6 +551,12 @@ TEST_P(ApiTest, SplitMergeAndMoveCarryRecordsCountsAndHistory) {
   EXPECT_EQ(moved.at("node_id").as_int64(), other_id) << "records held at the grid itself follow";
   auto micro_now = official.Get("/api/v1/org/nodes/" + std::to_string(west_micro)).Json();
   EXPECT_EQ(micro_now.at("parent_id").as_int64(), other_id);
+  EXPECT_EQ(official.Get("/api/v1/org/nodes/11").Json().at("code").as_string(), "320581001002002001")
+      << "grid 10's own micro-grid 001 keeps its number";
+  EXPECT_EQ(micro_now.at("code").as_string(), "320581001002002002") << "101 was taken: the first free number";
+  auto east_micro = std::to_string(split.Json().at("micro_grids").at(1).at("id").as_int64());
+  EXPECT_EQ(official.Get("/api/v1/org/nodes/" + east_micro).Json().at("code").as_string(), "320581001002002102")
+      << "102 keeps its number under the new grid";
   EXPECT_NE(std::string(micro_now.at("path").as_string()).find("/" + std::to_string(other_id) + "/"), std::string::npos);
   EXPECT_EQ(official.Get("/api/v1/geo/locate?lon=120.83&lat=31.65").Json().at("node").at("id").as_int64(),
             split.Json().at("micro_grids").at(1).at("id").as_int64());
@@ -562,8 +571,15 @@ TEST_P(ApiTest, SplitMergeAndMoveCarryRecordsCountsAndHistory) {
   auto [b5, r5] = building(worker1, 5, "");
   (void)b5;
   auto before2 = counts(2), before3 = counts(3);
+  EXPECT_EQ(admin.PostJson("/api/v1/org/nodes/4/move", R"({"parent_id":3,"code":"320581001001101"})").ErrorField(), "code")
+      << "a code that is not under the new parent";
+  EXPECT_EQ(admin.PostJson("/api/v1/org/nodes/4/move", R"({"parent_id":3,"code":"320581001002002"})").status, 409)
+      << "a code another node holds";
   auto move = admin.PostJson("/api/v1/org/nodes/4/move", R"({"parent_id":3})");
   ASSERT_EQ(move.status, 200) << move.body;
+  EXPECT_EQ(move.Json().at("code").as_string(), "320581001002101") << "the compound keeps its number under 新街";
+  EXPECT_EQ(official.Get("/api/v1/org/nodes/5").Json().at("code").as_string(), "320581001002101001")
+      << "and its grids are renumbered with it";
   EXPECT_EQ(counts(2), before2 - 1);
   EXPECT_EQ(counts(3), before3 + 1);
   EXPECT_EQ(worker1.Get("/api/v1/residents/" + std::to_string(r5)).status, 200) << "the grid worker still reaches them";

@@ -75,6 +75,21 @@ TEST(OrgTree, NamesAndCodesAreValidated) {
   EXPECT_FALSE(ValidateNodeCode("32058A"));
   EXPECT_FALSE(ValidateNodeCode(""));
   EXPECT_FALSE(ValidateNodeCode(std::string(33, '1')));
+  // Codes grow by level: county (GB/T 2260) + street for the root, then 3 digits per level.
+  EXPECT_TRUE(CheckNodeCode("320581001", std::nullopt));
+  EXPECT_FALSE(CheckNodeCode("990581001", std::nullopt)) << "no province 99";
+  EXPECT_FALSE(CheckNodeCode("320581000", std::nullopt)) << "street 000";
+  EXPECT_FALSE(CheckNodeCode("3205810011", std::nullopt));
+  OrgNode street;
+  street.code = "320581001";
+  EXPECT_TRUE(CheckNodeCode("320581001002", street));
+  EXPECT_FALSE(CheckNodeCode("320581001000", street));
+  EXPECT_FALSE(CheckNodeCode("32058100102", street));
+  EXPECT_FALSE(CheckNodeCode("320581002002", street)) << "another street's prefix";
+  EXPECT_EQ(CheckNodeCode("x", street, "micro_grids[0].code").error().field, "micro_grids[0].code");
+  OrgNode other;
+  other.code = "320581001007";
+  EXPECT_EQ(CodeUnder(other, "320581001002101"), "320581001007101");
 }
 
 TEST(Text, CountsCharactersNotBytesAndRefusesBadUtf8) {

@@ -121,20 +121,23 @@ TEST_P(StorageContract, MoveRewritesTheWholeSubtreeAtomically) {
   auto m1 = Insert(g.id, domain::NodeType::kMicroGrid, "1111");
   auto m2 = Insert(g.id, domain::NodeType::kMicroGrid, "1112");
   std::string new_path = c2.path + std::to_string(g.id) + "/";
-  auto st = db_->WriteSync([&](SqlSession& s) { return OrgRepo::Move(s, g, c2.id, new_path, 2000); });
+  auto st = db_->WriteSync([&](SqlSession& s) { return OrgRepo::Move(s, g, c2.id, new_path, "121", 2000); });
   ASSERT_TRUE(st) << st.error().message;
   auto under_c2 = ListUnder({c2.path});
   EXPECT_EQ(under_c2.size(), 4u);
   EXPECT_EQ(ListUnder({c1.path}).size(), 1u);
   for (const auto& n : under_c2) {
     if (n.id == m1.id || n.id == m2.id) EXPECT_EQ(n.path, new_path + std::to_string(n.id) + "/");
+    if (n.id == m1.id) EXPECT_EQ(n.code, "1211") << "codes follow the new parent's";
+    if (n.id == m2.id) EXPECT_EQ(n.code, "1212");
     if (n.id == g.id) {
       EXPECT_EQ(n.parent_id, c2.id);
       EXPECT_EQ(n.version, 2);
+      EXPECT_EQ(n.code, "121");
     }
   }
   // A stale version loses: the move is refused as a concurrent change.
-  auto stale = db_->WriteSync([&](SqlSession& s) { return OrgRepo::Move(s, g, c1.id, c1.path + std::to_string(g.id) + "/", 3000); });
+  auto stale = db_->WriteSync([&](SqlSession& s) { return OrgRepo::Move(s, g, c1.id, c1.path + std::to_string(g.id) + "/", "113", 3000); });
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code, ErrorCode::kAborted);
   EXPECT_EQ(ListUnder({c2.path}).size(), 4u);  // nothing half-moved
