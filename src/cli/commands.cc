@@ -101,6 +101,21 @@ int RunDemo(service::Services& s, bool population) {
     if (!r) return Report(r.error());
     ++created;
   }
+  // Custom tags: one for the whole subdistrict, one for 虹桥社区.
+  static const std::pair<const char*, const char*> custom_tags[] = {{"320581001", "志愿者"},
+                                                                    {"320581001001", "新就业群体"}};
+  for (const auto& [code, label] : custom_tags) {
+    auto node = s.org.GetByCode(cli, code);
+    if (!node) return Report(node.error());
+    auto existing = s.registry.CustomTags(cli, node->id, false);
+    if (!existing) return Report(existing.error());
+    if (std::ranges::any_of(*existing, [&](const auto& t) { return t.label == label; })) continue;
+    auto t = Await<storage::CustomTagRow>([&](auto done) {
+      s.registry.DefineCustomTag(cli, node->id, label, "演示数据", std::move(done));
+    });
+    if (!t) return Report(t.error());
+    ++created;
+  }
   static const DemoUser users[] = {
       {"sysadmin", "系统管理员 王磊", "system_admin", "320581001"},
       {"secadmin", "安全管理员 李静", "security_admin", "320581001"},

@@ -102,6 +102,8 @@ tabular::Row Person(Population& p, const std::string& building, const std::strin
     level = std::to_string(p.Uniform(1, 4));
   }
   if (age >= 75 && p.Chance(0.15)) tags += tags.empty() ? "重点关爱" : "、重点关爱";
+  // The subdistrict's own tag (defined by `linli demo` before the population loads).
+  if (age >= 18 && age < 70 && p.Chance(0.03)) tags += tags.empty() ? "志愿者" : "、志愿者";
   std::string occupation = age >= 62 ? "退休" : age < 18 ? (age >= 6 ? "学生" : "") : p.Pick(kOccupations);
   return {building, unit, room, name, relation, gender == 'M' ? "男" : "女", birth.Iso(), id,
           age >= 16 ? p.Phone() : "", p.Chance(0.97) ? "汉族" : "回族", residence, occupation, tags, level};

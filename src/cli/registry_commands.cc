@@ -65,8 +65,9 @@ class ProgressBar {
 
 std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
   struct Opts {
-    std::string file, node, format = "csv", out, reason, tag, geojson, since, until;
-    std::int64_t sweep = 0;
+    std::string file, node, format = "csv", out, reason, tag, geojson, since, until, label, description;
+    std::int64_t sweep = 0, id = 0;
+    bool retired = false;
     bool dry_run = false, resumable = false, reveal = false;
     double lon = 0, lat = 0;
   };
@@ -181,6 +182,47 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
   export_visits->add_option("--sweep", o->sweep, "Only visits of this sweep campaign (id)");
   export_visits->add_option("--since", o->since, "First day (YYYY-MM-DD, China time)");
   export_visits->add_option("--until", o->until, "Last day, included");
+
+  auto* tags = app.add_subcommand("tags", "A community's own tags (beside the standard ones)")->require_subcommand(1);
+  auto* tags_list = tags->add_subcommand("list", "The custom tags in use at a node (its own and its ancestors')");
+  tags_list->add_option("--node", o->node, "Org node (code or id)")->required();
+  tags_list->add_flag("--retired", o->retired, "Include retired tags");
+  runners.emplace_back(tags_list, [&ctx, o] {
+    auto& s = ctx.services();
+    auto node = ResolveNode(s, o->node);
+    if (!node) return Report(node.error());
+    auto list = s.registry.CustomTags(Caller::Cli(), node->id, o->retired);
+    if (!list) return Report(list.error());
+    for (const auto& t : *list) {
+      std::cout << t.id << "\t" << t.label << "\t" << t.description << (t.retired_at ? "\t(retired)" : "") << "\n";
+    }
+    return 0;
+  });
+  auto* tags_add = tags->add_subcommand("add", "Define a tag for a community or the subdistrict");
+  tags_add->add_option("--node", o->node, "Community or subdistrict (code or id)")->required();
+  tags_add->add_option("--label", o->label, "The tag, up to 20 characters (e.g. 新就业群体)")->required();
+  tags_add->add_option("--description", o->description, "What it means");
+  runners.emplace_back(tags_add, [&ctx, o] {
+    auto& s = ctx.services();
+    auto node = ResolveNode(s, o->node);
+    if (!node) return Report(node.error());
+    auto t = Await<storage::CustomTagRow>([&](auto done) {
+      s.registry.DefineCustomTag(Caller::Cli(), node->id, o->label, o->description, std::move(done));
+    });
+    if (!t) return Report(t.error());
+    std::cout << t->id << "\t" << t->label << "\n";
+    return 0;
+  });
+  auto* tags_retire = tags->add_subcommand("retire", "Stop giving a tag (residents who have it keep it)");
+  tags_retire->add_option("id", o->id, "The tag's id (from tags list)")->required();
+  runners.emplace_back(tags_retire, [&ctx, o] {
+    auto t = Await<storage::CustomTagRow>([&](auto done) {
+      ctx.services().registry.RetireCustomTag(Caller::Cli(), o->id, std::move(done));
+    });
+    if (!t) return Report(t.error());
+    std::cout << "retired " << t->label << "\n";
+    return 0;
+  });
 
   auto* geo = app.add_subcommand("geo", "Grid boundaries and the point → grid lookup")->require_subcommand(1);
   auto* locate = geo->add_subcommand("locate", "Which grid a point lies in");

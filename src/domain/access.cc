@@ -13,7 +13,8 @@ const std::vector<std::string_view>& PermissionCatalogue() {
       perm::kPolicyWrite,   perm::kApiKeyWrite,    perm::kAuditRead,      perm::kResidentRead,
       perm::kResidentWrite, perm::kResidentUnmask, perm::kResidentExport, perm::kCaseRead,
       perm::kCaseReport,    perm::kCaseHandle,     perm::kCaseDispatch,   perm::kCaseSupervise,
-      perm::kCockpitRead,   perm::kMediationHandle,    perm::kStaffWrite};
+      perm::kCockpitRead,   perm::kMediationHandle,    perm::kStaffWrite,
+      perm::kTagWrite};
   return all;
 }
 
@@ -41,10 +42,11 @@ const std::vector<RoleDefinition>& DefaultRoles() {
           kCockpitRead, kUserRead})},
       {"general_grid_leader", "总网格长",
        S({kOrgRead, kResidentRead, kResidentWrite, kResidentUnmask, kResidentExport, kCaseRead,
-          kCaseReport, kCaseHandle, kCaseDispatch, kCaseSupervise, kCockpitRead, kUserRead, kStaffWrite})},
+          kCaseReport, kCaseHandle, kCaseDispatch, kCaseSupervise, kCockpitRead, kUserRead, kStaffWrite,
+          kTagWrite})},
       {"community_staff", "社区工作者",
        S({kOrgRead, kResidentRead, kResidentWrite, kResidentExport, kCaseRead, kCaseReport,
-          kCaseHandle, kCaseDispatch, kCockpitRead, kStaffWrite})},
+          kCaseHandle, kCaseDispatch, kCockpitRead, kStaffWrite, kTagWrite})},
       {"mediator", "调解员", S({kOrgRead, kCaseRead, kMediationHandle})},
       {"subdistrict_official", "街道干部",
        S({kOrgRead, kResidentRead, kCaseRead, kCaseDispatch, kCaseSupervise, kCockpitRead,

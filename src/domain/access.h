@@ -41,6 +41,7 @@ inline constexpr std::string_view kCaseSupervise = "case.supervise";
 inline constexpr std::string_view kCockpitRead = "cockpit.read";
 inline constexpr std::string_view kMediationHandle = "mediation.handle";
 inline constexpr std::string_view kStaffWrite = "staff.write";  // the grid team roster
+inline constexpr std::string_view kTagWrite = "tag.write";      // a community's own tag vocabulary
 }  // namespace perm
 
 const std::vector<std::string_view>& PermissionCatalogue();

@@ -26,6 +26,16 @@ Result<std::optional<std::vector<std::string>>> OptionalStrings(const json::obje
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
+json::object RenderCustomTag(const storage::CustomTagRow& t) {
+  return json::object{{"id", t.id},
+                      {"node_id", t.node_id},
+                      {"label", t.label},
+                      {"tag", std::string(domain::kCustomTagPrefix) + t.label},
+                      {"description", t.description},
+                      {"created_at", t.created_at},
+                      {"retired_at", NullIfZero(t.retired_at)}};
+}
+
 Result<std::optional<int>> OptionalSmallInt(const json::object& o, std::string_view field, int lo, int hi) {
   LINLI_ASSIGN_OR_RETURN(auto v, OptionalInt(o, field));
   if (!v) return std::optional<int>();
@@ -159,6 +169,38 @@ void RegisterRegistryRoutes(Router& r, Api& api) {
     resp.body = std::move(geojson);
     resp.content_type = "application/geo+json";
     respond(std::move(resp));
+    return Ok();
+  }));
+
+  // Tags a resident at this node may carry: the standard ones and the community's own.
+  r.Add("GET", "/api/v1/org/nodes/{id}/tags", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto retired, QueryBool(req, "retired", false));
+    LINLI_ASSIGN_OR_RETURN(auto custom, api.registry.CustomTags(who, id, retired));
+    json::array standard, own;
+    for (const auto& t : domain::StandardTags()) {
+      standard.emplace_back(json::object{{"code", t.code}, {"label", t.label},
+                                         {"sensitive", domain::IsSensitiveTag(t.code)}});
+    }
+    for (const auto& t : custom) own.emplace_back(RenderCustomTag(t));
+    respond(JsonResponse(200, json::object{{"standard", std::move(standard)}, {"custom", std::move(own)}}));
+    return Ok();
+  }));
+
+  r.Add("POST", "/api/v1/org/nodes/{id}/tags", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"label", "description"}));
+    LINLI_ASSIGN_OR_RETURN(auto label, RequiredString(body, "label"));
+    LINLI_ASSIGN_OR_RETURN(auto description, OptionalString(body, "description"));
+    api.registry.DefineCustomTag(who, id, std::move(label), description.value_or(""),
+                                 Reply<storage::CustomTagRow>(respond, RenderCustomTag, 201));
+    return Ok();
+  }));
+
+  r.Add("POST", "/api/v1/tags/{id}/retire", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    api.registry.RetireCustomTag(who, id, Reply<storage::CustomTagRow>(respond, RenderCustomTag));
     return Ok();
   }));
 

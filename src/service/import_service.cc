@@ -144,6 +144,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     std::unordered_map<std::string, int> heads_in_file;
     std::vector<std::pair<std::size_t, std::string>> id_checks;  // (plan row, blind index)
     std::unordered_map<std::string, std::string> address_of;     // household key → address index
+    std::unordered_map<std::string, std::vector<std::string>> custom_tags;  // node path → tags in use
     for (std::size_t i = header_at + 1; i < sheet.rows.size(); ++i) {
       const auto& cells = sheet.rows[i];
       std::size_t row_number = i + 1;
@@ -237,6 +238,22 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       if (!fields) {
         add_issue(row_number, fields.error().field, fields.error().message);
         continue;
+      }
+      // Custom tags must be in the vocabulary at the building's node (looked up once per node).
+      if (std::ranges::any_of(fields->public_tags, [](const auto& t) { return t.starts_with(domain::kCustomTagPrefix); })) {
+        auto vocabulary = custom_tags.find(pr.node_path);
+        if (vocabulary == custom_tags.end()) {
+          LINLI_ASSIGN_OR_RETURN(auto in_use, registry_.CustomTagsInUse(s, pr.node_path));
+          vocabulary = custom_tags.emplace(pr.node_path, std::move(in_use)).first;
+        }
+        auto unknown = std::ranges::find_if(fields->public_tags, [&](const auto& t) {
+          return t.starts_with(domain::kCustomTagPrefix) && std::ranges::find(vocabulary->second, t) == vocabulary->second.end();
+        });
+        if (unknown != fields->public_tags.end()) {
+          add_issue(row_number, "tags", "the tag " + unknown->substr(domain::kCustomTagPrefix.size()) +
+                                            " is neither a standard tag nor one of this community's own tags");
+          continue;
+        }
       }
       pr.fields = std::move(*fields);
       // Duplicates: in the file, then among active residents.

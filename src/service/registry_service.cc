@@ -409,6 +409,91 @@ Result<std::vector<HouseholdView>> RegistryService::ListHouseholds(const Caller&
 }
 
 // ---------------------------------------------------------------------------------------------
+// Custom tag vocabularies
+
+Result<std::vector<storage::CustomTagRow>> RegistryService::CustomTags(const Caller& who, std::int64_t node_id,
+                                                                       bool include_retired) {
+  return storage::ReadValue<std::vector<storage::CustomTagRow>>(
+      db_, [&](SqlSession& s) -> Result<std::vector<storage::CustomTagRow>> {
+        LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, node_id, perm::kOrgRead));
+        return storage::CustomTagRepo::ApplyingAt(s, node.path, include_retired);
+      });
+}
+
+void RegistryService::DefineCustomTag(const Caller& who, std::int64_t node_id, std::string label,
+                                      std::string description, Done<storage::CustomTagRow> done) {
+  auto tag = domain::NormalizeTag(label, "label");
+  if (!tag) return done(tag.error());
+  if (!tag->starts_with(domain::kCustomTagPrefix)) {
+    return done(Error::Invalid("label", label + " is a standard tag already"));
+  }
+  if (auto st = domain::ValidateText("description", description, {.min_chars = 0, .max_chars = 200}); !st) {
+    return done(st.error());
+  }
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<storage::CustomTagRow>(db_, [=, this](SqlSession& s) -> Result<storage::CustomTagRow> {
+    LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, node_id, perm::kTagWrite));
+    if (node.type != domain::NodeType::kCommunity && node.type != domain::NodeType::kSubdistrict) {
+      return Error::Invalid("node_id", "custom tags are defined for a community or the subdistrict");
+    }
+    storage::CustomTagRow t;
+    t.label = tag->substr(domain::kCustomTagPrefix.size());
+    LINLI_ASSIGN_OR_RETURN(auto in_use, storage::CustomTagRepo::ApplyingAt(s, node.path, false));
+    for (const auto& other : in_use) {
+      if (other.label == t.label) return Error::Exists("label", "the tag " + t.label + " is in use here already");
+    }
+    t.node_id = node.id;
+    t.node_path = node.path;
+    t.description = description;
+    t.created_by = who.user_id();
+    t.created_at = now;
+    LINLI_ASSIGN_OR_RETURN(t, storage::CustomTagRepo::Insert(s, std::move(t)));
+    LINLI_TRY(audit_.Record(s, who, {.action = "tag.define", .node_path = node.path,
+                                     .target = RecordRef("custom_tag", t.id),
+                                     .detail = JsonObject().Add("label", t.label).Str()}));
+    return t;
+  }, std::move(done));
+}
+
+void RegistryService::RetireCustomTag(const Caller& who, std::int64_t tag_id, Done<storage::CustomTagRow> done) {
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<storage::CustomTagRow>(db_, [=, this](SqlSession& s) -> Result<storage::CustomTagRow> {
+    LINLI_ASSIGN_OR_RETURN(auto found, storage::CustomTagRepo::Get(s, tag_id));
+    LINLI_ASSIGN_OR_RETURN(auto t, VisibleRecord(std::move(found), who, "custom_tag", tag_id, perm::kTagWrite));
+    if (t.retired_at) return Error::Precondition("the tag " + t.label + " is retired already");
+    LINLI_TRY(storage::CustomTagRepo::Retire(s, tag_id, now));
+    LINLI_TRY(audit_.Record(s, who, {.action = "tag.retire", .node_path = t.node_path,
+                                     .target = RecordRef("custom_tag", t.id),
+                                     .detail = JsonObject().Add("label", t.label).Str()}));
+    t.retired_at = now;
+    return t;
+  }, std::move(done));
+}
+
+Result<std::vector<std::string>> RegistryService::CustomTagsInUse(SqlSession& s, std::string_view node_path) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, storage::CustomTagRepo::ApplyingAt(s, node_path, false));
+  std::vector<std::string> out;
+  for (const auto& t : rows) out.push_back(std::string(domain::kCustomTagPrefix) + t.label);
+  return out;
+}
+
+Status RegistryService::CheckCustomTags(SqlSession& s, std::string_view node_path, const std::vector<std::string>& tags,
+                                        const std::vector<std::string>& had) {
+  std::optional<std::vector<std::string>> in_use;
+  for (const auto& tag : tags) {
+    if (!tag.starts_with(domain::kCustomTagPrefix) || std::ranges::find(had, tag) != had.end()) continue;
+    if (!in_use) {
+      LINLI_ASSIGN_OR_RETURN(in_use, CustomTagsInUse(s, node_path));
+    }
+    if (std::ranges::find(*in_use, tag) == in_use->end()) {
+      return Error::Invalid("tags", "the tag " + tag.substr(domain::kCustomTagPrefix.size()) +
+                                        " is neither a standard tag nor one of this community's own tags");
+    }
+  }
+  return Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Residents
 
 void RegistryService::CreateResident(const Caller& who, ResidentCreateInput in, Done<ResidentView> done) {
@@ -441,6 +526,7 @@ void RegistryService::CreateResident(const Caller& who, ResidentCreateInput in, 
       r.node_id = node.id;
       r.node_path = node.path;
     }
+    LINLI_TRY(CheckCustomTags(s, r.node_path, f.public_tags));
     if (!f.id_number.empty()) {
       LINLI_ASSIGN_OR_RETURN(auto same, ResidentRepo::FindByIdIndex(s, crypto_->BlindIndex("id_number", f.id_number)));
       for (const auto& other : same) {
@@ -539,6 +625,7 @@ Result<ResidentView> RegistryService::ApplyResidentPatch(SqlSession& s, const Ca
     r.node_id = h.node_id;
     r.node_path = h.node_path;
   }
+  LINLI_TRY(CheckCustomTags(s, r.node_path, f.public_tags, cur.public_tags));
   Seal(f, r);
   r.updated_at = now;
   LINLI_ASSIGN_OR_RETURN(r.duplicate_of, ResidentRepo::LikelyDuplicate(s, r.household_id, r.name, r.birth_date, r.id));

@@ -146,6 +146,19 @@ class RegistryService {
   Result<std::int64_t> CountResidents(const Caller& who, const ResidentFilter& f);
   Result<NodeCounts> Counts(const Caller& who, std::int64_t node_id);
 
+  // A community's own tags (志愿者, 新就业群体 …), defined at a community or the subdistrict and
+  // applying to everything under it. Residents may carry only custom tags that apply at their node.
+  Result<std::vector<storage::CustomTagRow>> CustomTags(const Caller& who, std::int64_t node_id, bool include_retired);
+  void DefineCustomTag(const Caller& who, std::int64_t node_id, std::string label, std::string description,
+                       Done<storage::CustomTagRow> done);
+  // Retired tags stay on the residents who have them but cannot be given anew.
+  void RetireCustomTag(const Caller& who, std::int64_t tag_id, Done<storage::CustomTagRow> done);
+  // Refuses a custom tag in `tags` that is not in use at `node_path`, unless the resident `had` it.
+  Status CheckCustomTags(storage::SqlSession& s, std::string_view node_path, const std::vector<std::string>& tags,
+                         const std::vector<std::string>& had = {});
+  // The custom tags in use at a path, "custom:"-prefixed, cached by the caller for bulk checks.
+  Result<std::vector<std::string>> CustomTagsInUse(storage::SqlSession& s, std::string_view node_path);
+
   // Shared with the import and export: turn rows into views and back.
   ResidentView View(const storage::ResidentRow& r, bool reveal, const domain::CivilDate& today) const;
   // Encrypts and indexes validated fields into a row whose id is already drawn.

@@ -626,4 +626,50 @@ Result<std::unordered_map<std::int64_t, ResidentRow>> ResidentRepo::GetMany(SqlS
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Custom tag vocabularies
+
+namespace {
+constexpr const char* kCustomTagCols = "id, node_id, node_path, label, description, created_by, created_at, retired_at";
+CustomTagRow CustomTagFrom(const SqlRow& r) {
+  return {r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Int(6), r.Int(7)};
+}
+}  // namespace
+
+Result<CustomTagRow> CustomTagRepo::Insert(SqlSession& s, CustomTagRow t) {
+  LINLI_ASSIGN_OR_RETURN(t.id, s.NextId("custom_tags"));
+  LINLI_TRY(s.Exec("INSERT INTO custom_tags (id, node_id, node_path, label, description, created_by, created_at) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                   {Int(t.id), Int(t.node_id), Text(t.node_path), Text(t.label), Text(t.description),
+                    IdOrNull(t.created_by), Int(t.created_at)}));
+  return t;
+}
+
+Result<std::optional<CustomTagRow>> CustomTagRepo::Get(SqlSession& s, std::int64_t id) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(std::string("SELECT ") + kCustomTagCols + " FROM custom_tags WHERE id = $1",
+                                            {Int(id)}));
+  if (rows.empty()) return std::optional<CustomTagRow>();
+  return std::optional<CustomTagRow>(CustomTagFrom(rows[0]));
+}
+
+Status CustomTagRepo::Retire(SqlSession& s, std::int64_t id, Millis at) {
+  LINLI_TRY(s.Exec("UPDATE custom_tags SET retired_at = $2 WHERE id = $1 AND retired_at IS NULL", {Int(id), Int(at)}));
+  return Ok();
+}
+
+Result<std::vector<CustomTagRow>> CustomTagRepo::ApplyingAt(SqlSession& s, std::string_view node_path,
+                                                            bool include_retired) {
+  auto ids = domain::PathIds(node_path);
+  std::vector<CustomTagRow> out;
+  if (ids.empty()) return out;
+  std::vector<SqlValue> p;
+  for (auto id : ids) p.push_back(Int(id));
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(std::string("SELECT ") + kCustomTagCols + " FROM custom_tags WHERE node_id IN (" +
+                                                Markers(1, ids.size()) + ")" +
+                                                (include_retired ? "" : " AND retired_at IS NULL") + " ORDER BY label, id",
+                                            Params(p)));
+  for (const auto& r : rows) out.push_back(CustomTagFrom(r));
+  return out;
+}
+
 }  // namespace linli::storage

@@ -128,6 +128,26 @@ class ImportRunRepo {
                                    std::int64_t actor_id, Millis now);
 };
 
+// A tag of a community's own vocabulary (label without the "custom:" prefix).
+struct CustomTagRow {
+  std::int64_t id = 0;
+  std::int64_t node_id = 0;
+  std::string node_path;
+  std::string label, description;
+  std::int64_t created_by = 0;
+  Millis created_at = 0;
+  Millis retired_at = 0;  // 0 while in use
+};
+
+class CustomTagRepo {
+ public:
+  static Result<CustomTagRow> Insert(SqlSession& s, CustomTagRow t);
+  static Result<std::optional<CustomTagRow>> Get(SqlSession& s, std::int64_t id);
+  static Status Retire(SqlSession& s, std::int64_t id, Millis at);
+  // The tags that apply at `node_path`: those defined at the node or any of its ancestors.
+  static Result<std::vector<CustomTagRow>> ApplyingAt(SqlSession& s, std::string_view node_path, bool include_retired);
+};
+
 // The metric names of node_counts.
 namespace metric {
 inline constexpr std::string_view kResidents = "residents";

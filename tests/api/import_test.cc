@@ -124,6 +124,13 @@ TEST_P(ApiTest, GbkCsvIsConvertedAndOtherGridsBuildingsAreUnknown) {
   EXPECT_EQ(joined.Json().at("households_created").as_int64(), 0);
   auto found = worker1.Get("/api/v1/residents?node_id=5&q=%E6%88%B7%E4%B8%BB0&limit=500");  // 户主0
   EXPECT_NE(found.body.find("户主0"), std::string::npos);
+  // A custom tag the community has not defined is reported; 志愿者 (the subdistrict's) is fine.
+  auto tagged = Roster(building, 2200, 1);
+  tagged[1][12] = "志愿者、外星人";
+  auto unknown_tag = Upload(worker1, tabular::WriteCsv(tagged));
+  ASSERT_EQ(unknown_tag.status, 422) << unknown_tag.body;
+  EXPECT_EQ(unknown_tag.Json().at("issues").at(0).at("field").as_string(), "tags");
+  EXPECT_NE(unknown_tag.body.find("外星人"), std::string::npos);
   // Files that are not text at all, or lack the name column, are refused with a reason.
   EXPECT_EQ(Upload(worker1, std::string("\xff\xfe\x00\x01\x80\x81", 6)).ErrorField(), "file");
   EXPECT_EQ(Upload(worker1, "a,b,c\n1,2,3\n").ErrorField(), "file");

@@ -586,6 +586,52 @@ TEST_P(ApiTest, SplitMergeAndMoveCarryRecordsCountsAndHistory) {
   EXPECT_NE(official.Get("/api/v1/org/nodes/4/history").body.find("\"move\""), std::string::npos);
 }
 
+TEST_P(ApiTest, CustomTagsComeFromTheCommunitysOwnVocabulary) {
+  auto worker1 = stack().As("worker1");
+  auto secretary = stack().As("secretary");
+  auto vocabulary = worker1.Get("/api/v1/org/nodes/5/tags");
+  ASSERT_EQ(vocabulary.status, 200) << vocabulary.body;
+  EXPECT_NE(vocabulary.body.find("\"living_alone\""), std::string::npos);
+  EXPECT_NE(vocabulary.body.find("志愿者"), std::string::npos) << "the subdistrict's tag applies in every grid";
+  EXPECT_NE(vocabulary.body.find("新就业群体"), std::string::npos) << "虹桥社区's own tag";
+  EXPECT_EQ(stack().As("worker.xinjie").Get("/api/v1/org/nodes/10/tags").body.find("新就业群体"), std::string::npos)
+      << "another community's tag does not apply in 新街";
+  auto place = MakeHousehold(worker1, 5);
+  auto tagged = [&](const std::string& tags) {
+    return AddResident(worker1, place.household, R"("name":"标签测试","relation":"child","gender":"M","birth_date":"1995-05-05","tags":)" + tags);
+  };
+  EXPECT_EQ(tagged(R"(["新就业群体","志愿者"])").status, 201);
+  EXPECT_EQ(tagged(R"(["外卖骑手"])").ErrorField(), "tags") << "not in the vocabulary yet";
+  // Defining a tag: the community (tag.write), not a grid worker; communities and the subdistrict only.
+  EXPECT_EQ(worker1.PostJson("/api/v1/org/nodes/2/tags", R"({"label":"外卖骑手"})").status, 404);
+  EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/5/tags", R"({"label":"外卖骑手"})").ErrorField(), "node_id");
+  EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/2/tags", R"({"label":"独居"})").ErrorField(), "label");
+  EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/2/tags", R"({"label":""})").ErrorField(), "label");
+  EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/2/tags", R"({"label":")" + std::string(30, 'x') + R"("})").ErrorField(), "label");
+  EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/2/tags", R"({"label":"a b"})").ErrorField(), "label");
+  EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/2/tags", R"({"label":"x","size":1})").ErrorField(), "size");
+  EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/3/tags", R"({"label":"外卖骑手"})").status, 404) << "not their community";
+  auto defined = secretary.PostJson("/api/v1/org/nodes/2/tags", R"({"label":"外卖骑手","description":"新就业群体中的骑手"})");
+  ASSERT_EQ(defined.status, 201) << defined.body;
+  EXPECT_EQ(defined.Json().at("tag").as_string(), "custom:外卖骑手");
+  EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/2/tags", R"({"label":"外卖骑手"})").status, 409);
+  auto rider = tagged(R"(["外卖骑手"])");
+  ASSERT_EQ(rider.status, 201) << rider.body;
+  auto filtered = worker1.Get("/api/v1/residents?node_id=5&tag=%E5%A4%96%E5%8D%96%E9%AA%91%E6%89%8B");  // 外卖骑手
+  ASSERT_EQ(filtered.status, 200) << filtered.body;
+  EXPECT_EQ(filtered.Json().at("items").as_array().size(), 1u);
+  // Retired: whoever has it keeps it through edits; nobody gets it anew.
+  auto tag_id = std::to_string(Id(defined));
+  EXPECT_EQ(worker1.PostJson("/api/v1/tags/" + tag_id + "/retire", "").status, 404);
+  ASSERT_EQ(secretary.PostJson("/api/v1/tags/" + tag_id + "/retire", "").status, 200);
+  EXPECT_EQ(secretary.PostJson("/api/v1/tags/" + tag_id + "/retire", "").status, 409);
+  EXPECT_EQ(worker1.Json("PATCH", "/api/v1/residents/" + std::to_string(Id(rider)), R"({"phone":"13900001111"})").status, 200);
+  EXPECT_EQ(tagged(R"(["外卖骑手"])").ErrorField(), "tags");
+  EXPECT_EQ(worker1.Get("/api/v1/org/nodes/5/tags").body.find("外卖骑手"), std::string::npos);
+  EXPECT_NE(worker1.Get("/api/v1/org/nodes/5/tags?retired=true").body.find("外卖骑手"), std::string::npos);
+  EXPECT_NE(stack().As("auditor").Get("/api/v1/audit?action=tag.define&limit=5").body.find("外卖骑手"), std::string::npos);
+}
+
 TEST_P(ApiTest, EditsLookupsListsAndExportsRefuseBadInputAndStayInScope) {
   auto worker1 = stack().As("worker1");
   auto worker2 = stack().As("worker2");
