@@ -169,8 +169,10 @@ class SqliteSession final : public SqlSession {
       int rc;
       if (auto p = std::get_if<std::int64_t>(&v)) rc = sqlite3_bind_int64(stmt, idx, *p);
       else if (auto p = std::get_if<double>(&v)) rc = sqlite3_bind_double(stmt, idx, *p);
+      // SQLITE_STATIC: the parameters outlive the statement's use (every caller steps and resets
+      // it before returning), so SQLite need not copy each text.
       else if (auto p = std::get_if<std::string>(&v))
-        rc = sqlite3_bind_text(stmt, idx, p->data(), static_cast<int>(p->size()), SQLITE_TRANSIENT);
+        rc = sqlite3_bind_text(stmt, idx, p->data(), static_cast<int>(p->size()), SQLITE_STATIC);
       else rc = sqlite3_bind_null(stmt, idx);
       if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
     }
