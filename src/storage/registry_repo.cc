@@ -8,7 +8,6 @@ namespace linli::storage {
 namespace {
 
 SqlValue TextOrNull(const std::string& s) { return s.empty() ? Null() : Text(s); }
-SqlValue MillisOrNull(Millis v) { return v == 0 ? Null() : Int(v); }
 SqlValue RealOrNull(const std::optional<double>& v) { return v ? SqlValue(*v) : Null(); }
 
 // ---- buildings ----
