@@ -497,8 +497,19 @@ Result<std::vector<ResidentRow>> ResidentRepo::List(SqlSession& s, const Residen
   std::string sql = std::string("SELECT ") + kResidentCols;
   std::vector<SqlValue> p;
   ResidentWhere(q, sql, p);
-  sql += " AND r.id > $" + std::to_string(p.size() + 1) + " ORDER BY r.id LIMIT $" + std::to_string(p.size() + 2);
-  p.push_back(Int(q.after_id));
+  // Pages walk the (node_path, id) order of the index the scope filter uses (residents_path, or
+  // resident_tags' key), so a page costs the same in a grid of a city as in the demo. Ordering by
+  // id alone let SQLite walk the whole table in id order looking for one grid's rows (17 ms at
+  // 100 k residents, growing with the table). The cursor stays the last id: its path is looked up.
+  std::string path_col = q.tag_key ? "t.node_path" : "r.node_path";
+  std::string id_col = q.tag_key ? "t.resident_id" : "r.id";
+  if (q.after_id > 0) {
+    std::string after = "$" + std::to_string(p.size() + 1);
+    sql += " AND (" + path_col + ", " + id_col + ") > ((SELECT node_path FROM residents WHERE id = " + after + "), " +
+           after + ")";
+    p.push_back(Int(q.after_id));
+  }
+  sql += " ORDER BY " + path_col + ", " + id_col + " LIMIT $" + std::to_string(p.size() + 1);
   p.push_back(Int(q.limit));
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
   std::vector<ResidentRow> out;
