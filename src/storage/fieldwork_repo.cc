@@ -108,10 +108,7 @@ Result<std::vector<SweepRow>> SweepRepo::List(SqlSession& s, const std::vector<s
   std::string sql = std::string("SELECT ") + kSweepCols + " FROM sweeps WHERE ";
   std::vector<SqlValue> p;
   AppendPrefixFilter(sql, "node_path", prefixes, p);
-  sql += " AND id > " + Next(p);
-  p.push_back(Int(after_id));
-  sql += " ORDER BY id LIMIT " + Next(p);
-  p.push_back(Int(limit));
+  AppendPathPage(sql, p, "sweeps", "node_path", "id", after_id, limit);
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
   std::vector<SweepRow> out;
   for (const auto& r : rows) out.push_back(SweepFrom(r));

@@ -305,9 +305,7 @@ Result<std::vector<BuildingRow>> BuildingRepo::List(SqlSession& s, const ListQue
   std::string sql = std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE ";
   std::vector<SqlValue> p;
   AppendPrefixFilter(sql, "node_path", q.prefixes, p);
-  sql += " AND id > $" + std::to_string(p.size() + 1) + " ORDER BY id LIMIT $" + std::to_string(p.size() + 2);
-  p.push_back(Int(q.after_id));
-  p.push_back(Int(q.limit));
+  AppendPathPage(sql, p, "buildings", "node_path", "id", q.after_id, q.limit);
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
   std::vector<BuildingRow> out;
   for (const auto& r : rows) out.push_back(BuildingFrom(r));
@@ -388,9 +386,7 @@ Result<std::vector<HouseholdRow>> HouseholdRepo::List(SqlSession& s, const ListQ
     sql += " AND building_id = $" + std::to_string(p.size() + 1);
     p.push_back(Int(*q.building_id));
   }
-  sql += " AND id > $" + std::to_string(p.size() + 1) + " ORDER BY id LIMIT $" + std::to_string(p.size() + 2);
-  p.push_back(Int(q.after_id));
-  p.push_back(Int(q.limit));
+  AppendPathPage(sql, p, "households", "node_path", "id", q.after_id, q.limit);
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
   std::vector<HouseholdRow> out;
   for (const auto& r : rows) out.push_back(HouseholdFrom(r));
@@ -497,20 +493,11 @@ Result<std::vector<ResidentRow>> ResidentRepo::List(SqlSession& s, const Residen
   std::string sql = std::string("SELECT ") + kResidentCols;
   std::vector<SqlValue> p;
   ResidentWhere(q, sql, p);
-  // Pages walk the (node_path, id) order of the index the scope filter uses (residents_path, or
-  // resident_tags' key), so a page costs the same in a grid of a city as in the demo. Ordering by
-  // id alone let SQLite walk the whole table in id order looking for one grid's rows (17 ms at
-  // 100 k residents, growing with the table). The cursor stays the last id: its path is looked up.
-  std::string path_col = q.tag_key ? "t.node_path" : "r.node_path";
-  std::string id_col = q.tag_key ? "t.resident_id" : "r.id";
-  if (q.after_id > 0) {
-    std::string after = "$" + std::to_string(p.size() + 1);
-    sql += " AND (" + path_col + ", " + id_col + ") > ((SELECT node_path FROM residents WHERE id = " + after + "), " +
-           after + ")";
-    p.push_back(Int(q.after_id));
-  }
-  sql += " ORDER BY " + path_col + ", " + id_col + " LIMIT $" + std::to_string(p.size() + 1);
-  p.push_back(Int(q.limit));
+  // In the order of the index the scope filter uses (residents_path, or resident_tags' key).
+  // Ordering by id alone let SQLite walk the whole table in id order looking for one grid's rows
+  // (17 ms at 100 k residents, growing with the table).
+  AppendPathPage(sql, p, "residents", q.tag_key ? "t.node_path" : "r.node_path", q.tag_key ? "t.resident_id" : "r.id",
+                 q.after_id, q.limit);
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
   std::vector<ResidentRow> out;
   out.reserve(rows.size());

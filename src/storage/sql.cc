@@ -68,4 +68,17 @@ void AppendPrefixFilter(std::string& sql, std::string_view column,
   sql += ')';
 }
 
+void AppendPathPage(std::string& sql, std::vector<SqlValue>& params, std::string_view table, std::string_view path_column,
+                    std::string_view id_column, std::int64_t after_id, int limit) {
+  std::string path(path_column), id(id_column);
+  if (after_id > 0) {
+    params.emplace_back(after_id);
+    std::string after = "$" + std::to_string(params.size());
+    sql += " AND (" + path + ", " + id + ") > ((SELECT node_path FROM " + std::string(table) + " WHERE id = " + after +
+           "), " + after + ")";
+  }
+  params.emplace_back(std::int64_t{limit});
+  sql += " ORDER BY " + path + ", " + id + " LIMIT $" + std::to_string(params.size());
+}
+
 }  // namespace linli::storage

@@ -111,4 +111,11 @@ std::pair<std::string, std::string> PrefixRange(std::string_view prefix);
 void AppendPrefixFilter(std::string& sql, std::string_view column,
                         const std::vector<std::string>& prefixes, std::vector<SqlValue>& params);
 
+// Appends the keyset page " AND (path, id) > (path of row after_id, after_id) ORDER BY path, id
+// LIMIT n" (the AND part only when after_id > 0). Lists of records under a scope page in the order
+// of their (node_path, id) index, so a grid's page costs the same in a city as in a demo; the
+// cursor stays the last row's id (its path is looked up in `table`).
+void AppendPathPage(std::string& sql, std::vector<SqlValue>& params, std::string_view table, std::string_view path_column,
+                    std::string_view id_column, std::int64_t after_id, int limit);
+
 }  // namespace linli::storage
