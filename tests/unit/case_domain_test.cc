@@ -1,6 +1,10 @@
 // The case state machine and the working-time calendar: pure rules, no storage.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
+#include "domain/case_categories.h"
 #include "domain/case_workflow.h"
 #include "domain/work_calendar.h"
 
@@ -151,6 +155,74 @@ TEST(WorkCalendar, DeadlinesSkipNightsWeekendsAndHolidays) {
   WorkCalendar never;
   never.sessions.clear();
   EXPECT_EQ(never.AddWorkingMinutes(At({2026, 11, 24}, 10, 0), 60), At({2026, 11, 24}, 11, 0));
+}
+
+TEST(CaseCategories, TheDefaultCatalogueIsValidAndCoversBothFamilies) {
+  const auto& all = DefaultCategories();
+  std::set<std::string> codes, groups;
+  for (const auto& c : all) {
+    auto st = ValidateCategory(c);
+    EXPECT_TRUE(st) << c.code << ": " << (st ? "" : st.error().field + " " + st.error().message);
+    EXPECT_TRUE(codes.insert(c.code).second) << "duplicate code " << c.code;
+    if (c.group_code.empty()) groups.insert(c.code);
+    else EXPECT_TRUE(groups.contains(c.group_code)) << c.code << " comes before its group";
+  }
+  for (const char* name : {"市容环境", "宣传广告", "施工管理", "街面秩序", "突发事件", "邻里纠纷", "物业管理", "停车管理",
+                           "为老服务", "安全隐患", "噪音扰民", "水电气暖", "意见建议"}) {
+    EXPECT_TRUE(std::ranges::any_of(all, [&](const auto& c) { return c.name == name; })) << name;
+  }
+}
+
+TEST(CaseCategories, DefinitionsAreRefusedFieldByField) {
+  CategoryDefinition c{"community.leak", "community", "漏水", HandlingLevel::kGrid, 60, 450, "", false, {}};
+  EXPECT_TRUE(ValidateCategory(c));
+  auto broken = [&](auto change) {
+    auto copy = c;
+    change(copy);
+    auto st = ValidateCategory(copy);
+    return st ? std::string("ok") : st.error().field;
+  };
+  EXPECT_EQ(broken([](auto& x) { x.code = "city.leak"; }), "code");
+  EXPECT_EQ(broken([](auto& x) { x.code = "community.Leak"; }), "code");
+  EXPECT_EQ(broken([](auto& x) { x.name = ""; }), "name");
+  EXPECT_EQ(broken([](auto& x) { x.response_minutes = 0; }), "response_minutes");
+  EXPECT_EQ(broken([](auto& x) { x.resolve_minutes = 30; }), "resolve_minutes");
+  EXPECT_EQ(broken([](auto& x) { x.default_level = HandlingLevel::kDepartment; }), "default_level");
+  EXPECT_EQ(broken([](auto& x) { x.attributes.push_back({"floor", "楼层", AttributeType::kSingleValueList, true, {}}); }),
+            "attributes[0].values");
+  EXPECT_EQ(broken([](auto& x) {
+              x.attributes.push_back({"a", "甲", AttributeType::kString, false, {}});
+              x.attributes.push_back({"a", "乙", AttributeType::kString, false, {}});
+            }),
+            "attributes[1].code");
+  EXPECT_EQ(broken([](auto& x) {
+              x.attributes.push_back({"k", "类", AttributeType::kMultiValueList, false, {{"a", "甲"}, {"a", "乙"}}});
+            }),
+            "attributes[0].values");
+  CategoryDefinition group{"health", "", "卫生健康"};
+  EXPECT_TRUE(ValidateCategory(group));
+  group.response_minutes = 10;
+  EXPECT_EQ(ValidateCategory(group).error().field, "code");
+}
+
+TEST(CaseCategories, ReportersAnswersAreCheckedAgainstTheDefinition) {
+  std::vector<AttributeDefinition> defs = {
+      {"when", "什么时候", AttributeType::kSingleValueList, true, {{"day", "白天"}, {"night", "夜间"}}},
+      {"needs", "需要", AttributeType::kMultiValueList, false, {{"meal", "助餐"}, {"clean", "助洁"}}},
+      {"count", "人数", AttributeType::kNumber, false, {}},
+      {"since", "开始时间", AttributeType::kDatetime, false, {}},
+  };
+  EXPECT_TRUE(CheckAttributes(defs, {{"when", "night"}, {"needs", "meal,clean"}, {"count", "3"}, {"since", "2026-11-20T22:30"}}));
+  EXPECT_EQ(CheckAttributes(defs, {}).error().field, "attributes.when") << "required";
+  EXPECT_EQ(CheckAttributes(defs, {{"when", "night,day"}}).error().field, "attributes.when") << "one value";
+  EXPECT_EQ(CheckAttributes(defs, {{"when", "dawn"}}).error().field, "attributes.when");
+  EXPECT_EQ(CheckAttributes(defs, {{"when", "day"}, {"needs", "meal,taxi"}}).error().field, "attributes.needs");
+  EXPECT_EQ(CheckAttributes(defs, {{"when", "day"}, {"count", "3人"}}).error().field, "attributes.count");
+  EXPECT_EQ(CheckAttributes(defs, {{"when", "day"}, {"since", "2026-02-30"}}).error().field, "attributes.since");
+  EXPECT_EQ(CheckAttributes(defs, {{"when", "day"}, {"colour", "red"}}).error().field, "attributes.colour");
+  EXPECT_EQ(ParseAttributeType("multivaluelist"), AttributeType::kMultiValueList);
+  EXPECT_EQ(AttributeTypeName(AttributeType::kDatetime), "datetime");
+  EXPECT_FALSE(ParseAttributeType("blob"));
 }
 
 }  // namespace
