@@ -297,7 +297,12 @@ int main(int argc, char** argv) {
       s.registry.CreateBuilding(cli, {grid.id, codes.back(), std::to_string(b) + "栋", "", {}, {}, 30, 2},
                                 [promise](auto r) { promise->set_value(std::move(r)); });
     }
-    for (auto& f : pending) f.get();
+    for (auto& f : pending) {
+      if (auto b = f.get(); !b) {
+        std::fprintf(stderr, "building failed: %s\n", b.error().message.c_str());
+        return 1;
+      }
+    }
     auto roster = cli::DemoRoster(codes, per_building, 1);
     std::size_t people = roster.size() - 1;
     auto csv = tabular::WriteCsv(roster);

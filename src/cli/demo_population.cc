@@ -211,7 +211,7 @@ Status LoadDemoPopulation(service::Services& s, const DemoSize& size) {
     }
     for (int g = 0; g < size.grids_per_community; ++g) {
       Box gbox = cbox.Cell(g % 3, 3, g / 3, 2);
-      char gcode[40];
+      char gcode[64];
       std::string parent_code = compound && g < 2 ? compound->code : std::string(code);
       std::int64_t parent_id = compound && g < 2 ? compound->id : community.id;
       // Existing demo grids keep their codes (320581001001101001 ...); the rest are numbered 0NN.
@@ -228,7 +228,7 @@ Status LoadDemoPopulation(service::Services& s, const DemoSize& size) {
                                                        grid.name + std::to_string(m + 1) + "号微网格"));
         LINLI_TRY(SetBoundary(s, micro.id, mbox.GeoJson()));
         for (int b = 0; b < size.buildings_per_micro; ++b) {
-          char bcode[32];
+          char bcode[48];
           std::snprintf(bcode, sizeof bcode, "QC%02d-%d%d-%02d", c + 1, g + 1, m + 1, b + 1);
           double lon = mbox.x0 + (mbox.x1 - mbox.x0) * (0.15 + 0.7 * ((b % 3) + 0.5) / 3);
           double lat = mbox.y0 + (mbox.y1 - mbox.y0) * (0.1 + 0.8 * ((b / 3) + 0.5) / ((size.buildings_per_micro + 2) / 3));

@@ -127,9 +127,15 @@ TEST_P(StorageContract, MoveRewritesTheWholeSubtreeAtomically) {
   EXPECT_EQ(under_c2.size(), 4u);
   EXPECT_EQ(ListUnder({c1.path}).size(), 1u);
   for (const auto& n : under_c2) {
-    if (n.id == m1.id || n.id == m2.id) EXPECT_EQ(n.path, new_path + std::to_string(n.id) + "/");
-    if (n.id == m1.id) EXPECT_EQ(n.code, "1211") << "codes follow the new parent's";
-    if (n.id == m2.id) EXPECT_EQ(n.code, "1212");
+    if (n.id == m1.id || n.id == m2.id) {
+      EXPECT_EQ(n.path, new_path + std::to_string(n.id) + "/");
+    }
+    if (n.id == m1.id) {
+      EXPECT_EQ(n.code, "1211") << "codes follow the new parent's";
+    }
+    if (n.id == m2.id) {
+      EXPECT_EQ(n.code, "1212");
+    }
     if (n.id == g.id) {
       EXPECT_EQ(n.parent_id, c2.id);
       EXPECT_EQ(n.version, 2);
