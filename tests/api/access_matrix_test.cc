@@ -64,7 +64,7 @@ std::string Fill(std::string s, const Target& t, int unique) {
   replace("{assignment}", std::to_string(t.assignment));
   replace("{key}", std::to_string(t.key));
   replace("{child_type}", t.child_type);
-  char number[4];
+  char number[16];
   std::snprintf(number, sizeof number, "%03d", 100 + unique % 900);
   replace("{child_code}", t.code + number);
   replace("{unique}", std::to_string(unique));

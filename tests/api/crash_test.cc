@@ -28,7 +28,7 @@ TEST_P(CrashTest, EveryAcknowledgedWriteSurvivesSigkill) {
     writers.emplace_back([&, w] {
       // Codes are the grid's code and a 3-digit number (001 and 002 are taken): 50 per writer.
       for (int i = 0; !stop && i < 50; ++i) {
-        char number[4];
+        char number[16];
         std::snprintf(number, sizeof number, "%03d", 100 + w * 50 + i);
         std::string code = std::string("320581001001101001") + number;
         try {
