@@ -196,16 +196,12 @@ Result<CaseTransition> ApplyCaseAction(const CaseStatus& current, CaseAction act
 }
 
 std::vector<CaseAction> AllowedCaseActions(const CaseStatus& current) {
-  // Offer what the state machine would accept given complete input.
-  CaseActionInput full;
-  full.assignee_id = 1;
-  full.department = "x";
-  full.note = "offer";
+  // ApplyCaseAction checks the state before the input, so with no input an action the state
+  // allows either succeeds or is refused only for a missing field (kInvalidArgument).
   std::vector<CaseAction> out;
   for (const auto& [action, name] : kActions) {
-    CaseActionInput in = full;
-    if (action == CaseAction::kReject) in.reject_reason = RejectReason::kInvalid;
-    if (ApplyCaseAction(current, action, in)) out.push_back(action);
+    auto r = ApplyCaseAction(current, action, {});
+    if (r || r.error().code == ErrorCode::kInvalidArgument) out.push_back(action);
   }
   return out;
 }

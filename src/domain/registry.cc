@@ -107,6 +107,19 @@ Result<std::string> NormalizeTag(std::string_view tag, std::string_view field) {
   return std::string(kCustomTagPrefix) + std::string(custom);
 }
 
+Status CheckCustomTags(const std::vector<std::string>& tags, const std::vector<std::string>& vocabulary,
+                       const std::vector<std::string>& had) {
+  for (const auto& tag : tags) {
+    if (!tag.starts_with(kCustomTagPrefix)) continue;
+    if (std::find(had.begin(), had.end(), tag) != had.end()) continue;
+    if (std::find(vocabulary.begin(), vocabulary.end(), tag) == vocabulary.end()) {
+      return Error::Invalid("tags", "the tag " + tag.substr(kCustomTagPrefix.size()) +
+                                        " is neither a standard tag nor one of this community's own tags");
+    }
+  }
+  return Ok();
+}
+
 Result<std::vector<std::string>> ParseTagList(std::string_view text, std::string_view field) {
   std::vector<std::string> out;
   std::string current;

@@ -52,6 +52,11 @@ inline constexpr std::string_view kCustomTagPrefix = "custom:";
 // ("custom:" + up to 20 characters). Derived tags cannot be set by hand.
 Result<std::string> NormalizeTag(std::string_view tag, std::string_view field = "tags");
 // Parses a list separated by spaces, commas, '、' or '；'.
+// Refuses a "custom:" tag in `tags` that is not in `vocabulary` (the custom tags in use at the
+// resident's node), unless the resident `had` it already (a retired tag stays). Errors name "tags".
+Status CheckCustomTags(const std::vector<std::string>& tags, const std::vector<std::string>& vocabulary,
+                       const std::vector<std::string>& had = {});
+
 Result<std::vector<std::string>> ParseTagList(std::string_view text, std::string_view field = "tags");
 
 // A resident's fields as entered (API body or an import row), before encryption.

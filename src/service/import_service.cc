@@ -246,12 +246,8 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
           LINLI_ASSIGN_OR_RETURN(auto in_use, registry_.CustomTagsInUse(s, pr.node_path));
           vocabulary = custom_tags.emplace(pr.node_path, std::move(in_use)).first;
         }
-        auto unknown = std::ranges::find_if(fields->public_tags, [&](const auto& t) {
-          return t.starts_with(domain::kCustomTagPrefix) && std::ranges::find(vocabulary->second, t) == vocabulary->second.end();
-        });
-        if (unknown != fields->public_tags.end()) {
-          add_issue(row_number, "tags", "the tag " + unknown->substr(domain::kCustomTagPrefix.size()) +
-                                            " is neither a standard tag nor one of this community's own tags");
+        if (auto st = domain::CheckCustomTags(fields->public_tags, vocabulary->second); !st) {
+          add_issue(row_number, "tags", st.error().message);
           continue;
         }
       }

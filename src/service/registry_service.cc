@@ -479,18 +479,10 @@ Result<std::vector<std::string>> RegistryService::CustomTagsInUse(SqlSession& s,
 
 Status RegistryService::CheckCustomTags(SqlSession& s, std::string_view node_path, const std::vector<std::string>& tags,
                                         const std::vector<std::string>& had) {
-  std::optional<std::vector<std::string>> in_use;
-  for (const auto& tag : tags) {
-    if (!tag.starts_with(domain::kCustomTagPrefix) || std::ranges::find(had, tag) != had.end()) continue;
-    if (!in_use) {
-      LINLI_ASSIGN_OR_RETURN(in_use, CustomTagsInUse(s, node_path));
-    }
-    if (std::ranges::find(*in_use, tag) == in_use->end()) {
-      return Error::Invalid("tags", "the tag " + tag.substr(domain::kCustomTagPrefix.size()) +
-                                        " is neither a standard tag nor one of this community's own tags");
-    }
-  }
-  return Ok();
+  bool any_custom = std::ranges::any_of(tags, [](const auto& t) { return t.starts_with(domain::kCustomTagPrefix); });
+  if (!any_custom) return Ok();
+  LINLI_ASSIGN_OR_RETURN(auto vocabulary, CustomTagsInUse(s, node_path));
+  return domain::CheckCustomTags(tags, vocabulary, had);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ struct Target {
 struct Endpoint {
   std::string method;
   std::string path;   // {node} {user} {assignment} {key} {parent} are filled per target
-  std::string body;   // the same placeholders, plus {child_type}, {child_code} and {unique}
+  std::string body;   // the same {…} fields, plus {child_type}, {child_code} and {unique}
   std::string permission;  // what a 2xx at the role's own node requires
 };
 

@@ -468,6 +468,9 @@ TEST_P(ApiTest, SweepsAndVisitsTrackProgressAndTheOverdueVulnerableList) {
   EXPECT_NE(visits.body.find("助餐"), std::string::npos);
   EXPECT_EQ(stack().As("worker2").Get("/api/v1/sweeps/" + sweep_id).status, 404);
   EXPECT_EQ(stack().As("worker2").Get("/api/v1/visits?household_id=" + h).Json().at("items").as_array().size(), 0u);
+  EXPECT_EQ(worker1.Get("/api/v1/visits?sweep_id=abc").ErrorField(), "sweep_id");
+  EXPECT_EQ(worker1.Get("/api/v1/visits?sweep_id=" + sweep_id).Json().at("items").as_array().size(), 2u)
+      << "the nobody-home and the changed visit of this sweep";
   EXPECT_EQ(worker1.PostJson("/api/v1/sweeps", R"({"node_id":6,"title":"x"})").ErrorField(), "node_id");
   EXPECT_EQ(worker1.PostJson("/api/v1/sweeps", R"({"node_id":5,"title":""})").ErrorField(), "title");
 }
@@ -575,6 +578,8 @@ TEST_P(ApiTest, SplitMergeAndMoveCarryRecordsCountsAndHistory) {
       << "a code that is not under the new parent";
   EXPECT_EQ(admin.PostJson("/api/v1/org/nodes/4/move", R"({"parent_id":3,"code":"320581001002002"})").status, 409)
       << "a code another node holds";
+  EXPECT_EQ(admin.PostJson("/api/v1/org/nodes/4/move", R"({"parent_id":3,"code":5})").ErrorField(), "code");
+  EXPECT_EQ(admin.PostJson("/api/v1/org/nodes/4/move", R"({"parent_id":3,"code":"32058100100x"})").ErrorField(), "code");
   auto move = admin.PostJson("/api/v1/org/nodes/4/move", R"({"parent_id":3})");
   ASSERT_EQ(move.status, 200) << move.body;
   EXPECT_EQ(move.Json().at("code").as_string(), "320581001002101") << "the compound keeps its number under 新街";
@@ -616,6 +621,7 @@ TEST_P(ApiTest, CustomTagsComeFromTheCommunitysOwnVocabulary) {
   EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/2/tags", "{not json").ErrorField(), "body");
   EXPECT_EQ(secretary.PostJson("/api/v1/tags/99999999/retire", "").status, 404);
   EXPECT_EQ(worker1.Get("/api/v1/org/nodes/6/tags").status, 404) << "another grid's node does not exist for worker1";
+  EXPECT_EQ(worker1.Get("/api/v1/org/nodes/5/tags?retired=maybe").ErrorField(), "retired");
   EXPECT_EQ(secretary.PostJson("/api/v1/org/nodes/3/tags", R"({"label":"外卖骑手"})").status, 404) << "not their community";
   auto defined = secretary.PostJson("/api/v1/org/nodes/2/tags", R"({"label":"外卖骑手","description":"新就业群体中的骑手"})");
   ASSERT_EQ(defined.status, 201) << defined.body;

@@ -73,6 +73,16 @@ TEST(Dates, ChinaDateAndAge) {
   EXPECT_TRUE(ParseCivilDate("19500307", "birth_date"));
 }
 
+TEST(Tags, CustomTagsComeFromTheVocabulary) {
+  std::vector<std::string> vocabulary = {"custom:志愿者"};
+  EXPECT_TRUE(CheckCustomTags({"living_alone", "custom:志愿者"}, vocabulary));
+  auto st = CheckCustomTags({"custom:外星人"}, vocabulary);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().field, "tags");
+  EXPECT_NE(st.error().message.find("外星人"), std::string::npos);
+  EXPECT_TRUE(CheckCustomTags({"custom:外卖骑手"}, vocabulary, {"custom:外卖骑手"})) << "a tag held already stays";
+}
+
 TEST(Tags, StandardChineseAndCustom) {
   EXPECT_EQ(*NormalizeTag("独居"), "living_alone");
   EXPECT_EQ(*NormalizeTag("disabled"), "disabled");
