@@ -21,6 +21,8 @@ struct CliContext {
 std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx);
 // import, export, resident, geo: the population registry (registry_commands.cc).
 std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx);
+// cases, categories: resident requests and grid events (case_commands.cc).
+std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx);
 
 // Each subcommand's runner; RunParsed returns a function that runs the one that was parsed.
 using Runners = std::vector<std::pair<CLI::App*, std::function<int()>>>;

@@ -24,6 +24,7 @@ struct Config {
   int session_idle_minutes = 30;
   int session_absolute_hours = 12;
   int login_attempts_per_minute = 20;
+  int public_requests_per_minute = 30;  // per IP: anonymous reports, look-ups and ratings each
   bool sqlite_synchronous_full = true;
   int db_read_pool = 4;
   std::string log_level = "info";

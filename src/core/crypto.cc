@@ -41,6 +41,12 @@ std::string ToHex(std::string_view bytes) {
   return out;
 }
 
+std::string RandomCode(std::size_t length, std::string_view alphabet) {
+  std::string out(length, ' ');
+  for (auto& c : out) c = alphabet[randombytes_uniform(static_cast<std::uint32_t>(alphabet.size()))];
+  return out;
+}
+
 std::string HashHex(std::string_view data) {
   unsigned char digest[32];
   crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(data.data()),

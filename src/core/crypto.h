@@ -15,6 +15,10 @@ void InitCrypto();
 // n random bytes encoded as URL-safe base64 without padding.
 std::string RandomToken(std::size_t n_bytes = 32);
 
+// `length` characters drawn uniformly from `alphabet` (at most 256 characters): codes people read
+// out or type, such as a case's tracking code.
+std::string RandomCode(std::size_t length, std::string_view alphabet);
+
 // BLAKE2b-256 of data, as 64 lowercase hex characters.
 std::string HashHex(std::string_view data);
 

@@ -206,4 +206,52 @@ std::vector<CaseAction> AllowedCaseActions(const CaseStatus& current) {
   return out;
 }
 
+namespace {
+
+// The deepest index on the chain holding one of `types`, if any.
+std::optional<std::size_t> Deepest(const std::vector<NodeType>& chain, std::initializer_list<NodeType> types) {
+  for (std::size_t i = chain.size(); i-- > 0;) {
+    for (NodeType t : types) {
+      if (chain[i] == t) return i;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::size_t HandlingNodeIndex(const std::vector<NodeType>& chain, HandlingLevel level) {
+  if (chain.empty()) return 0;
+  switch (level) {
+    case HandlingLevel::kMicroGrid:
+      if (chain.back() == NodeType::kMicroGrid) return chain.size() - 1;
+      [[fallthrough]];
+    case HandlingLevel::kGrid:
+      if (auto i = Deepest(chain, {NodeType::kGrid, NodeType::kDedicatedGrid})) return *i;
+      [[fallthrough]];
+    case HandlingLevel::kCommunity:
+      if (auto i = Deepest(chain, {NodeType::kCommunity})) return *i;
+      [[fallthrough]];
+    case HandlingLevel::kSubdistrict:
+    case HandlingLevel::kDepartment:
+      return 0;
+  }
+  return 0;
+}
+
+HandlingLevel StartingLevel(const std::vector<NodeType>& chain, HandlingLevel category_default) {
+  if (chain.empty()) return HandlingLevel::kSubdistrict;
+  HandlingLevel lowest = HandlingLevel::kSubdistrict;
+  switch (chain.back()) {
+    case NodeType::kMicroGrid: lowest = HandlingLevel::kMicroGrid; break;
+    case NodeType::kGrid:
+    case NodeType::kDedicatedGrid: lowest = HandlingLevel::kGrid; break;
+    case NodeType::kCommunity:
+    case NodeType::kCompound: lowest = HandlingLevel::kCommunity; break;
+    case NodeType::kSubdistrict: lowest = HandlingLevel::kSubdistrict; break;
+  }
+  if (category_default == HandlingLevel::kDepartment) category_default = HandlingLevel::kSubdistrict;
+  return static_cast<int>(category_default) < static_cast<int>(lowest) ? lowest : category_default;
+}
+
 }  // namespace linli::domain

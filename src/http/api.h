@@ -11,6 +11,7 @@
 #include "service/account_service.h"
 #include "service/audit_service.h"
 #include "service/auth_service.h"
+#include "service/case_service.h"
 #include "core/worker_pool.h"
 #include "service/fieldwork_service.h"
 #include "service/geo_service.h"
@@ -33,6 +34,7 @@ struct Api {
   service::ImportService& imports;
   service::FieldworkService& fieldwork;
   service::RestructureService& restructure;
+  service::CaseService& cases;
   WorkerPool& cpu;  // long requests (imports, exports) run here, not on an HTTP thread
   bool secure_cookies = false;       // set when TLS is on
   std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down
@@ -64,6 +66,7 @@ void RegisterAuditRoutes(Router& r, Api& api);
 void RegisterRegistryRoutes(Router& r, Api& api);
 void RegisterImportRoutes(Router& r, Api& api);
 void RegisterFieldworkRoutes(Router& r, Api& api);
+void RegisterCaseRoutes(Router& r, Api& api);
 
 inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterSystemRoutes(r, api);
@@ -74,6 +77,7 @@ inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterRegistryRoutes(r, api);
   RegisterImportRoutes(r, api);
   RegisterFieldworkRoutes(r, api);
+  RegisterCaseRoutes(r, api);
 }
 
 }  // namespace linli::http

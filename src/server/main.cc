@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
       ->envname("LINLI_PASSWORD_POLICY")->capture_default_str();
   serve->add_option("--session-idle-minutes", cfg.session_idle_minutes)->envname("LINLI_SESSION_IDLE_MINUTES")->capture_default_str();
   serve->add_option("--session-absolute-hours", cfg.session_absolute_hours)->envname("LINLI_SESSION_ABSOLUTE_HOURS")->capture_default_str();
+  serve->add_option("--public-rate", cfg.public_requests_per_minute,
+                    "Anonymous reports, look-ups and ratings per minute per IP (each)");
   serve->add_option("--login-rate", cfg.login_attempts_per_minute, "Sign-in attempts per minute per IP")
       ->envname("LINLI_LOGIN_RATE")->capture_default_str();
   serve->add_option("--db-read-pool", cfg.db_read_pool, "Read connections")->envname("LINLI_DB_READ_POOL")->capture_default_str();
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
   };
   auto run_admin = cli::AddAdminCommands(app, ctx);
   auto run_registry = cli::AddRegistryCommands(app, ctx);
+  auto run_cases = cli::AddCaseCommands(app, ctx);
 
   CLI11_PARSE(app, argc, argv);
   cfg.sqlite_synchronous_full = !relaxed_sync;
@@ -159,7 +162,7 @@ int main(int argc, char** argv) {
     std::cout << "restored from " << restore_file << "; run `linli check` to confirm\n";
     return 0;
   }
-  if (run_admin() || run_registry()) return ctx.exit_code;
+  if (run_admin() || run_registry() || run_cases()) return ctx.exit_code;
   std::cerr << app.help();
   return 2;
 }

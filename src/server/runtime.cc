@@ -38,6 +38,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, Migrate migra
   so.policy.session_idle_timeout = static_cast<Millis>(config.session_idle_minutes) * 60000;
   so.policy.session_absolute_lifetime = static_cast<Millis>(config.session_absolute_hours) * 3600000;
   so.login_attempts_per_minute_per_ip = config.login_attempts_per_minute;
+  so.public_requests_per_minute_per_ip = config.public_requests_per_minute;
   {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(config.EffectiveKeyFile()).parent_path(), ec);
@@ -89,8 +90,8 @@ int Serve(Runtime& rt) {
 
   std::atomic<bool> draining{false};
   auto& s = *rt.services;
-  http::Api api{*rt.db, s.auth, s.org, s.accounts, s.audit, s.registry, s.geo, s.imports, s.fieldwork, s.restructure, s.cpu,
-                !c.tls_cert.empty() && !c.tls_key.empty(), &draining};
+  http::Api api{*rt.db, s.auth, s.org, s.accounts, s.audit, s.registry, s.geo, s.imports, s.fieldwork, s.restructure,
+                s.cases, s.cpu, !c.tls_cert.empty() && !c.tls_key.empty(), &draining};
   http::Router router;
   http::RegisterAllRoutes(router, api);
   http::HttpServer server(so, router, draining);
@@ -102,7 +103,9 @@ int Serve(Runtime& rt) {
   spdlog::info("linli {} serving {}://{}:{} ({}, {} threads) ready in {:.0f} ms", LINLI_VERSION,
                server.tls() ? "https" : "http", so.host, server.port(), rt.db->driver().Describe(),
                so.threads > 0 ? so.threads : static_cast<int>(std::thread::hardware_concurrency()), ms);
+  s.deadlines.Start();
   server.Run();
+  s.deadlines.Stop();
   spdlog::info("HTTP stopped; committing queued writes");
   rt.db->Stop();
   spdlog::info("stopped cleanly");

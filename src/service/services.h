@@ -9,6 +9,8 @@
 #include "service/account_service.h"
 #include "service/audit_service.h"
 #include "service/auth_service.h"
+#include "service/case_service.h"
+#include "service/deadline_scheduler.h"
 #include "service/fieldwork_service.h"
 #include "service/geo_service.h"
 #include "service/import_service.h"
@@ -22,6 +24,7 @@ namespace linli::service {
 struct ServicesOptions {
   domain::SecurityPolicy policy;
   int login_attempts_per_minute_per_ip = 20;
+  int public_requests_per_minute_per_ip = 30;
   int cpu_threads = 2;
   std::shared_ptr<const crypto::FieldCrypto> field_crypto;  // from the key file
 };
@@ -33,12 +36,14 @@ class Services {
         auth(db, clock, audit, policy, cpu, epoch, options.login_attempts_per_minute_per_ip),
         org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch), geo(db, clock, audit),
         registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry),
-        fieldwork(db, clock, audit, registry, geo), restructure(db, clock, audit, geo, epoch) {}
+        fieldwork(db, clock, audit, registry, geo), restructure(db, clock, audit, geo, epoch),
+        cases(db, clock, audit, options.field_crypto, geo, options.public_requests_per_minute_per_ip), deadlines(cases, clock) {}
 
   // Start-up work: default roles, the saved security policy.
   Status Prepare() {
     LINLI_TRY(accounts.EnsureDefaultRoles());
     LINLI_TRY(geo.Reload());
+    LINLI_TRY(cases.Prepare());
     return policy.LoadSaved(db);
   }
 
@@ -56,6 +61,8 @@ class Services {
   ImportService imports;
   FieldworkService fieldwork;
   RestructureService restructure;
+  CaseService cases;
+  DeadlineScheduler deadlines;  // started by `serve` only
 };
 
 }  // namespace linli::service

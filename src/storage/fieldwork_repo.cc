@@ -27,8 +27,6 @@ SweepRow SweepFrom(const SqlRow& r) {
   return {r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Int(4), r.Int(5), r.Int(6), r.Int(7), r.Int(8), r.Int(9)};
 }
 
-std::string Next(const std::vector<SqlValue>& p) { return "$" + std::to_string(p.size() + 1); }
-
 }  // namespace
 
 Result<StaffPositionRow> StaffRepo::Insert(SqlSession& s, StaffPositionRow p) {
@@ -57,9 +55,9 @@ Result<std::vector<StaffPositionRow>> StaffRepo::Under(SqlSession& s, const std:
   std::string where;
   std::vector<SqlValue> p;
   AppendPrefixFilter(where, "p.node_path", prefixes, p);
-  where += " AND p.id > " + Next(p);
+  where += " AND p.id > " + NextMarker(p);
   p.push_back(Int(after_id));
-  where += " ORDER BY p.id LIMIT " + Next(p);
+  where += " ORDER BY p.id LIMIT " + NextMarker(p);
   p.push_back(Int(limit));
   return StaffQuery(s, where, std::move(p));
 }
@@ -69,7 +67,7 @@ Result<std::vector<StaffPositionRow>> StaffRepo::AtNodes(SqlSession& s, const st
   std::string where = "p.node_id IN (";
   std::vector<SqlValue> p;
   for (std::size_t i = 0; i < node_ids.size(); ++i) {
-    where += (i ? ", " : "") + Next(p);
+    where += (i ? ", " : "") + NextMarker(p);
     p.push_back(Int(node_ids[i]));
   }
   where += ") AND p.building_id IS NULL ORDER BY p.node_path DESC, p.id";
@@ -166,11 +164,10 @@ Result<VisitRow> VisitRepo::Insert(SqlSession& s, VisitRow v) {
   if (v.id == 0) {
     LINLI_ASSIGN_OR_RETURN(v.id, s.NextId("visits"));
   }
-  auto text_or_null = [](const std::string& t) { return t.empty() ? Null() : Text(t); };
   LINLI_TRY(s.ExecDeferred("INSERT INTO visits (id, household_id, node_path, sweep_id, visitor_id, visited_at, outcome, "
                            "changes_enc, notes_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                            {Int(v.id), Int(v.household_id), Text(v.node_path), IdOrNull(v.sweep_id), Int(v.visitor_id),
-                            Int(v.visited_at), Text(v.outcome), text_or_null(v.changes_enc), text_or_null(v.notes_enc),
+                            Int(v.visited_at), Text(v.outcome), TextOrNull(v.changes_enc), TextOrNull(v.notes_enc),
                             Int(v.created_at)}));
   return v;
 }
@@ -181,7 +178,7 @@ Result<std::vector<VisitRow>> VisitRepo::List(SqlSession& s, const VisitListQuer
   std::vector<SqlValue> p;
   AppendPrefixFilter(sql, "node_path", q.prefixes, p);
   auto add = [&](const char* condition, SqlValue v) {
-    sql += std::string(" AND ") + condition + Next(p);
+    sql += std::string(" AND ") + condition + NextMarker(p);
     p.push_back(std::move(v));
   };
   if (q.household_id) add("household_id = ", Int(*q.household_id));
@@ -189,7 +186,7 @@ Result<std::vector<VisitRow>> VisitRepo::List(SqlSession& s, const VisitListQuer
   if (q.since > 0) add("visited_at >= ", Int(q.since));
   if (q.until > 0) add("visited_at < ", Int(q.until));
   if (q.before_id > 0) add("id < ", Int(q.before_id));
-  sql += " ORDER BY id DESC LIMIT " + Next(p);
+  sql += " ORDER BY id DESC LIMIT " + NextMarker(p);
   p.push_back(Int(q.limit));
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
   std::vector<VisitRow> out;

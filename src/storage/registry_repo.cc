@@ -3,12 +3,11 @@
 #include <map>
 
 #include "domain/org.h"
+#include "storage/case_repo.h"
 
 namespace linli::storage {
 namespace {
 
-SqlValue TextOrNull(const std::string& s) { return s.empty() ? Null() : Text(s); }
-SqlValue RealOrNull(const std::optional<double>& v) { return v ? SqlValue(*v) : Null(); }
 
 // ---- buildings ----
 constexpr const char* kBuildingCols =
@@ -99,19 +98,6 @@ Status WriteTags(SqlSession& s, const ResidentRow& r) {
   return Ok();
 }
 
-template <class Row, class From>
-Result<std::optional<Row>> OneRow(SqlSession& s, const std::string& sql, SqlValue v, From from) {
-  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, {std::move(v)}));
-  if (rows.empty()) return std::optional<Row>();
-  return std::optional<Row>(from(rows[0]));
-}
-
-// "$first, $first+1, ..." for `count` parameters.
-std::string Markers(std::size_t first, std::size_t count) {
-  std::string out;
-  for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
-  return out;
-}
 
 // Runs `head` + "(" + 500 markers + ")" over `values`, 500 at a time (the last batch padded with
 // NULL, so the statement keeps one shape and stays prepared), handing each row to `on_row`.
@@ -258,6 +244,15 @@ Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
       }
     }
   }
+  // Cases count through the one rule that keeps their counts current (domain::CaseCounts).
+  LINLI_ASSIGN_OR_RETURN(auto cases, CaseRepo::Under(s, root_path));
+  for (const auto& c : cases) {
+    auto counts = domain::CaseCounts(CaseRepo::Facts(c));
+    for (auto id : domain::PathIds(c.node_path)) {
+      if (!paths.count(id)) continue;
+      for (const auto& [name, value] : counts) totals[{id, name}] += value;
+    }
+  }
   LINLI_TRY(s.Exec("DELETE FROM node_counts WHERE node_id IN (SELECT id FROM org_nodes WHERE path >= $1 AND path < $2)",
                    {Text(lo), Text(hi)}));
   for (const auto& [key, value] : totals) {
@@ -335,6 +330,7 @@ Status BuildingRepo::Relocate(SqlSession& s, std::int64_t building_id, std::int6
   LINLI_TRY(s.Exec("UPDATE sweep_households SET node_path = $2 WHERE household_id IN "
                    "(SELECT id FROM households WHERE building_id = $1)", {b, p}));
   LINLI_TRY(s.Exec("UPDATE staff_positions SET node_id = $2, node_path = $3 WHERE building_id = $1", {b, n, p}));
+  LINLI_TRY(s.Exec("UPDATE cases SET node_id = $2, node_path = $3, version = version + 1 WHERE building_id = $1", {b, n, p}));
   return Ok();
 }
 
@@ -347,6 +343,8 @@ Status BuildingRepo::RelocateAllAt(SqlSession& s, std::int64_t from_node, std::i
   LINLI_TRY(s.Exec("UPDATE residents SET node_id = $2, node_path = $3 WHERE node_id = $1",
                    {Int(from_node), Int(to_node), Text(to_path)}));
   LINLI_TRY(s.Exec("UPDATE staff_positions SET node_id = $2, node_path = $3 WHERE node_id = $1",
+                   {Int(from_node), Int(to_node), Text(to_path)}));
+  LINLI_TRY(s.Exec("UPDATE cases SET node_id = $2, node_path = $3, version = version + 1 WHERE node_id = $1",
                    {Int(from_node), Int(to_node), Text(to_path)}));
   return Ok();
 }

@@ -174,8 +174,8 @@ class BuildingRepo {
   static Result<std::vector<BuildingRow>> AtNode(SqlSession& s, std::int64_t node_id);
   static Result<std::unordered_map<std::int64_t, BuildingRow>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);
   // Moves a building to another node with everything that hangs from it: its households, their
-  // residents and tags, visits and sweep entries, and its building heads. Counts are the
-  // caller's to rebuild (RollupRepo::Rebuild over the common ancestor).
+  // residents and tags, visits and sweep entries, its building heads and the cases reported at
+  // it. Counts are the caller's to rebuild (RollupRepo::Rebuild over the common ancestor).
   static Status Relocate(SqlSession& s, std::int64_t building_id, std::int64_t node_id, const std::string& node_path);
   // Moves every record held directly at `from_node` (not in its subtree) to `to_node`.
   static Status RelocateAllAt(SqlSession& s, std::int64_t from_node, std::int64_t to_node, const std::string& to_path);

@@ -81,4 +81,10 @@ void AppendPathPage(std::string& sql, std::vector<SqlValue>& params, std::string
   sql += " ORDER BY " + path + ", " + id + " LIMIT $" + std::to_string(params.size());
 }
 
+std::string Markers(std::size_t first, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
+  return out;
+}
+
 }  // namespace linli::storage

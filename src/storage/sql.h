@@ -31,6 +31,9 @@ inline SqlValue Text(std::string_view s) { return std::string(s); }
 inline SqlValue Int(std::int64_t v) { return v; }
 // NULL for 0: for optional references such as a root node's parent.
 inline SqlValue IdOrNull(std::int64_t v) { return v == 0 ? Null() : SqlValue(v); }
+// NULL for "": for optional texts and ciphertexts.
+inline SqlValue TextOrNull(const std::string& s) { return s.empty() ? Null() : Text(s); }
+inline SqlValue RealOrNull(const std::optional<double>& v) { return v ? SqlValue(*v) : Null(); }
 
 struct SqlRow {
   std::vector<SqlValue> cols;
@@ -90,6 +93,19 @@ class SqlSession {
  protected:
   bool sql_failed_ = false;
 };
+
+// The first row of a one-parameter query turned into a Row by `from`, or nullopt.
+template <class Row, class From>
+Result<std::optional<Row>> OneRow(SqlSession& s, const std::string& sql, SqlValue v, From from) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, {std::move(v)}));
+  if (rows.empty()) return std::optional<Row>();
+  return std::optional<Row>(from(rows[0]));
+}
+
+// "$first, $first+1, ..." for `count` parameters.
+std::string Markers(std::size_t first, std::size_t count);
+// "$n" for the parameter about to be appended to `params`.
+inline std::string NextMarker(const std::vector<SqlValue>& params) { return "$" + std::to_string(params.size() + 1); }
 
 // Whether `name` is a plain SQL identifier (letters, digits, '_'), for table names spliced into SQL.
 bool IsPlainIdentifier(std::string_view name);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -71,6 +72,8 @@ ServerProcess::ServerProcess(std::vector<std::string> db_args, std::vector<std::
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Kill(SIGKILL);
+  // LINLI_TEST_SERVER_LOG=1 shows what the server said, for chasing a 500 in a failing test.
+  if (std::getenv("LINLI_TEST_SERVER_LOG")) std::cerr << "---- server log " << log_path_ << " ----\n" << Log();
   unlink(log_path_.c_str());
 }
 

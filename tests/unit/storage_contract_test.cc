@@ -178,6 +178,23 @@ TEST_P(StorageContract, GroupCommitIsolatesAFailingWriteFromItsBatch) {
   EXPECT_EQ(ListUnder({"/"}).size(), static_cast<std::size_t>(1 + ok));
 }
 
+TEST_P(StorageContract, AStatementThatFailsToPrepareFailsTheSameWayEachTimeAndLeavesTheSessionUsable) {
+  // A parameter that appears nowhere cannot be typed by PostgreSQL (SQLite treats it as unused);
+  // the second, well-formed statement shows the session is still in step afterwards.
+  const std::string bad = "SELECT count(*) FROM org_nodes WHERE code = $1 AND missing_column = $2";
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto r = ReadValue<std::int64_t>(*db_, [&](SqlSession& s) -> Result<std::int64_t> {
+      LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(bad, {Text("1"), Int(2)}));
+      return rows.at(0).Int(0);
+    });
+    ASSERT_FALSE(r) << "attempt " << attempt;
+    EXPECT_NE(r.error().message.find("missing_column"), std::string::npos) << "attempt " << attempt << ": "
+                                                                            << r.error().message;
+  }
+  Insert(0, domain::NodeType::kSubdistrict, "1");
+  EXPECT_EQ(ListUnder({"/"}).size(), 1u);
+}
+
 TEST_P(StorageContract, ConcurrentWritersAreAllDurableAndReadBack) {
   constexpr int kThreads = 8, kEach = 50;
   std::vector<std::thread> threads;

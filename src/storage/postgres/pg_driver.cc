@@ -108,15 +108,19 @@ class PgSession final : public SqlSession {
   PGconn* conn() { return conn_; }
 
  private:
-  enum class Pending { kPrepare, kDeferred, kWanted };
+  enum class PendingKind { kPrepare, kDeferred, kWanted };
+  struct Pending {
+    PendingKind kind;
+    std::string prepared_sql;  // for kPrepare: the cache key to forget if the Parse did not take
+  };
 
   Status Send(std::string_view sql, Params params, bool wanted) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
       std::string key(sql);
-      std::string name = "s" + std::to_string(statements_.size() + 1);
+      std::string name = "s" + std::to_string(++statements_named_);
       if (!PQsendPrepare(conn_, name.c_str(), key.c_str(), 0, nullptr)) return PgError(nullptr, conn_);
-      pending_.push_back(Pending::kPrepare);
+      pending_.push_back({PendingKind::kPrepare, key});
       it = statements_.emplace(std::move(key), std::move(name)).first;
       if (!pipeline_) LINLI_TRY(Sync());
     }
@@ -133,7 +137,7 @@ class PgSession final : public SqlSession {
                              values.data(), nullptr, nullptr, 0)) {
       return PgError(nullptr, conn_);
     }
-    pending_.push_back(wanted ? Pending::kWanted : Pending::kDeferred);
+    pending_.push_back({wanted ? PendingKind::kWanted : PendingKind::kDeferred, {}});
     return Ok();
   }
 
@@ -143,13 +147,23 @@ class PgSession final : public SqlSession {
     if (pipeline_ && !PQpipelineSync(conn_)) return PgError(nullptr, conn_);
     std::optional<Error> first_error;
     while (!pending_.empty()) {
-      Pending kind = pending_.front();
+      Pending pending = std::move(pending_.front());
       pending_.pop_front();
       PGresult* res;
       while ((res = PQgetResult(conn_)) != nullptr) {
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-          if (kind == Pending::kWanted) Collect(res);
+          if (pending.kind == PendingKind::kWanted) Collect(res);
+        } else if (pending.kind == PendingKind::kPrepare) {
+          // The server holds no statement under that name (a bad statement, or an aborted
+          // pipeline skipped the Parse): forget it so the next use prepares it again.
+          statements_.erase(pending.prepared_sql);
+          if (!first_error && st != PGRES_PIPELINE_ABORTED) {
+            // The statement text (placeholders, never values) says which query is wrong.
+            first_error = PgError(res, conn_);
+            first_error->message += " in: " + pending.prepared_sql.substr(0, 200);
+          }
+          if (!first_error) first_error = Error::Internal("PostgreSQL pipeline aborted");
         } else if (st == PGRES_PIPELINE_ABORTED) {
           if (!first_error) first_error = Error::Internal("PostgreSQL pipeline aborted");
         } else if (!first_error) {
@@ -207,6 +221,7 @@ class PgSession final : public SqlSession {
   PGconn* conn_;
   bool pipeline_;
   std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> statements_;
+  std::int64_t statements_named_ = 0;  // names are never reused, even after a failed Parse
   std::deque<Pending> pending_;
   std::unordered_map<std::string, std::vector<std::int64_t>> id_blocks_;  // ids to hand out, last first
   SqlRows last_rows_;

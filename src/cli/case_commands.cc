@@ -1,0 +1,186 @@
+// `linli cases` and `linli categories`: resident requests and grid events from the command line,
+// as the operator, through the same case service (and the same rules and audit) as the API.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "domain/identity.h"
+
+namespace linli::cli {
+
+using service::Await;
+using service::Caller;
+
+namespace {
+
+void PrintCase(const service::CaseView& v) {
+  const auto& c = v.row;
+  std::cout << c.id << "\t" << c.tracking_code << "\t" << c.state << "\t" << c.level << "\t" << c.category_code << "\t"
+            << domain::ChinaDateTime(c.created_at) << "\t" << (c.overdue ? "overdue\t" : "") << c.description << "\n";
+}
+
+}  // namespace
+
+std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
+  struct Opts {
+    std::string node, states, category, description, channel = "patrol", priority = "normal", action, note, reason,
+        department, address;
+    std::int64_t id = 0, merged_into = 0, assignee = 0, building = 0, at_ms = 0;
+    std::vector<std::string> attrs;
+    int limit = 50;
+    bool open = false, overdue = false, retired = false;
+    double lon = 0, lat = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  Runners runners;
+
+  auto* categories = app.add_subcommand("categories", "The case category catalogue")->require_subcommand(1);
+  auto* categories_list = categories->add_subcommand("list", "Groups and categories with their deadlines");
+  categories_list->add_flag("--retired", o->retired, "Include retired categories");
+  runners.emplace_back(categories_list, [&ctx, o] {
+    for (const auto& c : ctx.services().cases.Categories(o->retired)) {
+      std::cout << c.code << "\t" << c.name;
+      if (!c.group_code.empty()) {
+        std::cout << "\t" << domain::HandlingLevelName(c.default_level) << "\trespond " << c.response_minutes
+                  << " min\tresolve " << c.resolve_minutes << " min\t" << c.department;
+      }
+      std::cout << "\n";
+    }
+    return 0;
+  });
+
+  auto* cases = app.add_subcommand("cases", "Resident requests and grid events")->require_subcommand(1);
+
+  auto* list = cases->add_subcommand("list", "Cases under a node, in (node, id) order");
+  list->add_option("--node", o->node, "Org node (code or id); default: everything");
+  list->add_option("--state", o->states, "States, comma-separated (reported,accepted,...)");
+  list->add_flag("--open", o->open, "Only cases not yet closed or rejected");
+  list->add_flag("--overdue", o->overdue, "Only open cases past a deadline");
+  list->add_option("--limit", o->limit, "At most this many (1-500)");
+  runners.emplace_back(list, [&ctx, o] {
+    auto& s = ctx.services();
+    service::CaseFilter f;
+    if (!o->node.empty()) {
+      auto node = ResolveNode(s, o->node);
+      if (!node) return Report(node.error());
+      f.node_id = node->id;
+    }
+    for (std::size_t pos = 0; pos < o->states.size();) {
+      auto comma = o->states.find(',', pos);
+      if (comma == std::string::npos) comma = o->states.size();
+      if (comma > pos) f.states.push_back(o->states.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+    f.open_only = o->open;
+    f.overdue_only = o->overdue;
+    f.limit = o->limit;
+    auto r = s.cases.List(Caller::Cli(), f);
+    if (!r) return Report(r.error());
+    for (const auto& v : *r) PrintCase(v);
+    return 0;
+  });
+
+  auto* show = cases->add_subcommand("show", "One case with its timeline");
+  show->add_option("id", o->id, "Case id")->required();
+  runners.emplace_back(show, [&ctx, o] {
+    auto d = ctx.services().cases.Get(Caller::Cli(), o->id);
+    if (!d) return Report(d.error());
+    PrintCase(d->view);
+    std::cout << "due: respond by " << domain::ChinaDateTime(d->view.row.response_due_at) << ", resolve by "
+              << domain::ChinaDateTime(d->view.row.resolve_due_at) << "\n";
+    for (const auto& e : d->events) {
+      std::cout << "  " << domain::ChinaDateTime(e.at) << "\t" << e.actor_kind << (e.actor_id ? " " + std::to_string(e.actor_id) : "")
+                << "\t" << e.action << "\t" << (e.from_state.empty() ? "" : e.from_state + " → ") << e.to_state << "\t"
+                << e.to_level << "\t" << e.note << "\n";
+    }
+    return 0;
+  });
+
+  auto* report = cases->add_subcommand("report", "Enter a case as staff (a patrol finding, a call, a meeting)");
+  report->add_option("--category", o->category, "Category code (see `linli categories list`)")->required();
+  report->add_option("--description", o->description, "What is wrong")->required();
+  report->add_option("--node", o->node, "Where: an org node (code or id)");
+  report->add_option("--lon", o->lon, "Where: longitude");
+  report->add_option("--lat", o->lat, "Where: latitude");
+  report->add_option("--building", o->building, "Where: a building id");
+  report->add_option("--address", o->address, "Where, in words");
+  report->add_option("--channel", o->channel, "micro_grid_clue, patrol, visit, hotline or meeting");
+  report->add_option("--priority", o->priority, "normal or urgent");
+  report->add_option("--attr", o->attrs, "An attribute answer, code=value (repeatable; lists comma-separated)");
+  runners.emplace_back(report, [&ctx, o] {
+    auto& s = ctx.services();
+    service::CaseIntake in;
+    in.channel = o->channel;
+    in.category_code = o->category;
+    in.description = o->description;
+    in.priority = o->priority;
+    in.address = o->address;
+    in.building_id = o->building;
+    if (o->lon != 0 || o->lat != 0) in.point = domain::LonLat{o->lon, o->lat};
+    for (const auto& a : o->attrs) {
+      auto eq = a.find('=');
+      if (eq == std::string::npos) return Report(Error::Invalid("attr", "--attr takes code=value"));
+      in.attributes.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+    }
+    if (!o->node.empty()) {
+      auto node = ResolveNode(s, o->node);
+      if (!node) return Report(node.error());
+      in.node_id = node->id;
+    }
+    auto v = Await<service::CaseView>([&](auto done) { s.cases.Report(Caller::Cli(), std::move(in), std::move(done)); });
+    if (!v) return Report(v.error());
+    PrintCase(*v);
+    return 0;
+  });
+
+  auto* act = cases->add_subcommand("act", "Take a workflow action on a case");
+  act->add_option("id", o->id, "Case id")->required();
+  act->add_option("action", o->action,
+                  "accept, reject, assign, start, resolve, escalate, dispatch, dept_accept, dept_return, supervise, "
+                  "close or reopen")->required();
+  act->add_option("--note", o->note, "Why, or what was done");
+  act->add_option("--reason", o->reason, "reject: invalid, duplicate or out_of_remit");
+  act->add_option("--merged-into", o->merged_into, "reject as duplicate: the original case");
+  act->add_option("--assignee", o->assignee, "assign: the user id");
+  act->add_option("--department", o->department, "dispatch: the department");
+  runners.emplace_back(act, [&ctx, o] {
+    service::CaseActionRequest req;
+    auto action = domain::ParseCaseAction(o->action);
+    if (!action) return Report(Error::Invalid("action", "unknown action " + o->action));
+    req.action = *action;
+    req.input.note = o->note;
+    if (!o->reason.empty()) {
+      req.input.reject_reason = domain::ParseRejectReason(o->reason);
+      if (!req.input.reject_reason) return Report(Error::Invalid("reason", "reason must be invalid, duplicate or out_of_remit"));
+    }
+    req.input.merged_into = o->merged_into;
+    req.input.assignee_id = o->assignee;
+    req.input.department = o->department;
+    auto v = Await<service::CaseView>([&](auto done) {
+      ctx.services().cases.Act(Caller::Cli(), o->id, std::move(req), std::move(done));
+    });
+    if (!v) return Report(v.error());
+    PrintCase(*v);
+    return 0;
+  });
+
+  auto* deadlines = cases->add_subcommand(
+      "deadlines", "Run the deadline pass now (the server does this every second): mark overdue, escalate, close unrated");
+  deadlines->add_option("--at-ms", o->at_ms, "As of this instant (milliseconds since 1970, UTC) instead of now");
+  runners.emplace_back(deadlines, [&ctx, o] {
+    auto& s = ctx.services();
+    Millis at = o->at_ms ? o->at_ms : s.clock.NowMillis();
+    int total = 0;
+    for (;;) {
+      auto r = s.cases.ProcessDeadlines(at);
+      if (!r) return Report(r.error());
+      total += *r;
+      if (*r < 200) break;
+    }
+    std::cout << total << " case(s) overdue, escalated or closed\n";
+    return 0;
+  });
+
+  return RunParsed(std::move(runners), ctx);
+}
+
+}  // namespace linli::cli

@@ -1,0 +1,938 @@
+#include "service/case_service.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "core/crypto.h"
+#include "core/json_text.h"
+#include "domain/identity.h"
+#include "domain/text.h"
+#include "service/auth_service.h"
+#include "service/org_service.h"
+#include "service/records.h"
+#include "storage/account_repo.h"
+#include "storage/org_repo.h"
+#include "storage/registry_repo.h"
+
+namespace linli::service {
+
+namespace json = boost::json;
+using domain::CaseAction;
+using domain::CaseState;
+using storage::CaseRow;
+using storage::SqlSession;
+namespace perm = domain::perm;
+
+namespace {
+
+// Tracking codes: no 0/O, 1/I/L, so they survive being read out over the phone.
+constexpr std::string_view kTrackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+constexpr std::size_t kTrackingLength = 10;
+
+constexpr std::string_view kResidentChannels[] = {channel::kResidentWeb, channel::kQrCode, channel::kOpen311};
+constexpr std::string_view kStaffChannels[] = {channel::kMicroGridClue, channel::kPatrol, channel::kVisit,
+                                               channel::kHotline, channel::kMeeting};
+
+std::string ChannelChoices(bool resident) {
+  std::string out;
+  for (auto c : resident ? std::span<const std::string_view>(kResidentChannels) : std::span<const std::string_view>(kStaffChannels)) {
+    out += (out.empty() ? "" : ", ") + std::string(c);
+  }
+  return out;
+}
+
+// Deadlines of an urgent case are a quarter of the category's.
+std::int64_t DeadlineMinutes(int minutes, std::string_view priority) {
+  return priority == "urgent" ? std::max(15, minutes / 4) : minutes;
+}
+
+// The next deadline the scheduler watches for a case, 0 when none: the response deadline until the
+// case is answered, the resolution deadline until it is resolved, then the end of the rating window.
+Millis NextDue(const CaseRow& c) {
+  auto state = domain::ParseCaseState(c.state).value_or(CaseState::kReported);
+  if (state == CaseState::kResolved) return c.resolved_at + kRatingWindow;
+  if (!domain::IsOpen(state)) return 0;
+  Millis next = 0;
+  auto consider = [&](Millis t) { next = next == 0 ? t : std::min(next, t); };
+  if (c.responded_at == 0 && !(c.overdue & 1)) consider(c.response_due_at);
+  if (!(c.overdue & 2)) consider(c.resolve_due_at);
+  return next;
+}
+
+domain::CaseStatus StatusOf(const CaseRow& c) {
+  domain::CaseStatus s;
+  s.state = domain::ParseCaseState(c.state).value_or(CaseState::kReported);
+  s.level = domain::ParseHandlingLevel(c.level).value_or(domain::HandlingLevel::kGrid);
+  s.reopen_count = c.reopen_count;
+  s.supervised = c.supervised;
+  return s;
+}
+
+std::string NormalizeTracking(std::string_view code) {
+  std::string out;
+  for (char ch : code) {
+    if (ch == '-' || ch == ' ') continue;
+    out += static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+  }
+  return out;
+}
+
+Status CheckTracking(const std::string& code) {
+  if (code.size() != kTrackingLength ||
+      !std::ranges::all_of(code, [](char ch) { return kTrackingAlphabet.find(ch) != std::string_view::npos; })) {
+    return Error::Invalid("tracking_code", "a tracking code has 10 letters and digits, as printed on the receipt");
+  }
+  return Ok();
+}
+
+// The staff event kinds a resident sees on the public timeline, with the notes they may read.
+bool PublicStep(std::string_view action) {
+  return action == "report" || action == "accept" || action == "reject" || action == "assign" || action == "start" ||
+         action == "resolve" || action == "escalate" || action == "dispatch" || action == "close" ||
+         action == "reopen" || action == "rate";
+}
+bool PublicNote(std::string_view action) { return action == "resolve" || action == "reject" || action == "rate"; }
+
+}  // namespace
+
+bool IsResidentChannel(std::string_view c) { return std::ranges::find(kResidentChannels, c) != std::end(kResidentChannels); }
+bool IsStaffChannel(std::string_view c) { return std::ranges::find(kStaffChannels, c) != std::end(kStaffChannels); }
+
+// ---------------------------------------------------------------------------------------------
+// Categories as JSON
+
+std::string CategoryToJson(const domain::CategoryDefinition& c) {
+  json::object o;
+  o["code"] = c.code;
+  o["group_code"] = c.group_code;
+  o["name"] = c.name;
+  o["default_level"] = domain::HandlingLevelName(c.default_level);
+  o["response_minutes"] = c.response_minutes;
+  o["resolve_minutes"] = c.resolve_minutes;
+  o["department"] = c.department;
+  o["escalate_when_overdue"] = c.escalate_when_overdue;
+  json::array attrs;
+  for (const auto& a : c.attributes) {
+    json::object x;
+    x["code"] = a.code;
+    x["description"] = a.description;
+    x["datatype"] = domain::AttributeTypeName(a.type);
+    x["required"] = a.required;
+    json::array values;
+    for (const auto& v : a.values) values.emplace_back(json::object{{"key", v.key}, {"name", v.name}});
+    x["values"] = std::move(values);
+    attrs.emplace_back(std::move(x));
+  }
+  o["attributes"] = std::move(attrs);
+  return json::serialize(o);
+}
+
+namespace {
+
+Result<std::string> TextField(const json::object& o, std::string_view key, std::string_view field, bool required) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) {
+    if (required) return Error::Invalid(std::string(field), std::string(field) + " is required");
+    return std::string();
+  }
+  if (!v->is_string()) return Error::Invalid(std::string(field), std::string(field) + " must be a string");
+  return std::string(v->as_string());
+}
+
+Result<int> IntField(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return 0;
+  if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 10'000'000) {
+    return Error::Invalid(std::string(key), std::string(key) + " must be a whole number of minutes");
+  }
+  return static_cast<int>(v->as_int64());
+}
+
+Result<bool> BoolField(const json::object& o, std::string_view key, std::string_view field) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return false;
+  if (!v->is_bool()) return Error::Invalid(std::string(field), std::string(field) + " must be true or false");
+  return v->as_bool();
+}
+
+Status KnownKeys(const json::object& o, std::initializer_list<std::string_view> known, const std::string& where) {
+  for (const auto& kv : o) {
+    std::string_view k(kv.key().data(), kv.key().size());
+    if (std::ranges::find(known, k) == known.end()) {
+      std::string field = where.empty() ? std::string(k) : where + "." + std::string(k);
+      return Error::Invalid(field, "unknown field " + field);
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<domain::CategoryDefinition> CategoryFromJson(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Error::Invalid("body", "a category is a JSON object");
+  const auto& o = v.as_object();
+  LINLI_TRY(KnownKeys(o, {"code", "group_code", "name", "default_level", "response_minutes", "resolve_minutes",
+                          "department", "escalate_when_overdue", "attributes"}, ""));
+  domain::CategoryDefinition c;
+  LINLI_ASSIGN_OR_RETURN(c.code, TextField(o, "code", "code", true));
+  LINLI_ASSIGN_OR_RETURN(c.group_code, TextField(o, "group_code", "group_code", false));
+  LINLI_ASSIGN_OR_RETURN(c.name, TextField(o, "name", "name", true));
+  LINLI_ASSIGN_OR_RETURN(auto level, TextField(o, "default_level", "default_level", false));
+  if (!level.empty()) {
+    auto l = domain::ParseHandlingLevel(level);
+    if (!l) return Error::Invalid("default_level", "default_level must be micro_grid, grid, community or subdistrict");
+    c.default_level = *l;
+  }
+  LINLI_ASSIGN_OR_RETURN(c.response_minutes, IntField(o, "response_minutes"));
+  LINLI_ASSIGN_OR_RETURN(c.resolve_minutes, IntField(o, "resolve_minutes"));
+  LINLI_ASSIGN_OR_RETURN(c.department, TextField(o, "department", "department", false));
+  LINLI_ASSIGN_OR_RETURN(c.escalate_when_overdue, BoolField(o, "escalate_when_overdue", "escalate_when_overdue"));
+  if (const auto* attrs = o.if_contains("attributes"); attrs && !attrs->is_null()) {
+    if (!attrs->is_array()) return Error::Invalid("attributes", "attributes must be a list");
+    if (attrs->as_array().size() > 30) return Error::Invalid("attributes", "at most 30 attributes");
+    for (std::size_t i = 0; i < attrs->as_array().size(); ++i) {
+      std::string where = "attributes[" + std::to_string(i) + "]";
+      const auto& item = attrs->as_array()[i];
+      if (!item.is_object()) return Error::Invalid(where, where + " must be an object");
+      const auto& a = item.as_object();
+      LINLI_TRY(KnownKeys(a, {"code", "description", "datatype", "required", "values"}, where));
+      domain::AttributeDefinition d;
+      LINLI_ASSIGN_OR_RETURN(d.code, TextField(a, "code", where + ".code", true));
+      LINLI_ASSIGN_OR_RETURN(d.description, TextField(a, "description", where + ".description", true));
+      LINLI_ASSIGN_OR_RETURN(auto type, TextField(a, "datatype", where + ".datatype", true));
+      auto t = domain::ParseAttributeType(type);
+      if (!t) return Error::Invalid(where + ".datatype", "datatype must be string, number, datetime, text, singlevaluelist or multivaluelist");
+      d.type = *t;
+      LINLI_ASSIGN_OR_RETURN(d.required, BoolField(a, "required", where + ".required"));
+      if (const auto* values = a.if_contains("values"); values && !values->is_null()) {
+        if (!values->is_array() || values->as_array().size() > 100) {
+          return Error::Invalid(where + ".values", "values must be a list of at most 100 {key, name}");
+        }
+        for (const auto& value : values->as_array()) {
+          if (!value.is_object()) return Error::Invalid(where + ".values", "each value is {key, name}");
+          LINLI_ASSIGN_OR_RETURN(auto key, TextField(value.as_object(), "key", where + ".values", true));
+          LINLI_ASSIGN_OR_RETURN(auto name, TextField(value.as_object(), "name", where + ".values", true));
+          d.values.push_back({std::move(key), std::move(name)});
+        }
+      }
+      c.attributes.push_back(std::move(d));
+    }
+  }
+  LINLI_TRY(domain::ValidateCategory(c));
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The catalogue
+
+std::shared_ptr<const CaseService::Catalogue> CaseService::catalogue() const {
+  std::lock_guard lock(catalogue_mu_);
+  return catalogue_;
+}
+
+Status CaseService::LoadCatalogue(SqlSession& s) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, storage::CategoryRepo::All(s));
+  auto next = std::make_shared<Catalogue>();
+  for (const auto& r : rows) {
+    LINLI_ASSIGN_OR_RETURN(auto def, CategoryFromJson(r.definition));
+    next->all.push_back(std::move(def));
+    next->retired_at.push_back(r.retired_at);
+  }
+  std::lock_guard lock(catalogue_mu_);
+  catalogue_ = std::move(next);
+  return Ok();
+}
+
+Status CaseService::Prepare() {
+  Millis now = clock_.NowMillis();
+  LINLI_TRY(db_.WriteSync([&](SqlSession& s) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto rows, storage::CategoryRepo::All(s));
+    if (!rows.empty()) return Ok();
+    int position = 0;
+    for (const auto& c : domain::DefaultCategories()) {
+      LINLI_TRY(storage::CategoryRepo::Upsert(s, {c.code, c.group_code, c.name, ++position, CategoryToJson(c), 0, now}));
+    }
+    return Ok();
+  }));
+  return db_.Read([&](SqlSession& s) { return LoadCatalogue(s); });
+}
+
+std::vector<domain::CategoryDefinition> CaseService::Categories(bool include_retired) const {
+  auto cat = catalogue();
+  std::vector<domain::CategoryDefinition> out;
+  if (!cat) return out;
+  for (std::size_t i = 0; i < cat->all.size(); ++i) {
+    if (include_retired || cat->retired_at[i] == 0) out.push_back(cat->all[i]);
+  }
+  return out;
+}
+
+std::optional<domain::CategoryDefinition> CaseService::Category(std::string_view code) const {
+  auto cat = catalogue();
+  if (!cat) return std::nullopt;
+  for (std::size_t i = 0; i < cat->all.size(); ++i) {
+    if (cat->all[i].code == code && cat->retired_at[i] == 0) return cat->all[i];
+  }
+  return std::nullopt;
+}
+
+void CaseService::SaveCategory(const Caller& who, domain::CategoryDefinition def, Done<domain::CategoryDefinition> done) {
+  if (!who.is_system() && !domain::HoldsAtRoot(who.principal, perm::kCaseSupervise)) {
+    return done(Error::Denied("the subdistrict sets the categories (case.supervise at the subdistrict)"));
+  }
+  if (auto st = domain::ValidateCategory(def); !st) return done(st.error());
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<domain::CategoryDefinition>(db_, [=, this](SqlSession& s) -> Result<domain::CategoryDefinition> {
+    LINLI_ASSIGN_OR_RETURN(auto rows, storage::CategoryRepo::All(s));
+    int position = 0;
+    bool group_found = def.group_code.empty();
+    for (const auto& r : rows) {
+      if (r.code == def.code) {
+        if (r.group_code != def.group_code) return Error::Invalid("group_code", "a category cannot change its group");
+        position = r.position;
+      }
+      if (!def.group_code.empty() && r.code == def.group_code && r.group_code.empty() && r.retired_at == 0) group_found = true;
+    }
+    if (!group_found) return Error::Invalid("group_code", "no group " + def.group_code + "; add the group first");
+    if (position == 0) position = static_cast<int>(rows.size()) + 1;
+    LINLI_TRY(storage::CategoryRepo::Upsert(s, {def.code, def.group_code, def.name, position, CategoryToJson(def), 0, now}));
+    LINLI_TRY(audit_.Record(s, who, {.action = "case_category.save", .target = "case_category:" + def.code,
+                                     .detail = CategoryToJson(def)}));
+    LINLI_TRY(LoadCatalogue(s));
+    return def;
+  }, std::move(done));
+}
+
+void CaseService::RetireCategory(const Caller& who, std::string code, Done<domain::CategoryDefinition> done) {
+  if (!who.is_system() && !domain::HoldsAtRoot(who.principal, perm::kCaseSupervise)) {
+    return done(Error::Denied("the subdistrict sets the categories (case.supervise at the subdistrict)"));
+  }
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<domain::CategoryDefinition>(db_, [=, this](SqlSession& s) -> Result<domain::CategoryDefinition> {
+    LINLI_ASSIGN_OR_RETURN(auto rows, storage::CategoryRepo::All(s));
+    auto it = std::ranges::find_if(rows, [&](const auto& r) { return r.code == code; });
+    if (it == rows.end() || it->retired_at != 0) return Error::NotFound("no category " + code);
+    auto row = *it;
+    row.retired_at = now;
+    row.updated_at = now;
+    LINLI_TRY(storage::CategoryRepo::Upsert(s, row));
+    LINLI_TRY(audit_.Record(s, who, {.action = "case_category.retire", .target = "case_category:" + code}));
+    LINLI_ASSIGN_OR_RETURN(auto def, CategoryFromJson(row.definition));
+    LINLI_TRY(LoadCatalogue(s));
+    return def;
+  }, std::move(done));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intake
+
+void CaseService::Report(const Caller& who, CaseIntake in, Done<CaseView> done) {
+  if (!IsStaffChannel(in.channel)) {
+    return done(Error::Invalid("channel", "channel must be one of " + ChannelChoices(false)));
+  }
+  Intake(who, std::move(in), false, std::move(done));
+}
+
+void CaseService::ReportPublic(CaseIntake in, const std::string& client, Done<CaseView> done) {
+  if (!public_limiter_.Allow("report:" + client, clock_.NowMillis())) {
+    return done(Error{ErrorCode::kResourceExhausted, "too many reports from this address; try again in a minute", {}});
+  }
+  if (!IsResidentChannel(in.channel)) {
+    return done(Error::Invalid("channel", "channel must be one of " + ChannelChoices(true)));
+  }
+  Caller anonymous;
+  anonymous.ip = client;
+  Intake(anonymous, std::move(in), true, std::move(done));
+}
+
+void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<CaseView> done) {
+  auto category = Category(in.category_code);
+  if (!category || category->group_code.empty()) {
+    return done(Error::Invalid("category", "category must be the code of a category (not a group), e.g. community.noise"));
+  }
+  if (auto st = domain::ValidateText("description", in.description, {.min_chars = 5, .max_chars = 2000, .single_line = false}); !st) {
+    return done(st.error());
+  }
+  if (in.priority != "normal" && in.priority != "urgent") return done(Error::Invalid("priority", "priority must be normal or urgent"));
+  if (auto st = domain::ValidateText("address", in.address, {.min_chars = 0, .max_chars = 200}); !st) return done(st.error());
+  if (in.point) {
+    if (auto st = domain::ValidateLonLat(in.point->lon, in.point->lat); !st) return done(st.error());
+  }
+  if (in.attributes.size() > 30) return done(Error::Invalid("attributes", "too many attributes"));
+  if (auto st = domain::CheckAttributes(category->attributes, in.attributes); !st) return done(st.error());
+  if (auto st = domain::ValidateText("reporter_name", in.reporter_name, {.min_chars = 0, .max_chars = 50}); !st) {
+    return done(st.error());
+  }
+  if (!in.reporter_phone.empty()) {
+    auto phone = domain::NormalizeMobile(in.reporter_phone, "reporter_phone");
+    if (!phone) return done(phone.error());
+    in.reporter_phone = *phone;
+  }
+  if (in.source_key.size() > 100) return done(Error::Invalid("source_key", "an idempotency key has at most 100 characters"));
+  if (!in.source_key.empty()) {
+    in.source_key = (anonymous ? std::string("public:") : "user:" + std::to_string(who.user_id()) + ":") + in.source_key;
+  }
+  if (!anonymous && !domain::HoldsAnywhere(who.principal, perm::kCaseReport) && !who.is_system()) {
+    return done(Error::Denied("reporting needs case.report"));
+  }
+  // Where the case lies: the point's grid, else the building's node, else the node given (a QR code).
+  std::optional<std::int64_t> point_node;
+  if (in.point) {
+    if (auto hit = geo_.Locate(*in.point)) point_node = hit->node_id;
+  }
+  Millis now = clock_.NowMillis();
+  json::object attrs;
+  for (const auto& [k, v] : in.attributes) attrs[k] = v;
+  std::string attributes = in.attributes.empty() ? "" : json::serialize(attrs);
+
+  storage::SubmitWrite<CaseView>(db_, [=, this](SqlSession& s) -> Result<CaseView> {
+    if (!in.source_key.empty()) {
+      LINLI_ASSIGN_OR_RETURN(auto existing, storage::CaseRepo::GetBySource(s, in.source_key));
+      if (existing) return View(s, who, std::move(*existing), Reporter::kMasked);
+    }
+    std::optional<domain::OrgNode> node;
+    bool placed = true;
+    std::int64_t building_id = 0;
+    std::optional<std::int64_t> located = point_node;
+    if (in.building_id) {
+      LINLI_ASSIGN_OR_RETURN(auto b, storage::BuildingRepo::Get(s, in.building_id));
+      if (!b || b->archived) return Error::Invalid("building_id", "no building " + std::to_string(in.building_id));
+      building_id = b->id;
+      if (!located) located = b->node_id;
+    }
+    if (in.node_id) {
+      LINLI_ASSIGN_OR_RETURN(auto given, storage::OrgRepo::Get(s, in.node_id));
+      if (!given || given->archived) return Error::Invalid("node_id", "no node " + std::to_string(in.node_id));
+      node = std::move(given);
+    } else if (!in.node_code.empty()) {
+      LINLI_ASSIGN_OR_RETURN(auto given, storage::OrgRepo::GetByCode(s, in.node_code));
+      if (!given || given->archived) return Error::Invalid("node_code", "this QR code names no grid or station in use");
+      node = std::move(given);
+    }
+    if (located) {
+      LINLI_ASSIGN_OR_RETURN(auto found, storage::OrgRepo::Get(s, *located));
+      // A point in another node's area than the QR code's: trust the QR code's node (the form was
+      // opened there) unless the point lies within it.
+      if (found && (!node || found->path.starts_with(node->path))) node = std::move(found);
+    }
+    if (!node) {
+      if (!anonymous) return Error::Invalid("node_id", "give where it is: a map point inside a grid, a building or node_id");
+      // Nothing places it: the subdistrict holds it until a grid worker places it.
+      LINLI_ASSIGN_OR_RETURN(auto roots, storage::OrgRepo::List(s, {.scope_prefixes = {"/"}, .parent_id = 0, .limit = 2}));
+      if (roots.size() != 1) return Error::Invalid("location", "give a map point, a building or scan the grid's QR code");
+      node = roots[0];
+      placed = false;
+    } else if (!in.point && !building_id) {
+      auto type = node->type;
+      placed = type == domain::NodeType::kGrid || type == domain::NodeType::kMicroGrid ||
+               type == domain::NodeType::kDedicatedGrid;
+    }
+    if (!anonymous && !who.is_system() && !domain::Allows(who.principal, perm::kCaseReport, node->path)) {
+      return Error::Invalid("node_id", "you may report only within your own area");
+    }
+    LINLI_ASSIGN_OR_RETURN(auto chain, Chain(s, node->path));
+    CaseRow c;
+    LINLI_ASSIGN_OR_RETURN(c.id, s.NextId("cases"));
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      c.tracking_code = crypto::RandomCode(kTrackingLength, kTrackingAlphabet);
+      LINLI_ASSIGN_OR_RETURN(auto clash, storage::CaseRepo::GetByTracking(s, c.tracking_code));
+      if (!clash) break;
+      c.tracking_code.clear();
+    }
+    if (c.tracking_code.empty()) return Error::Internal("could not draw a free tracking code");
+    c.node_id = node->id;
+    c.node_path = node->path;
+    c.category_code = category->code;
+    c.channel = in.channel;
+    c.priority = in.priority;
+    c.state = "reported";
+    c.level = std::string(domain::HandlingLevelName(domain::StartingLevel(chain, category->default_level)));
+    c.description = in.description;
+    c.address = in.address;
+    if (in.point) {
+      c.lon = in.point->lon;
+      c.lat = in.point->lat;
+    }
+    c.building_id = building_id;
+    c.placed = placed;
+    c.attributes = attributes;
+    std::string ref = RecordRef("case", c.id);
+    if (!in.reporter_name.empty()) c.reporter_name_enc = crypto_->Seal(in.reporter_name, ref + ":name");
+    if (!in.reporter_phone.empty()) c.reporter_phone_enc = crypto_->Seal(in.reporter_phone, ref + ":phone");
+    c.reporter_id = anonymous ? 0 : who.user_id();
+    c.source_key = in.source_key;
+    c.response_due_at = calendar_.AddWorkingMinutes(now, DeadlineMinutes(category->response_minutes, in.priority));
+    c.resolve_due_at = calendar_.AddWorkingMinutes(now, DeadlineMinutes(category->resolve_minutes, in.priority));
+    c.created_at = now;
+    c.updated_at = now;
+    c.next_due_at = NextDue(c);
+    LINLI_ASSIGN_OR_RETURN(c, storage::CaseRepo::Insert(s, std::move(c)));
+    storage::CaseEventRow e;
+    e.case_id = c.id;
+    e.at = now;
+    e.actor_kind = anonymous ? "resident" : who.is_system() ? "system" : who.principal.via_api_key ? "api_key" : "staff";
+    e.actor_id = anonymous ? 0 : who.user_id();
+    e.action = "report";
+    e.to_state = c.state;
+    e.to_level = c.level;
+    e.detail = JsonObject().Add("channel", c.channel).Add("placed", c.placed).Str();
+    LINLI_TRY(storage::CaseRepo::AppendEvent(s, std::move(e)));
+    LINLI_TRY(audit_.Record(s, who, {.action = "case.report", .node_path = c.node_path, .target = ref,
+                                     .detail = JsonObject().Add("channel", c.channel).Add("category", c.category_code).Str()}));
+    return View(s, who, std::move(c), Reporter::kMasked);
+  }, std::move(done));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+Result<std::vector<domain::NodeType>> CaseService::Chain(SqlSession& s, std::string_view path) const {
+  std::vector<domain::NodeType> out;
+  for (auto id : domain::PathIds(path)) {
+    LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, id));
+    if (!n) return Error::Internal("a case's path names a missing node");
+    out.push_back(n->type);
+  }
+  return out;
+}
+
+namespace {
+
+// The path of the node that handles a case at its level.
+std::string HandlingPath(std::string_view path, const std::vector<domain::NodeType>& chain, domain::HandlingLevel level) {
+  auto index = domain::HandlingNodeIndex(chain, level);
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i <= index; ++i) pos = path.find('/', pos + 1);
+  return std::string(path.substr(0, pos + 1));
+}
+
+// Whether the caller may take `action` on the case now, beyond what the state machine allows.
+Status MayAct(const Caller& who, const CaseRow& c, const std::vector<domain::NodeType>& chain, CaseAction action) {
+  if (who.is_system()) return Ok();
+  auto status = StatusOf(c);
+  std::string handling = HandlingPath(c.node_path, chain, status.level);
+  switch (action) {
+    case CaseAction::kSupervise:
+      if (domain::Allows(who.principal, perm::kCaseSupervise, c.node_path)) return Ok();
+      return Error::Denied("supervising needs case.supervise over the case");
+    case CaseAction::kReopen:
+      if (domain::Allows(who.principal, perm::kCaseSupervise, c.node_path)) return Ok();
+      return Error::Denied("the resident reopens a case by rating it; staff need case.supervise");
+    case CaseAction::kClose:
+      if (IsResidentChannel(c.channel)) {
+        return Error::Precondition("the resident closes it by rating it, or it closes unrated after 7 days");
+      }
+      break;
+    default:
+      break;
+  }
+  if (domain::Allows(who.principal, domain::PermissionFor(action), handling)) return Ok();
+  return Error::Denied("the case is handled at the " + c.level + " level; " + std::string(domain::PermissionFor(action)) +
+                       " there is needed to " + std::string(domain::CaseActionName(action)) + " it");
+}
+
+}  // namespace
+
+Result<CaseView> CaseService::View(SqlSession& s, const Caller& who, CaseRow row, Reporter reporter) const {
+  CaseView v;
+  auto cat = catalogue();
+  if (cat) {
+    for (const auto& c : cat->all) {
+      if (c.code == row.category_code) v.category_name = c.name;
+    }
+  }
+  std::string ref = RecordRef("case", row.id);
+  if (reporter != Reporter::kOmit && !row.reporter_name_enc.empty()) {
+    LINLI_ASSIGN_OR_RETURN(v.reporter_name, crypto_->Open(row.reporter_name_enc, ref + ":name"));
+  }
+  if (reporter != Reporter::kOmit && !row.reporter_phone_enc.empty()) {
+    LINLI_ASSIGN_OR_RETURN(auto phone, crypto_->Open(row.reporter_phone_enc, ref + ":phone"));
+    v.reporter_phone = reporter == Reporter::kRevealed ? phone : domain::MaskPhone(phone);
+  }
+  if (who.user_id() != 0 || who.is_system()) {
+    LINLI_ASSIGN_OR_RETURN(auto chain, Chain(s, row.node_path));
+    for (auto action : domain::AllowedCaseActions(StatusOf(row))) {
+      if (MayAct(who, row, chain, action)) v.actions.emplace_back(domain::CaseActionName(action));
+    }
+  }
+  v.row = std::move(row);
+  return v;
+}
+
+Result<CaseDetail> CaseService::Get(const Caller& who, std::int64_t id) {
+  auto d = storage::ReadValue<CaseDetail>(db_, [&](SqlSession& s) -> Result<CaseDetail> {
+    LINLI_ASSIGN_OR_RETURN(auto found, storage::CaseRepo::Get(s, id));
+    LINLI_ASSIGN_OR_RETURN(auto row, VisibleRecord(std::move(found), who, "case", id, perm::kCaseRead, perm::kCaseRead));
+    CaseDetail d;
+    LINLI_ASSIGN_OR_RETURN(d.view, View(s, who, std::move(row), Reporter::kMasked));
+    LINLI_ASSIGN_OR_RETURN(d.events, storage::CaseRepo::Events(s, id));
+    return d;
+  });
+  // The reporter's name is personal data: who read it is on record.
+  if (d && !d->view.row.reporter_name_enc.empty()) {
+    audit_.RecordAlone(who, {.action = "case.read", .node_path = d->view.row.node_path, .target = RecordRef("case", id)});
+  }
+  return d;
+}
+
+Result<std::vector<CaseView>> CaseService::List(const Caller& who, const CaseFilter& f) {
+  LINLI_TRY(CheckPageLimit(f.limit));
+  storage::CaseListQuery q;
+  for (const auto& st : f.states) {
+    if (!domain::ParseCaseState(st)) {
+      return Error::Invalid("state", "state must be reported, accepted, rejected, assigned, in_progress, dispatched, resolved or closed");
+    }
+  }
+  if (f.level && !domain::ParseHandlingLevel(*f.level)) {
+    return Error::Invalid("level", "level must be micro_grid, grid, community, subdistrict or department");
+  }
+  if (f.channel && !IsResidentChannel(*f.channel) && !IsStaffChannel(*f.channel)) {
+    return Error::Invalid("channel", "channel must be one of " + ChannelChoices(true) + ", " + ChannelChoices(false));
+  }
+  q.states = f.states;
+  q.level = f.level;
+  q.category_code = f.category_code;
+  q.channel = f.channel;
+  q.assignee_id = f.mine ? std::optional<std::int64_t>(who.user_id()) : f.assignee_id;
+  q.open_only = f.open_only;
+  q.overdue_only = f.overdue_only;
+  q.supervised_only = f.supervised_only;
+  q.after_id = f.after_id;
+  q.limit = f.limit;
+  return storage::ReadValue<std::vector<CaseView>>(db_, [&](SqlSession& s) -> Result<std::vector<CaseView>> {
+    auto scope = who.is_system() ? domain::Scope({"/"}) : domain::ScopeFor(who.principal, perm::kCaseRead);
+    if (f.node_id) {
+      LINLI_ASSIGN_OR_RETURN(auto node, storage::OrgRepo::Get(s, *f.node_id));
+      if (!node || !scope.Covers(node->path)) {
+        // A node above the caller's scope narrows to the caller's own part of it.
+        std::vector<std::string> inside;
+        if (node) {
+          for (const auto& p : scope.prefixes()) {
+            if (p.starts_with(node->path)) inside.push_back(p);
+          }
+        }
+        if (inside.empty()) return Error::NotFound("no org node " + std::to_string(*f.node_id));
+        q.prefixes = std::move(inside);
+      } else {
+        q.prefixes = {node->path};
+      }
+    } else {
+      q.prefixes = scope.prefixes();
+    }
+    LINLI_ASSIGN_OR_RETURN(auto rows, storage::CaseRepo::List(s, q));
+    std::vector<CaseView> out;
+    out.reserve(rows.size());
+    for (auto& r : rows) {
+      LINLI_ASSIGN_OR_RETURN(auto v, View(s, who, std::move(r), Reporter::kOmit));
+      out.push_back(std::move(v));
+    }
+    return out;
+  });
+}
+
+Result<CaseView> CaseService::Unmask(const Caller& who, std::int64_t id, const std::string& reason) {
+  if (auto st = domain::ValidateText("reason", reason, {.min_chars = 4, .max_chars = 200}); !st) return st.error();
+  auto r = storage::ReadValue<CaseView>(db_, [&](SqlSession& s) -> Result<CaseView> {
+    LINLI_ASSIGN_OR_RETURN(auto found, storage::CaseRepo::Get(s, id));
+    LINLI_ASSIGN_OR_RETURN(auto row, VisibleRecord(std::move(found), who, "case", id, perm::kResidentUnmask, perm::kCaseRead));
+    return View(s, who, std::move(row), Reporter::kRevealed);
+  });
+  if (!r) return r;
+  // The reveal is on the record before anything leaves.
+  LINLI_TRY(db_.WriteSync([&](SqlSession& s) {
+    return audit_.Record(s, who, {.action = "case.unmask", .node_path = r->row.node_path, .target = RecordRef("case", id),
+                                  .detail = JsonObject().Add("reason", reason).Str()});
+  }));
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transitions
+
+Result<CaseRow> CaseService::Transition(SqlSession& s, const CaseRow& before, CaseRow after, storage::CaseEventRow event) {
+  after.version = before.version + 1;
+  after.next_due_at = NextDue(after);
+  LINLI_TRY(storage::CaseRepo::Update(s, after));
+  LINLI_TRY(storage::CaseRepo::Count(s, before, after));
+  event.case_id = after.id;
+  event.from_state = before.state;
+  event.to_state = after.state;
+  event.from_level = before.level;
+  event.to_level = after.level;
+  LINLI_TRY(storage::CaseRepo::AppendEvent(s, std::move(event)));
+  return after;
+}
+
+namespace {
+
+// The projection after a transition the state machine allowed.
+CaseRow Project(const CaseRow& before, CaseAction action, const domain::CaseActionInput& in,
+                const domain::CaseTransition& t, Millis now, Millis reopened_resolve_due) {
+  CaseRow c = before;
+  c.state = std::string(domain::CaseStateName(t.next.state));
+  c.level = std::string(domain::HandlingLevelName(t.next.level));
+  c.supervised = t.next.supervised;
+  c.reopen_count = t.next.reopen_count;
+  c.updated_at = now;
+  if (before.state == "reported" && c.state != "reported" && c.responded_at == 0) c.responded_at = now;
+  if (before.state == "reported" && action == CaseAction::kEscalate && c.responded_at == 0) c.responded_at = now;
+  switch (action) {
+    case CaseAction::kAssign: c.assignee_id = in.assignee_id; break;
+    case CaseAction::kEscalate:
+    case CaseAction::kDeptReturn: c.assignee_id = 0; c.department.clear(); break;
+    case CaseAction::kDispatch: c.assignee_id = 0; c.department = in.department; break;
+    case CaseAction::kResolve:
+      c.resolved_at = now;
+      c.solved_level = t.solved_at ? std::string(domain::HandlingLevelName(*t.solved_at)) : c.level;
+      break;
+    case CaseAction::kReject:
+      c.closed_at = now;
+      c.reject_reason = std::string(domain::RejectReasonName(*in.reject_reason));
+      c.merged_into = in.merged_into;
+      break;
+    case CaseAction::kClose: c.closed_at = now; break;
+    case CaseAction::kReopen:
+      // Back to work with a fresh resolution deadline; it no longer counts as solved.
+      c.resolved_at = 0;
+      c.solved_level.clear();
+      c.closed_at = 0;
+      c.rating = 0;
+      c.rated_at = 0;
+      c.rating_comment.clear();
+      c.resolve_due_at = reopened_resolve_due;
+      c.overdue &= ~2;
+      break;
+    default: break;
+  }
+  return c;
+}
+
+}  // namespace
+
+void CaseService::Act(const Caller& who, std::int64_t id, CaseActionRequest req, Done<CaseView> done) {
+  if (auto st = domain::ValidateText("note", req.input.note, {.min_chars = 0, .max_chars = 2000, .single_line = false}); !st) {
+    return done(st.error());
+  }
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<CaseView>(db_, [=, this](SqlSession& s) -> Result<CaseView> {
+    LINLI_ASSIGN_OR_RETURN(auto found, storage::CaseRepo::Get(s, id));
+    LINLI_ASSIGN_OR_RETURN(auto before, VisibleRecord(std::move(found), who, "case", id, perm::kCaseRead, perm::kCaseRead));
+    if (req.version != 0 && req.version != before.version) {
+      return Error{ErrorCode::kAborted, "the case was changed by someone else; reload it", "version"};
+    }
+    LINLI_ASSIGN_OR_RETURN(auto chain, Chain(s, before.node_path));
+    auto status = StatusOf(before);
+    // The state first (a clearer answer than a permission refusal), then who may, then the input.
+    LINLI_ASSIGN_OR_RETURN(auto transition, domain::ApplyCaseAction(status, req.action, req.input));
+    LINLI_TRY(MayAct(who, before, chain, req.action));
+    json::object detail;
+    if (req.action == CaseAction::kAssign) {
+      LINLI_ASSIGN_OR_RETURN(auto user, storage::AccountRepo::UserById(s, req.input.assignee_id));
+      if (!user || user->disabled) return Error::Invalid("assignee_id", "no active user " + std::to_string(req.input.assignee_id));
+      LINLI_ASSIGN_OR_RETURN(auto principal, AuthService::LoadPrincipal(s, user->id, user->username));
+      if (!domain::Allows(principal, perm::kCaseHandle, HandlingPath(before.node_path, chain, status.level))) {
+        return Error::Invalid("assignee_id", user->username + " does not handle cases at the " + before.level + " level here");
+      }
+      detail["assignee_id"] = user->id;
+      detail["assignee"] = user->display_name.empty() ? user->username : user->display_name;
+    }
+    if (req.action == CaseAction::kReject) {
+      detail["reason"] = domain::RejectReasonName(*req.input.reject_reason);
+      if (req.input.merged_into) {
+        if (req.input.merged_into == id) return Error::Invalid("merged_into", "a case cannot repeat itself");
+        LINLI_ASSIGN_OR_RETURN(auto original, storage::CaseRepo::Get(s, req.input.merged_into));
+        LINLI_TRY(AsReference(VisibleRecord(std::move(original), who, "case", req.input.merged_into, perm::kCaseRead,
+                                            perm::kCaseRead), "merged_into"));
+        detail["merged_into"] = req.input.merged_into;
+      }
+    }
+    if (req.action == CaseAction::kDispatch) detail["department"] = req.input.department;
+    auto category = Category(before.category_code);
+    Millis reopened_due = calendar_.AddWorkingMinutes(now, DeadlineMinutes(category ? category->resolve_minutes : 2250,
+                                                                           before.priority));
+    CaseRow after = Project(before, req.action, req.input, transition, now, reopened_due);
+    storage::CaseEventRow e;
+    e.at = now;
+    e.actor_kind = who.is_system() ? "system" : (who.principal.via_api_key ? "api_key" : "staff");
+    e.actor_id = who.user_id();
+    e.action = std::string(domain::CaseActionName(req.action));
+    e.note = req.input.note;
+    e.detail = detail.empty() ? "" : json::serialize(detail);
+    LINLI_ASSIGN_OR_RETURN(after, Transition(s, before, std::move(after), std::move(e)));
+    LINLI_TRY(audit_.Record(s, who, {.action = "case." + std::string(domain::CaseActionName(req.action)),
+                                     .node_path = after.node_path, .target = RecordRef("case", id),
+                                     .detail = JsonObject().Add("from", before.state).Add("to", after.state).Str()}));
+    return View(s, who, std::move(after), Reporter::kMasked);
+  }, std::move(done));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The resident's side
+
+Result<PublicCase> CaseService::PublicView(SqlSession& s, const CaseRow& row) const {
+  PublicCase p;
+  p.tracking_code = row.tracking_code;
+  p.state = row.state;
+  p.category_code = row.category_code;
+  if (auto cat = catalogue()) {
+    for (const auto& c : cat->all) {
+      if (c.code == row.category_code) p.category_name = c.name;
+    }
+  }
+  p.description = row.description;
+  p.address = row.address;
+  p.created_at = row.created_at;
+  p.resolve_due_at = row.resolve_due_at;
+  p.rating = row.rating;
+  p.may_rate = row.state == "resolved" && row.rating == 0;
+  LINLI_ASSIGN_OR_RETURN(auto events, storage::CaseRepo::Events(s, row.id));
+  for (const auto& e : events) {
+    if (!PublicStep(e.action)) continue;
+    p.timeline.push_back({e.at, e.action, e.to_state, PublicNote(e.action) ? e.note : std::string()});
+  }
+  return p;
+}
+
+Result<PublicCase> CaseService::Track(std::string_view tracking_code, const std::string& client) {
+  if (!public_limiter_.Allow("track:" + client, clock_.NowMillis())) {
+    return Error{ErrorCode::kResourceExhausted, "too many look-ups from this address; try again in a minute", {}};
+  }
+  std::string code = NormalizeTracking(tracking_code);
+  LINLI_TRY(CheckTracking(code));
+  return storage::ReadValue<PublicCase>(db_, [&](SqlSession& s) -> Result<PublicCase> {
+    LINLI_ASSIGN_OR_RETURN(auto row, storage::CaseRepo::GetByTracking(s, code));
+    if (!row) return Error::NotFound("no case with this tracking code");
+    return PublicView(s, *row);
+  });
+}
+
+void CaseService::Rate(std::string tracking_code, int rating, std::string comment, const std::string& client,
+                       Done<PublicCase> done) {
+  if (!public_limiter_.Allow("rate:" + client, clock_.NowMillis())) {
+    return done(Error{ErrorCode::kResourceExhausted, "too many ratings from this address; try again in a minute", {}});
+  }
+  std::string code = NormalizeTracking(tracking_code);
+  if (auto st = CheckTracking(code); !st) return done(st.error());
+  if (rating < 1 || rating > 5) return done(Error::Invalid("rating", "rating is 1 (very unhappy) to 5 (very happy)"));
+  if (auto st = domain::ValidateText("comment", comment, {.min_chars = 0, .max_chars = 500, .single_line = false}); !st) {
+    return done(st.error());
+  }
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<PublicCase>(db_, [=, this](SqlSession& s) -> Result<PublicCase> {
+    LINLI_ASSIGN_OR_RETURN(auto found, storage::CaseRepo::GetByTracking(s, code));
+    if (!found) return Error::NotFound("no case with this tracking code");
+    CaseRow before = std::move(*found);
+    if (before.state != "resolved") return Error::Precondition("only a resolved case can be rated; this one is " + before.state);
+    if (before.rating != 0) return Error::Precondition("this case has been rated already");
+    CaseRow rated = before;
+    rated.rating = rating;
+    rated.rating_comment = comment;
+    rated.rated_at = now;
+    rated.updated_at = now;
+    storage::CaseEventRow e;
+    e.at = now;
+    e.actor_kind = "resident";
+    e.action = "rate";
+    e.note = comment;
+    e.detail = JsonObject().Add("rating", rating).Str();
+    LINLI_ASSIGN_OR_RETURN(rated, Transition(s, before, std::move(rated), std::move(e)));
+    // Satisfied enough, or reopened once already: it closes. Unhappy the first time: it reopens.
+    auto status = StatusOf(rated);
+    bool reopen = rating <= 2 && status.reopen_count == 0;
+    domain::CaseActionInput in;
+    in.note = reopen ? (comment.size() >= 2 ? comment : std::string("居民对处理结果不满意")) : std::string();
+    auto action = reopen ? CaseAction::kReopen : CaseAction::kClose;
+    LINLI_ASSIGN_OR_RETURN(auto t, domain::ApplyCaseAction(status, action, in));
+    auto category = Category(rated.category_code);
+    Millis reopened_due = calendar_.AddWorkingMinutes(now, DeadlineMinutes(category ? category->resolve_minutes : 2250,
+                                                                           rated.priority));
+    CaseRow after = Project(rated, action, in, t, now, reopened_due);
+    if (reopen) {
+      // The reopened case keeps the resident's verdict on record in the events, not as its rating.
+      after.rating = 0;
+    }
+    storage::CaseEventRow follow;
+    follow.at = now;
+    follow.actor_kind = "resident";
+    follow.action = std::string(domain::CaseActionName(action));
+    follow.note = reopen ? in.note : "";
+    LINLI_ASSIGN_OR_RETURN(after, Transition(s, rated, std::move(after), std::move(follow)));
+    Caller resident;
+    resident.ip = client;
+    LINLI_TRY(audit_.Record(s, resident, {.action = "case.rate", .node_path = after.node_path,
+                                          .target = RecordRef("case", after.id),
+                                          .detail = JsonObject().Add("rating", rating).Add("reopened", reopen).Str()}));
+    return PublicView(s, after);
+  }, std::move(done));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines
+
+Result<Millis> CaseService::NextDeadline() {
+  return storage::ReadValue<Millis>(db_, [](SqlSession& s) { return storage::CaseRepo::EarliestDue(s); });
+}
+
+Result<int> CaseService::ProcessDeadlines(Millis now, int batch) {
+  return storage::WriteAndWait<int>(db_, [&](SqlSession& s) -> Result<int> {
+    LINLI_ASSIGN_OR_RETURN(auto due, storage::CaseRepo::DueBy(s, now, batch));
+    int handled = 0;
+    Caller system = Caller::Cli();
+    for (auto& before : due) {
+      storage::CaseEventRow e;
+      e.at = now;
+      e.actor_kind = "system";
+      CaseRow after = before;
+      after.updated_at = now;
+      auto status = StatusOf(before);
+      if (status.state == CaseState::kResolved) {
+        // Nobody rated it within the window: it closes unrated.
+        LINLI_ASSIGN_OR_RETURN(auto t, domain::ApplyCaseAction(status, CaseAction::kClose, {}));
+        after = Project(before, CaseAction::kClose, {}, t, now, 0);
+        e.action = "close";
+        e.note = "7天内未评价，自动结案";
+        LINLI_TRY(Transition(s, before, std::move(after), std::move(e)));
+        ++handled;
+        continue;
+      }
+      bool response_missed = before.responded_at == 0 && !(before.overdue & 1) && before.response_due_at <= now;
+      bool resolve_missed = !(before.overdue & 2) && before.resolve_due_at <= now;
+      if (!response_missed && !resolve_missed) {
+        // A watch left behind by a change of deadline: watch the right one (never the same again).
+        after.version = before.version + 1;
+        after.next_due_at = NextDue(after);
+        if (after.next_due_at <= now) after.next_due_at = 0;
+        LINLI_TRY(storage::CaseRepo::Update(s, after));
+        continue;
+      }
+      if (response_missed) after.overdue |= 1;
+      if (resolve_missed) after.overdue |= 2;
+      e.action = "overdue";
+      e.detail = JsonObject().Add("deadline", resolve_missed ? "resolve" : "response").Str();
+      std::string audit_detail = e.detail;
+      LINLI_ASSIGN_OR_RETURN(after, Transition(s, before, std::move(after), std::move(e)));
+      ++handled;
+      auto category = Category(after.category_code);
+      if (category && category->escalate_when_overdue) {
+        domain::CaseActionInput in;
+        in.note = "超过办理时限，自动上报";
+        auto t = domain::ApplyCaseAction(StatusOf(after), CaseAction::kEscalate, in);
+        if (t) {
+          CaseRow up = Project(after, CaseAction::kEscalate, in, *t, now, 0);
+          storage::CaseEventRow esc{.at = now, .actor_kind = "system", .action = "escalate", .note = in.note};
+          LINLI_ASSIGN_OR_RETURN(up, Transition(s, after, std::move(up), std::move(esc)));
+          after = std::move(up);
+        }
+      }
+      LINLI_TRY(audit_.Record(s, system, {.action = "case.overdue", .node_path = after.node_path,
+                                          .target = RecordRef("case", after.id), .detail = audit_detail}));
+    }
+    return handled;
+  });
+}
+
+}  // namespace linli::service

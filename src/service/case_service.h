@@ -1,0 +1,191 @@
+// Resident requests and grid events (诉求 / 网格事件): intake from every channel, the workflow of
+// domain/case_workflow.h with each transition stored as an event in the same transaction as the
+// case's new state and its counts, deadlines on the working-hours calendar, the resident's view by
+// tracking code, and rating.
+//
+// Who acts: an action needs its permission (domain::PermissionFor) at the node that handles the
+// case at its current level (domain::HandlingNodeIndex): a grid worker acts on a grid-level case of
+// their grid; once it is escalated to the community only community staff can. Everyone with
+// case.read over the case's node sees it.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/field_crypto.h"
+#include "core/rate_limiter.h"
+#include "domain/case_categories.h"
+#include "domain/case_workflow.h"
+#include "domain/geo.h"
+#include "domain/work_calendar.h"
+#include "service/audit_service.h"
+#include "service/caller.h"
+#include "service/geo_service.h"
+#include "storage/case_repo.h"
+#include "storage/database.h"
+
+namespace linli::service {
+
+// Where a case came from. Resident channels have no account behind them.
+namespace channel {
+inline constexpr std::string_view kResidentWeb = "resident_web";    // the H5 form
+inline constexpr std::string_view kQrCode = "qr_code";              // the form opened from a grid's or station's QR code
+inline constexpr std::string_view kOpen311 = "open311";             // GeoReport v2 clients
+inline constexpr std::string_view kMicroGridClue = "micro_grid_clue";
+inline constexpr std::string_view kPatrol = "patrol";               // a grid worker's daily round (一天一巡)
+inline constexpr std::string_view kVisit = "visit";                 // found at a door-to-door visit
+inline constexpr std::string_view kHotline = "hotline";             // a call taken by staff
+inline constexpr std::string_view kMeeting = "meeting";             // 逢四说事, 板凳会
+}  // namespace channel
+
+bool IsResidentChannel(std::string_view c);
+bool IsStaffChannel(std::string_view c);
+
+struct CaseIntake {
+  std::string channel;
+  std::string category_code;
+  std::string description;
+  std::string priority = "normal";  // normal or urgent (a quarter of the deadlines)
+  std::optional<domain::LonLat> point;
+  std::string address;
+  std::int64_t building_id = 0;
+  std::int64_t node_id = 0;  // the node staff report at
+  std::string node_code;     // a QR code's grid or station (its org code)
+  std::vector<std::pair<std::string, std::string>> attributes;
+  std::string reporter_name, reporter_phone;
+  std::string source_key;  // an idempotency key: the same key returns the case already made
+};
+
+struct CaseView {
+  storage::CaseRow row;
+  std::string category_name;
+  std::string reporter_name, reporter_phone;  // phone masked unless revealed; both empty in lists
+  std::vector<std::string> actions;           // what this caller may do now
+};
+
+struct CaseDetail {
+  CaseView view;
+  std::vector<storage::CaseEventRow> events;
+};
+
+struct CaseActionRequest {
+  domain::CaseAction action = domain::CaseAction::kAccept;
+  domain::CaseActionInput input;
+  std::int64_t version = 0;  // 0: whatever the case is now
+};
+
+// What a resident sees by tracking code: no names, no phones, no internal notes.
+struct PublicCase {
+  std::string tracking_code;
+  std::string state;
+  std::string category_code, category_name;
+  std::string description;
+  std::string address;
+  Millis created_at = 0;
+  Millis resolve_due_at = 0;
+  int rating = 0;
+  bool may_rate = false;
+  struct Step {
+    Millis at = 0;
+    std::string action;
+    std::string state;
+    std::string note;  // only the resolution and the rejection reach the resident
+  };
+  std::vector<Step> timeline;
+};
+
+struct CaseFilter {
+  std::optional<std::int64_t> node_id;
+  std::vector<std::string> states;
+  std::optional<std::string> level, category_code, channel;
+  std::optional<std::int64_t> assignee_id;
+  bool mine = false;  // assigned to the caller
+  bool open_only = false, overdue_only = false, supervised_only = false;
+  std::int64_t after_id = 0;
+  int limit = 50;
+};
+
+class CaseService {
+ public:
+  CaseService(storage::Database& db, const Clock& clock, AuditService& audit,
+              std::shared_ptr<const crypto::FieldCrypto> crypto, GeoService& geo, int public_requests_per_minute = 30)
+      : db_(db), clock_(clock), audit_(audit), crypto_(std::move(crypto)), geo_(geo),
+        public_limiter_(public_requests_per_minute, 60000) {}
+
+  // Start-up: seeds the default categories into an empty catalogue and loads it.
+  Status Prepare();
+
+  // --- categories ---
+  std::vector<domain::CategoryDefinition> Categories(bool include_retired = false) const;
+  std::optional<domain::CategoryDefinition> Category(std::string_view code) const;
+  // Adds or replaces a definition; needs case.supervise at a root (the subdistrict sets the catalogue).
+  void SaveCategory(const Caller& who, domain::CategoryDefinition def, Done<domain::CategoryDefinition> done);
+  void RetireCategory(const Caller& who, std::string code, Done<domain::CategoryDefinition> done);
+
+  // --- intake ---
+  // Staff intake: needs case.report at the case's node.
+  void Report(const Caller& who, CaseIntake in, Done<CaseView> done);
+  // A resident without an account; `client` (the IP address) is rate limited.
+  void ReportPublic(CaseIntake in, const std::string& client, Done<CaseView> done);
+
+  // --- staff ---
+  Result<CaseDetail> Get(const Caller& who, std::int64_t id);
+  Result<std::vector<CaseView>> List(const Caller& who, const CaseFilter& f);
+  void Act(const Caller& who, std::int64_t id, CaseActionRequest req, Done<CaseView> done);
+  // The reporter's name and phone in the clear; needs resident.unmask and a reason, audited first.
+  Result<CaseView> Unmask(const Caller& who, std::int64_t id, const std::string& reason);
+
+  // --- the resident, by tracking code ---
+  Result<PublicCase> Track(std::string_view tracking_code, const std::string& client);
+  void Rate(std::string tracking_code, int rating, std::string comment, const std::string& client,
+            Done<PublicCase> done);
+
+  // --- deadlines ---
+  // Marks every case whose deadline passed by `now` overdue (escalating it when its category says
+  // so, and closing resolved cases nobody rated within the rating window). Returns how many.
+  Result<int> ProcessDeadlines(Millis now, int batch = 200);
+  // The next instant ProcessDeadlines has work; 0 when nothing is watched.
+  Result<Millis> NextDeadline();
+
+  const domain::WorkCalendar& calendar() const { return calendar_; }
+
+ private:
+  struct Catalogue {
+    std::vector<domain::CategoryDefinition> all;
+    std::vector<Millis> retired_at;  // parallel to all
+  };
+  std::shared_ptr<const Catalogue> catalogue() const;
+  Status LoadCatalogue(storage::SqlSession& s);
+  void Intake(const Caller& who, CaseIntake in, bool anonymous, Done<CaseView> done);
+  // Lists carry no reporter at all; a detail carries the name and the masked phone; an unmask both in the clear.
+  enum class Reporter { kOmit, kMasked, kRevealed };
+  Result<CaseView> View(storage::SqlSession& s, const Caller& who, storage::CaseRow row, Reporter reporter) const;
+  Result<std::vector<domain::NodeType>> Chain(storage::SqlSession& s, std::string_view path) const;
+  // Applies one transition inside the caller's transaction: the projection, the event, the counts.
+  Result<storage::CaseRow> Transition(storage::SqlSession& s, const storage::CaseRow& before, storage::CaseRow after,
+                                      storage::CaseEventRow event);
+  Result<PublicCase> PublicView(storage::SqlSession& s, const storage::CaseRow& row) const;
+
+  storage::Database& db_;
+  const Clock& clock_;
+  AuditService& audit_;
+  std::shared_ptr<const crypto::FieldCrypto> crypto_;
+  GeoService& geo_;
+  domain::WorkCalendar calendar_;
+  RateLimiter public_limiter_;  // anonymous intake, tracking and rating per client
+  mutable std::mutex catalogue_mu_;
+  std::shared_ptr<const Catalogue> catalogue_;  // GUARDED_BY(catalogue_mu_)
+};
+
+// The rating window: a resolved case nobody rated closes as unrated after 7 days.
+inline constexpr Millis kRatingWindow = 7LL * 86400000;
+
+// A category as a JSON document (stored in case_categories.definition and served by the API), and
+// back; parse errors name the field.
+std::string CategoryToJson(const domain::CategoryDefinition& c);
+Result<domain::CategoryDefinition> CategoryFromJson(std::string_view json);
+
+}  // namespace linli::service

@@ -1,0 +1,265 @@
+#include "storage/case_repo.h"
+
+#include "domain/case_workflow.h"
+#include "storage/registry_repo.h"
+
+namespace linli::storage {
+namespace {
+
+constexpr const char* kCaseCols =
+    "id, tracking_code, node_id, node_path, category_code, channel, priority, state, level, description, address, "
+    "lon, lat, building_id, placed, attributes, reporter_name_enc, reporter_phone_enc, reporter_id, source_key, "
+    "assignee_id, department, supervised, reopen_count, overdue, response_due_at, resolve_due_at, next_due_at, "
+    "responded_at, resolved_at, solved_level, closed_at, reject_reason, merged_into, rating, rating_comment, rated_at, "
+    "created_at, updated_at, version";
+
+std::optional<double> RealOrNone(const SqlRow& r, std::size_t i) {
+  if (r.IsNull(i)) return std::nullopt;
+  return r.Real(i);
+}
+
+CaseRow CaseFrom(const SqlRow& r) {
+  CaseRow c;
+  std::size_t i = 0;
+  c.id = r.Int(i++);
+  c.tracking_code = r.Text(i++);
+  c.node_id = r.Int(i++);
+  c.node_path = r.Text(i++);
+  c.category_code = r.Text(i++);
+  c.channel = r.Text(i++);
+  c.priority = r.Text(i++);
+  c.state = r.Text(i++);
+  c.level = r.Text(i++);
+  c.description = r.Text(i++);
+  c.address = r.Text(i++);
+  c.lon = RealOrNone(r, i++);
+  c.lat = RealOrNone(r, i++);
+  c.building_id = r.Int(i++);
+  c.placed = r.Int(i++) != 0;
+  c.attributes = r.Text(i++);
+  c.reporter_name_enc = r.Text(i++);
+  c.reporter_phone_enc = r.Text(i++);
+  c.reporter_id = r.Int(i++);
+  c.source_key = r.Text(i++);
+  c.assignee_id = r.Int(i++);
+  c.department = r.Text(i++);
+  c.supervised = r.Int(i++) != 0;
+  c.reopen_count = static_cast<int>(r.Int(i++));
+  c.overdue = static_cast<int>(r.Int(i++));
+  c.response_due_at = r.Int(i++);
+  c.resolve_due_at = r.Int(i++);
+  c.next_due_at = r.Int(i++);
+  c.responded_at = r.Int(i++);
+  c.resolved_at = r.Int(i++);
+  c.solved_level = r.Text(i++);
+  c.closed_at = r.Int(i++);
+  c.reject_reason = r.Text(i++);
+  c.merged_into = r.Int(i++);
+  c.rating = static_cast<int>(r.Int(i++));
+  c.rating_comment = r.Text(i++);
+  c.rated_at = r.Int(i++);
+  c.created_at = r.Int(i++);
+  c.updated_at = r.Int(i++);
+  c.version = r.Int(i++);
+  return c;
+}
+
+// The row's columns after id, in kCaseCols order, as parameters $2 … $40.
+std::vector<SqlValue> CaseParams(const CaseRow& c) {
+  return {Int(c.id), Text(c.tracking_code), Int(c.node_id), Text(c.node_path), Text(c.category_code), Text(c.channel),
+          Text(c.priority), Text(c.state), Text(c.level), Text(c.description), Text(c.address), RealOrNull(c.lon),
+          RealOrNull(c.lat), IdOrNull(c.building_id), Int(c.placed ? 1 : 0), TextOrNull(c.attributes),
+          TextOrNull(c.reporter_name_enc), TextOrNull(c.reporter_phone_enc), IdOrNull(c.reporter_id),
+          TextOrNull(c.source_key), IdOrNull(c.assignee_id), TextOrNull(c.department), Int(c.supervised ? 1 : 0),
+          Int(c.reopen_count), Int(c.overdue), Int(c.response_due_at), Int(c.resolve_due_at), IdOrNull(c.next_due_at),
+          IdOrNull(c.responded_at), IdOrNull(c.resolved_at), TextOrNull(c.solved_level), IdOrNull(c.closed_at),
+          TextOrNull(c.reject_reason), IdOrNull(c.merged_into), IdOrNull(c.rating), TextOrNull(c.rating_comment),
+          IdOrNull(c.rated_at), Int(c.created_at), Int(c.updated_at), Int(c.version)};
+}
+
+Result<std::vector<CaseRow>> CaseQuery(SqlSession& s, const std::string& sql, Params p) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, p));
+  std::vector<CaseRow> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(CaseFrom(r));
+  return out;
+}
+
+std::string Select() { return std::string("SELECT ") + kCaseCols + " FROM cases "; }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+Status CategoryRepo::Upsert(SqlSession& s, const CategoryRow& c) {
+  return s.ExecDeferred(
+      "INSERT INTO case_categories (code, group_code, name, position, definition, retired_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET group_code = excluded.group_code, "
+      "name = excluded.name, position = excluded.position, definition = excluded.definition, "
+      "retired_at = excluded.retired_at, updated_at = excluded.updated_at",
+      {Text(c.code), TextOrNull(c.group_code), Text(c.name), Int(c.position), Text(c.definition),
+       IdOrNull(c.retired_at), Int(c.updated_at)});
+}
+
+Result<std::vector<CategoryRow>> CategoryRepo::All(SqlSession& s) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT code, group_code, name, position, definition, retired_at, updated_at "
+                                            "FROM case_categories ORDER BY position, code"));
+  std::vector<CategoryRow> out;
+  for (const auto& r : rows) {
+    out.push_back({r.Text(0), r.Text(1), r.Text(2), static_cast<int>(r.Int(3)), r.Text(4), r.Int(5), r.Int(6)});
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+Result<CaseRow> CaseRepo::Insert(SqlSession& s, CaseRow c) {
+  if (c.id == 0) {
+    LINLI_ASSIGN_OR_RETURN(c.id, s.NextId("cases"));
+  }
+  c.version = 1;
+  auto params = CaseParams(c);
+  LINLI_TRY(s.ExecDeferred(std::string("INSERT INTO cases (") + kCaseCols + ") VALUES (" + Markers(1, params.size()) + ")",
+                           Params(params)));
+  LINLI_TRY(Count(s, std::nullopt, c));
+  return c;
+}
+
+Result<std::optional<CaseRow>> CaseRepo::Get(SqlSession& s, std::int64_t id) {
+  return OneRow<CaseRow>(s, Select() + "WHERE id = $1", Int(id), CaseFrom);
+}
+
+Result<std::optional<CaseRow>> CaseRepo::GetByTracking(SqlSession& s, std::string_view tracking_code) {
+  return OneRow<CaseRow>(s, Select() + "WHERE tracking_code = $1", Text(tracking_code), CaseFrom);
+}
+
+Result<std::optional<CaseRow>> CaseRepo::GetBySource(SqlSession& s, std::string_view source_key) {
+  return OneRow<CaseRow>(s, Select() + "WHERE source_key = $1", Text(source_key), CaseFrom);
+}
+
+Status CaseRepo::Update(SqlSession& s, const CaseRow& c) {
+  auto params = CaseParams(c);
+  std::string sql = "UPDATE cases SET ";
+  // Every column but id (parameter 1) and the tracking code, which never change.
+  std::string_view cols = kCaseCols;
+  std::size_t n = 0;
+  std::size_t pos = 0;
+  bool first = true;
+  while (pos <= cols.size()) {
+    std::size_t comma = cols.find(", ", pos);
+    std::string_view col = cols.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    ++n;
+    if (col != "id" && col != "tracking_code") {
+      sql += (first ? "" : ", ") + std::string(col) + " = $" + std::to_string(n);
+      first = false;
+    }
+    if (comma == std::string_view::npos) break;
+    pos = comma + 2;
+  }
+  params.push_back(Int(c.version - 1));
+  // The tracking code ($2) is matched rather than set: every parameter must appear so
+  // PostgreSQL can infer its type.
+  sql += " WHERE id = $1 AND tracking_code = $2 AND version = $" + std::to_string(params.size());
+  LINLI_ASSIGN_OR_RETURN(auto changed, s.Exec(sql, Params(params)));
+  if (changed != 1) return Error{ErrorCode::kAborted, "the case changed meanwhile; reload it and try again", "version"};
+  return Ok();
+}
+
+Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& q) {
+  std::string sql = Select() + "WHERE ";
+  std::vector<SqlValue> p;
+  AppendPrefixFilter(sql, "node_path", q.prefixes, p);
+  auto add = [&](const char* condition, SqlValue v) {
+    sql += std::string(" AND ") + condition + NextMarker(p);
+    p.push_back(std::move(v));
+  };
+  if (!q.states.empty()) {
+    sql += " AND state IN (";
+    for (std::size_t i = 0; i < q.states.size(); ++i) {
+      sql += (i ? ", " : "") + NextMarker(p);
+      p.push_back(Text(q.states[i]));
+    }
+    sql += ")";
+  }
+  if (q.level) add("level = ", Text(*q.level));
+  if (q.category_code) add("category_code = ", Text(*q.category_code));
+  if (q.channel) add("channel = ", Text(*q.channel));
+  if (q.assignee_id) add("assignee_id = ", Int(*q.assignee_id));
+  if (q.open_only) sql += " AND closed_at IS NULL";
+  if (q.overdue_only) sql += " AND overdue <> 0 AND closed_at IS NULL";
+  if (q.supervised_only) sql += " AND supervised = 1";
+  AppendPathPage(sql, p, "cases", "node_path", "id", q.after_id, q.limit);
+  return CaseQuery(s, sql, Params(p));
+}
+
+Result<std::vector<CaseRow>> CaseRepo::DueBy(SqlSession& s, Millis now, int limit) {
+  return CaseQuery(s, Select() + "WHERE next_due_at IS NOT NULL AND next_due_at <= $1 ORDER BY next_due_at LIMIT $2",
+                   std::vector<SqlValue>{Int(now), Int(limit)});
+}
+
+Result<Millis> CaseRepo::EarliestDue(SqlSession& s) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT min(next_due_at) FROM cases WHERE next_due_at IS NOT NULL"));
+  return rows.empty() ? 0 : rows[0].Int(0);
+}
+
+Result<std::vector<CaseRow>> CaseRepo::Under(SqlSession& s, std::string_view path) {
+  auto [lo, hi] = PrefixRange(path);
+  return CaseQuery(s, Select() + "WHERE node_path >= $1 AND node_path < $2", std::vector<SqlValue>{Text(lo), Text(hi)});
+}
+
+domain::CaseFacts CaseRepo::Facts(const CaseRow& c) {
+  domain::CaseFacts f;
+  f.state = domain::ParseCaseState(c.state).value_or(domain::CaseState::kReported);
+  f.group = c.category_code.substr(0, c.category_code.find('.'));
+  f.reported_at = c.created_at;
+  f.resolved_at = c.resolved_at;
+  f.resolve_due_at = c.resolve_due_at;
+  if (!c.solved_level.empty()) f.solved_at = domain::ParseHandlingLevel(c.solved_level);
+  f.overdue = c.overdue != 0;
+  f.rating = c.rating;
+  f.rated_at = c.rated_at;
+  return f;
+}
+
+Status CaseRepo::Count(SqlSession& s, const std::optional<CaseRow>& before, const CaseRow& after) {
+  if (before && before->node_path != after.node_path) {
+    // Moved: count the old facts out of the old path and the new ones into the new path.
+    for (const auto& [metric, value] : domain::CaseCounts(Facts(*before))) {
+      LINLI_TRY(RollupRepo::Add(s, before->node_path, metric, -value));
+    }
+    for (const auto& [metric, value] : domain::CaseCounts(Facts(after))) {
+      LINLI_TRY(RollupRepo::Add(s, after.node_path, metric, value));
+    }
+    return Ok();
+  }
+  std::optional<domain::CaseFacts> was;
+  if (before) was = Facts(*before);
+  for (const auto& [metric, value] : domain::CaseCountDelta(was, Facts(after))) {
+    LINLI_TRY(RollupRepo::Add(s, after.node_path, metric, value));
+  }
+  return Ok();
+}
+
+Status CaseRepo::AppendEvent(SqlSession& s, CaseEventRow e) {
+  if (e.id == 0) {
+    LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("case_events"));
+  }
+  return s.ExecDeferred("INSERT INTO case_events (id, case_id, at, actor_kind, actor_id, action, from_state, to_state, "
+                        "from_level, to_level, note, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                        {Int(e.id), Int(e.case_id), Int(e.at), Text(e.actor_kind), IdOrNull(e.actor_id), Text(e.action),
+                         TextOrNull(e.from_state), Text(e.to_state), TextOrNull(e.from_level), Text(e.to_level),
+                         Text(e.note), TextOrNull(e.detail)});
+}
+
+Result<std::vector<CaseEventRow>> CaseRepo::Events(SqlSession& s, std::int64_t case_id) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, case_id, at, actor_kind, actor_id, action, from_state, to_state, "
+                                            "from_level, to_level, note, detail FROM case_events WHERE case_id = $1 "
+                                            "ORDER BY id",
+                                            {Int(case_id)}));
+  std::vector<CaseEventRow> out;
+  for (const auto& r : rows) {
+    out.push_back({r.Int(0), r.Int(1), r.Int(2), r.Text(3), r.Int(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8),
+                   r.Text(9), r.Text(10), r.Text(11)});
+  }
+  return out;
+}
+
+}  // namespace linli::storage

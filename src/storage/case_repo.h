@@ -1,0 +1,124 @@
+// Cases as stored: the category catalogue, the current projection of each case (cases) and its
+// history (case_events). The reporter's name and phone are ciphertext here; the case service
+// seals and opens them. CaseRepo::Update writes the projection and CaseRepo::AppendEvent the
+// transition; the service calls both in one transaction, with the count deltas.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "domain/case_counts.h"
+#include "storage/sql.h"
+
+namespace linli::storage {
+
+struct CategoryRow {
+  std::string code;
+  std::string group_code;  // "" for a group
+  std::string name;
+  int position = 0;
+  std::string definition;  // JSON
+  Millis retired_at = 0;
+  Millis updated_at = 0;
+};
+
+struct CaseRow {
+  std::int64_t id = 0;
+  std::string tracking_code;
+  std::int64_t node_id = 0;
+  std::string node_path;
+  std::string category_code;
+  std::string channel;
+  std::string priority = "normal";
+  std::string state = "reported";
+  std::string level = "grid";
+  std::string description;
+  std::string address;
+  std::optional<double> lon, lat;
+  std::int64_t building_id = 0;
+  bool placed = true;
+  std::string attributes;  // JSON object or ""
+  std::string reporter_name_enc, reporter_phone_enc;
+  std::int64_t reporter_id = 0;
+  std::string source_key;
+  std::int64_t assignee_id = 0;
+  std::string department;
+  bool supervised = false;
+  int reopen_count = 0;
+  int overdue = 0;  // bit 1: response missed, bit 2: resolution missed
+  Millis response_due_at = 0;
+  Millis resolve_due_at = 0;
+  Millis next_due_at = 0;  // 0: nothing to watch
+  Millis responded_at = 0;
+  Millis resolved_at = 0;
+  std::string solved_level;
+  Millis closed_at = 0;
+  std::string reject_reason;
+  std::int64_t merged_into = 0;
+  int rating = 0;
+  std::string rating_comment;
+  Millis rated_at = 0;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+  std::int64_t version = 1;
+};
+
+struct CaseEventRow {
+  std::int64_t id = 0;
+  std::int64_t case_id = 0;
+  Millis at = 0;
+  std::string actor_kind;  // staff, resident, system, api_key
+  std::int64_t actor_id = 0;
+  std::string action;
+  std::string from_state, to_state;
+  std::string from_level, to_level;
+  std::string note;
+  std::string detail;  // JSON or ""
+};
+
+struct CaseListQuery {
+  std::vector<std::string> prefixes;  // the caller's scope, narrowed to a node
+  std::vector<std::string> states;    // any of; empty: all
+  std::optional<std::string> level, category_code, channel;
+  std::optional<std::int64_t> assignee_id;
+  bool open_only = false;
+  bool overdue_only = false;
+  bool supervised_only = false;
+  std::int64_t after_id = 0;  // keyset over (node_path, id)
+  int limit = 50;
+};
+
+class CategoryRepo {
+ public:
+  static Status Upsert(SqlSession& s, const CategoryRow& c);
+  static Result<std::vector<CategoryRow>> All(SqlSession& s);
+};
+
+class CaseRepo {
+ public:
+  static Result<CaseRow> Insert(SqlSession& s, CaseRow c);
+  static Result<std::optional<CaseRow>> Get(SqlSession& s, std::int64_t id);
+  static Result<std::optional<CaseRow>> GetByTracking(SqlSession& s, std::string_view tracking_code);
+  static Result<std::optional<CaseRow>> GetBySource(SqlSession& s, std::string_view source_key);
+  // Writes the projection when its version is still `c.version - 1`; aborted otherwise.
+  static Status Update(SqlSession& s, const CaseRow& c);
+  static Result<std::vector<CaseRow>> List(SqlSession& s, const CaseListQuery& q);
+  // Cases whose next deadline is at or before `now`, earliest first.
+  static Result<std::vector<CaseRow>> DueBy(SqlSession& s, Millis now, int limit);
+  // The earliest deadline being watched; 0 when none.
+  static Result<Millis> EarliestDue(SqlSession& s);
+  // Every case under a path (for recounting after a restructure).
+  static Result<std::vector<CaseRow>> Under(SqlSession& s, std::string_view path);
+  // What the case counts for in node_counts (domain::CaseCounts).
+  static domain::CaseFacts Facts(const CaseRow& c);
+  // Adds the count deltas of a case going from `before` (nullopt: new) to `after` to its node and
+  // ancestors. A case that changes node is counted out of the old path and into the new.
+  static Status Count(SqlSession& s, const std::optional<CaseRow>& before, const CaseRow& after);
+  static Status AppendEvent(SqlSession& s, CaseEventRow e);
+  static Result<std::vector<CaseEventRow>> Events(SqlSession& s, std::int64_t case_id);
+};
+
+}  // namespace linli::storage

@@ -1,0 +1,377 @@
+// Resident requests and grid events over real HTTP on SQLite and PostgreSQL: a resident reports
+// from a grid's QR code and follows the case by tracking code; the grid's worker sees it and the
+// next grid's does not; the chain escalates, dispatches, resolves; the resident rates and a low
+// rating reopens once; deadlines mark overdue and escalate; bad input is refused naming the field
+// and changes nothing.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "api/api_fixture.h"
+
+namespace linli::testing {
+namespace {
+
+namespace json = boost::json;
+
+// Demo: grid 5 虹桥第一网格 (code 320581001001101001; worker1, leader1), grid 6 (worker2),
+// community 2 虹桥社区 (secretary, staff), subdistrict 1 (official, dept.chengguan).
+constexpr const char* kGrid5Code = "320581001001101001";
+
+std::string Str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
+
+std::string NoiseReport(const std::string& extra = "") {
+  return std::string(R"({"category":"community.noise","description":"楼上每晚十一点后装修，吵得睡不着",)") +
+         R"("node_code":")" + kGrid5Code + R"(","attributes":{"when":"night"},"reporter_name":"杨女士",)" +
+         R"("reporter_phone":"13912345678")" + extra + "}";
+}
+
+// Reports from the grid's QR code and returns the tracking code.
+std::string ReportFromQr(Stack& st, const std::string& extra = "") {
+  auto r = st.Anonymous().PostJson("/api/v1/public/cases", NoiseReport(extra));
+  EXPECT_EQ(r.status, 201) << r.body;
+  return Str(r.Json(), "tracking_code");
+}
+
+// The staff id of a case by its tracking code, as seen by `c`.
+std::int64_t CaseIdOf(const HttpClient& c, const std::string& tracking, const std::string& node = "5") {
+  for (std::int64_t after = 0;;) {
+    auto r = c.Get("/api/v1/cases?node_id=" + node + "&limit=500&after=" + std::to_string(after));
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto items = r.Json().at("items").as_array();
+    for (const auto& item : items) {
+      if (Str(item, "tracking_code") == tracking) return item.at("id").as_int64();
+    }
+    if (items.size() < 500) return 0;
+    after = items.back().at("id").as_int64();
+  }
+}
+
+HttpResult Act(const HttpClient& c, std::int64_t id, const std::string& body) {
+  return c.PostJson("/api/v1/cases/" + std::to_string(id) + "/actions", body);
+}
+
+bool HasAction(const json::value& v, const std::string& action) {
+  for (const auto& a : v.at("actions").as_array()) {
+    if (a.as_string() == action) return true;
+  }
+  return false;
+}
+
+TEST_P(ApiTest, AResidentReportClimbsTheChainIsResolvedAndRated) {
+  auto& st = stack();
+  auto tracking = ReportFromQr(st);
+  EXPECT_EQ(tracking.size(), 10u);
+
+  // The resident follows it without an account; no names or phones on the public view.
+  auto pub = st.Anonymous().Get("/api/v1/public/cases/" + tracking);
+  ASSERT_EQ(pub.status, 200) << pub.body;
+  EXPECT_EQ(Str(pub.Json(), "state"), "reported");
+  EXPECT_EQ(Str(pub.Json(), "category_name"), "噪音扰民");
+  EXPECT_EQ(pub.body.find("13912345678"), std::string::npos);
+  EXPECT_EQ(pub.body.find("杨女士"), std::string::npos);
+  // Lower case and dashes are accepted (people type what they see).
+  std::string typed = tracking.substr(0, 5) + "-" + tracking.substr(5);
+  for (auto& ch : typed) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(st.Anonymous().Get("/api/v1/public/cases/" + typed).status, 200);
+
+  // The grid's worker sees it in the grid; the next grid's worker does not.
+  auto worker1 = st.As("worker1");
+  auto id = CaseIdOf(worker1, tracking);
+  ASSERT_GT(id, 0);
+  auto detail = worker1.Get("/api/v1/cases/" + std::to_string(id));
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_EQ(Str(detail.Json(), "channel"), "qr_code");
+  EXPECT_EQ(Str(detail.Json(), "level"), "grid");
+  EXPECT_EQ(Str(detail.Json(), "reporter_phone"), "139****5678");
+  EXPECT_TRUE(HasAction(detail.Json(), "accept"));
+  auto worker2 = st.As("worker2");
+  EXPECT_EQ(worker2.Get("/api/v1/cases/" + std::to_string(id)).status, 404);
+  EXPECT_EQ(CaseIdOf(worker2, tracking, "6"), 0);
+  EXPECT_EQ(worker2.Get("/api/v1/cases?node_id=5").status, 404);
+  EXPECT_EQ(Act(worker2, id, R"({"action":"accept"})").status, 404);
+
+  // Grid level: the worker accepts, then the grid leader escalates to the community.
+  auto accepted = Act(worker1, id, R"({"action":"accept"})");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(Str(accepted.Json(), "state"), "accepted");
+  auto up = Act(st.As("leader1"), id, R"({"action":"escalate","note":"涉及物业与业主委员会，需社区协调"})");
+  ASSERT_EQ(up.status, 200) << up.body;
+  EXPECT_EQ(Str(up.Json(), "level"), "community");
+  // Now the community acts; the grid worker still sees it but can no longer resolve it.
+  auto refused = Act(worker1, id, R"({"action":"resolve","note":"已处理"})");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  auto seen = worker1.Get("/api/v1/cases/" + std::to_string(id));
+  EXPECT_EQ(seen.status, 200);
+  EXPECT_FALSE(HasAction(seen.Json(), "resolve"));
+
+  // The community dispatches to a department, which accepts and resolves.
+  auto secretary = st.As("secretary");
+  auto sent = Act(secretary, id, R"({"action":"dispatch","department":"城管中队","note":"夜间施工"})");
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(Str(sent.Json(), "state"), "dispatched");
+  EXPECT_EQ(Act(secretary, id, R"({"action":"dept_accept"})").status, 403) << "only the department takes it";
+  auto dept = st.As("dept.chengguan");
+  ASSERT_EQ(Act(dept, id, R"({"action":"dept_accept"})").status, 200);
+  auto solved = Act(dept, id, R"({"action":"resolve","note":"已责令施工方夜间停工"})");
+  ASSERT_EQ(solved.status, 200) << solved.body;
+  EXPECT_EQ(Str(solved.Json(), "solved_level"), "department");
+
+  // The resident sees the resolution and rates it; a good rating closes it.
+  pub = st.Anonymous().Get("/api/v1/public/cases/" + tracking);
+  EXPECT_TRUE(pub.Json().at("may_rate").as_bool());
+  EXPECT_NE(pub.body.find("已责令施工方夜间停工"), std::string::npos);
+  EXPECT_EQ(pub.body.find("涉及物业"), std::string::npos) << "internal notes stay internal";
+  auto rated = st.Anonymous().PostJson("/api/v1/public/cases/" + tracking + "/rating", R"({"rating":5,"comment":"很及时"})");
+  ASSERT_EQ(rated.status, 200) << rated.body;
+  EXPECT_EQ(Str(rated.Json(), "state"), "closed");
+  EXPECT_EQ(rated.Json().at("rating").as_int64(), 5);
+  EXPECT_EQ(st.Anonymous().PostJson("/api/v1/public/cases/" + tracking + "/rating", R"({"rating":4})").status, 409);
+
+  // Every transition is an event, in order.
+  auto timeline = secretary.Get("/api/v1/cases/" + std::to_string(id)).Json().at("events").as_array();
+  std::vector<std::string> actions;
+  for (const auto& e : timeline) actions.push_back(Str(e, "action"));
+  EXPECT_EQ(actions, (std::vector<std::string>{"report", "accept", "escalate", "dispatch", "dept_accept", "resolve",
+                                               "rate", "close"}));
+  EXPECT_EQ(Str(timeline[2], "from_level"), "grid");
+  EXPECT_EQ(Str(timeline[2], "to_level"), "community");
+}
+
+TEST_P(ApiTest, ALowRatingReopensOnceThenTheCaseCloses) {
+  auto& st = stack();
+  auto tracking = ReportFromQr(st);
+  auto worker1 = st.As("worker1");
+  auto id = CaseIdOf(worker1, tracking);
+  ASSERT_EQ(Act(worker1, id, R"({"action":"accept"})").status, 200);
+  ASSERT_EQ(Act(worker1, id, R"({"action":"resolve","note":"已上门劝说"})").status, 200);
+  auto low = st.Anonymous().PostJson("/api/v1/public/cases/" + tracking + "/rating", R"({"rating":1,"comment":"还是很吵"})");
+  ASSERT_EQ(low.status, 200) << low.body;
+  EXPECT_EQ(Str(low.Json(), "state"), "in_progress");
+  auto reopened = worker1.Get("/api/v1/cases/" + std::to_string(id)).Json();
+  EXPECT_EQ(reopened.at("reopen_count").as_int64(), 1);
+  EXPECT_TRUE(reopened.at("resolved_at").is_null());
+  ASSERT_EQ(Act(worker1, id, R"({"action":"resolve","note":"协调物业限定施工时间"})").status, 200);
+  auto second = st.Anonymous().PostJson("/api/v1/public/cases/" + tracking + "/rating", R"({"rating":2})");
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(Str(second.Json(), "state"), "closed") << "a case reopens once; then it closes with its rating";
+  EXPECT_EQ(second.Json().at("rating").as_int64(), 2);
+}
+
+TEST_P(ApiTest, StaffReportAssignRejectAsDuplicateAndTheCounts) {
+  auto& st = stack();
+  auto worker1 = st.As("worker1");
+  auto before = worker1.Get("/api/v1/org/nodes/5/counts").Json();
+  auto open_before = before.as_object().contains("cases.open") ? before.at("cases.open").as_int64() : 0;
+
+  auto r = worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment",)"
+                                             R"("description":"3栋楼下垃圾满溢，无人清运","node_id":5,"client_key":"patrol-1"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto id = r.Json().at("id").as_int64();
+  EXPECT_EQ(Str(r.Json(), "channel"), "patrol");
+  // The same client key (a phone retrying on a bad network) gives the same case.
+  auto again = worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment",)"
+                                                 R"("description":"3栋楼下垃圾满溢，无人清运","node_id":5,"client_key":"patrol-1"})");
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.Json().at("id").as_int64(), id);
+  auto after = worker1.Get("/api/v1/org/nodes/5/counts").Json();
+  EXPECT_EQ(after.at("cases.open").as_int64(), open_before + 1);
+  EXPECT_GE(st.As("official").Get("/api/v1/org/nodes/1/counts").Json().at("cases.open").as_int64(), open_before + 1);
+
+  // Reporting elsewhere than one's own area is refused.
+  EXPECT_EQ(worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment",)"
+                                              R"("description":"别的网格的问题","node_id":6})").ErrorField(), "node_id");
+
+  ASSERT_EQ(Act(worker1, id, R"({"action":"accept"})").status, 200);
+  // Assign: only someone who handles cases at this level here.
+  EXPECT_EQ(Act(worker1, id, R"({"action":"assign","assignee_id":11})").ErrorField(), "assignee_id") << "worker2: other grid";
+  EXPECT_EQ(Act(worker1, id, R"({"action":"assign","assignee_id":999999})").ErrorField(), "assignee_id");
+  auto assigned = Act(worker1, id, R"({"action":"assign","assignee_id":10})");
+  ASSERT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_EQ(assigned.Json().at("assignee_id").as_int64(), 10);
+  auto mine = worker1.Get("/api/v1/cases?mine=true&open=true&limit=500").body;
+  EXPECT_NE(mine.find("\"id\":" + std::to_string(id) + ","), std::string::npos);
+  EXPECT_EQ(Str(Act(worker1, id, R"({"action":"start"})").Json(), "state"), "in_progress");
+  // A staff finding is closed by staff after resolution (核查结案); a resident's only by the resident.
+  ASSERT_EQ(Act(worker1, id, R"({"action":"resolve","note":"已联系环卫清运"})").status, 200);
+  auto closed = Act(worker1, id, R"({"action":"close"})");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(worker1.Get("/api/v1/org/nodes/5/counts").Json().at("cases.open").as_int64(), open_before);
+
+  // A second report of the same thing is rejected as a duplicate of the first.
+  auto dup = worker1.PostJson("/api/v1/cases", R"({"channel":"hotline","category":"city.environment",)"
+                                               R"("description":"3栋楼下垃圾很多","node_id":5,"reporter_phone":"13800001111"})");
+  ASSERT_EQ(dup.status, 201) << dup.body;
+  auto dup_id = dup.Json().at("id").as_int64();
+  EXPECT_EQ(Act(worker1, dup_id, R"({"action":"reject","reason":"duplicate","note":"重复上报"})").ErrorField(), "merged_into");
+  EXPECT_EQ(Act(worker1, dup_id, R"({"action":"reject","reason":"duplicate","note":"重复上报","merged_into":)" +
+                                     std::to_string(dup_id) + "}").ErrorField(), "merged_into");
+  auto rejected = Act(worker1, dup_id, R"({"action":"reject","reason":"duplicate","note":"重复上报","merged_into":)" +
+                                           std::to_string(id) + "}");
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  EXPECT_EQ(Str(rejected.Json(), "state"), "rejected");
+  EXPECT_EQ(rejected.Json().at("merged_into").as_int64(), id);
+  EXPECT_EQ(Act(worker1, dup_id, R"({"action":"accept"})").status, 409) << "a rejected case is finished";
+}
+
+TEST_P(ApiTest, TheReporterPhoneIsUnmaskedOnlyWithTheRightAndAnAuditedReason) {
+  auto& st = stack();
+  auto tracking = ReportFromQr(st);
+  auto id = std::to_string(CaseIdOf(st.As("worker1"), tracking));
+  // Lists carry no reporter; the detail a masked phone.
+  auto list = st.As("worker1").Get("/api/v1/cases?node_id=5&limit=500").body;
+  EXPECT_EQ(list.find("杨女士"), std::string::npos);
+  EXPECT_EQ(list.find("139****5678"), std::string::npos);
+  EXPECT_EQ(st.As("worker1").PostJson("/api/v1/cases/" + id + "/unmask", R"({"reason":"回访居民"})").status, 403);
+  EXPECT_EQ(st.As("secretary").PostJson("/api/v1/cases/" + id + "/unmask", R"({})").ErrorField(), "reason");
+  auto open = st.As("secretary").PostJson("/api/v1/cases/" + id + "/unmask", R"({"reason":"电话回访核实噪音时段"})");
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_EQ(Str(open.Json(), "reporter_phone"), "13912345678");
+  auto audit = st.As("auditor").Get("/api/v1/audit?action=case.unmask&limit=50");
+  EXPECT_NE(audit.body.find("电话回访核实噪音时段"), std::string::npos);
+}
+
+TEST_P(ApiTest, CaseEndpointsRefuseBadInputNamingTheFieldAndChangeNothing) {
+  auto& st = stack();
+  auto anon = st.Anonymous();
+  auto field = [&](const std::string& body) { return anon.PostJson("/api/v1/public/cases", body).ErrorField(); };
+  EXPECT_EQ(field(R"({"description":"没有类别的诉求内容"})"), "category");
+  EXPECT_EQ(field(R"({"category":"no.such","description":"不存在的类别"})"), "category");
+  EXPECT_EQ(field(R"({"category":"community","description":"只给了大类"})"), "category");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":"短"})"), "description");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":"<script>alert(1)</script>"})"), "description");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":)" + json::serialize(json::value(std::string(3000, 'x'))) + "}"),
+            "description");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":"建议增加路灯","reporter_phone":"12345"})"), "reporter_phone");
+  EXPECT_EQ(field(R"({"category":"community.noise","description":"楼上很吵很吵","node_code":")" + std::string(kGrid5Code) +
+                  R"(","attributes":{"when":"sometimes"}})"), "attributes.when");
+  EXPECT_EQ(field(R"({"category":"community.noise","description":"楼上很吵很吵","node_code":")" + std::string(kGrid5Code) + R"("})"),
+            "attributes.when");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":"建议增加路灯","lon":120.7})"), "lat");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":"建议增加路灯","lon":999,"lat":31.6})"), "lon");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":"建议增加路灯","node_code":"999999"})"), "node_code");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":"建议增加路灯","priority":"panic"})"), "priority");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":"建议增加路灯","channel":"open311"})"), "channel");
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":"建议增加路灯","attributes":[1]})"), "attributes");
+  EXPECT_EQ(field("{not json"), "body");
+  EXPECT_EQ(field("[]"), "body");
+  EXPECT_EQ(anon.PostJson("/api/v1/public/cases", std::string(70000, ' ')).status, 413);
+
+  EXPECT_EQ(anon.Get("/api/v1/public/cases/short").ErrorField(), "tracking_code");
+  EXPECT_EQ(anon.Get("/api/v1/public/cases/%27%20OR%201=1--").ErrorField(), "tracking_code");
+  EXPECT_EQ(anon.Get("/api/v1/public/cases/ZZZZZZZZZZ").status, 404);
+
+  auto tracking = ReportFromQr(st);
+  auto worker1 = st.As("worker1");
+  auto id = CaseIdOf(worker1, tracking);
+  auto version = worker1.Get("/api/v1/cases/" + std::to_string(id)).Json().at("version").as_int64();
+  EXPECT_EQ(Act(worker1, id, R"({"action":"fly"})").ErrorField(), "action");
+  EXPECT_EQ(Act(worker1, id, R"({})").ErrorField(), "action");
+  EXPECT_EQ(Act(worker1, id, R"({"action":"accept","colour":"red"})").ErrorField(), "colour");
+  EXPECT_EQ(Act(worker1, id, R"({"action":"reject","note":"无效"})").ErrorField(), "reason");
+  EXPECT_EQ(Act(worker1, id, R"({"action":"reject","reason":"bored","note":"无效"})").ErrorField(), "reason");
+  EXPECT_EQ(Act(worker1, id, R"({"action":"reject","reason":"invalid"})").ErrorField(), "note");
+  EXPECT_EQ(Act(worker1, id, R"({"action":"resolve","note":"还没受理就办结"})").status, 409);
+  EXPECT_EQ(Act(worker1, id, R"({"action":"accept","version":)" + std::to_string(version + 7) + "}").status, 409);
+  EXPECT_EQ(Act(worker1, id, R"({"action":"escalate"})").ErrorField(), "note");
+  EXPECT_EQ(worker1.PostJson("/api/v1/cases/abc/actions", R"({"action":"accept"})").status, 400);
+  EXPECT_EQ(Act(worker1, 99999999, R"({"action":"accept"})").status, 404);
+  auto unchanged = worker1.Get("/api/v1/cases/" + std::to_string(id)).Json();
+  EXPECT_EQ(unchanged.at("version").as_int64(), version) << "refused actions change nothing";
+  EXPECT_EQ(Str(unchanged, "state"), "reported");
+  EXPECT_EQ(unchanged.at("events").as_array().size(), 1u);
+
+  auto rate = [&](const std::string& body) {
+    return anon.PostJson("/api/v1/public/cases/" + tracking + "/rating", body);
+  };
+  EXPECT_EQ(rate(R"({"rating":0})").ErrorField(), "rating");
+  EXPECT_EQ(rate(R"({"rating":"5"})").ErrorField(), "rating");
+  EXPECT_EQ(rate(R"({})").ErrorField(), "rating");
+  EXPECT_EQ(rate(R"({"rating":5})").status, 409) << "not resolved yet";
+
+  EXPECT_EQ(worker1.Get("/api/v1/cases?state=flying").ErrorField(), "state");
+  EXPECT_EQ(worker1.Get("/api/v1/cases?level=moon").ErrorField(), "level");
+  EXPECT_EQ(worker1.Get("/api/v1/cases?limit=100000").ErrorField(), "limit");
+  EXPECT_EQ(worker1.Get("/api/v1/cases?node_id=abc").ErrorField(), "node_id");
+  EXPECT_EQ(worker1.PostJson("/api/v1/cases", R"({"channel":"qr_code","category":"city.environment","description":"员工不能冒充居民渠道","node_id":5})").ErrorField(),
+            "channel");
+  EXPECT_EQ(worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment","description":"没有位置的巡查发现"})").ErrorField(),
+            "node_id");
+  EXPECT_EQ(st.As("auditor").PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment","description":"审计员不能上报","node_id":5})").status,
+            403);
+}
+
+TEST_P(ApiTest, TheSubdistrictSetsTheCategories) {
+  auto& st = stack();
+  std::string def = R"({"code":"community.test_pets","group_code":"community","name":"宠物扰民","default_level":"grid",)"
+                    R"("response_minutes":120,"resolve_minutes":900,"department":"","attributes":[{"code":"kind",)"
+                    R"("description":"什么宠物","datatype":"singlevaluelist","required":true,"values":[{"key":"dog","name":"狗"},{"key":"cat","name":"猫"}]}]})";
+  EXPECT_EQ(st.As("secretary").Json("PUT", "/api/v1/case-categories/community.test_pets", def).status, 403);
+  EXPECT_EQ(st.As("official").Json("PUT", "/api/v1/case-categories/other.code", def).ErrorField(), "code");
+  EXPECT_EQ(st.As("official").Json("PUT", "/api/v1/case-categories/community.test_pets",
+                                   R"({"code":"community.test_pets","group_code":"community","name":"宠物","response_minutes":60,"resolve_minutes":-5})").ErrorField(),
+            "resolve_minutes");
+  EXPECT_EQ(st.As("official").Json("PUT", "/api/v1/case-categories/x.y", R"({"code":"x.y","group_code":"x","name":"无组","response_minutes":60,"resolve_minutes":600})").ErrorField(),
+            "group_code");
+  auto saved = st.As("official").Json("PUT", "/api/v1/case-categories/community.test_pets", def);
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  auto pub = st.Anonymous().Get("/api/v1/public/categories").body;
+  EXPECT_NE(pub.find("宠物扰民"), std::string::npos);
+  auto r = st.Anonymous().PostJson("/api/v1/public/cases", R"({"category":"community.test_pets","description":"邻居的狗每天夜里叫",)"
+                                                           R"("node_code":")" + std::string(kGrid5Code) + R"(","attributes":{"kind":"dog"}})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(st.As("official").PostJson("/api/v1/case-categories/community.test_pets/retire", "{}").status, 200);
+  EXPECT_EQ(st.Anonymous().Get("/api/v1/public/categories").body.find("宠物扰民"), std::string::npos);
+  EXPECT_EQ(st.Anonymous().PostJson("/api/v1/public/cases", R"({"category":"community.test_pets","description":"邻居的狗每天夜里叫",)"
+                                                            R"("node_code":")" + std::string(kGrid5Code) + R"(","attributes":{"kind":"dog"}})").ErrorField(),
+            "category");
+}
+
+TEST_P(ApiTest, PassedDeadlinesMarkCasesOverdueEscalateAndCloseUnratedOnes) {
+  auto own = NewStack(GetParam(), {"--login-rate", "10000", "--public-rate", "10000"});
+  auto worker1 = own->As("worker1");
+  // 街面秩序 escalates itself when overdue; 市容环境 does not.
+  auto order = worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.street_order",)"
+                                                 R"("description":"路口占道经营","node_id":5})");
+  ASSERT_EQ(order.status, 201) << order.body;
+  auto env = worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment",)"
+                                               R"("description":"绿化带内堆放建筑垃圾","node_id":5})");
+  ASSERT_EQ(env.status, 201) << env.body;
+  auto resolved_id = std::to_string(env.Json().at("id").as_int64());
+  auto order_id = std::to_string(order.Json().at("id").as_int64());
+  auto resident = ReportFromQr(*own);
+  auto resident_id = CaseIdOf(worker1, resident);
+  ASSERT_EQ(Act(worker1, resident_id, R"({"action":"accept"})").status, 200);
+  ASSERT_EQ(Act(worker1, resident_id, R"({"action":"resolve","note":"已处理"})").status, 200);
+
+  // Three weeks on: every deadline has passed, and the rating window too.
+  auto later = order.Json().at("resolve_due_at").as_int64() + 21LL * 86400000;
+  auto run = RunLinli(own->With({"cases", "deadlines", "--at-ms", std::to_string(later)}));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+
+  auto o = worker1.Get("/api/v1/cases/" + order_id).Json();
+  EXPECT_TRUE(o.at("overdue_response").as_bool());
+  EXPECT_TRUE(o.at("overdue_resolve").as_bool());
+  EXPECT_EQ(Str(o, "level"), "community") << "街面秩序 escalates when overdue";
+  std::vector<std::string> actions;
+  for (const auto& e : o.at("events").as_array()) actions.push_back(Str(e, "action") + ":" + Str(e, "actor_kind"));
+  EXPECT_EQ(actions, (std::vector<std::string>{"report:staff", "overdue:system", "escalate:system"}));
+  auto e = worker1.Get("/api/v1/cases/" + resolved_id).Json();
+  EXPECT_TRUE(e.at("overdue_resolve").as_bool());
+  EXPECT_EQ(Str(e, "level"), "grid");
+  auto overdue = worker1.Get("/api/v1/cases?overdue=true&node_id=5").Json().at("items").as_array();
+  EXPECT_EQ(overdue.size(), 2u);
+  EXPECT_EQ(worker1.Get("/api/v1/org/nodes/5/counts").Json().at("cases.overdue").as_int64(), 2);
+  auto r = own->Anonymous().Get("/api/v1/public/cases/" + resident).Json();
+  EXPECT_EQ(Str(r, "state"), "closed") << "no rating within 7 days closes it";
+  EXPECT_TRUE(r.at("rating").is_null());
+  // A second pass finds nothing left to do.
+  run = RunLinli(own->With({"cases", "deadlines", "--at-ms", std::to_string(later)}));
+  EXPECT_NE(run.output.find("0 case(s)"), std::string::npos) << run.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace linli::testing
