@@ -180,6 +180,91 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
     return 0;
   });
 
+  // --- notifications ---
+  auto* inbox = app.add_subcommand("inbox", "A user's notifications, newest first");
+  inbox->add_option("username", o->node, "The user")->required();
+  inbox->add_flag("--unread", o->open, "Only unread ones");
+  inbox->add_option("--limit", o->limit, "At most this many (1-500)");
+  runners.emplace_back(inbox, [&ctx, o] {
+    auto& s = ctx.services();
+    auto user = ResolveUser(s, o->node);
+    if (!user) return Report(user.error());
+    Caller as = Caller::Cli();
+    as.principal.user_id = user->id;
+    auto page = s.notifications.Inbox(as, o->open, 0, o->limit);
+    if (!page) return Report(page.error());
+    std::cout << page->unread << " unread\n";
+    for (const auto& n : page->items) {
+      std::cout << n.id << "\t" << domain::ChinaDateTime(n.at) << "\t" << (n.read_at ? " " : "*") << "\t" << n.kind
+                << "\t" << (n.case_id ? "case " + std::to_string(n.case_id) : "") << "\t" << n.title << "\n";
+    }
+    return 0;
+  });
+
+  auto* webhook = app.add_subcommand("webhook", "Outbound webhooks for an SMS or WeChat gateway")->require_subcommand(1);
+  auto* hook_add = webhook->add_subcommand("add", "Subscribe a URL; prints the signing secret once");
+  hook_add->add_option("--name", o->description, "What it is, e.g. 短信网关")->required();
+  hook_add->add_option("--url", o->address, "http:// or https:// URL that receives the POSTs")->required();
+  hook_add->add_option("--kind", o->attrs, "An event kind (repeatable), or * for all")->required();
+  runners.emplace_back(hook_add, [&ctx, o] {
+    auto r = Await<service::NewWebhook>([&](auto done) {
+      ctx.services().notifications.AddWebhook(Caller::Cli(), o->description, o->address, o->attrs, std::move(done));
+    });
+    if (!r) return Report(r.error());
+    std::cout << "webhook " << r->hook.id << " " << r->hook.url << "\nsecret (shown once): " << r->secret << "\n";
+    return 0;
+  });
+  auto* hook_list = webhook->add_subcommand("list", "Webhooks, removed ones too");
+  runners.emplace_back(hook_list, [&ctx] {
+    auto r = ctx.services().notifications.Webhooks(Caller::Cli());
+    if (!r) return Report(r.error());
+    for (const auto& h : *r) {
+      std::cout << h.id << "\t" << h.name << "\t" << h.url << "\t" << h.kinds << (h.removed_at ? "\tremoved" : "") << "\n";
+    }
+    return 0;
+  });
+  auto* hook_remove = webhook->add_subcommand("remove", "Stop a webhook; what waits for it is dead-lettered");
+  hook_remove->add_option("id", o->id, "Webhook id")->required();
+  runners.emplace_back(hook_remove, [&ctx, o] {
+    auto r = Await<storage::WebhookRow>([&](auto done) {
+      ctx.services().notifications.RemoveWebhook(Caller::Cli(), o->id, std::move(done));
+    });
+    if (!r) return Report(r.error());
+    std::cout << "removed webhook " << r->id << "\n";
+    return 0;
+  });
+  auto* hook_deliveries = webhook->add_subcommand("deliveries", "A webhook's deliveries, newest first");
+  hook_deliveries->add_option("id", o->id, "Webhook id")->required();
+  hook_deliveries->add_option("--state", o->states, "pending, delivered or dead");
+  hook_deliveries->add_option("--limit", o->limit, "At most this many (1-500)");
+  runners.emplace_back(hook_deliveries, [&ctx, o] {
+    auto r = ctx.services().notifications.Deliveries(Caller::Cli(), o->id, o->states, 0, o->limit);
+    if (!r) return Report(r.error());
+    for (const auto& d : *r) {
+      std::cout << d.id << "\t" << d.kind << "\t" << d.state << "\tattempts " << d.attempts << "\t"
+                << (d.next_attempt_at ? "next " + domain::ChinaDateTime(d.next_attempt_at) : "") << "\t" << d.last_error
+                << "\n";
+    }
+    return 0;
+  });
+  auto* hook_retry = webhook->add_subcommand("retry", "Queue a dead delivery again");
+  hook_retry->add_option("delivery", o->id, "Delivery id")->required();
+  runners.emplace_back(hook_retry, [&ctx, o] {
+    auto r = Await<storage::DeliveryRow>([&](auto done) {
+      ctx.services().notifications.RetryDelivery(Caller::Cli(), o->id, std::move(done));
+    });
+    if (!r) return Report(r.error());
+    std::cout << "delivery " << r->id << " queued\n";
+    return 0;
+  });
+  auto* hook_send = webhook->add_subcommand("send", "Send what is due now (the server does this every second)");
+  runners.emplace_back(hook_send, [&ctx] {
+    auto r = ctx.services().webhooks.RunOnce();
+    if (!r) return Report(r.error());
+    std::cout << *r << " delivery attempt(s)\n";
+    return 0;
+  });
+
   return RunParsed(std::move(runners), ctx);
 }
 

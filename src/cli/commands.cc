@@ -43,13 +43,13 @@ Result<domain::OrgNode> ResolveNode(service::Services& s, const std::string& ref
   return Error::Invalid("node", "no org node with code or id " + ref);
 }
 
-namespace {
-
 Result<storage::UserRecord> ResolveUser(service::Services& s, const std::string& username) {
   LINLI_ASSIGN_OR_RETURN(auto u, s.accounts.FindUser(Caller::Cli(), username));
   if (!u) return Error::Invalid("user", "no user named " + username);
   return std::move(*u);
 }
+
+namespace {
 
 void PrintNode(const domain::OrgNode& n) {
   std::cout << n.id << "\t" << domain::NodeTypeName(n.type) << "\t" << n.code << "\t" << n.name

@@ -31,5 +31,6 @@ std::function<bool()> RunParsed(Runners runners, CliContext& ctx);
 // Shared by the subcommands: print an error and return its exit code; find a node by code or id.
 int Report(const Error& e);
 Result<domain::OrgNode> ResolveNode(service::Services& s, const std::string& ref);
+Result<storage::UserRecord> ResolveUser(service::Services& s, const std::string& username);
 
 }  // namespace linli::cli

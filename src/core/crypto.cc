@@ -54,6 +54,15 @@ std::string HashHex(std::string_view data) {
   return ToHex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
+std::string HmacSha256Hex(std::string_view key, std::string_view data) {
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  return ToHex(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
+}
+
 Result<std::string> HashPassword(std::string_view password) {
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str(out, password.data(), password.size(), OpsLimit(), MemLimit()) != 0) {

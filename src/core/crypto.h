@@ -22,6 +22,10 @@ std::string RandomCode(std::size_t length, std::string_view alphabet);
 // BLAKE2b-256 of data, as 64 lowercase hex characters.
 std::string HashHex(std::string_view data);
 
+// HMAC-SHA-256 of data under key, as 64 lowercase hex characters: how outbound webhooks are signed,
+// because every receiving language has it in its standard library.
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
+
 // Argon2id in libsodium's self-describing string format ("$argon2id$v=19$m=...").
 // The cost is the "interactive" limit by default; tests may lower it with SetPasswordCostForTests.
 Result<std::string> HashPassword(std::string_view password);

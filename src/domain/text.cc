@@ -4,6 +4,16 @@
 
 namespace linli::domain {
 
+std::string Utf8Excerpt(std::string_view s, long max_chars) {
+  std::size_t i = 0;
+  for (long n = 0; i < s.size() && n < max_chars; ++n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    i += c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+  }
+  if (i >= s.size()) return std::string(s);
+  return std::string(s.substr(0, i)) + "…";
+}
+
 long Utf8Length(std::string_view s) {
   long n = 0;
   std::size_t i = 0;

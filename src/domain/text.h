@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "core/result.h"
@@ -18,6 +19,8 @@ struct TextRules {
 
 // Number of Unicode code points, or nullopt-like -1 when the bytes are not valid UTF-8.
 long Utf8Length(std::string_view s);
+// The first `max_chars` characters of valid UTF-8 text, with "…" when something was cut.
+std::string Utf8Excerpt(std::string_view s, long max_chars);
 
 Status ValidateText(std::string_view field, std::string_view text, const TextRules& rules);
 

@@ -35,6 +35,7 @@ struct Api {
   service::FieldworkService& fieldwork;
   service::RestructureService& restructure;
   service::CaseService& cases;
+  service::NotificationService& notifications;
   WorkerPool& cpu;  // long requests (imports, exports) run here, not on an HTTP thread
   bool secure_cookies = false;       // set when TLS is on
   std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down
@@ -67,6 +68,7 @@ void RegisterRegistryRoutes(Router& r, Api& api);
 void RegisterImportRoutes(Router& r, Api& api);
 void RegisterFieldworkRoutes(Router& r, Api& api);
 void RegisterCaseRoutes(Router& r, Api& api);
+void RegisterNotificationRoutes(Router& r, Api& api);
 
 inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterSystemRoutes(r, api);
@@ -78,6 +80,7 @@ inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterImportRoutes(r, api);
   RegisterFieldworkRoutes(r, api);
   RegisterCaseRoutes(r, api);
+  RegisterNotificationRoutes(r, api);
 }
 
 }  // namespace linli::http

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "http/outbound_http.h"
 #include "http/api.h"
 #include "http/server.h"
 
@@ -44,6 +45,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, Migrate migra
     std::filesystem::create_directories(std::filesystem::path(config.EffectiveKeyFile()).parent_path(), ec);
   }
   LINLI_ASSIGN_OR_RETURN(so.field_crypto, crypto::FieldCrypto::FromKeyFile(config.EffectiveKeyFile()));
+  so.http_poster = [](const service::OutboundRequest& r) { return http::PostOutbound(r); };
   rt->services = std::make_unique<service::Services>(*rt->db, SystemClock::Instance(), so);
   LINLI_TRY(rt->services->Prepare());
   return rt;
@@ -91,7 +93,7 @@ int Serve(Runtime& rt) {
   std::atomic<bool> draining{false};
   auto& s = *rt.services;
   http::Api api{*rt.db, s.auth, s.org, s.accounts, s.audit, s.registry, s.geo, s.imports, s.fieldwork, s.restructure,
-                s.cases, s.cpu, !c.tls_cert.empty() && !c.tls_key.empty(), &draining};
+                s.cases, s.notifications, s.cpu, !c.tls_cert.empty() && !c.tls_key.empty(), &draining};
   http::Router router;
   http::RegisterAllRoutes(router, api);
   http::HttpServer server(so, router, draining);
@@ -104,7 +106,9 @@ int Serve(Runtime& rt) {
                server.tls() ? "https" : "http", so.host, server.port(), rt.db->driver().Describe(),
                so.threads > 0 ? so.threads : static_cast<int>(std::thread::hardware_concurrency()), ms);
   s.deadlines.Start();
+  s.webhooks.Start();
   server.Run();
+  s.webhooks.Stop();
   s.deadlines.Stop();
   spdlog::info("HTTP stopped; committing queued writes");
   rt.db->Stop();

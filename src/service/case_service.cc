@@ -480,6 +480,7 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
     e.to_state = c.state;
     e.to_level = c.level;
     e.detail = JsonObject().Add("channel", c.channel).Add("placed", c.placed).Str();
+    LINLI_TRY(Announce(s, c, e));
     LINLI_TRY(storage::CaseRepo::AppendEvent(s, std::move(e)));
     LINLI_TRY(audit_.Record(s, who, {.action = "case.report", .node_path = c.node_path, .target = ref,
                                      .detail = JsonObject().Add("channel", c.channel).Add("category", c.category_code).Str()}));
@@ -663,8 +664,71 @@ Result<CaseRow> CaseService::Transition(SqlSession& s, const CaseRow& before, Ca
   event.to_state = after.state;
   event.from_level = before.level;
   event.to_level = after.level;
+  LINLI_TRY(Announce(s, after, event));
   LINLI_TRY(storage::CaseRepo::AppendEvent(s, std::move(event)));
   return after;
+}
+
+Status CaseService::Announce(SqlSession& s, const CaseRow& c, const storage::CaseEventRow& event) {
+  std::string_view kind;
+  bool tell_assignee = false, tell_handlers = false;
+  const std::string& a = event.action;
+  if (a == "report") kind = notice::kReported, tell_handlers = true;
+  else if (a == "assign") kind = notice::kAssigned, tell_assignee = true;
+  else if (a == "escalate") kind = notice::kEscalated, tell_handlers = true;
+  else if (a == "dispatch") kind = notice::kDispatched, tell_handlers = true;
+  else if (a == "dept_return") kind = notice::kReturned, tell_handlers = true;
+  else if (a == "overdue") kind = notice::kOverdue, tell_assignee = tell_handlers = true;
+  else if (a == "supervise") kind = notice::kSupervised, tell_assignee = tell_handlers = true;
+  else if (a == "rate") kind = notice::kRated, tell_assignee = true, tell_handlers = c.assignee_id == 0;
+  else if (a == "reopen") kind = notice::kReopened, tell_assignee = tell_handlers = true;
+  auto category = Category(c.category_code);
+  std::string category_name = category ? category->name : c.category_code;
+  auto case_json = [&] {
+    return JsonObject()
+        .Add("id", c.id)
+        .Add("tracking_code", c.tracking_code)
+        .Add("state", c.state)
+        .Add("level", c.level)
+        .Add("category", c.category_code)
+        .Add("category_name", category_name)
+        .Add("node_id", c.node_id)
+        .Add("resolve_due_at", c.resolve_due_at)
+        .Add("overdue", c.overdue != 0)
+        .Str();
+  };
+  Millis now = clock_.NowMillis();
+  if (!kind.empty()) {
+    Notice n{.kind = std::string(kind), .case_id = c.id, .actor_id = event.actor_kind == "staff" ? event.actor_id : 0};
+    static const std::map<std::string_view, std::string_view> kTitles = {
+        {notice::kReported, "新诉求"},   {notice::kAssigned, "派给您办理"}, {notice::kEscalated, "上报到本级"},
+        {notice::kDispatched, "派往部门"}, {notice::kReturned, "部门退回"},  {notice::kOverdue, "已超时"},
+        {notice::kSupervised, "督办"},    {notice::kRated, "居民已评价"},   {notice::kReopened, "重新办理"}};
+    n.title = std::string(kTitles.at(kind)) + "：" + category_name;
+    if (kind == notice::kRated) n.title += "（" + std::to_string(c.rating) + "星）";
+    n.body = domain::Utf8Excerpt(c.description, 60);
+    if (tell_assignee && c.assignee_id != 0) n.recipients.push_back(c.assignee_id);
+    if (tell_handlers) {
+      LINLI_ASSIGN_OR_RETURN(auto chain, Chain(s, c.node_path));
+      auto ids = domain::PathIds(c.node_path);
+      auto level = domain::ParseHandlingLevel(c.level).value_or(domain::HandlingLevel::kGrid);
+      auto node = ids[std::min(domain::HandlingNodeIndex(chain, level), ids.size() - 1)];
+      auto permission = a == "dispatch" ? domain::PermissionFor(CaseAction::kDeptAccept) : perm::kCaseHandle;
+      LINLI_ASSIGN_OR_RETURN(auto holders, NotificationService::HoldersAt(s, node, permission));
+      n.recipients.insert(n.recipients.end(), holders.begin(), holders.end());
+    }
+    n.payload = JsonObject().Add("kind", kind).Add("at", now).AddRaw("case", case_json()).Str();
+    LINLI_TRY(notifications_.Publish(s, std::move(n)));
+  }
+  // The resident hears of the milestones of a case they reported (an SMS gateway sends the text;
+  // it gets the tracking code, never a phone or a name).
+  bool milestone = a == "report" || a == "accept" || a == "resolve" || a == "reject" || a == "close" || a == "reopen";
+  if (milestone && IsResidentChannel(c.channel)) {
+    Notice progress{.kind = std::string(notice::kProgress), .case_id = c.id};
+    progress.payload = JsonObject().Add("kind", notice::kProgress).Add("at", now).Add("action", a).AddRaw("case", case_json()).Str();
+    LINLI_TRY(notifications_.Publish(s, std::move(progress)));
+  }
+  return Ok();
 }
 
 namespace {

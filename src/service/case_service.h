@@ -24,6 +24,7 @@
 #include "service/audit_service.h"
 #include "service/caller.h"
 #include "service/geo_service.h"
+#include "service/notification_service.h"
 #include "storage/case_repo.h"
 #include "storage/database.h"
 
@@ -111,8 +112,9 @@ struct CaseFilter {
 class CaseService {
  public:
   CaseService(storage::Database& db, const Clock& clock, AuditService& audit,
-              std::shared_ptr<const crypto::FieldCrypto> crypto, GeoService& geo, int public_requests_per_minute = 30)
-      : db_(db), clock_(clock), audit_(audit), crypto_(std::move(crypto)), geo_(geo),
+              std::shared_ptr<const crypto::FieldCrypto> crypto, GeoService& geo, NotificationService& notifications,
+              int public_requests_per_minute = 30)
+      : db_(db), clock_(clock), audit_(audit), crypto_(std::move(crypto)), geo_(geo), notifications_(notifications),
         public_limiter_(public_requests_per_minute, 60000) {}
 
   // Start-up: seeds the default categories into an empty catalogue and loads it.
@@ -168,12 +170,15 @@ class CaseService {
   Result<storage::CaseRow> Transition(storage::SqlSession& s, const storage::CaseRow& before, storage::CaseRow after,
                                       storage::CaseEventRow event);
   Result<PublicCase> PublicView(storage::SqlSession& s, const storage::CaseRow& row) const;
+  // Tells the people concerned about a report or a transition (inbox and webhooks), in its transaction.
+  Status Announce(storage::SqlSession& s, const storage::CaseRow& c, const storage::CaseEventRow& event);
 
   storage::Database& db_;
   const Clock& clock_;
   AuditService& audit_;
   std::shared_ptr<const crypto::FieldCrypto> crypto_;
   GeoService& geo_;
+  NotificationService& notifications_;
   domain::WorkCalendar calendar_;
   RateLimiter public_limiter_;  // anonymous intake, tracking and rating per client
   mutable std::mutex catalogue_mu_;

@@ -5,38 +5,27 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "core/clock.h"
 #include "service/case_service.h"
+#include "service/ticker.h"
 
 namespace linli::service {
 
 class DeadlineScheduler {
  public:
   DeadlineScheduler(CaseService& cases, const Clock& clock, std::chrono::milliseconds tick = std::chrono::seconds(1))
-      : cases_(cases), clock_(clock), tick_(tick) {}
-  ~DeadlineScheduler() { Stop(); }
-  DeadlineScheduler(const DeadlineScheduler&) = delete;
-  DeadlineScheduler& operator=(const DeadlineScheduler&) = delete;
+      : cases_(cases), clock_(clock), ticker_("deadlines", tick, [this] { return RunOnce(); }) {}
 
-  void Start();
-  void Stop();  // idempotent
+  void Start() { ticker_.Start(); }
+  void Stop() { ticker_.Stop(); }  // idempotent
   // One pass now: everything due by the clock's now. Returns how many cases it handled.
   Result<int> RunOnce();
 
  private:
-  void Loop();
-
   CaseService& cases_;
   const Clock& clock_;
-  std::chrono::milliseconds tick_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  std::thread thread_;
+  Ticker ticker_;
 };
 
 }  // namespace linli::service

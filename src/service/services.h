@@ -14,6 +14,7 @@
 #include "service/fieldwork_service.h"
 #include "service/geo_service.h"
 #include "service/import_service.h"
+#include "service/notification_service.h"
 #include "service/org_service.h"
 #include "service/registry_service.h"
 #include "service/restructure_service.h"
@@ -27,6 +28,7 @@ struct ServicesOptions {
   int public_requests_per_minute_per_ip = 30;
   int cpu_threads = 2;
   std::shared_ptr<const crypto::FieldCrypto> field_crypto;  // from the key file
+  HttpPoster http_poster;  // outbound webhooks (http/outbound_http.h); none: deliveries wait
 };
 
 class Services {
@@ -37,12 +39,18 @@ class Services {
         org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch), geo(db, clock, audit),
         registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry),
         fieldwork(db, clock, audit, registry, geo), restructure(db, clock, audit, geo, epoch),
-        cases(db, clock, audit, options.field_crypto, geo, options.public_requests_per_minute_per_ip), deadlines(cases, clock) {}
+        notifications(db, clock, audit, options.field_crypto),
+        cases(db, clock, audit, options.field_crypto, geo, notifications, options.public_requests_per_minute_per_ip),
+        deadlines(cases, clock),
+        webhooks(notifications, options.http_poster ? options.http_poster : [](const OutboundRequest&) {
+          return OutboundResponse{0, "no HTTP client in this process"};
+        }) {}
 
   // Start-up work: default roles, the saved security policy.
   Status Prepare() {
     LINLI_TRY(accounts.EnsureDefaultRoles());
     LINLI_TRY(geo.Reload());
+    LINLI_TRY(notifications.Prepare());
     LINLI_TRY(cases.Prepare());
     return policy.LoadSaved(db);
   }
@@ -61,8 +69,10 @@ class Services {
   ImportService imports;
   FieldworkService fieldwork;
   RestructureService restructure;
+  NotificationService notifications;
   CaseService cases;
   DeadlineScheduler deadlines;  // started by `serve` only
+  WebhookDispatcher webhooks;   // started by `serve` only
 };
 
 }  // namespace linli::service

@@ -153,6 +153,17 @@ Result<std::vector<AssignmentRecord>> AccountRepo::AssignmentsOf(SqlSession& s, 
   return out;
 }
 
+Result<std::vector<AssignmentRecord>> AccountRepo::AssignmentsAt(SqlSession& s, std::int64_t node_id) {
+  return ManyRows<AssignmentRecord>(
+      s,
+      "SELECT a.id, a.user_id, a.role, a.node_id, n.path, n.name FROM role_assignments a "
+      "JOIN org_nodes n ON n.id = a.node_id JOIN users u ON u.id = a.user_id "
+      "WHERE a.node_id = $1 AND u.disabled = 0 ORDER BY a.id",
+      std::vector<SqlValue>{Int(node_id)}, [](const SqlRow& r) {
+        return AssignmentRecord{r.Int(0), r.Int(1), r.Text(2), r.Int(3), r.Text(4), r.Text(5)};
+      });
+}
+
 Result<std::int64_t> AccountRepo::InsertAssignment(SqlSession& s, std::int64_t user_id,
                                                    const std::string& role, std::int64_t node_id,
                                                    std::int64_t by, Millis now) {

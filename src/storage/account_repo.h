@@ -77,6 +77,8 @@ class AccountRepo {
 
   // Assignments
   static Result<std::vector<AssignmentRecord>> AssignmentsOf(SqlSession& s, std::int64_t user_id);
+  // The assignments held exactly at a node by active users (whom to tell about work there).
+  static Result<std::vector<AssignmentRecord>> AssignmentsAt(SqlSession& s, std::int64_t node_id);
   static Result<std::int64_t> InsertAssignment(SqlSession& s, std::int64_t user_id,
                                                const std::string& role, std::int64_t node_id,
                                                std::int64_t by, Millis now);

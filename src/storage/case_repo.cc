@@ -78,11 +78,7 @@ std::vector<SqlValue> CaseParams(const CaseRow& c) {
 }
 
 Result<std::vector<CaseRow>> CaseQuery(SqlSession& s, const std::string& sql, Params p) {
-  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, p));
-  std::vector<CaseRow> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) out.push_back(CaseFrom(r));
-  return out;
+  return ManyRows<CaseRow>(s, sql, p, CaseFrom);
 }
 
 std::string Select() { return std::string("SELECT ") + kCaseCols + " FROM cases "; }

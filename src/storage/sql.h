@@ -102,6 +102,16 @@ Result<std::optional<Row>> OneRow(SqlSession& s, const std::string& sql, SqlValu
   return std::optional<Row>(from(rows[0]));
 }
 
+// Every row of a query turned into Rows by `from`.
+template <class Row, class From>
+Result<std::vector<Row>> ManyRows(SqlSession& s, const std::string& sql, Params params, From from) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
+  std::vector<Row> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(from(r));
+  return out;
+}
+
 // "$first, $first+1, ..." for `count` parameters.
 std::string Markers(std::size_t first, std::size_t count);
 // "$n" for the parameter about to be appended to `params`.

@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "api/api_fixture.h"
+#include "core/crypto.h"
+#include "support/http_sink.h"
 
 namespace linli::testing {
 namespace {
@@ -325,6 +328,101 @@ TEST_P(ApiTest, TheSubdistrictSetsTheCategories) {
   EXPECT_EQ(st.Anonymous().PostJson("/api/v1/public/cases", R"({"category":"community.test_pets","description":"邻居的狗每天夜里叫",)"
                                                             R"("node_code":")" + std::string(kGrid5Code) + R"(","attributes":{"kind":"dog"}})").ErrorField(),
             "category");
+}
+
+// The notices of one case in a user's inbox, oldest first.
+std::vector<std::string> NoticesAbout(const HttpClient& c, std::int64_t case_id) {
+  auto r = c.Get("/api/v1/notifications?limit=500");
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> kinds;
+  auto body = r.Json();
+  for (const auto& n : body.at("items").as_array()) {
+    if (!n.at("case_id").is_null() && n.at("case_id").as_int64() == case_id) kinds.insert(kinds.begin(), Str(n, "kind"));
+  }
+  return kinds;
+}
+
+TEST_P(ApiTest, TheInboxTellsTheHandlersAndASignedWebhookCarriesTheNewsWithoutPersonalData) {
+  auto& st = stack();
+  HttpSink sink;
+  auto sysadmin = st.As("sysadmin");
+  auto worker1 = st.As("worker1"), worker2 = st.As("worker2"), leader1 = st.As("leader1");
+  EXPECT_EQ(worker2.PostJson("/api/v1/webhooks", R"({"name":"网关","url":")" + sink.Url() + R"(","kinds":["*"]})").status, 403);
+  auto added = sysadmin.PostJson("/api/v1/webhooks", R"({"name":"短信网关","url":")" + sink.Url() +
+                                                       R"(","kinds":["case.reported","case.assigned","case.progress"]})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  auto hook_id = std::to_string(added.Json().at("id").as_int64());
+  std::string secret = Str(added.Json(), "secret");
+  EXPECT_TRUE(secret.starts_with("whsec_"));
+  EXPECT_EQ(sysadmin.Get("/api/v1/webhooks").body.find(secret), std::string::npos) << "the secret is shown once";
+
+  auto tracking = ReportFromQr(st);
+  auto id = CaseIdOf(worker1, tracking);
+  ASSERT_GT(id, 0);
+  EXPECT_EQ(NoticesAbout(worker1, id), std::vector<std::string>{"case.reported"});
+  EXPECT_EQ(NoticesAbout(leader1, id), std::vector<std::string>{"case.reported"});
+  EXPECT_TRUE(NoticesAbout(worker2, id).empty()) << "another grid hears nothing of it";
+
+  ASSERT_EQ(Act(leader1, id, R"({"action":"accept"})").status, 200);
+  ASSERT_EQ(Act(leader1, id, R"({"action":"assign","assignee_id":10})").status, 200);
+  EXPECT_EQ(NoticesAbout(worker1, id), (std::vector<std::string>{"case.reported", "case.assigned"}));
+  EXPECT_EQ(NoticesAbout(leader1, id), std::vector<std::string>{"case.reported"}) << "nobody is told what they did";
+
+  // Reading: one at a time, then all; someone else's notice is not found.
+  auto inbox = worker1.Get("/api/v1/notifications?unread=true&limit=500").Json();
+  auto unread = inbox.at("unread").as_int64();
+  ASSERT_GE(unread, 2);
+  auto first = inbox.at("items").as_array().front().at("id").as_int64();
+  auto path = "/api/v1/notifications/" + std::to_string(first) + "/read";
+  EXPECT_EQ(worker2.PostJson(path, "{}").status, 404);
+  EXPECT_EQ(worker1.PostJson(path, "{}").Json().at("changed").as_int64(), 1);
+  EXPECT_EQ(worker1.PostJson(path, "{}").Json().at("changed").as_int64(), 0);
+  EXPECT_EQ(worker1.Get("/api/v1/notifications").Json().at("unread").as_int64(), unread - 1);
+  EXPECT_EQ(worker1.PostJson("/api/v1/notifications/read-all", "{}").status, 200);
+  EXPECT_EQ(worker1.Get("/api/v1/notifications").Json().at("unread").as_int64(), 0);
+
+  // The server's sender posts the three subscribed notices (report, its progress, assign) within seconds.
+  auto got = sink.WaitFor(4, std::chrono::seconds(15));
+  ASSERT_GE(got.size(), 4u);
+  std::vector<std::string> kinds;
+  for (const auto& req : got) {
+    kinds.push_back(req.headers.at("x-linli-event"));
+    const auto& sig = req.headers.at("x-linli-signature");
+    auto comma = sig.find(",v1=");
+    ASSERT_NE(comma, std::string::npos) << sig;
+    EXPECT_EQ(sig.substr(comma + 4), crypto::HmacSha256Hex(secret, sig.substr(2, comma - 2) + "." + req.body));
+    EXPECT_EQ(req.body.find("13912345678"), std::string::npos) << "no phone leaves in a webhook";
+    EXPECT_EQ(req.body.find("杨女士"), std::string::npos) << "no name leaves in a webhook";
+    EXPECT_NE(req.body.find(tracking), std::string::npos);
+  }
+  std::sort(kinds.begin(), kinds.end());
+  EXPECT_EQ(kinds, (std::vector<std::string>{"case.assigned", "case.progress", "case.progress", "case.reported"}))
+      << "report and accept are progress for the resident";
+  // The sender records each outcome just after its answer.
+  std::size_t delivered = 0;
+  for (int i = 0; i < 50 && delivered < 4; ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    delivered = sysadmin.Get("/api/v1/webhooks/" + hook_id + "/deliveries?state=delivered").Json().at("items").as_array().size();
+  }
+  EXPECT_EQ(delivered, 4u);
+
+  // Bad input.
+  EXPECT_EQ(worker1.Get("/api/v1/notifications?limit=0").ErrorField(), "limit");
+  EXPECT_EQ(worker1.Get("/api/v1/notifications?before=abc").ErrorField(), "before");
+  EXPECT_EQ(worker1.Get("/api/v1/notifications?unread=maybe").ErrorField(), "unread");
+  EXPECT_EQ(worker1.PostJson("/api/v1/notifications/abc/read", "{}").status, 400);
+  EXPECT_EQ(sysadmin.PostJson("/api/v1/webhooks", R"({"name":"x","url":"http://h/","kinds":"*"})").ErrorField(), "kinds");
+  EXPECT_EQ(sysadmin.PostJson("/api/v1/webhooks", R"js({"name":"x","url":"javascript:alert(1)","kinds":["*"]})js").ErrorField(), "url");
+  EXPECT_EQ(sysadmin.PostJson("/api/v1/webhooks", R"({"name":"x","url":"http://h/","kinds":["*"],"extra":1})").ErrorField(), "extra");
+  EXPECT_EQ(sysadmin.PostJson("/api/v1/webhooks", "{not json").ErrorField(), "body");
+  EXPECT_EQ(sysadmin.Get("/api/v1/webhooks/" + hook_id + "/deliveries?state=lost").ErrorField(), "state");
+  EXPECT_EQ(sysadmin.Get("/api/v1/webhooks/999999/deliveries").status, 404);
+  EXPECT_EQ(sysadmin.PostJson("/api/v1/webhook-deliveries/999999/retry", "{}").status, 404);
+  EXPECT_EQ(sysadmin.Get("/api/v1/webhooks").Json().at("items").as_array().size(), 1u) << "bad requests stored nothing";
+
+  auto removed = sysadmin.Json("DELETE", "/api/v1/webhooks/" + hook_id, "");
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_FALSE(removed.Json().at("removed_at").is_null());
 }
 
 TEST_P(ApiTest, PassedDeadlinesMarkCasesOverdueEscalateAndCloseUnratedOnes) {

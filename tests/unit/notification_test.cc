@@ -1,0 +1,183 @@
+// The webhook queue end to end on one process: the notification service over a real SQLite file,
+// the real outbound HTTP client, and a real HTTP receiver on loopback. A manual clock stands in
+// for hours of waiting between retries.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "core/crypto.h"
+#include "http/outbound_http.h"
+#include "service/services.h"
+#include "support/http_sink.h"
+#include "support/test_env.h"
+
+namespace linli::service {
+namespace {
+
+using linli::testing::HttpSink;
+using linli::testing::TempDir;
+
+TEST(RetryDelay, GrowsThreefoldFromTenSecondsAndStopsAtSixHours) {
+  EXPECT_EQ(RetryDelay(1), 10'000);
+  EXPECT_EQ(RetryDelay(2), 30'000);
+  EXPECT_EQ(RetryDelay(3), 90'000);
+  EXPECT_EQ(RetryDelay(7), 10'000LL * 729);
+  EXPECT_EQ(RetryDelay(9), 6LL * 3600'000);
+  EXPECT_EQ(RetryDelay(50), 6LL * 3600'000);
+}
+
+class WebhookQueue : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = storage::Database::Open({.url = linli::testing::FreshDatabaseUrl("sqlite", dir_.path())});
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    ServicesOptions o;
+    auto fc = crypto::FieldCrypto::FromKeyFile(dir_.path() + "/linli.key");
+    ASSERT_TRUE(fc) << fc.error().message;
+    o.field_crypto = *fc;
+    o.http_poster = [](const OutboundRequest& r) { return http::PostOutbound(r, std::chrono::seconds(5)); };
+    services_ = std::make_unique<Services>(*db_, clock_, o);
+    ASSERT_TRUE(services_->Prepare());
+  }
+
+  NewWebhook AddHook(const std::string& url, std::vector<std::string> kinds) {
+    auto r = Await<NewWebhook>([&](auto done) {
+      services_->notifications.AddWebhook(Caller::Cli(), "短信网关", url, std::move(kinds), std::move(done));
+    });
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? *r : NewWebhook{};
+  }
+
+  void Publish(std::string_view kind, const std::string& payload) {
+    auto r = storage::WriteAndWait<bool>(*db_, [&](storage::SqlSession& s) -> Result<bool> {
+      LINLI_TRY(services_->notifications.Publish(s, {.kind = std::string(kind), .title = "t", .payload = payload}));
+      return true;
+    });
+    ASSERT_TRUE(r) << r.error().message;
+  }
+
+  storage::DeliveryRow OnlyDelivery(std::int64_t hook) {
+    auto list = services_->notifications.Deliveries(Caller::Cli(), hook, "", 0, 10);
+    EXPECT_TRUE(list);
+    EXPECT_EQ(list->size(), 1u);
+    return list->empty() ? storage::DeliveryRow{} : list->front();
+  }
+
+  TempDir dir_;
+  ManualClock clock_{1'800'000'000'000};
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<Services> services_;
+};
+
+TEST_F(WebhookQueue, AFailingReceiverIsRetriedWithBackoffThenDeadLetteredAndCanBeRequeued) {
+  HttpSink sink;
+  sink.set_status(500);
+  auto hook = AddHook(sink.Url(), {"*"});
+  Publish(notice::kOverdue, R"({"kind":"case.overdue","case":{"id":7}})");
+
+  for (int attempt = 1; attempt <= kMaxDeliveryAttempts; ++attempt) {
+    auto tried = services_->webhooks.RunOnce();
+    ASSERT_TRUE(tried);
+    EXPECT_EQ(*tried, 1) << "attempt " << attempt;
+    auto d = OnlyDelivery(hook.hook.id);
+    EXPECT_EQ(d.attempts, attempt);
+    EXPECT_EQ(d.last_error, "HTTP 500");
+    if (attempt < kMaxDeliveryAttempts) {
+      EXPECT_EQ(d.state, "pending");
+      EXPECT_EQ(d.next_attempt_at, clock_.NowMillis() + RetryDelay(attempt));
+      // Not before its time.
+      EXPECT_EQ(*services_->webhooks.RunOnce(), 0);
+      clock_.Advance(RetryDelay(attempt));
+    } else {
+      EXPECT_EQ(d.state, "dead");
+      EXPECT_EQ(d.next_attempt_at, 0);
+    }
+  }
+  EXPECT_EQ(sink.WaitFor(kMaxDeliveryAttempts).size(), static_cast<std::size_t>(kMaxDeliveryAttempts));
+  clock_.Advance(7LL * 86400'000);
+  EXPECT_EQ(*services_->webhooks.RunOnce(), 0) << "a dead delivery stays dead";
+
+  // The gateway is fixed; the administrator requeues the dead letter and it arrives, signed.
+  sink.set_status(204);
+  auto dead = OnlyDelivery(hook.hook.id);
+  auto requeued = Await<storage::DeliveryRow>([&](auto done) {
+    services_->notifications.RetryDelivery(Caller::Cli(), dead.id, std::move(done));
+  });
+  ASSERT_TRUE(requeued) << requeued.error().message;
+  EXPECT_EQ(requeued->state, "pending");
+  EXPECT_EQ(*services_->webhooks.RunOnce(), 1);
+  auto delivered = OnlyDelivery(hook.hook.id);
+  EXPECT_EQ(delivered.state, "delivered");
+  EXPECT_EQ(delivered.delivered_at, clock_.NowMillis());
+
+  auto got = sink.WaitFor(kMaxDeliveryAttempts + 1);
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kMaxDeliveryAttempts + 1));
+  const auto& last = got.back();
+  EXPECT_EQ(last.method, "POST");
+  EXPECT_EQ(last.target, "/hook");
+  EXPECT_EQ(last.body, R"({"kind":"case.overdue","case":{"id":7}})");
+  EXPECT_EQ(last.headers.at("x-linli-event"), "case.overdue");
+  EXPECT_EQ(last.headers.at("x-linli-delivery"), std::to_string(dead.id));
+  const auto& sig = last.headers.at("x-linli-signature");
+  auto comma = sig.find(",v1=");
+  ASSERT_TRUE(sig.starts_with("t=") && comma != std::string::npos) << sig;
+  std::string t = sig.substr(2, comma - 2);
+  EXPECT_EQ(sig.substr(comma + 4), crypto::HmacSha256Hex(hook.secret, t + "." + last.body));
+  EXPECT_NE(sig.substr(comma + 4), crypto::HmacSha256Hex("whsec_wrong", t + "." + last.body));
+
+  // A delivered one cannot be requeued.
+  auto again = Await<storage::DeliveryRow>([&](auto done) {
+    services_->notifications.RetryDelivery(Caller::Cli(), dead.id, std::move(done));
+  });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(WebhookQueue, HooksGetOnlyTheirKindsAndAnUnreachableOneRecordsWhy) {
+  HttpSink sink;
+  auto overdue_only = AddHook(sink.Url("/overdue"), {"case.overdue"});
+  // Nothing listens on port 1 of loopback: the connection is refused.
+  auto unreachable = AddHook("http://127.0.0.1:1/x", {"case.assigned"});
+  Publish(notice::kAssigned, R"({"kind":"case.assigned"})");
+  Publish(notice::kOverdue, R"({"kind":"case.overdue"})");
+  EXPECT_EQ(*services_->webhooks.RunOnce(), 2);
+  auto got = sink.WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].target, "/overdue");
+  EXPECT_EQ(OnlyDelivery(overdue_only.hook.id).state, "delivered");
+  auto failed = OnlyDelivery(unreachable.hook.id);
+  EXPECT_EQ(failed.state, "pending");
+  EXPECT_FALSE(failed.last_error.empty());
+  EXPECT_EQ(failed.last_error.find("HTTP"), std::string::npos) << "no response came: " << failed.last_error;
+
+  // Removing a hook dead-letters what waits for it, and it gets no new deliveries.
+  auto removed = Await<storage::WebhookRow>([&](auto done) {
+    services_->notifications.RemoveWebhook(Caller::Cli(), unreachable.hook.id, std::move(done));
+  });
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(OnlyDelivery(unreachable.hook.id).state, "dead");
+  Publish(notice::kAssigned, R"({"kind":"case.assigned"})");
+  EXPECT_EQ(services_->notifications.Deliveries(Caller::Cli(), unreachable.hook.id, "", 0, 10)->size(), 1u);
+}
+
+TEST_F(WebhookQueue, BadWebhookDefinitionsAreRefusedNamingTheField) {
+  auto add = [&](std::string name, std::string url, std::vector<std::string> kinds) {
+    return Await<NewWebhook>([&](auto done) {
+      services_->notifications.AddWebhook(Caller::Cli(), name, url, kinds, std::move(done));
+    });
+  };
+  EXPECT_EQ(add("g", "ftp://x/y", {"*"}).error().field, "url");
+  EXPECT_EQ(add("g", "http://user:pw@host/", {"*"}).error().field, "url");
+  EXPECT_EQ(add("g", "http:///nohost", {"*"}).error().field, "url");
+  EXPECT_EQ(add("g", "http://h/a b", {"*"}).error().field, "url");
+  EXPECT_EQ(add("g", "http://h/" + std::string(2100, 'a'), {"*"}).error().field, "url");
+  EXPECT_EQ(add("g", "http://h/", {}).error().field, "kinds");
+  EXPECT_EQ(add("g", "http://h/", {"case.everything"}).error().field, "kinds");
+  EXPECT_EQ(add("", "http://h/", {"*"}).error().field, "name");
+  EXPECT_EQ(add("<script>", "http://h/", {"*"}).error().field, "name");
+  EXPECT_TRUE(services_->notifications.Webhooks(Caller::Cli())->empty()) << "nothing was stored";
+}
+
+}  // namespace
+}  // namespace linli::service
