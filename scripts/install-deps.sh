@@ -9,6 +9,7 @@ packages=(
   libxlsxwriter-dev libminizip-dev libexpat1-dev   # spreadsheets: write XLSX; read XLSX (zip + XML)
   libgtest-dev libgmock-dev   # GTest's CMake package also declares the gmock targets
   postgresql sqlite3 wrk curl openssl
+  libxml2-utils python3-jsonschema   # tests: xmllint and the Open311 JSON Schemas
 )
 missing=()
 for p in "${packages[@]}"; do

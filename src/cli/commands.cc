@@ -132,6 +132,7 @@ int RunDemo(service::Services& s, bool population) {
       {"worker.xinjie", "网格员 沈涛", "grid_worker", "320581001002001"},
       {"volunteer", "志愿者 韩梅", "volunteer", "320581001001"},
       {"resident", "居民 杨帆", "resident", "320581001001101001"},
+      {"open311", "Open311 接入（市民热线 App）", "open311_client", "320581001"},
   };
   for (const auto& u : users) {
     if (auto existing = s.accounts.FindUser(cli, u.username); existing && *existing) continue;

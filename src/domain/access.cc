@@ -52,6 +52,8 @@ const std::vector<RoleDefinition>& DefaultRoles() {
        S({kOrgRead, kResidentRead, kCaseRead, kCaseDispatch, kCaseSupervise, kCockpitRead,
           kUserRead})},
       {"department_handler", "职能部门", S({kOrgRead, kCaseRead, kCaseHandle})},
+      // An outside intake client (Open311: a city app, FixMyStreet) through its API key.
+      {"open311_client", "Open311 接入", S({kCaseRead, kCaseReport})},
       // The three-admin split (三员分立): none of them reads residents' personal data.
       {"system_admin", "系统管理员", S({kOrgRead, kOrgWrite, kUserRead, kUserWrite, kApiKeyWrite})},
       {"security_admin", "安全管理员",

@@ -100,6 +100,65 @@ std::string ChinaDateTime(Millis utc_millis) {
   return day.Iso() + buf;
 }
 
+Result<Millis> ParseW3cDateTime(std::string_view t, std::string_view field) {
+  auto bad = [&] {
+    return Error::Invalid(std::string(field), std::string(field) + " must be a date-time with a zone, e.g. 2026-11-29T08:30:00Z");
+  };
+  auto digits = [&](std::size_t at, std::size_t n) -> int {
+    if (at + n > t.size()) return -1;
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (t[i] < '0' || t[i] > '9') return -1;
+      v = v * 10 + (t[i] - '0');
+    }
+    return v;
+  };
+  if (t.size() < 17 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':') return bad();
+  int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2), minute = digits(14, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || !IsValidCivilDate(year, month, day) || hour > 23 ||
+      minute > 59) {
+    return bad();
+  }
+  std::size_t i = 16;
+  int second = 0, millis = 0;
+  if (i < t.size() && t[i] == ':') {
+    second = digits(i + 1, 2);
+    if (second < 0 || second > 59) return bad();
+    i += 3;
+    if (i < t.size() && t[i] == '.') {
+      std::size_t start = ++i;
+      while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+      if (i == start) return bad();
+      std::string frac(t.substr(start, std::min<std::size_t>(3, i - start)));
+      frac.resize(3, '0');
+      millis = std::stoi(frac);
+    }
+  }
+  int offset_minutes = 0;
+  if (i < t.size() && t[i] == 'Z' && i + 1 == t.size()) {
+    offset_minutes = 0;
+  } else if (i + 6 == t.size() && (t[i] == '+' || t[i] == '-') && t[i + 3] == ':') {
+    int oh = digits(i + 1, 2), om = digits(i + 4, 2);
+    if (oh < 0 || om < 0 || oh > 14 || om > 59) return bad();
+    offset_minutes = (t[i] == '+' ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return bad();
+  }
+  Millis utc_midnight = ChinaMidnight({year, month, day}) + 8LL * 3600000;
+  return utc_midnight + ((hour * 60LL + minute - offset_minutes) * 60 + second) * 1000 + millis;
+}
+
+std::string FormatW3cDateTime(Millis utc_millis) {
+  Millis day_ms = 86400000;
+  Millis days = utc_millis >= 0 ? utc_millis / day_ms : (utc_millis - day_ms + 1) / day_ms;
+  CivilDate d = ChinaDate(days * day_ms);  // China's date of UTC midnight + 0h is the same calendar day
+  Millis in_day = utc_millis - days * day_ms;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day,
+                static_cast<int>(in_day / 3600000), static_cast<int>(in_day / 60000 % 60), static_cast<int>(in_day / 1000 % 60));
+  return buf;
+}
+
 int AgeOn(const CivilDate& birth, const CivilDate& today) {
   int age = today.year - birth.year;
   if (today.month < birth.month || (today.month == birth.month && today.day < birth.day)) --age;

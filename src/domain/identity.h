@@ -35,6 +35,11 @@ Millis ChinaMidnight(const CivilDate& d);
 Result<std::pair<Millis, Millis>> ChinaDayRange(std::string_view since, std::string_view until);
 // "2026-11-22 14:05" in China time, for files people read.
 std::string ChinaDateTime(Millis utc_millis);
+// A W3C date-time with its zone, as Open311 requires: 2026-11-29T08:30:00Z, 2026-11-29T16:30+08:00,
+// optional seconds and fraction. A missing zone is an error naming `field`.
+Result<Millis> ParseW3cDateTime(std::string_view text, std::string_view field);
+// UTC, whole seconds: 2026-11-29T08:30:00Z.
+std::string FormatW3cDateTime(Millis utc_millis);
 int AgeOn(const CivilDate& birth, const CivilDate& today);
 // The same day `years` earlier (29 February becomes 28 February).
 CivilDate YearsBefore(const CivilDate& d, int years);

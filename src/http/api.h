@@ -69,6 +69,7 @@ void RegisterImportRoutes(Router& r, Api& api);
 void RegisterFieldworkRoutes(Router& r, Api& api);
 void RegisterCaseRoutes(Router& r, Api& api);
 void RegisterNotificationRoutes(Router& r, Api& api);
+void RegisterOpen311Routes(Router& r, Api& api);
 
 inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterSystemRoutes(r, api);
@@ -81,6 +82,7 @@ inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterFieldworkRoutes(r, api);
   RegisterCaseRoutes(r, api);
   RegisterNotificationRoutes(r, api);
+  RegisterOpen311Routes(r, api);
 }
 
 }  // namespace linli::http

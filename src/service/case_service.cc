@@ -349,12 +349,18 @@ void CaseService::ReportPublic(CaseIntake in, const std::string& client, Done<Ca
   Intake(anonymous, std::move(in), true, std::move(done));
 }
 
+void CaseService::ReportFromClient(const Caller& client, CaseIntake in, Done<CaseView> done) {
+  if (!client.principal.via_api_key) return done(Error::Denied("an Open311 client signs with an API key"));
+  in.channel = std::string(channel::kOpen311);
+  Intake(client, std::move(in), true, std::move(done));
+}
+
 void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<CaseView> done) {
   auto category = Category(in.category_code);
   if (!category || category->group_code.empty()) {
     return done(Error::Invalid("category", "category must be the code of a category (not a group), e.g. community.noise"));
   }
-  if (auto st = domain::ValidateText("description", in.description, {.min_chars = 5, .max_chars = 2000, .single_line = false}); !st) {
+  if (auto st = domain::ValidateText("description", in.description, {.min_chars = 5, .max_chars = 4000, .single_line = false}); !st) {
     return done(st.error());
   }
   if (in.priority != "normal" && in.priority != "urgent") return done(Error::Invalid("priority", "priority must be normal or urgent"));
@@ -372,11 +378,21 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
     if (!phone) return done(phone.error());
     in.reporter_phone = *phone;
   }
+  // An Open311 client (an API key) reports for residents: placed like a resident's report, but
+  // within the area its key may report in, and recorded as the key's.
+  const bool client = anonymous && who.principal.via_api_key;
+  if (in.media_urls.size() > 5) return done(Error::Invalid("media_url", "at most 5 media URLs"));
+  for (const auto& url : in.media_urls) {
+    if (url.size() > 500 || !(url.starts_with("http://") || url.starts_with("https://")) ||
+        url.find_first_of(" <>\"'") != std::string::npos) {
+      return done(Error::Invalid("media_url", "a media URL is an http(s) address of at most 500 characters"));
+    }
+  }
   if (in.source_key.size() > 100) return done(Error::Invalid("source_key", "an idempotency key has at most 100 characters"));
   if (!in.source_key.empty()) {
-    in.source_key = (anonymous ? std::string("public:") : "user:" + std::to_string(who.user_id()) + ":") + in.source_key;
+    in.source_key = (anonymous && !client ? std::string("public:") : "user:" + std::to_string(who.user_id()) + ":") + in.source_key;
   }
-  if (!anonymous && !domain::HoldsAnywhere(who.principal, perm::kCaseReport) && !who.is_system()) {
+  if ((!anonymous || client) && !domain::HoldsAnywhere(who.principal, perm::kCaseReport) && !who.is_system()) {
     return done(Error::Denied("reporting needs case.report"));
   }
   // Where the case lies: the point's grid, else the building's node, else the node given (a QR code).
@@ -431,7 +447,8 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
       placed = type == domain::NodeType::kGrid || type == domain::NodeType::kMicroGrid ||
                type == domain::NodeType::kDedicatedGrid;
     }
-    if (!anonymous && !who.is_system() && !domain::Allows(who.principal, perm::kCaseReport, node->path)) {
+    if ((!anonymous || client) && !who.is_system() && !domain::Allows(who.principal, perm::kCaseReport, node->path)) {
+      if (client) return Error::Invalid("location", "the place lies outside the area this key may report in");
       return Error::Invalid("node_id", "you may report only within your own area");
     }
     LINLI_ASSIGN_OR_RETURN(auto chain, Chain(s, node->path));
@@ -474,12 +491,20 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
     storage::CaseEventRow e;
     e.case_id = c.id;
     e.at = now;
-    e.actor_kind = anonymous ? "resident" : who.is_system() ? "system" : who.principal.via_api_key ? "api_key" : "staff";
-    e.actor_id = anonymous ? 0 : who.user_id();
+    e.actor_kind = client ? "api_key" : anonymous ? "resident" : who.is_system() ? "system" : who.principal.via_api_key ? "api_key" : "staff";
+    e.actor_id = anonymous && !client ? 0 : who.user_id();
     e.action = "report";
     e.to_state = c.state;
     e.to_level = c.level;
-    e.detail = JsonObject().Add("channel", c.channel).Add("placed", c.placed).Str();
+    {
+      json::object detail{{"channel", c.channel}, {"placed", c.placed}};
+      if (!in.media_urls.empty()) {
+        json::array urls;
+        for (const auto& u : in.media_urls) urls.emplace_back(u);
+        detail["media_urls"] = std::move(urls);
+      }
+      e.detail = json::serialize(detail);
+    }
     LINLI_TRY(Announce(s, c, e));
     LINLI_TRY(storage::CaseRepo::AppendEvent(s, std::move(e)));
     LINLI_TRY(audit_.Record(s, who, {.action = "case.report", .node_path = c.node_path, .target = ref,
@@ -597,6 +622,9 @@ Result<std::vector<CaseView>> CaseService::List(const Caller& who, const CaseFil
   q.states = f.states;
   q.level = f.level;
   q.category_code = f.category_code;
+  q.category_codes = f.category_codes;
+  q.created_from = f.created_from;
+  q.created_to = f.created_to;
   q.channel = f.channel;
   q.assignee_id = f.mine ? std::optional<std::int64_t>(who.user_id()) : f.assignee_id;
   q.open_only = f.open_only;
@@ -853,12 +881,59 @@ Result<PublicCase> CaseService::PublicView(SqlSession& s, const CaseRow& row) co
   p.resolve_due_at = row.resolve_due_at;
   p.rating = row.rating;
   p.may_rate = row.state == "resolved" && row.rating == 0;
+  p.lon = row.lon;
+  p.lat = row.lat;
+  p.updated_at = row.updated_at;
+  p.closed_at = row.closed_at;
+  p.level = row.level;
+  p.department = row.department;
   LINLI_ASSIGN_OR_RETURN(auto events, storage::CaseRepo::Events(s, row.id));
   for (const auto& e : events) {
     if (!PublicStep(e.action)) continue;
     p.timeline.push_back({e.at, e.action, e.to_state, PublicNote(e.action) ? e.note : std::string()});
+    if (!p.timeline.back().note.empty()) p.status_notes = p.timeline.back().note;
   }
   return p;
+}
+
+Result<std::vector<CaseService::Update>> CaseService::Updates(const Caller& who, Millis from, Millis to, int limit) {
+  if (limit < 1 || limit > 1000) return Error::Invalid("limit", "limit must be 1 to 1000");
+  if (to <= from) return Error::Invalid("end_date", "end_date must be after start_date");
+  auto scope = who.is_system() ? domain::Scope({"/"}) : domain::ScopeFor(who.principal, perm::kCaseRead);
+  return storage::ReadValue<std::vector<Update>>(db_, [&](SqlSession& s) -> Result<std::vector<Update>> {
+    LINLI_ASSIGN_OR_RETURN(auto rows, storage::CaseRepo::EventsBetween(s, from, to, scope.prefixes(), limit));
+    std::vector<Update> out;
+    out.reserve(rows.size());
+    for (auto& [event, tracking] : rows) out.push_back({std::move(event), std::move(tracking)});
+    return out;
+  });
+}
+
+void CaseService::Comment(const Caller& who, std::string tracking_code, std::string note, std::string detail_json,
+                          Done<std::int64_t> done) {
+  if (auto st = domain::ValidateText("description", note, {.min_chars = 1, .max_chars = 4000, .single_line = false}); !st) {
+    return done(st.error());
+  }
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<std::int64_t>(db_, [=, this](SqlSession& s) -> Result<std::int64_t> {
+    LINLI_ASSIGN_OR_RETURN(auto found, storage::CaseRepo::GetByTracking(s, NormalizeTracking(tracking_code)));
+    if (!found) return Error::NotFound("no case " + tracking_code.substr(0, 40));
+    auto id = found->id;
+    LINLI_ASSIGN_OR_RETURN(auto before, VisibleRecord(std::move(found), who, "case", id, perm::kCaseRead, perm::kCaseRead));
+    CaseRow after = before;
+    after.updated_at = now;
+    storage::CaseEventRow e{.at = now,
+                            .actor_kind = who.principal.via_api_key ? "api_key" : "staff",
+                            .actor_id = who.user_id(),
+                            .action = "comment",
+                            .note = note,
+                            .detail = detail_json};
+    LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("case_events"));
+    auto event_id = e.id;
+    LINLI_TRY(Transition(s, before, std::move(after), std::move(e)));
+    LINLI_TRY(audit_.Record(s, who, {.action = "case.comment", .node_path = before.node_path, .target = RecordRef("case", id)}));
+    return event_id;
+  }, std::move(done));
 }
 
 Result<PublicCase> CaseService::Track(std::string_view tracking_code, const std::string& client) {
@@ -872,6 +947,29 @@ Result<PublicCase> CaseService::Track(std::string_view tracking_code, const std:
     if (!row) return Error::NotFound("no case with this tracking code");
     return PublicView(s, *row);
   });
+}
+
+Result<PublicCase> CaseService::TrackAs(const Caller& who, std::string_view tracking_code) {
+  std::string code = NormalizeTracking(tracking_code);
+  LINLI_TRY(CheckTracking(code));
+  return storage::ReadValue<PublicCase>(db_, [&](SqlSession& s) -> Result<PublicCase> {
+    LINLI_ASSIGN_OR_RETURN(auto found, storage::CaseRepo::GetByTracking(s, code));
+    if (!found) return Error::NotFound("no case with this tracking code");
+    auto id = found->id;
+    LINLI_ASSIGN_OR_RETURN(auto row, VisibleRecord(std::move(found), who, "case", id, perm::kCaseRead, perm::kCaseRead));
+    return PublicView(s, row);
+  });
+}
+
+std::vector<std::string> CaseService::Jurisdictions() {
+  auto roots = storage::ReadValue<std::vector<domain::OrgNode>>(db_, [](SqlSession& s) {
+    return storage::OrgRepo::List(s, {.scope_prefixes = {"/"}, .parent_id = 0, .limit = 50});
+  });
+  std::vector<std::string> codes;
+  if (roots) {
+    for (const auto& n : *roots) codes.push_back(n.code);
+  }
+  return codes;
 }
 
 void CaseService::Rate(std::string tracking_code, int rating, std::string comment, const std::string& client,

@@ -58,6 +58,7 @@ struct CaseIntake {
   std::vector<std::pair<std::string, std::string>> attributes;
   std::string reporter_name, reporter_phone;
   std::string source_key;  // an idempotency key: the same key returns the case already made
+  std::vector<std::string> media_urls;  // photos hosted by the reporting client (Open311 media_url)
 };
 
 struct CaseView {
@@ -89,6 +90,11 @@ struct PublicCase {
   Millis resolve_due_at = 0;
   int rating = 0;
   bool may_rate = false;
+  std::optional<double> lon, lat;
+  Millis updated_at = 0;
+  Millis closed_at = 0;  // 0 while open (rejected cases are closed too)
+  std::string level, department;
+  std::string status_notes;  // the latest note the resident may read
   struct Step {
     Millis at = 0;
     std::string action;
@@ -102,6 +108,8 @@ struct CaseFilter {
   std::optional<std::int64_t> node_id;
   std::vector<std::string> states;
   std::optional<std::string> level, category_code, channel;
+  std::vector<std::string> category_codes;  // any of (Open311 service_code=a,b)
+  Millis created_from = 0, created_to = 0;    // reported in [from, to); 0: unbounded
   std::optional<std::int64_t> assignee_id;
   bool mine = false;  // assigned to the caller
   bool open_only = false, overdue_only = false, supervised_only = false;
@@ -132,16 +140,34 @@ class CaseService {
   void Report(const Caller& who, CaseIntake in, Done<CaseView> done);
   // A resident without an account; `client` (the IP address) is rate limited.
   void ReportPublic(CaseIntake in, const std::string& client, Done<CaseView> done);
+  // An Open311 client reporting for a resident, signed with an API key whose user holds
+  // case.report where the case lies; placed like a resident's report.
+  void ReportFromClient(const Caller& client, CaseIntake in, Done<CaseView> done);
 
   // --- staff ---
   Result<CaseDetail> Get(const Caller& who, std::int64_t id);
   Result<std::vector<CaseView>> List(const Caller& who, const CaseFilter& f);
   void Act(const Caller& who, std::int64_t id, CaseActionRequest req, Done<CaseView> done);
+  // Transitions and comments on cases the caller may read, in [from, to), oldest first (the
+  // FixMyStreet servicerequestupdates feed).
+  struct Update {
+    storage::CaseEventRow event;
+    std::string tracking_code;
+  };
+  Result<std::vector<Update>> Updates(const Caller& who, Millis from, Millis to, int limit);
+  // A comment from outside (an Open311 client relaying the resident), kept on the timeline
+  // without changing the state; returns the event id.
+  void Comment(const Caller& who, std::string tracking_code, std::string note, std::string detail_json,
+               Done<std::int64_t> done);
   // The reporter's name and phone in the clear; needs resident.unmask and a reason, audited first.
   Result<CaseView> Unmask(const Caller& who, std::int64_t id, const std::string& reason);
 
   // --- the resident, by tracking code ---
   Result<PublicCase> Track(std::string_view tracking_code, const std::string& client);
+  // The same view for a signed-in client (an Open311 API key) that may read the case; not rate limited.
+  Result<PublicCase> TrackAs(const Caller& who, std::string_view tracking_code);
+  // The codes of the root nodes: the Open311 jurisdiction_id values this server answers for.
+  std::vector<std::string> Jurisdictions();
   void Rate(std::string tracking_code, int rating, std::string comment, const std::string& client,
             Done<PublicCase> done);
 
@@ -153,6 +179,7 @@ class CaseService {
   Result<Millis> NextDeadline();
 
   const domain::WorkCalendar& calendar() const { return calendar_; }
+  Millis Now() const { return clock_.NowMillis(); }
 
  private:
   struct Catalogue {

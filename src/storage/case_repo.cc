@@ -177,6 +177,16 @@ Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& 
   }
   if (q.level) add("level = ", Text(*q.level));
   if (q.category_code) add("category_code = ", Text(*q.category_code));
+  if (!q.category_codes.empty()) {
+    sql += " AND category_code IN (";
+    for (std::size_t i = 0; i < q.category_codes.size(); ++i) {
+      sql += (i ? ", " : "") + NextMarker(p);
+      p.push_back(Text(q.category_codes[i]));
+    }
+    sql += ")";
+  }
+  if (q.created_from) add("created_at >= ", Int(q.created_from));
+  if (q.created_to) add("created_at < ", Int(q.created_to));
   if (q.channel) add("channel = ", Text(*q.channel));
   if (q.assignee_id) add("assignee_id = ", Int(*q.assignee_id));
   if (q.open_only) sql += " AND closed_at IS NULL";
@@ -245,17 +255,34 @@ Status CaseRepo::AppendEvent(SqlSession& s, CaseEventRow e) {
                          Text(e.note), TextOrNull(e.detail)});
 }
 
+namespace {
+constexpr const char* kEventCols =
+    "e.id, e.case_id, e.at, e.actor_kind, e.actor_id, e.action, e.from_state, e.to_state, e.from_level, e.to_level, "
+    "e.note, e.detail";
+CaseEventRow EventFrom(const SqlRow& r) {
+  return {r.Int(0), r.Int(1), r.Int(2), r.Text(3), r.Int(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8),
+          r.Text(9), r.Text(10), r.Text(11)};
+}
+}  // namespace
+
 Result<std::vector<CaseEventRow>> CaseRepo::Events(SqlSession& s, std::int64_t case_id) {
-  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, case_id, at, actor_kind, actor_id, action, from_state, to_state, "
-                                            "from_level, to_level, note, detail FROM case_events WHERE case_id = $1 "
-                                            "ORDER BY id",
-                                            {Int(case_id)}));
-  std::vector<CaseEventRow> out;
-  for (const auto& r : rows) {
-    out.push_back({r.Int(0), r.Int(1), r.Int(2), r.Text(3), r.Int(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8),
-                   r.Text(9), r.Text(10), r.Text(11)});
-  }
-  return out;
+  return ManyRows<CaseEventRow>(s, std::string("SELECT ") + kEventCols + " FROM case_events e WHERE e.case_id = $1 ORDER BY e.id",
+                                std::vector<SqlValue>{Int(case_id)}, EventFrom);
+}
+
+Result<std::vector<std::pair<CaseEventRow, std::string>>> CaseRepo::EventsBetween(SqlSession& s, Millis from, Millis to,
+                                                                                 const std::vector<std::string>& prefixes,
+                                                                                 int limit) {
+  std::vector<SqlValue> p = {Int(from), Int(to)};
+  std::string sql = std::string("SELECT ") + kEventCols +
+                    ", c.tracking_code FROM case_events e JOIN cases c ON c.id = e.case_id "
+                    "WHERE e.at >= $1 AND e.at < $2 AND ";
+  AppendPrefixFilter(sql, "c.node_path", prefixes, p);
+  sql += " ORDER BY e.at, e.id LIMIT " + NextMarker(p);
+  p.push_back(Int(limit));
+  return ManyRows<std::pair<CaseEventRow, std::string>>(s, sql, p, [](const SqlRow& r) {
+    return std::make_pair(EventFrom(r), r.Text(12));
+  });
 }
 
 }  // namespace linli::storage

@@ -83,6 +83,8 @@ struct CaseListQuery {
   std::vector<std::string> prefixes;  // the caller's scope, narrowed to a node
   std::vector<std::string> states;    // any of; empty: all
   std::optional<std::string> level, category_code, channel;
+  std::vector<std::string> category_codes;  // any of
+  Millis created_from = 0, created_to = 0;  // 0: unbounded
   std::optional<std::int64_t> assignee_id;
   bool open_only = false;
   bool overdue_only = false;
@@ -119,6 +121,10 @@ class CaseRepo {
   static Status Count(SqlSession& s, const std::optional<CaseRow>& before, const CaseRow& after);
   static Status AppendEvent(SqlSession& s, CaseEventRow e);
   static Result<std::vector<CaseEventRow>> Events(SqlSession& s, std::int64_t case_id);
+  // Events in [from, to) of cases under the prefixes, oldest first, with each case's tracking code.
+  static Result<std::vector<std::pair<CaseEventRow, std::string>>> EventsBetween(SqlSession& s, Millis from, Millis to,
+                                                                                const std::vector<std::string>& prefixes,
+                                                                                int limit);
 };
 
 }  // namespace linli::storage

@@ -243,7 +243,7 @@ TEST_P(ApiTest, CaseEndpointsRefuseBadInputNamingTheFieldAndChangeNothing) {
   EXPECT_EQ(field(R"({"category":"community","description":"只给了大类"})"), "category");
   EXPECT_EQ(field(R"({"category":"community.suggestion","description":"短"})"), "description");
   EXPECT_EQ(field(R"({"category":"community.suggestion","description":"<script>alert(1)</script>"})"), "description");
-  EXPECT_EQ(field(R"({"category":"community.suggestion","description":)" + json::serialize(json::value(std::string(3000, 'x'))) + "}"),
+  EXPECT_EQ(field(R"({"category":"community.suggestion","description":)" + json::serialize(json::value(std::string(4001, 'x'))) + "}"),
             "description");
   EXPECT_EQ(field(R"({"category":"community.suggestion","description":"建议增加路灯","reporter_phone":"12345"})"), "reporter_phone");
   EXPECT_EQ(field(R"({"category":"community.noise","description":"楼上很吵很吵","node_code":")" + std::string(kGrid5Code) +

@@ -24,7 +24,7 @@ const std::string& LinliBinary() {
 }
 
 namespace {
-pid_t Spawn(const std::vector<std::string>& args, int out_fd, int in_fd) {
+pid_t Spawn(const std::string& program, const std::vector<std::string>& args, int out_fd, int in_fd) {
   pid_t pid = fork();
   if (pid == 0) {
     // A server must not outlive a test binary that crashed or was killed by a timeout.
@@ -33,10 +33,10 @@ pid_t Spawn(const std::vector<std::string>& args, int out_fd, int in_fd) {
     dup2(out_fd, 1);
     dup2(out_fd, 2);
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(LinliBinary().c_str()));
+    argv.push_back(const_cast<char*>(program.c_str()));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    execv(argv[0], argv.data());
+    execvp(argv[0], argv.data());
     _exit(127);
   }
   return pid;
@@ -44,11 +44,16 @@ pid_t Spawn(const std::vector<std::string>& args, int out_fd, int in_fd) {
 }  // namespace
 
 CommandResult RunLinli(const std::vector<std::string>& args, const std::string& stdin_text) {
+  return RunProgram(LinliBinary(), args, stdin_text);
+}
+
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args, const std::string& stdin_text) {
   char out_tmpl[] = "/tmp/linli-cmd-XXXXXX";
   int out_fd = mkstemp(out_tmpl);
   int pipe_fds[2] = {-1, -1};
-  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe");
-  pid_t pid = Spawn(args, out_fd, pipe_fds[0]);
+  // Close-on-exec, so the child does not hold the write end open and waits forever for EOF.
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  pid_t pid = Spawn(program, args, out_fd, pipe_fds[0]);
   close(pipe_fds[0]);
   if (!stdin_text.empty()) (void)!write(pipe_fds[1], stdin_text.data(), stdin_text.size());
   close(pipe_fds[1]);
@@ -91,7 +96,7 @@ void ServerProcess::Start() {
   args.push_back("127.0.0.1:0");
   for (const auto& a : serve_args_) args.push_back(a);
   int fd = open(log_path_.c_str(), O_WRONLY | O_TRUNC | O_APPEND);
-  pid_ = Spawn(args, fd, -1);
+  pid_ = Spawn(LinliBinary(), args, fd, -1);
   close(fd);
   // The server logs the port it bound; then /readyz must answer.
   static const std::regex serving(R"(serving (https?)://127\.0\.0\.1:(\d+))");

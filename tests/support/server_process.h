@@ -18,6 +18,9 @@ struct CommandResult {
 };
 // Runs `linli <args>` with --data-dir/--db set for this database and waits for it.
 CommandResult RunLinli(const std::vector<std::string>& args, const std::string& stdin_text = "");
+// Runs any program (found on PATH) the same way: xmllint, python3.
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         const std::string& stdin_text = "");
 
 class ServerProcess {
  public:

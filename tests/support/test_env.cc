@@ -12,6 +12,11 @@
 
 namespace linli::testing {
 
+const std::string& SourceDir() {
+  static const std::string dir = LINLI_SOURCE_DIR;  // set by tests/CMakeLists.txt
+  return dir;
+}
+
 TempDir::TempDir() {
   char tmpl[] = "/tmp/linli-test-XXXXXX";
   char* p = mkdtemp(tmpl);

@@ -28,6 +28,9 @@ void DropPgDatabase(const std::string& url);
 // "sqlite" always; "postgres" when a cluster is available.
 std::vector<std::string> Backends();
 
+// The project's source folder (for test data and scripts kept beside the tests).
+const std::string& SourceDir();
+
 // A URL for a fresh database of the backend, living in `dir` for SQLite.
 std::string FreshDatabaseUrl(const std::string& backend, const std::string& dir);
 

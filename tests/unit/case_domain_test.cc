@@ -5,7 +5,9 @@
 #include <set>
 
 #include "domain/case_categories.h"
+#include "domain/case_counts.h"
 #include "domain/case_workflow.h"
+#include "domain/identity.h"
 #include "domain/work_calendar.h"
 
 namespace linli::domain {
@@ -15,6 +17,69 @@ CaseActionInput Note(std::string note = "说明情况") {
   CaseActionInput in;
   in.note = std::move(note);
   return in;
+}
+
+TEST(W3cDateTime, ParsesZonesAndFractionsAndRefusesWhatOpen311Forbids) {
+  constexpr Millis k20261129_0830Z = 1795941000000;
+  EXPECT_EQ(*ParseW3cDateTime("2026-11-29T08:30:00Z", "d"), k20261129_0830Z);
+  EXPECT_EQ(*ParseW3cDateTime("2026-11-29T16:30:00+08:00", "d"), k20261129_0830Z);
+  EXPECT_EQ(*ParseW3cDateTime("2026-11-29T03:30-05:00", "d"), k20261129_0830Z);
+  EXPECT_EQ(*ParseW3cDateTime("2026-11-29T08:30:00.25Z", "d"), k20261129_0830Z + 250);
+  EXPECT_EQ(FormatW3cDateTime(k20261129_0830Z + 999), "2026-11-29T08:30:00Z");
+  EXPECT_EQ(FormatW3cDateTime(0), "1970-01-01T00:00:00Z");
+  for (const char* bad : {"2026-11-29T08:30:00", "2026-11-29", "2026-02-30T08:30:00Z", "2026-11-29T24:00:00Z",
+                          "2026-11-29T08:30:00+8", "2026-11-29 08:30:00Z", "2026-11-29T08:30:00.Z", "tomorrow"}) {
+    auto r = ParseW3cDateTime(bad, "start_date");
+    EXPECT_FALSE(r) << bad;
+    if (!r) {
+      EXPECT_EQ(r.error().field, "start_date");
+    }
+  }
+}
+
+TEST(HandlingLevels, EachLevelFindsItsNodeOnThePathAndFallsBackUpward) {
+  using T = NodeType;
+  std::vector<T> full = {T::kSubdistrict, T::kCommunity, T::kCompound, T::kGrid, T::kMicroGrid};
+  EXPECT_EQ(HandlingNodeIndex(full, HandlingLevel::kMicroGrid), 4u);
+  EXPECT_EQ(HandlingNodeIndex(full, HandlingLevel::kGrid), 3u);
+  EXPECT_EQ(HandlingNodeIndex(full, HandlingLevel::kCommunity), 1u);
+  EXPECT_EQ(HandlingNodeIndex(full, HandlingLevel::kSubdistrict), 0u);
+  EXPECT_EQ(HandlingNodeIndex(full, HandlingLevel::kDepartment), 0u) << "departments sit at the subdistrict";
+  std::vector<T> grid_only = {T::kSubdistrict, T::kCommunity, T::kGrid};
+  EXPECT_EQ(HandlingNodeIndex(grid_only, HandlingLevel::kMicroGrid), 2u) << "no micro-grid: the grid handles it";
+  // A case reported at the community itself starts there even if the category says grid.
+  EXPECT_EQ(StartingLevel({T::kSubdistrict, T::kCommunity}, HandlingLevel::kGrid), HandlingLevel::kCommunity);
+  EXPECT_EQ(StartingLevel(full, HandlingLevel::kMicroGrid), HandlingLevel::kMicroGrid);
+  EXPECT_EQ(StartingLevel(grid_only, HandlingLevel::kMicroGrid), HandlingLevel::kGrid);
+}
+
+TEST(CaseCounts, AReportAndItsResolutionMoveTheMonthsCounters) {
+  CaseFacts reported{.state = CaseState::kReported, .group = "city", .reported_at = 1796027400000,
+                     .resolve_due_at = 1796027400000 + 86400000};
+  auto month = MonthKey(reported.reported_at);
+  EXPECT_EQ(month, "2026-11");
+  auto first = CaseCountDelta(std::nullopt, reported);
+  auto value = [](const std::vector<std::pair<std::string, std::int64_t>>& d, const std::string& m) -> std::int64_t {
+    for (const auto& [k, v] : d) {
+      if (k == m) return v;
+    }
+    return 0;
+  };
+  EXPECT_EQ(value(first, "cases.open"), 1);
+  EXPECT_EQ(value(first, "cases.reported@" + month), 1);
+  EXPECT_EQ(value(first, "cases.reported.city@" + month), 1);
+  CaseFacts resolved = reported;
+  resolved.state = CaseState::kResolved;
+  resolved.resolved_at = reported.reported_at + 3600000;
+  resolved.solved_at = HandlingLevel::kGrid;
+  auto second = CaseCountDelta(reported, resolved);
+  EXPECT_EQ(value(second, "cases.resolved@" + month), 1);
+  EXPECT_EQ(value(second, "cases.resolved_on_time@" + month), 1);
+  EXPECT_EQ(value(second, "cases.solved.grid@" + month), 1);
+  EXPECT_EQ(value(second, "cases.reported@" + month), 0) << "nothing counted twice";
+  CaseFacts closed = resolved;
+  closed.state = CaseState::kClosed;
+  EXPECT_EQ(value(CaseCountDelta(resolved, closed), "cases.open"), -1);
 }
 
 TEST(CaseWorkflow, TheUsualPathFromReportToClosing) {
