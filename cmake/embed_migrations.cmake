@@ -8,6 +8,8 @@ foreach(dialect ${dialects})
     foreach(f ${files})
       get_filename_component(name ${f} NAME_WE)
       string(REGEX MATCH "^[0-9]+" version ${name})
+      # "008" would be an (invalid) octal literal in C++: drop the leading zeros.
+      math(EXPR version "${version}")
       file(READ ${f} sql)
       set(body "${body}    {\"${dialect}\", ${version}, \"${name}\", R\"linlisql(${sql})linlisql\"},\n")
     endforeach()

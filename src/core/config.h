@@ -30,6 +30,8 @@ struct Config {
   std::string log_level = "info";
   std::string key_file;  // empty: <data_dir>/linli.key (personal data is encrypted with it)
 
+  std::string attachments_dir;  // empty: <data_dir>/attachments (photos and files of cases)
+  std::string EffectiveAttachmentsDir() const { return attachments_dir.empty() ? data_dir + "/attachments" : attachments_dir; }
   std::string EffectiveKeyFile() const { return key_file.empty() ? data_dir + "/linli.key" : key_file; }
 
   std::string EffectiveDbUrl() const {

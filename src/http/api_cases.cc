@@ -72,6 +72,39 @@ json::object RenderEvent(const storage::CaseEventRow& e) {
   return o;
 }
 
+json::object RenderAttachment(const storage::AttachmentRow& a) {
+  return {{"id", a.id},           {"case_id", a.case_id}, {"content_type", a.content_type}, {"size", a.size},
+          {"file_name", a.file_name}, {"public", a.is_public}, {"actor_kind", a.actor_kind},
+          {"created_at", a.created_at}};
+}
+
+json::array RenderAttachments(const std::vector<storage::AttachmentRow>& list) {
+  json::array out;
+  for (const auto& a : list) out.emplace_back(RenderAttachment(a));
+  return out;
+}
+
+// The bytes of an attachment, typed by what they are; never sniffed again by the browser.
+HttpResponse FileResponse(const service::AttachmentContent& c) {
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = c.row.content_type;
+  r.body = c.bytes;
+  r.With("X-Content-Type-Options", "nosniff");
+  r.With("Cache-Control", "private, max-age=3600");
+  r.With("Content-Disposition", std::string(c.row.content_type.starts_with("image/") ? "inline" : "attachment") +
+                                    "; filename=\"attachment-" + std::to_string(c.row.id) + "\"");
+  return r;
+}
+
+// The upload of a photo or file: the raw body, its name in ?name=.
+service::Upload UploadOf(HttpRequest& req) {
+  service::Upload u;
+  u.bytes = std::move(req.body);
+  u.file_name = QueryText(req, "name").value_or("");
+  return u;
+}
+
 json::object RenderPublicCase(const service::PublicCase& p) {
   json::object o;
   o["tracking_code"] = p.tracking_code;
@@ -89,6 +122,7 @@ json::object RenderPublicCase(const service::PublicCase& p) {
     steps.emplace_back(json::object{{"at", s.at}, {"action", s.action}, {"state", s.state}, {"note", s.note}});
   }
   o["timeline"] = std::move(steps);
+  o["attachments"] = RenderAttachments(p.attachments);
   return o;
 }
 
@@ -249,7 +283,25 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     json::array events;
     for (const auto& e : detail.events) events.emplace_back(RenderEvent(e));
     o["events"] = std::move(events);
+    o["attachments"] = RenderAttachments(detail.attachments);
     respond(JsonResponse(200, o));
+    return Ok();
+  }));
+
+  // --- photos and files (the raw bytes as the body; up to 10 MiB) ---
+  r.Add("POST", "/api/v1/cases/{id}/attachments", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto is_public, QueryBool(req, "public", false));
+    auto upload = UploadOf(req);
+    upload.is_public = is_public;
+    api.cases.Attach(who, id, std::move(upload), Reply<storage::AttachmentRow>(respond, RenderAttachment, 201));
+    return Ok();
+  }), {.max_body_bytes = service::kMaxAttachmentBytes});
+
+  r.Add("GET", "/api/v1/attachments/{id}", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto content, api.cases.AttachmentFor(who, id));
+    respond(FileResponse(content));
     return Ok();
   }));
 
@@ -308,6 +360,19 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     });
     return Ok();
   }), {.max_body_bytes = 64 << 10});
+
+  r.Add("POST", "/api/v1/public/cases/{code}/attachments", Plain([&api](HttpRequest& req, const Respond& respond) -> Status {
+    api.cases.AttachPublic(req.path_params["code"], UploadOf(req), req.remote_ip,
+                           Reply<storage::AttachmentRow>(respond, RenderAttachment, 201));
+    return Ok();
+  }), {.max_body_bytes = service::kMaxAttachmentBytes});
+
+  r.Add("GET", "/api/v1/public/cases/{code}/attachments/{id}", Plain([&api](HttpRequest& req, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto content, api.cases.PublicAttachment(req.path_params["code"], id, req.remote_ip));
+    respond(FileResponse(content));
+    return Ok();
+  }));
 
   r.Add("GET", "/api/v1/public/cases/{code}", Plain([&api](HttpRequest& req, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto view, api.cases.Track(req.path_params["code"], req.remote_ip));

@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
       ->envname("LINLI_DB");
   app.add_option("--key-file", cfg.key_file, "Key that encrypts personal data (default: <data-dir>/linli.key)")
       ->envname("LINLI_KEY_FILE");
+  app.add_option("--attachments-dir", cfg.attachments_dir,
+                 "Where photos and files of cases are kept (default: <data-dir>/attachments)")
+      ->envname("LINLI_ATTACHMENTS_DIR");
   app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error")
       ->envname("LINLI_LOG_LEVEL")->capture_default_str();
 

@@ -45,6 +45,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, Migrate migra
     std::filesystem::create_directories(std::filesystem::path(config.EffectiveKeyFile()).parent_path(), ec);
   }
   LINLI_ASSIGN_OR_RETURN(so.field_crypto, crypto::FieldCrypto::FromKeyFile(config.EffectiveKeyFile()));
+  so.attachments_dir = config.EffectiveAttachmentsDir();
   so.http_poster = [](const service::OutboundRequest& r) { return http::PostOutbound(r); };
   rt->services = std::make_unique<service::Services>(*rt->db, SystemClock::Instance(), so);
   LINLI_TRY(rt->services->Prepare());

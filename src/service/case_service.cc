@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "core/json_text.h"
 #include "domain/identity.h"
+#include "domain/media.h"
 #include "domain/text.h"
 #include "service/auth_service.h"
 #include "service/org_service.h"
@@ -596,6 +597,7 @@ Result<CaseDetail> CaseService::Get(const Caller& who, std::int64_t id) {
     CaseDetail d;
     LINLI_ASSIGN_OR_RETURN(d.view, View(s, who, std::move(row), Reporter::kMasked));
     LINLI_ASSIGN_OR_RETURN(d.events, storage::CaseRepo::Events(s, id));
+    LINLI_ASSIGN_OR_RETURN(d.attachments, storage::CaseRepo::Attachments(s, id));
     return d;
   });
   // The reporter's name is personal data: who read it is on record.
@@ -893,7 +895,128 @@ Result<PublicCase> CaseService::PublicView(SqlSession& s, const CaseRow& row) co
     p.timeline.push_back({e.at, e.action, e.to_state, PublicNote(e.action) ? e.note : std::string()});
     if (!p.timeline.back().note.empty()) p.status_notes = p.timeline.back().note;
   }
+  LINLI_ASSIGN_OR_RETURN(auto attachments, storage::CaseRepo::Attachments(s, row.id));
+  for (auto& a : attachments) {
+    if (a.is_public) p.attachments.push_back(std::move(a));
+  }
   return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments
+
+void CaseService::Attach(const Caller& who, std::int64_t case_id, Upload upload, Done<storage::AttachmentRow> done) {
+  StoreAttachment(who, case_id, "", std::move(upload), std::move(done));
+}
+
+void CaseService::AttachPublic(std::string tracking_code, Upload upload, const std::string& client,
+                               Done<storage::AttachmentRow> done) {
+  if (!public_limiter_.Allow("attach:" + client, clock_.NowMillis())) {
+    return done(Error{ErrorCode::kResourceExhausted, "too many uploads from this address; try again in a minute", {}});
+  }
+  std::string code = NormalizeTracking(tracking_code);
+  if (auto st = CheckTracking(code); !st) return done(st.error());
+  upload.is_public = true;
+  Caller resident;
+  resident.ip = client;
+  StoreAttachment(resident, std::nullopt, code, std::move(upload), std::move(done));
+}
+
+void CaseService::StoreAttachment(const Caller& who, std::optional<std::int64_t> case_id, std::string tracking_code,
+                                  Upload upload, Done<storage::AttachmentRow> done) {
+  if (upload.bytes.empty()) return done(Error::Invalid("file", "the file is empty"));
+  if (upload.bytes.size() > kMaxAttachmentBytes) return done(Error::Invalid("file", "a file may be at most 10 MiB"));
+  auto type = domain::SniffMedia(upload.bytes);
+  if (!type) return done(Error::Invalid("file", "only photos (JPEG, PNG, WebP) and PDF files are taken"));
+  if (type->image) {
+    // A damaged image is refused now rather than failing the resident's view later.
+    if (auto stripped = domain::StripMetadata(upload.bytes, *type); !stripped) return done(stripped.error());
+  }
+  // Only the last part of a path; the name is shown, never used to store or to decide the type.
+  if (auto slash = upload.file_name.find_last_of("/\\"); slash != std::string::npos) upload.file_name.erase(0, slash + 1);
+  if (auto st = domain::ValidateText("file_name", upload.file_name, {.min_chars = 0, .max_chars = 100}); !st) {
+    return done(st.error());
+  }
+  auto hash = blobs_.Put(upload.bytes);
+  if (!hash) return done(hash.error());
+  Millis now = clock_.NowMillis();
+  bool resident = !case_id.has_value();
+  std::string content_type(type->mime);
+  std::int64_t size = static_cast<std::int64_t>(upload.bytes.size());
+  storage::SubmitWrite<storage::AttachmentRow>(db_, [=, this, hash = *hash, name = upload.file_name,
+                                                     is_public = upload.is_public](SqlSession& s) -> Result<storage::AttachmentRow> {
+    std::optional<CaseRow> found;
+    if (resident) {
+      LINLI_ASSIGN_OR_RETURN(found, storage::CaseRepo::GetByTracking(s, tracking_code));
+      if (!found) return Error::NotFound("no case with this tracking code");
+      if (found->closed_at) return Error::Precondition("the case is closed; report again if the problem is back");
+      LINLI_ASSIGN_OR_RETURN(auto existing, storage::CaseRepo::Attachments(s, found->id));
+      if (std::count_if(existing.begin(), existing.end(), [](const auto& a) { return a.actor_kind == "resident"; }) >=
+          kMaxPublicAttachments) {
+        return Error::Invalid("file", "at most " + std::to_string(kMaxPublicAttachments) + " photos per request");
+      }
+    } else {
+      LINLI_ASSIGN_OR_RETURN(found, storage::CaseRepo::Get(s, *case_id));
+      LINLI_ASSIGN_OR_RETURN(found, VisibleRecord(std::move(found), who, "case", *case_id, perm::kCaseRead, perm::kCaseRead));
+      if (!who.is_system() && !domain::Allows(who.principal, perm::kCaseReport, found->node_path) &&
+          !domain::Allows(who.principal, perm::kCaseHandle, found->node_path)) {
+        return Error::Denied("attaching needs case.report or case.handle over the case");
+      }
+    }
+    const CaseRow& before = *found;
+    storage::AttachmentRow a{.case_id = before.id, .content_hash = hash, .content_type = content_type, .size = size,
+                             .file_name = name, .is_public = is_public,
+                             .actor_kind = resident ? "resident" : who.principal.via_api_key ? "api_key" : "staff",
+                             .actor_id = resident ? 0 : who.user_id(), .created_at = now};
+    LINLI_ASSIGN_OR_RETURN(a.id, s.NextId("case_attachments"));
+    LINLI_TRY(storage::CaseRepo::InsertAttachment(s, a));
+    CaseRow after = before;
+    after.updated_at = now;
+    storage::CaseEventRow e{.at = now, .actor_kind = a.actor_kind, .actor_id = a.actor_id, .action = "attach",
+                            .detail = JsonObject().Add("attachment_id", a.id).Add("file_name", name)
+                                          .Add("content_type", content_type).Add("public", is_public).Str()};
+    LINLI_TRY(Transition(s, before, std::move(after), std::move(e)));
+    LINLI_TRY(audit_.Record(s, who, {.action = "case.attach", .node_path = before.node_path,
+                                     .target = RecordRef("case_attachment", a.id)}));
+    return a;
+  }, std::move(done));
+}
+
+Result<AttachmentContent> CaseService::AttachmentFor(const Caller& who, std::int64_t attachment_id) {
+  LINLI_ASSIGN_OR_RETURN(auto row, storage::ReadValue<storage::AttachmentRow>(db_, [&](SqlSession& s) -> Result<storage::AttachmentRow> {
+    LINLI_ASSIGN_OR_RETURN(auto a, storage::CaseRepo::Attachment(s, attachment_id));
+    if (!a) return Error::NotFound("no attachment " + std::to_string(attachment_id));
+    LINLI_ASSIGN_OR_RETURN(auto c, storage::CaseRepo::Get(s, a->case_id));
+    // Someone who cannot see the case cannot tell its attachments exist.
+    auto visible = VisibleRecord(std::move(c), who, "case", a->case_id, perm::kCaseRead, perm::kCaseRead);
+    if (!visible) return Error::NotFound("no attachment " + std::to_string(attachment_id));
+    audit_.RecordAlone(who, {.action = "case.attachment.read", .node_path = visible->node_path,
+                             .target = RecordRef("case_attachment", attachment_id)});
+    return std::move(*a);
+  }));
+  LINLI_ASSIGN_OR_RETURN(auto bytes, blobs_.Get(row.content_hash));
+  return AttachmentContent{std::move(row), std::move(bytes)};
+}
+
+Result<AttachmentContent> CaseService::PublicAttachment(std::string_view tracking_code, std::int64_t attachment_id,
+                                                        const std::string& client) {
+  if (!public_limiter_.Allow("track:" + client, clock_.NowMillis())) {
+    return Error{ErrorCode::kResourceExhausted, "too many look-ups from this address; try again in a minute", {}};
+  }
+  std::string code = NormalizeTracking(tracking_code);
+  LINLI_TRY(CheckTracking(code));
+  LINLI_ASSIGN_OR_RETURN(auto row, storage::ReadValue<storage::AttachmentRow>(db_, [&](SqlSession& s) -> Result<storage::AttachmentRow> {
+    LINLI_ASSIGN_OR_RETURN(auto c, storage::CaseRepo::GetByTracking(s, code));
+    LINLI_ASSIGN_OR_RETURN(auto a, storage::CaseRepo::Attachment(s, attachment_id));
+    if (!c || !a || a->case_id != c->id || !a->is_public) return Error::NotFound("no such photo on this request");
+    return std::move(*a);
+  }));
+  LINLI_ASSIGN_OR_RETURN(auto bytes, blobs_.Get(row.content_hash));
+  auto type = domain::SniffMedia(bytes);
+  if (type) {
+    LINLI_ASSIGN_OR_RETURN(bytes, domain::StripMetadata(bytes, *type));
+  }
+  return AttachmentContent{std::move(row), std::move(bytes)};
 }
 
 Result<std::vector<CaseService::Update>> CaseService::Updates(const Caller& who, Millis from, Millis to, int limit) {

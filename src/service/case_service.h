@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/blob_store.h"
 #include "core/field_crypto.h"
 #include "core/rate_limiter.h"
 #include "domain/case_categories.h"
@@ -71,7 +72,24 @@ struct CaseView {
 struct CaseDetail {
   CaseView view;
   std::vector<storage::CaseEventRow> events;
+  std::vector<storage::AttachmentRow> attachments;
 };
+
+// A photo or file to attach: the bytes as uploaded, the name the client gave (shown, never trusted).
+struct Upload {
+  std::string bytes;
+  std::string file_name;
+  bool is_public = false;  // staff: the resident may see it (a photo of the work done)
+};
+
+// An attachment's bytes for download: the original for staff, without location for the resident.
+struct AttachmentContent {
+  storage::AttachmentRow row;
+  std::string bytes;
+};
+
+inline constexpr std::size_t kMaxAttachmentBytes = 10 << 20;
+inline constexpr int kMaxPublicAttachments = 6;  // per case, from residents
 
 struct CaseActionRequest {
   domain::CaseAction action = domain::CaseAction::kAccept;
@@ -102,6 +120,7 @@ struct PublicCase {
     std::string note;  // only the resolution and the rejection reach the resident
   };
   std::vector<Step> timeline;
+  std::vector<storage::AttachmentRow> attachments;  // the public ones
 };
 
 struct CaseFilter {
@@ -121,8 +140,9 @@ class CaseService {
  public:
   CaseService(storage::Database& db, const Clock& clock, AuditService& audit,
               std::shared_ptr<const crypto::FieldCrypto> crypto, GeoService& geo, NotificationService& notifications,
-              int public_requests_per_minute = 30)
+              std::string attachments_dir, int public_requests_per_minute = 30)
       : db_(db), clock_(clock), audit_(audit), crypto_(std::move(crypto)), geo_(geo), notifications_(notifications),
+        blobs_(std::move(attachments_dir)),
         public_limiter_(public_requests_per_minute, 60000) {}
 
   // Start-up: seeds the default categories into an empty catalogue and loads it.
@@ -171,6 +191,16 @@ class CaseService {
   void Rate(std::string tracking_code, int rating, std::string comment, const std::string& client,
             Done<PublicCase> done);
 
+  // --- attachments (bytes in the blob store, a row and a timeline event in the database) ---
+  // Staff with case.report or case.handle over the case.
+  void Attach(const Caller& who, std::int64_t case_id, Upload upload, Done<storage::AttachmentRow> done);
+  // The resident, by tracking code, while the case is open; rate limited per client.
+  void AttachPublic(std::string tracking_code, Upload upload, const std::string& client,
+                    Done<storage::AttachmentRow> done);
+  Result<AttachmentContent> AttachmentFor(const Caller& who, std::int64_t attachment_id);
+  Result<AttachmentContent> PublicAttachment(std::string_view tracking_code, std::int64_t attachment_id,
+                                             const std::string& client);
+
   // --- deadlines ---
   // Marks every case whose deadline passed by `now` overdue (escalating it when its category says
   // so, and closing resolved cases nobody rated within the rating window). Returns how many.
@@ -197,6 +227,8 @@ class CaseService {
   Result<storage::CaseRow> Transition(storage::SqlSession& s, const storage::CaseRow& before, storage::CaseRow after,
                                       storage::CaseEventRow event);
   Result<PublicCase> PublicView(storage::SqlSession& s, const storage::CaseRow& row) const;
+  void StoreAttachment(const Caller& who, std::optional<std::int64_t> case_id, std::string tracking_code, Upload upload,
+                       Done<storage::AttachmentRow> done);
   // Tells the people concerned about a report or a transition (inbox and webhooks), in its transaction.
   Status Announce(storage::SqlSession& s, const storage::CaseRow& c, const storage::CaseEventRow& event);
 
@@ -206,6 +238,7 @@ class CaseService {
   std::shared_ptr<const crypto::FieldCrypto> crypto_;
   GeoService& geo_;
   NotificationService& notifications_;
+  BlobStore blobs_;
   domain::WorkCalendar calendar_;
   RateLimiter public_limiter_;  // anonymous intake, tracking and rating per client
   mutable std::mutex catalogue_mu_;

@@ -29,6 +29,7 @@ struct ServicesOptions {
   int cpu_threads = 2;
   std::shared_ptr<const crypto::FieldCrypto> field_crypto;  // from the key file
   HttpPoster http_poster;  // outbound webhooks (http/outbound_http.h); none: deliveries wait
+  std::string attachments_dir = "./linli-data/attachments";
 };
 
 class Services {
@@ -40,7 +41,8 @@ class Services {
         registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry),
         fieldwork(db, clock, audit, registry, geo), restructure(db, clock, audit, geo, epoch),
         notifications(db, clock, audit, options.field_crypto),
-        cases(db, clock, audit, options.field_crypto, geo, notifications, options.public_requests_per_minute_per_ip),
+        cases(db, clock, audit, options.field_crypto, geo, notifications, options.attachments_dir,
+              options.public_requests_per_minute_per_ip),
         deadlines(cases, clock),
         webhooks(notifications, options.http_poster ? options.http_poster : [](const OutboundRequest&) {
           return OutboundResponse{0, "no HTTP client in this process"};

@@ -265,6 +265,33 @@ CaseEventRow EventFrom(const SqlRow& r) {
 }
 }  // namespace
 
+namespace {
+constexpr const char* kAttachmentCols =
+    "id, case_id, content_hash, content_type, size, file_name, public, actor_kind, actor_id, created_at";
+AttachmentRow AttachmentFrom(const SqlRow& r) {
+  return {r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Int(4), r.Text(5), r.Int(6) != 0, r.Text(7), r.Int(8), r.Int(9)};
+}
+}  // namespace
+
+Status CaseRepo::InsertAttachment(SqlSession& s, const AttachmentRow& a) {
+  return s.ExecDeferred(std::string("INSERT INTO case_attachments (") + kAttachmentCols +
+                            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        {Int(a.id), Int(a.case_id), Text(a.content_hash), Text(a.content_type), Int(a.size),
+                         Text(a.file_name), Int(a.is_public ? 1 : 0), Text(a.actor_kind), IdOrNull(a.actor_id),
+                         Int(a.created_at)});
+}
+
+Result<std::vector<AttachmentRow>> CaseRepo::Attachments(SqlSession& s, std::int64_t case_id) {
+  return ManyRows<AttachmentRow>(
+      s, std::string("SELECT ") + kAttachmentCols + " FROM case_attachments WHERE case_id = $1 ORDER BY id",
+      std::vector<SqlValue>{Int(case_id)}, AttachmentFrom);
+}
+
+Result<std::optional<AttachmentRow>> CaseRepo::Attachment(SqlSession& s, std::int64_t id) {
+  return OneRow<AttachmentRow>(s, std::string("SELECT ") + kAttachmentCols + " FROM case_attachments WHERE id = $1",
+                               Int(id), AttachmentFrom);
+}
+
 Result<std::vector<CaseEventRow>> CaseRepo::Events(SqlSession& s, std::int64_t case_id) {
   return ManyRows<CaseEventRow>(s, std::string("SELECT ") + kEventCols + " FROM case_events e WHERE e.case_id = $1 ORDER BY e.id",
                                 std::vector<SqlValue>{Int(case_id)}, EventFrom);

@@ -79,6 +79,19 @@ struct CaseEventRow {
   std::string detail;  // JSON or ""
 };
 
+struct AttachmentRow {
+  std::int64_t id = 0;
+  std::int64_t case_id = 0;
+  std::string content_hash;
+  std::string content_type;
+  std::int64_t size = 0;
+  std::string file_name;
+  bool is_public = false;
+  std::string actor_kind;
+  std::int64_t actor_id = 0;
+  Millis created_at = 0;
+};
+
 struct CaseListQuery {
   std::vector<std::string> prefixes;  // the caller's scope, narrowed to a node
   std::vector<std::string> states;    // any of; empty: all
@@ -121,6 +134,9 @@ class CaseRepo {
   static Status Count(SqlSession& s, const std::optional<CaseRow>& before, const CaseRow& after);
   static Status AppendEvent(SqlSession& s, CaseEventRow e);
   static Result<std::vector<CaseEventRow>> Events(SqlSession& s, std::int64_t case_id);
+  static Status InsertAttachment(SqlSession& s, const AttachmentRow& a);
+  static Result<std::vector<AttachmentRow>> Attachments(SqlSession& s, std::int64_t case_id);
+  static Result<std::optional<AttachmentRow>> Attachment(SqlSession& s, std::int64_t id);
   // Events in [from, to) of cases under the prefixes, oldest first, with each case's tracking code.
   static Result<std::vector<std::pair<CaseEventRow, std::string>>> EventsBetween(SqlSession& s, Millis from, Millis to,
                                                                                 const std::vector<std::string>& prefixes,

@@ -24,7 +24,9 @@ struct Stack {
   std::map<std::string, std::string> tokens;  // username -> bearer token
 
   // The global flags naming this stack's database and key file.
-  std::vector<std::string> DbArgs() const { return {"--db", url, "--key-file", dir.path() + "/linli.key"}; }
+  std::vector<std::string> DbArgs() const {
+    return {"--db", url, "--key-file", dir.path() + "/linli.key", "--attachments-dir", dir.path() + "/attachments"};
+  }
   // `linli` arguments for a subcommand on this stack.
   std::vector<std::string> With(std::initializer_list<std::string> more) const {
     auto args = DbArgs();

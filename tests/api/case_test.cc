@@ -330,6 +330,73 @@ TEST_P(ApiTest, TheSubdistrictSetsTheCategories) {
             "category");
 }
 
+// A JPEG whose EXIF segment carries where the photo was taken.
+std::string PhotoWithLocation() {
+  std::string exif = std::string("Exif\0\0", 6) + "GPSLatitude=31.645;GPSLongitude=120.742";
+  std::string app1 = "\xFF\xE1";
+  app1 += static_cast<char>((exif.size() + 2) >> 8);
+  app1 += static_cast<char>((exif.size() + 2) & 0xff);
+  return std::string("\xFF\xD8", 2) + std::string("\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 18) +
+         app1 + exif + std::string("\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00photo-pixels\xFF\xD9", 24);
+}
+
+TEST_P(ApiTest, PhotosAreTypedByTheirBytesKeptForStaffAndShownToTheResidentWithoutLocation) {
+  auto& st = stack();
+  auto anon = st.Anonymous();
+  auto tracking = ReportFromQr(st);
+  auto worker1 = st.As("worker1");
+  auto id = std::to_string(CaseIdOf(worker1, tracking));
+  auto photo = PhotoWithLocation();
+  auto upload = [&](const HttpClient& c, const std::string& target, const std::string& bytes, const std::string& type) {
+    return c.Send("POST", target, bytes, {{"Content-Type", type}});
+  };
+  auto pub = "/api/v1/public/cases/" + tracking + "/attachments";
+  auto posted = upload(anon, pub + "?name=" + "IMG_0001.jpg", photo, "image/jpeg");
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  auto resident_photo = std::to_string(posted.Json().at("id").as_int64());
+  EXPECT_EQ(Str(posted.Json(), "content_type"), "image/jpeg");
+
+  // A staff photo of the work, internal unless marked public.
+  auto internal = upload(worker1, "/api/v1/cases/" + id + "/attachments?name=scene.jpg", photo, "application/octet-stream");
+  ASSERT_EQ(internal.status, 201) << internal.body;
+  EXPECT_EQ(Str(internal.Json(), "content_type"), "image/jpeg") << "the bytes decide, not the header";
+  auto internal_id = std::to_string(internal.Json().at("id").as_int64());
+
+  // The resident sees their photo, without the location, and not the internal one.
+  auto view = anon.Get("/api/v1/public/cases/" + tracking).Json();
+  ASSERT_EQ(view.at("attachments").as_array().size(), 1u);
+  auto shown = anon.Get(pub + "/" + resident_photo);
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_EQ(shown.headers.at("content-type"), "image/jpeg");
+  EXPECT_EQ(shown.headers.at("x-content-type-options"), "nosniff");
+  EXPECT_EQ(shown.body.find("GPSLatitude"), std::string::npos);
+  EXPECT_TRUE(shown.body.ends_with("photo-pixels\xFF\xD9"));
+  EXPECT_EQ(anon.Get(pub + "/" + internal_id).status, 404);
+  EXPECT_EQ(anon.Get("/api/v1/public/cases/ZZZZZZZZZZ/attachments/" + resident_photo).status, 404);
+
+  // Staff who see the case get the original; another grid cannot tell it exists.
+  auto original = worker1.Get("/api/v1/attachments/" + resident_photo);
+  ASSERT_EQ(original.status, 200);
+  EXPECT_EQ(original.body, photo);
+  EXPECT_EQ(st.As("worker2").Get("/api/v1/attachments/" + resident_photo).status, 404);
+  EXPECT_EQ(st.As("worker2").Send("POST", "/api/v1/cases/" + id + "/attachments", photo, {{"Content-Type", "image/jpeg"}}).status,
+            404);
+  auto detail = worker1.Get("/api/v1/cases/" + id).Json();
+  EXPECT_EQ(detail.at("attachments").as_array().size(), 2u);
+  std::size_t attach_events = 0;
+  for (const auto& e : detail.at("events").as_array()) attach_events += Str(e, "action") == "attach";
+  EXPECT_EQ(attach_events, 2u) << "each photo is a step of the timeline";
+
+  // Bad uploads: not a photo, empty, too large, a hostile name; nothing is added.
+  EXPECT_EQ(upload(anon, pub, "<html><script>alert(1)</script></html>", "image/jpeg").ErrorField(), "file");
+  EXPECT_EQ(upload(anon, pub, "", "image/jpeg").ErrorField(), "file");
+  EXPECT_EQ(upload(anon, pub, photo.substr(0, 40), "image/jpeg").ErrorField(), "file") << "a damaged JPEG";
+  EXPECT_EQ(upload(anon, pub + "?name=" + "%3Cscript%3E.jpg", photo, "image/jpeg").ErrorField(), "file_name");
+  auto huge = upload(anon, pub, photo + std::string(11 << 20, 'x'), "image/jpeg");
+  EXPECT_EQ(huge.status, 413) << huge.body.substr(0, 200);
+  EXPECT_EQ(worker1.Get("/api/v1/cases/" + id).Json().at("attachments").as_array().size(), 2u);
+}
+
 // The notices of one case in a user's inbox, oldest first.
 std::vector<std::string> NoticesAbout(const HttpClient& c, std::int64_t case_id) {
   auto r = c.Get("/api/v1/notifications?limit=500");

@@ -8,6 +8,7 @@
 #include "domain/case_counts.h"
 #include "domain/case_workflow.h"
 #include "domain/identity.h"
+#include "domain/media.h"
 #include "domain/work_calendar.h"
 
 namespace linli::domain {
@@ -17,6 +18,76 @@ CaseActionInput Note(std::string note = "说明情况") {
   CaseActionInput in;
   in.note = std::move(note);
   return in;
+}
+
+// A small JPEG whose APP1 (EXIF) segment carries a location, as a phone camera writes it.
+std::string JpegWithLocation() {
+  std::string jfif("\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 18);
+  std::string exif_payload = std::string("Exif\0\0", 6) + "GPSLatitude=31.645;GPSLongitude=120.742";
+  std::string app1 = "\xFF\xE1";
+  app1 += static_cast<char>((exif_payload.size() + 2) >> 8);
+  app1 += static_cast<char>((exif_payload.size() + 2) & 0xff);
+  app1 += exif_payload;
+  std::string scan("\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00imagedata\xFF\xD9", 21);
+  return std::string("\xFF\xD8", 2) + jfif + app1 + scan;
+}
+
+TEST(Media, TypesComeFromTheBytesAndLocationsAreStripped) {
+  auto jpeg = JpegWithLocation();
+  auto type = SniffMedia(jpeg);
+  ASSERT_TRUE(type);
+  EXPECT_EQ(type->mime, "image/jpeg");
+  auto stripped = StripMetadata(jpeg, *type);
+  ASSERT_TRUE(stripped) << stripped.error().message;
+  EXPECT_EQ(stripped->find("GPSLatitude"), std::string::npos);
+  EXPECT_NE(stripped->find("JFIF"), std::string::npos) << "APP0 stays";
+  EXPECT_TRUE(stripped->ends_with(jpeg.substr(jpeg.find("\xFF\xDA"))) ) << "the image data is untouched";
+
+  // PNG: the eXIf chunk goes, the others stay.
+  auto chunk = [](std::string type, std::string data) {
+    std::string c;
+    for (int shift : {24, 16, 8, 0}) c += static_cast<char>((data.size() >> shift) & 0xff);
+    return c + type + data + std::string("\0\0\0\0", 4);
+  };
+  std::string png = std::string("\x89PNG\r\n\x1A\n", 8) + chunk("IHDR", std::string(13, '\1')) +
+                    chunk("eXIf", "GPS31.645") + chunk("IDAT", "pixels") + chunk("IEND", "");
+  auto png_type = SniffMedia(png);
+  ASSERT_TRUE(png_type);
+  auto png_clean = StripMetadata(png, *png_type);
+  ASSERT_TRUE(png_clean);
+  EXPECT_EQ(png_clean->find("GPS"), std::string::npos);
+  EXPECT_NE(png_clean->find("IDAT"), std::string::npos);
+
+  // WebP: the EXIF chunk goes, the RIFF size and the VP8X flags follow.
+  auto riff_chunk = [](std::string type, std::string data) {
+    std::string c = type;
+    for (int shift : {0, 8, 16, 24}) c += static_cast<char>((data.size() >> shift) & 0xff);
+    c += data;
+    if (data.size() % 2) c += '\0';
+    return c;
+  };
+  std::string body = "WEBP" + riff_chunk("VP8X", std::string("\x08\0\0\0\0\0\0\0\0\0", 10)) +
+                     riff_chunk("VP8 ", "frame") + riff_chunk("EXIF", "GPS31.645");
+  std::string webp = "RIFF";
+  for (int shift : {0, 8, 16, 24}) webp += static_cast<char>((body.size() >> shift) & 0xff);
+  webp += body;
+  auto webp_type = SniffMedia(webp);
+  ASSERT_TRUE(webp_type);
+  EXPECT_EQ(webp_type->mime, "image/webp");
+  auto webp_clean = StripMetadata(webp, *webp_type);
+  ASSERT_TRUE(webp_clean);
+  EXPECT_EQ(webp_clean->find("GPS"), std::string::npos);
+  auto riff_size = std::uint8_t((*webp_clean)[4]) | (std::uint8_t((*webp_clean)[5]) << 8);
+  EXPECT_EQ(static_cast<std::size_t>(riff_size), webp_clean->size() - 8);
+  EXPECT_EQ((*webp_clean)[20] & 0x08, 0) << "the EXIF flag is cleared";
+
+  EXPECT_EQ(SniffMedia("%PDF-1.7 ...")->mime, "application/pdf");
+  EXPECT_FALSE(SniffMedia("<html><script>"));
+  EXPECT_FALSE(SniffMedia(""));
+  EXPECT_FALSE(SniffMedia("GIF89a"));
+  auto damaged = StripMetadata(jpeg.substr(0, 30), *type);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().field, "file");
 }
 
 TEST(W3cDateTime, ParsesZonesAndFractionsAndRefusesWhatOpen311Forbids) {
