@@ -7,6 +7,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsodium-dev libspdlog-dev libcli11-dev libsqlite3-dev libpq-dev libssl-dev
   libxlsxwriter-dev libminizip-dev libexpat1-dev   # spreadsheets: write XLSX; read XLSX (zip + XML)
+  libopencc-dev libopencc-data   # search: traditional and simplified characters alike
   libgtest-dev libgmock-dev   # GTest's CMake package also declares the gmock targets
   postgresql sqlite3 wrk curl openssl
   libxml2-utils python3-jsonschema   # tests: xmllint and the Open311 JSON Schemas

@@ -56,6 +56,7 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
   list->add_flag("--open", o->open, "Only cases not yet closed or rejected");
   list->add_flag("--overdue", o->overdue, "Only open cases past a deadline");
   list->add_option("--limit", o->limit, "At most this many (1-500)");
+  list->add_option("--q", o->reason, "Words in the description, address or notes (traditional or simplified)");
   runners.emplace_back(list, [&ctx, o] {
     auto& s = ctx.services();
     service::CaseFilter f;
@@ -73,6 +74,7 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
     f.open_only = o->open;
     f.overdue_only = o->overdue;
     f.limit = o->limit;
+    f.text = o->reason;
     auto r = s.cases.List(Caller::Cli(), f);
     if (!r) return Report(r.error());
     for (const auto& v : *r) PrintCase(v);

@@ -267,6 +267,7 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     LINLI_ASSIGN_OR_RETURN(f.open_only, QueryBool(req, "open", false));
     LINLI_ASSIGN_OR_RETURN(f.overdue_only, QueryBool(req, "overdue", false));
     LINLI_ASSIGN_OR_RETURN(f.supervised_only, QueryBool(req, "supervised", false));
+    f.text = QueryText(req, "q").value_or("");
     LINLI_ASSIGN_OR_RETURN(auto after, QueryInt(req, "after", 0, INT64_MAX));
     f.after_id = after.value_or(0);
     LINLI_ASSIGN_OR_RETURN(auto list, api.cases.List(who, f));

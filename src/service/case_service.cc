@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/chinese_text.h"
 #include "core/crypto.h"
 #include "core/json_text.h"
 #include "domain/identity.h"
@@ -488,6 +489,7 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
     c.created_at = now;
     c.updated_at = now;
     c.next_due_at = NextDue(c);
+    c.search_text = SearchForm(c.description + " " + c.address);
     LINLI_ASSIGN_OR_RETURN(c, storage::CaseRepo::Insert(s, std::move(c)));
     storage::CaseEventRow e;
     e.case_id = c.id;
@@ -625,6 +627,11 @@ Result<std::vector<CaseView>> CaseService::List(const Caller& who, const CaseFil
   q.level = f.level;
   q.category_code = f.category_code;
   q.category_codes = f.category_codes;
+  if (!f.text.empty()) {
+    if (auto st = domain::ValidateText("q", f.text, {.min_chars = 1, .max_chars = 50}); !st) return st.error();
+    q.text = SearchForm(f.text);
+    if (q.text.empty()) return Error::Invalid("q", "give a word to search for");
+  }
   q.created_from = f.created_from;
   q.created_to = f.created_to;
   q.channel = f.channel;
@@ -687,6 +694,7 @@ Result<CaseView> CaseService::Unmask(const Caller& who, std::int64_t id, const s
 Result<CaseRow> CaseService::Transition(SqlSession& s, const CaseRow& before, CaseRow after, storage::CaseEventRow event) {
   after.version = before.version + 1;
   after.next_due_at = NextDue(after);
+  if (!event.note.empty()) after.search_text += " " + SearchForm(event.note);  // notes are searchable too
   LINLI_TRY(storage::CaseRepo::Update(s, after));
   LINLI_TRY(storage::CaseRepo::Count(s, before, after));
   event.case_id = after.id;

@@ -132,6 +132,7 @@ struct CaseFilter {
   std::optional<std::int64_t> assignee_id;
   bool mine = false;  // assigned to the caller
   bool open_only = false, overdue_only = false, supervised_only = false;
+  std::string text;  // words in the description, address or notes (any script; 1 to 50 characters)
   std::int64_t after_id = 0;
   int limit = 50;
 };

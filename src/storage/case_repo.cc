@@ -1,5 +1,7 @@
 #include "storage/case_repo.h"
 
+#include "domain/text.h"
+
 #include "domain/case_workflow.h"
 #include "storage/registry_repo.h"
 
@@ -11,7 +13,7 @@ constexpr const char* kCaseCols =
     "lon, lat, building_id, placed, attributes, reporter_name_enc, reporter_phone_enc, reporter_id, source_key, "
     "assignee_id, department, supervised, reopen_count, overdue, response_due_at, resolve_due_at, next_due_at, "
     "responded_at, resolved_at, solved_level, closed_at, reject_reason, merged_into, rating, rating_comment, rated_at, "
-    "created_at, updated_at, version";
+    "created_at, updated_at, version, search_text";
 
 std::optional<double> RealOrNone(const SqlRow& r, std::size_t i) {
   if (r.IsNull(i)) return std::nullopt;
@@ -61,10 +63,11 @@ CaseRow CaseFrom(const SqlRow& r) {
   c.created_at = r.Int(i++);
   c.updated_at = r.Int(i++);
   c.version = r.Int(i++);
+  c.search_text = r.Text(i++);
   return c;
 }
 
-// The row's columns after id, in kCaseCols order, as parameters $2 … $40.
+// The row's columns after id, in kCaseCols order, as parameters $2 … $41.
 std::vector<SqlValue> CaseParams(const CaseRow& c) {
   return {Int(c.id), Text(c.tracking_code), Int(c.node_id), Text(c.node_path), Text(c.category_code), Text(c.channel),
           Text(c.priority), Text(c.state), Text(c.level), Text(c.description), Text(c.address), RealOrNull(c.lon),
@@ -74,7 +77,7 @@ std::vector<SqlValue> CaseParams(const CaseRow& c) {
           Int(c.reopen_count), Int(c.overdue), Int(c.response_due_at), Int(c.resolve_due_at), IdOrNull(c.next_due_at),
           IdOrNull(c.responded_at), IdOrNull(c.resolved_at), TextOrNull(c.solved_level), IdOrNull(c.closed_at),
           TextOrNull(c.reject_reason), IdOrNull(c.merged_into), IdOrNull(c.rating), TextOrNull(c.rating_comment),
-          IdOrNull(c.rated_at), Int(c.created_at), Int(c.updated_at), Int(c.version)};
+          IdOrNull(c.rated_at), Int(c.created_at), Int(c.updated_at), Int(c.version), Text(c.search_text)};
 }
 
 Result<std::vector<CaseRow>> CaseQuery(SqlSession& s, const std::string& sql, Params p) {
@@ -192,6 +195,25 @@ Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& 
   if (q.open_only) sql += " AND closed_at IS NULL";
   if (q.overdue_only) sql += " AND overdue <> 0 AND closed_at IS NULL";
   if (q.supervised_only) sql += " AND supervised = 1";
+  if (!q.text.empty()) {
+    // Three characters or more: the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL).
+    // Fewer: a substring match within the scope's rows, which the path filter above bounds.
+    bool indexed = domain::Utf8Length(q.text) >= 3;
+    if (indexed && s.dialect() == Dialect::kSqlite) {
+      std::string phrase = "\"";
+      for (char ch : q.text) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      add("id IN (SELECT rowid FROM case_search WHERE case_search MATCH ", Text(phrase + "\""));
+      sql += ")";
+    } else {
+      std::string pattern = "%";
+      for (char ch : q.text) {
+        if (ch == '%' || ch == '_' || ch == '\\') pattern += '\\';
+        pattern += ch;
+      }
+      add("search_text LIKE ", Text(pattern + "%"));
+      sql += " ESCAPE '\\'";
+    }
+  }
   AppendPathPage(sql, p, "cases", "node_path", "id", q.after_id, q.limit);
   return CaseQuery(s, sql, Params(p));
 }

@@ -58,6 +58,7 @@ struct CaseRow {
   Millis closed_at = 0;
   std::string reject_reason;
   std::int64_t merged_into = 0;
+  std::string search_text;  // description, address and notes in search form (core/chinese_text)
   int rating = 0;
   std::string rating_comment;
   Millis rated_at = 0;
@@ -104,6 +105,7 @@ struct CaseListQuery {
   bool supervised_only = false;
   std::int64_t after_id = 0;  // keyset over (node_path, id)
   int limit = 50;
+  std::string text;  // in search form: cases whose search_text contains it
 };
 
 class CategoryRepo {

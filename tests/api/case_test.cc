@@ -397,6 +397,45 @@ TEST_P(ApiTest, PhotosAreTypedByTheirBytesKeptForStaffAndShownToTheResidentWitho
   EXPECT_EQ(worker1.Get("/api/v1/cases/" + id).Json().at("attachments").as_array().size(), 2u);
 }
 
+TEST_P(ApiTest, SearchFindsDescriptionsAndNotesInEitherScriptWithinTheCallersScope) {
+  auto& st = stack();
+  auto worker1 = st.As("worker1");
+  auto made = worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"emergency.safety_hazard",)"
+                                                R"("description":"三號樓樓道裏的燈壞了，晚上漆黑一片","node_id":5})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto id = made.Json().at("id").as_int64();
+  auto found = [&](const HttpClient& c, const std::string& q) {
+    auto r = c.Get("/api/v1/cases?limit=500&q=" + q);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto body = r.Json();
+    for (const auto& item : body.at("items").as_array()) {
+      if (item.at("id").as_int64() == id) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(found(worker1, "%E7%81%AF%E5%9D%8F%E4%BA%86")) << "灯坏了 (simplified) finds 燈壞了";
+  EXPECT_TRUE(found(worker1, "%E6%A5%BC%E9%81%93")) << "two characters: 楼道";
+  EXPECT_TRUE(found(worker1, "%E7%81%AF")) << "one character: 灯";
+  EXPECT_TRUE(found(worker1, "%E6%BC%86%E9%BB%91%E4%B8%80%E7%89%87")) << "漆黑一片";
+  EXPECT_FALSE(found(worker1, "%E5%9E%83%E5%9C%BE")) << "垃圾 is not in it";
+  EXPECT_FALSE(st.As("worker2").Get("/api/v1/cases?limit=500&q=%E7%81%AF%E5%9D%8F%E4%BA%86").body.find("漆黑") !=
+               std::string::npos)
+      << "another grid's worker finds nothing of grid 5";
+  EXPECT_TRUE(found(st.As("secretary"), "%E7%81%AF%E5%9D%8F")) << "the community finds its grids' cases";
+
+  // Notes are searchable once written.
+  ASSERT_EQ(Act(worker1, id, R"({"action":"accept"})").status, 200);
+  ASSERT_EQ(Act(worker1, id, R"({"action":"resolve","note":"已更換LED燈泡"})").status, 200);
+  EXPECT_TRUE(found(worker1, "%E6%9B%B4%E6%8D%A2led")) << "更换led: simplified and lower case";
+
+  // Hostile and malformed queries.
+  EXPECT_FALSE(found(worker1, "%25")) << "% is a character, not a wildcard";
+  EXPECT_FALSE(found(worker1, "%22%22%22")) << "quotes cannot break the FTS phrase";
+  EXPECT_FALSE(found(worker1, "_"));
+  EXPECT_EQ(worker1.Get("/api/v1/cases?q=" + std::string(51, 'a')).ErrorField(), "q");
+  EXPECT_EQ(worker1.Get("/api/v1/cases?q=%3Cscript%3E").ErrorField(), "q");
+}
+
 // The notices of one case in a user's inbox, oldest first.
 std::vector<std::string> NoticesAbout(const HttpClient& c, std::int64_t case_id) {
   auto r = c.Get("/api/v1/notifications?limit=500");

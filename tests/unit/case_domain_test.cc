@@ -5,6 +5,7 @@
 #include <set>
 
 #include "domain/case_categories.h"
+#include "core/chinese_text.h"
 #include "domain/case_counts.h"
 #include "domain/case_workflow.h"
 #include "domain/identity.h"
@@ -88,6 +89,13 @@ TEST(Media, TypesComeFromTheBytesAndLocationsAreStripped) {
   auto damaged = StripMetadata(jpeg.substr(0, 30), *type);
   ASSERT_FALSE(damaged);
   EXPECT_EQ(damaged.error().field, "file");
+}
+
+TEST(SearchForm, TraditionalBecomesSimplifiedAndLatinLowerCaseHalfWidth) {
+  EXPECT_EQ(SearchForm("樓道裏的燈壞了"), "楼道里的灯坏了");
+  EXPECT_EQ(SearchForm("噪聲擾民 ＡＢＣ　Road\n\n12號"), "噪声扰民 abc road 12号");
+  EXPECT_EQ(SearchForm("  "), "");
+  EXPECT_EQ(SearchForm("已更換LED燈泡"), "已更换led灯泡");
 }
 
 TEST(W3cDateTime, ParsesZonesAndFractionsAndRefusesWhatOpen311Forbids) {
