@@ -97,6 +97,19 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
     return 0;
   });
 
+  auto* similar = cases->add_subcommand("similar", "Open cases that may be the same problem (merge with act ID reject --reason duplicate)");
+  similar->add_option("id", o->id, "Case id")->required();
+  runners.emplace_back(similar, [&ctx, o] {
+    auto r = ctx.services().cases.SimilarTo(Caller::Cli(), o->id);
+    if (!r) return Report(r.error());
+    for (const auto& m : *r) {
+      std::cout << "similarity " << static_cast<int>(m.similarity * 100) << "%\t"
+                << (m.distance_m ? std::to_string(static_cast<int>(*m.distance_m)) + " m\t" : "same node\t");
+      PrintCase(m.view);
+    }
+    return 0;
+  });
+
   auto* report = cases->add_subcommand("report", "Enter a case as staff (a patrol finding, a call, a meeting)");
   report->add_option("--category", o->category, "Category code (see `linli categories list`)")->required();
   report->add_option("--description", o->description, "What is wrong")->required();

@@ -340,6 +340,14 @@ std::size_t GeoIndex::CandidateCount(LonLat p) const {
   return n;
 }
 
+double DistanceMetres(const LonLat& a, const LonLat& b) {
+  constexpr double kPi = 3.14159265358979323846;
+  double mean_lat = (a.lat + b.lat) / 2 * kPi / 180;
+  double dx = (a.lon - b.lon) * std::cos(mean_lat) * kMetresPerDegree;
+  double dy = (a.lat - b.lat) * kMetresPerDegree;
+  return std::sqrt(dx * dx + dy * dy);
+}
+
 std::optional<GeoIndex::Hit> GeoIndex::Locate(LonLat p, double tolerance_m) const {
   Point pt(p.lon, p.lat);
   const Tree::Span* found = nullptr;

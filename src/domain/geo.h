@@ -16,10 +16,13 @@
 
 namespace linli::domain {
 
+
 struct LonLat {
   double lon = 0;
   double lat = 0;
 };
+// Metres between two nearby points (equirectangular; exact enough within a city).
+double DistanceMetres(const LonLat& a, const LonLat& b);
 
 // Checks a longitude/latitude pair given by a user (field names "lon" and "lat").
 Status ValidateLonLat(double lon, double lat);

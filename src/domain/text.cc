@@ -1,8 +1,45 @@
 #include "domain/text.h"
 
+#include <set>
+#include <vector>
+
 #include <string>
 
 namespace linli::domain {
+
+namespace {
+std::vector<std::string_view> Characters(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    if (c != ' ' && c != ',' && c != '.') out.push_back(s.substr(i, std::min(len, s.size() - i)));
+    i += len;
+  }
+  return out;
+}
+}  // namespace
+
+double TextSimilarity(std::string_view a, std::string_view b) {
+  auto ca = Characters(a), cb = Characters(b);
+  if (ca.empty() || cb.empty()) return 0;
+  auto bigrams = [](const std::vector<std::string_view>& c) {
+    std::multiset<std::string> out;
+    if (c.size() == 1) out.insert(std::string(c[0]));
+    for (std::size_t i = 0; i + 1 < c.size(); ++i) out.insert(std::string(c[i]) + std::string(c[i + 1]));
+    return out;
+  };
+  auto ba = bigrams(ca), bb = bigrams(cb);
+  std::size_t common = 0;
+  for (auto it = ba.begin(); it != ba.end(); ++it) {
+    auto found = bb.find(*it);
+    if (found != bb.end()) {
+      ++common;
+      bb.erase(found);
+    }
+  }
+  return 2.0 * static_cast<double>(common) / static_cast<double>(ba.size() + bigrams(cb).size());
+}
 
 std::string Utf8Excerpt(std::string_view s, long max_chars) {
   std::size_t i = 0;

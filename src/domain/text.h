@@ -19,6 +19,9 @@ struct TextRules {
 
 // Number of Unicode code points, or nullopt-like -1 when the bytes are not valid UTF-8.
 long Utf8Length(std::string_view s);
+// How alike two texts are, 0 to 1: the Dice coefficient of their character bigrams (the unit
+// that works for Chinese, which has no spaces). Give both in search form.
+double TextSimilarity(std::string_view a, std::string_view b);
 // The first `max_chars` characters of valid UTF-8 text, with "…" when something was cut.
 std::string Utf8Excerpt(std::string_view s, long max_chars);
 

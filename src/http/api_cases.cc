@@ -123,6 +123,7 @@ json::object RenderPublicCase(const service::PublicCase& p) {
   }
   o["timeline"] = std::move(steps);
   o["attachments"] = RenderAttachments(p.attachments);
+  o["merged"] = p.merged;
   return o;
 }
 
@@ -298,6 +299,20 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     api.cases.Attach(who, id, std::move(upload), Reply<storage::AttachmentRow>(respond, RenderAttachment, 201));
     return Ok();
   }), {.max_body_bytes = service::kMaxAttachmentBytes});
+
+  r.Add("GET", "/api/v1/cases/{id}/similar", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto similar, api.cases.SimilarTo(who, id));
+    json::array items;
+    for (const auto& m : similar) {
+      auto o = RenderCase(m.view);
+      o["similarity"] = m.similarity;
+      o["distance_m"] = m.distance_m ? json::value(*m.distance_m) : json::value(nullptr);
+      items.emplace_back(std::move(o));
+    }
+    respond(JsonResponse(200, json::object{{"items", std::move(items)}}));
+    return Ok();
+  }));
 
   r.Add("GET", "/api/v1/attachments/{id}", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));

@@ -907,6 +907,28 @@ Result<PublicCase> CaseService::PublicView(SqlSession& s, const CaseRow& row) co
   for (auto& a : attachments) {
     if (a.is_public) p.attachments.push_back(std::move(a));
   }
+  if (row.merged_into) {
+    // A repeat of a problem already reported: its reporter follows the original's progress
+    // (never its reporter or its tracking code), and rates nothing.
+    LINLI_ASSIGN_OR_RETURN(auto original, storage::CaseRepo::Get(s, row.merged_into));
+    if (original) {
+      p.merged = true;
+      p.state = original->state;
+      p.closed_at = original->closed_at;
+      p.updated_at = std::max(p.updated_at, original->updated_at);
+      p.resolve_due_at = original->resolve_due_at;
+      p.level = original->level;
+      p.department = original->department;
+      p.may_rate = false;
+      Millis merged_at = row.closed_at;
+      LINLI_ASSIGN_OR_RETURN(auto events, storage::CaseRepo::Events(s, original->id));
+      for (const auto& e : events) {
+        if (e.at < merged_at || !PublicStep(e.action) || e.action == "rate") continue;
+        p.timeline.push_back({e.at, e.action, e.to_state, PublicNote(e.action) ? e.note : std::string()});
+        if (!p.timeline.back().note.empty()) p.status_notes = p.timeline.back().note;
+      }
+    }
+  }
   return p;
 }
 
@@ -1025,6 +1047,47 @@ Result<AttachmentContent> CaseService::PublicAttachment(std::string_view trackin
     LINLI_ASSIGN_OR_RETURN(bytes, domain::StripMetadata(bytes, *type));
   }
   return AttachmentContent{std::move(row), std::move(bytes)};
+}
+
+Result<std::vector<CaseService::Similar>> CaseService::SimilarTo(const Caller& who, std::int64_t id) {
+  constexpr Millis kWindow = 7LL * 86400000;
+  constexpr double kRadiusM = 200, kMinSimilarity = 0.3;
+  LINLI_ASSIGN_OR_RETURN(auto detail, Get(who, id));
+  const CaseRow& me = detail.view.row;
+  // The community the case lies in bounds the candidates (an index range of cases_path).
+  LINLI_ASSIGN_OR_RETURN(auto chain, storage::ReadValue<std::vector<domain::NodeType>>(
+                                         db_, [&](SqlSession& s) { return Chain(s, me.node_path); }));
+  std::string community = HandlingPath(me.node_path, chain, domain::HandlingLevel::kCommunity);
+  LINLI_ASSIGN_OR_RETURN(auto node, storage::ReadValue<std::optional<domain::OrgNode>>(db_, [&](SqlSession& s) {
+    return storage::OrgRepo::Get(s, domain::PathIds(community).back());
+  }));
+  CaseFilter f;
+  f.node_id = node ? node->id : me.node_id;
+  f.category_code = me.category_code;
+  f.open_only = true;
+  f.created_from = me.created_at - kWindow;
+  f.created_to = me.created_at + kWindow;
+  f.limit = 500;
+  LINLI_ASSIGN_OR_RETURN(auto candidates, List(who, f));
+  std::string mine = SearchForm(me.description);
+  std::vector<Similar> out;
+  for (auto& v : candidates) {
+    const CaseRow& c = v.row;
+    if (c.id == me.id || c.merged_into == me.id) continue;
+    std::optional<double> distance;
+    if (me.lon && me.lat && c.lon && c.lat) {
+      distance = domain::DistanceMetres({*me.lon, *me.lat}, {*c.lon, *c.lat});
+      if (*distance > kRadiusM) continue;
+    } else if (c.node_id != me.node_id) {
+      continue;
+    }
+    double similarity = domain::TextSimilarity(mine, SearchForm(c.description));
+    if (similarity < kMinSimilarity) continue;
+    out.push_back({std::move(v), similarity, distance});
+  }
+  std::sort(out.begin(), out.end(), [](const Similar& a, const Similar& b) { return a.similarity > b.similarity; });
+  if (out.size() > 5) out.resize(5);
+  return out;
 }
 
 Result<std::vector<CaseService::Update>> CaseService::Updates(const Caller& who, Millis from, Millis to, int limit) {

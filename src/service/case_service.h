@@ -113,6 +113,7 @@ struct PublicCase {
   Millis closed_at = 0;  // 0 while open (rejected cases are closed too)
   std::string level, department;
   std::string status_notes;  // the latest note the resident may read
+  bool merged = false;       // rejected as a repeat: the state and later steps are the original's
   struct Step {
     Millis at = 0;
     std::string action;
@@ -169,6 +170,15 @@ class CaseService {
   Result<CaseDetail> Get(const Caller& who, std::int64_t id);
   Result<std::vector<CaseView>> List(const Caller& who, const CaseFilter& f);
   void Act(const Caller& who, std::int64_t id, CaseActionRequest req, Done<CaseView> done);
+  // Open cases that may be the same problem: same category, reported within 7 days before or
+  // after, within 200 m (or at the same node when either has no point), with similar words,
+  // in the same community and the caller's scope; the most alike first, at most 5.
+  struct Similar {
+    CaseView view;
+    double similarity = 0;
+    std::optional<double> distance_m;
+  };
+  Result<std::vector<Similar>> SimilarTo(const Caller& who, std::int64_t id);
   // Transitions and comments on cases the caller may read, in [from, to), oldest first (the
   // FixMyStreet servicerequestupdates feed).
   struct Update {

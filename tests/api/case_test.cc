@@ -436,6 +436,56 @@ TEST_P(ApiTest, SearchFindsDescriptionsAndNotesInEitherScriptWithinTheCallersSco
   EXPECT_EQ(worker1.Get("/api/v1/cases?q=%3Cscript%3E").ErrorField(), "q");
 }
 
+TEST_P(ApiTest, RepeatsAreSuggestedMergedAndTheirReportersFollowTheOriginal) {
+  auto& st = stack();
+  auto worker1 = st.As("worker1");
+  auto staff_report = [&](const std::string& description, int node) {
+    auto r = worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment","description":")" +
+                                                   description + R"(","node_id":)" + std::to_string(node) + "}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.Json().at("id").as_int64();
+  };
+  auto original = staff_report("小区东门垃圾桶满了没人清运", 5);
+  auto unrelated = staff_report("绿化带里有人倒建筑垃圾", 5);
+  auto elsewhere = st.As("worker2").PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment",)"
+                                                              R"("description":"小区东门垃圾桶满了没人清运","node_id":6})");
+  ASSERT_EQ(elsewhere.status, 201);
+  auto resident = st.Anonymous().PostJson("/api/v1/public/cases", std::string(R"({"category":"city.environment",)") +
+                                                                      R"("description":"东门的垃圾桶满了，好几天没人清运了",)" +
+                                                                      R"("node_code":")" + kGrid5Code + R"("})");
+  ASSERT_EQ(resident.status, 201) << resident.body;
+  auto tracking = Str(resident.Json(), "tracking_code");
+  auto repeat = CaseIdOf(worker1, tracking);
+
+  auto similar = worker1.Get("/api/v1/cases/" + std::to_string(repeat) + "/similar");
+  ASSERT_EQ(similar.status, 200) << similar.body;
+  auto items = similar.Json().at("items").as_array();
+  ASSERT_FALSE(items.empty());
+  EXPECT_EQ(items[0].at("id").as_int64(), original);
+  EXPECT_GT(items[0].at("similarity").to_number<double>(), 0.3);
+  for (const auto& item : items) {
+    EXPECT_NE(item.at("id").as_int64(), unrelated) << "different words";
+    EXPECT_NE(item.at("id").as_int64(), elsewhere.Json().at("id").as_int64()) << "another grid, no point";
+  }
+  EXPECT_EQ(st.As("worker2").Get("/api/v1/cases/" + std::to_string(repeat) + "/similar").status, 404);
+
+  // Merged: the resident now follows the original.
+  auto merged = Act(worker1, repeat, R"({"action":"reject","reason":"duplicate","note":"同一问题已在办理","merged_into":)" + std::to_string(original) + "}");
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  ASSERT_EQ(Act(worker1, original, R"({"action":"accept"})").status, 200);
+  ASSERT_EQ(Act(worker1, original, R"({"action":"resolve","note":"已通知环卫清运"})").status, 200);
+  auto view = st.Anonymous().Get("/api/v1/public/cases/" + tracking).Json();
+  EXPECT_TRUE(view.at("merged").as_bool());
+  EXPECT_EQ(Str(view, "state"), "resolved");
+  EXPECT_EQ(Str(view.at("timeline").as_array().back(), "note"), "已通知环卫清运");
+  EXPECT_FALSE(view.at("may_rate").as_bool()) << "the original's reporter rates it";
+  EXPECT_EQ(st.Anonymous().Get("/api/v1/public/cases/" + tracking).body.find(
+                worker1.Get("/api/v1/cases/" + std::to_string(original)).Json().at("tracking_code").as_string().c_str()),
+            std::string::npos)
+      << "the original's tracking code stays private";
+  EXPECT_EQ(st.Anonymous().PostJson("/api/v1/public/cases/" + tracking + "/rating", R"({"rating":5})").status, 409);
+}
+
 // The notices of one case in a user's inbox, oldest first.
 std::vector<std::string> NoticesAbout(const HttpClient& c, std::int64_t case_id) {
   auto r = c.Get("/api/v1/notifications?limit=500");

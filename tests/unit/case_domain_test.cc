@@ -10,6 +10,8 @@
 #include "domain/case_workflow.h"
 #include "domain/identity.h"
 #include "domain/media.h"
+#include "domain/geo.h"
+#include "domain/text.h"
 #include "domain/work_calendar.h"
 
 namespace linli::domain {
@@ -96,6 +98,17 @@ TEST(SearchForm, TraditionalBecomesSimplifiedAndLatinLowerCaseHalfWidth) {
   EXPECT_EQ(SearchForm("噪聲擾民 ＡＢＣ　Road\n\n12號"), "噪声扰民 abc road 12号");
   EXPECT_EQ(SearchForm("  "), "");
   EXPECT_EQ(SearchForm("已更換LED燈泡"), "已更换led灯泡");
+}
+
+TEST(Duplicates, TextSimilarityAndDistanceRankRepeats) {
+  EXPECT_GT(TextSimilarity("小区东门垃圾桶满了没人清运", "东门的垃圾桶满了,好几天没人清运了"), 0.5);
+  EXPECT_LT(TextSimilarity("小区东门垃圾桶满了没人清运", "绿化带里有人倒建筑垃圾"), 0.2);
+  EXPECT_DOUBLE_EQ(TextSimilarity("路灯坏了", "路灯坏了"), 1.0);
+  EXPECT_EQ(TextSimilarity("", "路灯"), 0);
+  EXPECT_DOUBLE_EQ(TextSimilarity("灯", "灯"), 1.0);
+  double d = DistanceMetres({120.742, 31.645}, {120.744, 31.645});
+  EXPECT_NEAR(d, 189.6, 2.0) << "0.002 degrees of longitude at 31.6 N";
+  EXPECT_NEAR(DistanceMetres({120.742, 31.645}, {120.742, 31.646}), 111.3, 0.5);
 }
 
 TEST(W3cDateTime, ParsesZonesAndFractionsAndRefusesWhatOpen311Forbids) {
