@@ -8,9 +8,11 @@ packages=(
   libsodium-dev libspdlog-dev libcli11-dev libsqlite3-dev libpq-dev libssl-dev
   libxlsxwriter-dev libminizip-dev libexpat1-dev   # spreadsheets: write XLSX; read XLSX (zip + XML)
   libopencc-dev libopencc-data   # search: traditional and simplified characters alike
+  libqrencode-dev                # printable QR codes for grids
   libgtest-dev libgmock-dev   # GTest's CMake package also declares the gmock targets
   postgresql sqlite3 wrk curl openssl
   libxml2-utils python3-jsonschema   # tests: xmllint and the Open311 JSON Schemas
+  zbar-tools librsvg2-bin            # tests: read the printed QR codes back
 )
 missing=()
 for p in "${packages[@]}"; do

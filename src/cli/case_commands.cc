@@ -1,8 +1,12 @@
 // `linli cases` and `linli categories`: resident requests and grid events from the command line,
 // as the operator, through the same case service (and the same rules and audit) as the API.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/qr_svg.h"
 #include "domain/identity.h"
 
 namespace linli::cli {
@@ -192,6 +196,60 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
       if (*r < 200) break;
     }
     std::cout << total << " case(s) overdue, escalated or closed\n";
+    return 0;
+  });
+
+  // --- QR codes for the resident form ---
+  auto* qrcode = app.add_subcommand("qrcode", "Printable QR codes that open the resident form at each grid");
+  qrcode->add_option("--base-url", o->address, "Where residents reach Linli, e.g. https://linli.example.gov.cn")->required();
+  qrcode->add_option("--under", o->node, "Only nodes under this one (code or id)");
+  qrcode->add_option("--out", o->description, "Folder for <code>.svg and index.html (printable)")->default_val("qrcodes");
+  runners.emplace_back(qrcode, [&ctx, o] {
+    auto& s = ctx.services();
+    if (!o->address.starts_with("http://") && !o->address.starts_with("https://")) {
+      return Report(Error::Invalid("base-url", "--base-url starts with http:// or https://"));
+    }
+    std::string prefix = "/";
+    if (!o->node.empty()) {
+      auto under = ResolveNode(s, o->node);
+      if (!under) return Report(under.error());
+      prefix = under->path;
+    }
+    std::vector<domain::OrgNode> nodes;
+    for (const char* type : {"grid", "micro_grid", "dedicated_grid"}) {
+      for (std::int64_t after = 0;;) {
+        auto page = s.org.List(Caller::Cli(), {.type = std::string(type), .after_id = after, .limit = 500});
+        if (!page) return Report(page.error());
+        for (auto& n : *page) {
+          if (n.path.starts_with(prefix)) nodes.push_back(std::move(n));
+        }
+        if (page->size() < 500) break;
+        after = page->back().id;
+      }
+    }
+    std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.code < b.code; });
+    std::filesystem::create_directories(o->description);
+    auto escape = [](const std::string& t) {
+      std::string out;
+      for (char c : t) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
+      return out;
+    };
+    std::string cards;
+    for (const auto& n : nodes) {
+      auto url = service::ResidentFormUrl(o->address, n.code);
+      auto svg = QrSvg(url, 45);
+      if (!svg) return Report(svg.error());
+      std::ofstream(o->description + "/" + n.code + ".svg") << *svg;
+      cards += "<div class=card>" + *svg + "<h2>" + escape(n.name) + "</h2><p>扫码反映问题 · 随时查看办理进度</p><small>" +
+               n.code + "</small></div>\n";
+    }
+    std::ofstream(o->description + "/index.html")
+        << "<!doctype html><meta charset=utf-8><title>网格二维码</title><style>"
+           "body{font-family:sans-serif;margin:0}.card{display:inline-block;width:90mm;height:120mm;margin:5mm;"
+           "text-align:center;border:1px dashed #999;break-inside:avoid;padding-top:8mm}"
+           "h2{margin:4mm 0 2mm;font-size:16pt}p{margin:0;font-size:11pt}small{color:#666}</style>\n"
+        << cards;
+    std::cout << nodes.size() << " QR codes in " << o->description << "/ (print index.html)\n";
     return 0;
   });
 

@@ -1,6 +1,7 @@
 // Resident requests and grid events over HTTP: the category catalogue, staff intake, the case
 // list, detail with its timeline, workflow actions, unmasking the reporter, and the resident's
 // endpoints under /api/v1/public (no account: report, follow by tracking code, rate).
+#include "core/qr_svg.h"
 #include "http/api.h"
 #include "http/json_io.h"
 #include "http/render.h"
@@ -354,6 +355,24 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     LINLI_ASSIGN_OR_RETURN(auto reason, RequiredString(body, "reason"));
     LINLI_ASSIGN_OR_RETURN(auto view, api.cases.Unmask(who, id, reason));
     respond(JsonResponse(200, RenderCase(view)));
+    return Ok();
+  }));
+
+  // The QR code of a node's resident form, as SVG for the console to show and print.
+  r.Add("GET", "/api/v1/org/nodes/{id}/qrcode.svg", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto node, api.org.Get(who, id));
+    auto base = QueryText(req, "base_url");
+    if (!base) base = std::string(api.secure_cookies ? "https://" : "http://") + std::string(req.Header("host").value_or("127.0.0.1"));
+    if (!base->starts_with("http://") && !base->starts_with("https://")) {
+      return Error::Invalid("base_url", "base_url starts with http:// or https://");
+    }
+    LINLI_ASSIGN_OR_RETURN(auto svg, QrSvg(service::ResidentFormUrl(*base, node.code)));
+    HttpResponse res;
+    res.content_type = "image/svg+xml";
+    res.body = std::move(svg);
+    res.With("X-Content-Type-Options", "nosniff");
+    respond(std::move(res));
     return Ok();
   }));
 

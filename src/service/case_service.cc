@@ -99,6 +99,12 @@ bool PublicNote(std::string_view action) { return action == "resolve" || action 
 
 }  // namespace
 
+std::string ResidentFormUrl(std::string_view base_url, std::string_view node_code) {
+  std::string base(base_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/h5/report?node=" + std::string(node_code);
+}
+
 bool IsResidentChannel(std::string_view c) { return std::ranges::find(kResidentChannels, c) != std::end(kResidentChannels); }
 bool IsStaffChannel(std::string_view c) { return std::ranges::find(kStaffChannels, c) != std::end(kStaffChannels); }
 

@@ -43,6 +43,9 @@ inline constexpr std::string_view kHotline = "hotline";             // a call ta
 inline constexpr std::string_view kMeeting = "meeting";             // 逢四说事, 板凳会
 }  // namespace channel
 
+// The address a grid's QR code opens: the resident form (web/ H5) with the grid prefilled.
+std::string ResidentFormUrl(std::string_view base_url, std::string_view node_code);
+
 bool IsResidentChannel(std::string_view c);
 bool IsStaffChannel(std::string_view c);
 

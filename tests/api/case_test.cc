@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <sstream>
+#include <fstream>
+#include <filesystem>
 #include <thread>
 
 #include "api/api_fixture.h"
@@ -484,6 +487,44 @@ TEST_P(ApiTest, RepeatsAreSuggestedMergedAndTheirReportersFollowTheOriginal) {
             std::string::npos)
       << "the original's tracking code stays private";
   EXPECT_EQ(st.Anonymous().PostJson("/api/v1/public/cases/" + tracking + "/rating", R"({"rating":5})").status, 409);
+}
+
+// What a phone would read from an SVG QR code: rendered (rsvg-convert) and decoded (zbarimg).
+std::string ReadQr(const std::string& svg) {
+  TempDir tmp;
+  std::ofstream(tmp.path() + "/qr.svg") << svg;
+  auto png = RunProgram("rsvg-convert", {"-w", "400", "-o", tmp.path() + "/qr.png", tmp.path() + "/qr.svg"});
+  EXPECT_EQ(png.exit_code, 0) << png.output;
+  auto read = RunProgram("zbarimg", {"-q", "--raw", tmp.path() + "/qr.png"});
+  EXPECT_EQ(read.exit_code, 0) << read.output;
+  return read.output;
+}
+
+TEST_P(ApiTest, EachGridHasAPrintableQrCodeThatOpensTheResidentForm) {
+  auto& st = stack();
+  TempDir out;
+  auto run = RunLinli(st.With({"qrcode", "--base-url", "https://linli.example.gov.cn/", "--under", "320581001001",
+                               "--out", out.path()}));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::ifstream in(out.path() + "/" + kGrid5Code + ".svg");
+  std::stringstream svg;
+  svg << in.rdbuf();
+  EXPECT_NE(ReadQr(svg.str()).find(std::string("https://linli.example.gov.cn/h5/report?node=") + kGrid5Code),
+            std::string::npos);
+  std::ifstream html(out.path() + "/index.html");
+  std::stringstream page;
+  page << html.rdbuf();
+  EXPECT_NE(page.str().find("虹桥第一网格"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(out.path() + "/320581001002001.svg")) << "only under the community asked for";
+  EXPECT_NE(RunLinli(st.With({"qrcode", "--base-url", "ftp://x"})).exit_code, 0);
+
+  auto worker1 = st.As("worker1");
+  auto api_svg = worker1.Get("/api/v1/org/nodes/5/qrcode.svg?base_url=https%3A%2F%2Flinli.example.gov.cn");
+  ASSERT_EQ(api_svg.status, 200);
+  EXPECT_EQ(api_svg.headers.at("content-type"), "image/svg+xml");
+  EXPECT_NE(ReadQr(api_svg.body).find(std::string("/h5/report?node=") + kGrid5Code), std::string::npos);
+  EXPECT_EQ(worker1.Get("/api/v1/org/nodes/5/qrcode.svg?base_url=javascript%3Aalert(1)").ErrorField(), "base_url");
+  EXPECT_EQ(st.As("worker.xinjie").Get("/api/v1/org/nodes/5/qrcode.svg").status, 404) << "another community's grid";
 }
 
 // The notices of one case in a user's inbox, oldest first.
