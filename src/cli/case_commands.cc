@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "core/qr_svg.h"
@@ -196,6 +197,30 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
       if (*r < 200) break;
     }
     std::cout << total << " case(s) overdue, escalated or closed\n";
+    return 0;
+  });
+
+  // --- the working calendar ---
+  auto* calendar = app.add_subcommand("calendar", "The working calendar deadlines are counted on")->require_subcommand(1);
+  auto* calendar_show = calendar->add_subcommand("show", "Sessions, holidays and 调休 workdays as JSON");
+  runners.emplace_back(calendar_show, [&ctx] {
+    std::cout << service::CalendarToJson(*ctx.services().cases.Calendar()) << "\n";
+    return 0;
+  });
+  auto* calendar_set = calendar->add_subcommand("set", "Replace the calendar with a JSON file (see `calendar show`)");
+  calendar_set->add_option("file", o->description, "JSON file: {\"holidays\":[\"2026-10-01\",…],\"workdays\":[…]}")->required();
+  runners.emplace_back(calendar_set, [&ctx, o] {
+    std::ifstream in(o->description);
+    if (!in) return Report(Error::Invalid("file", "cannot read " + o->description));
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = service::CalendarFromJson(text.str());
+    if (!parsed) return Report(parsed.error());
+    auto saved = Await<domain::WorkCalendar>([&](auto done) {
+      ctx.services().cases.SaveCalendar(Caller::Cli(), std::move(*parsed), std::move(done));
+    });
+    if (!saved) return Report(saved.error());
+    std::cout << saved->holidays.size() << " holidays, " << saved->workdays.size() << " workdays saved\n";
     return 0;
   });
 

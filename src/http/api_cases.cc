@@ -242,6 +242,21 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     return Ok();
   }));
 
+  // --- the working calendar (deadlines) ---
+  r.Add("GET", "/api/v1/work-calendar", Authed(api, [&api](HttpRequest&, const Caller&, const Respond& respond) -> Status {
+    respond(JsonResponse(200, json::parse(service::CalendarToJson(*api.cases.Calendar()))));
+    return Ok();
+  }));
+
+  r.Add("PUT", "/api/v1/work-calendar", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_ASSIGN_OR_RETURN(auto calendar, service::CalendarFromJson(json::serialize(body)));
+    api.cases.SaveCalendar(who, std::move(calendar), Reply<domain::WorkCalendar>(respond, [](const domain::WorkCalendar& c) {
+      return json::parse(service::CalendarToJson(c));
+    }));
+    return Ok();
+  }), {.max_body_bytes = 256 << 10});
+
   // --- staff ---
   r.Add("POST", "/api/v1/cases", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));

@@ -29,6 +29,8 @@ namespace perm = domain::perm;
 
 namespace {
 
+constexpr std::string_view kCalendarSetting = "work_calendar";
+
 // Tracking codes: no 0/O, 1/I/L, so they survive being read out over the phone.
 constexpr std::string_view kTrackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 constexpr std::size_t kTrackingLength = 10;
@@ -237,6 +239,76 @@ Result<domain::CategoryDefinition> CategoryFromJson(std::string_view text) {
 // ---------------------------------------------------------------------------------------------
 // The catalogue
 
+std::string CalendarToJson(const domain::WorkCalendar& c) {
+  json::array sessions, holidays, workdays;
+  auto hhmm = [](int minutes) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60, minutes % 60);
+    return std::string(buf);
+  };
+  for (const auto& [from, to] : c.sessions) sessions.push_back(json::array{json::value(hhmm(from)), json::value(hhmm(to))});
+  for (const auto& d : c.holidays) holidays.emplace_back(d.Iso());
+  for (const auto& d : c.workdays) workdays.emplace_back(d.Iso());
+  return json::serialize(json::object{{"sessions", sessions}, {"holidays", holidays}, {"workdays", workdays}});
+}
+
+Result<domain::WorkCalendar> CalendarFromJson(std::string_view text) {
+  json::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Error::Invalid("body", "the calendar is a JSON object");
+  const auto& o = v.as_object();
+  LINLI_TRY(KnownKeys(o, {"sessions", "holidays", "workdays"}, ""));
+  domain::WorkCalendar c;
+  auto dates = [&](const char* field, std::set<domain::CivilDate>& out) -> Status {
+    auto it = o.find(field);
+    if (it == o.end()) return Ok();
+    if (!it->value().is_array()) return Error::Invalid(field, std::string(field) + " is a list of dates (YYYY-MM-DD)");
+    const auto& a = it->value().as_array();
+    if (a.size() > 2000) return Error::Invalid(field, "at most 2000 dates");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      std::string name = std::string(field) + "[" + std::to_string(i) + "]";
+      if (!a[i].is_string()) return Error::Invalid(name, name + " must be a date (YYYY-MM-DD)");
+      LINLI_ASSIGN_OR_RETURN(auto d, domain::ParseCivilDate(std::string(a[i].as_string()), name));
+      out.insert(d);
+    }
+    return Ok();
+  };
+  LINLI_TRY(dates("holidays", c.holidays));
+  LINLI_TRY(dates("workdays", c.workdays));
+  for (const auto& d : c.holidays) {
+    if (c.workdays.contains(d)) return Error::Invalid("workdays", d.Iso() + " cannot be a holiday and a workday");
+  }
+  if (auto it = o.find("sessions"); it != o.end()) {
+    if (!it->value().is_array() || it->value().as_array().empty() || it->value().as_array().size() > 4) {
+      return Error::Invalid("sessions", "sessions is a list of one to four [\"08:30\",\"12:00\"] pairs");
+    }
+    c.sessions.clear();
+    int last_end = -1;
+    const auto& a = it->value().as_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      std::string name = "sessions[" + std::to_string(i) + "]";
+      auto minutes = [&](const json::value& t) -> int {
+        if (!t.is_string() || t.as_string().size() != 5 || t.as_string()[2] != ':') return -1;
+        std::string str(t.as_string());
+        if (!std::isdigit(static_cast<unsigned char>(str[0])) || !std::isdigit(static_cast<unsigned char>(str[1])) ||
+            !std::isdigit(static_cast<unsigned char>(str[3])) || !std::isdigit(static_cast<unsigned char>(str[4]))) {
+          return -1;
+        }
+        int h = std::stoi(str.substr(0, 2)), m = std::stoi(str.substr(3, 2));
+        return h <= 24 && m < 60 && h * 60 + m <= 24 * 60 ? h * 60 + m : -1;
+      };
+      if (!a[i].is_array() || a[i].as_array().size() != 2) return Error::Invalid(name, name + " is [\"HH:MM\",\"HH:MM\"]");
+      int from = minutes(a[i].as_array()[0]), to = minutes(a[i].as_array()[1]);
+      if (from < 0 || to < 0 || to <= from || from < last_end) {
+        return Error::Invalid(name, name + " must be a later, non-overlapping span of HH:MM times");
+      }
+      c.sessions.emplace_back(from, to);
+      last_end = to;
+    }
+  }
+  return c;
+}
+
 std::shared_ptr<const CaseService::Catalogue> CaseService::catalogue() const {
   std::lock_guard lock(catalogue_mu_);
   return catalogue_;
@@ -255,6 +327,25 @@ Status CaseService::LoadCatalogue(SqlSession& s) {
   return Ok();
 }
 
+std::shared_ptr<const domain::WorkCalendar> CaseService::Calendar() const {
+  std::lock_guard lock(calendar_mu_);
+  return calendar_;
+}
+
+void CaseService::SaveCalendar(const Caller& who, domain::WorkCalendar calendar, Done<domain::WorkCalendar> done) {
+  if (!who.is_system() && !domain::HoldsAtRoot(who.principal, perm::kCaseSupervise)) {
+    return done(Error::Denied("the subdistrict sets the working calendar (case.supervise at the subdistrict)"));
+  }
+  storage::SubmitWrite<domain::WorkCalendar>(db_, [=, this](SqlSession& s) -> Result<domain::WorkCalendar> {
+    std::string json = CalendarToJson(calendar);
+    LINLI_TRY(storage::AccountRepo::PutSetting(s, kCalendarSetting, json));
+    LINLI_TRY(audit_.Record(s, who, {.action = "work_calendar.save", .target = "work_calendar", .detail = json}));
+    std::lock_guard lock(calendar_mu_);
+    calendar_ = std::make_shared<const domain::WorkCalendar>(calendar);
+    return calendar;
+  }, std::move(done));
+}
+
 Status CaseService::Prepare() {
   Millis now = clock_.NowMillis();
   LINLI_TRY(db_.WriteSync([&](SqlSession& s) -> Status {
@@ -266,7 +357,16 @@ Status CaseService::Prepare() {
     }
     return Ok();
   }));
-  return db_.Read([&](SqlSession& s) { return LoadCatalogue(s); });
+  return db_.Read([&](SqlSession& s) -> Status {
+    LINLI_TRY(LoadCatalogue(s));
+    LINLI_ASSIGN_OR_RETURN(auto saved, storage::AccountRepo::Setting(s, kCalendarSetting));
+    if (saved) {
+      LINLI_ASSIGN_OR_RETURN(auto calendar, CalendarFromJson(*saved));
+      std::lock_guard lock(calendar_mu_);
+      calendar_ = std::make_shared<const domain::WorkCalendar>(std::move(calendar));
+    }
+    return Ok();
+  });
 }
 
 std::vector<domain::CategoryDefinition> CaseService::Categories(bool include_retired) const {
@@ -490,8 +590,8 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
     if (!in.reporter_phone.empty()) c.reporter_phone_enc = crypto_->Seal(in.reporter_phone, ref + ":phone");
     c.reporter_id = anonymous ? 0 : who.user_id();
     c.source_key = in.source_key;
-    c.response_due_at = calendar_.AddWorkingMinutes(now, DeadlineMinutes(category->response_minutes, in.priority));
-    c.resolve_due_at = calendar_.AddWorkingMinutes(now, DeadlineMinutes(category->resolve_minutes, in.priority));
+    c.response_due_at = Calendar()->AddWorkingMinutes(now, DeadlineMinutes(category->response_minutes, in.priority));
+    c.resolve_due_at = Calendar()->AddWorkingMinutes(now, DeadlineMinutes(category->resolve_minutes, in.priority));
     c.created_at = now;
     c.updated_at = now;
     c.next_due_at = NextDue(c);
@@ -860,7 +960,7 @@ void CaseService::Act(const Caller& who, std::int64_t id, CaseActionRequest req,
     }
     if (req.action == CaseAction::kDispatch) detail["department"] = req.input.department;
     auto category = Category(before.category_code);
-    Millis reopened_due = calendar_.AddWorkingMinutes(now, DeadlineMinutes(category ? category->resolve_minutes : 2250,
+    Millis reopened_due = Calendar()->AddWorkingMinutes(now, DeadlineMinutes(category ? category->resolve_minutes : 2250,
                                                                            before.priority));
     CaseRow after = Project(before, req.action, req.input, transition, now, reopened_due);
     storage::CaseEventRow e;
@@ -1210,7 +1310,7 @@ void CaseService::Rate(std::string tracking_code, int rating, std::string commen
     auto action = reopen ? CaseAction::kReopen : CaseAction::kClose;
     LINLI_ASSIGN_OR_RETURN(auto t, domain::ApplyCaseAction(status, action, in));
     auto category = Category(rated.category_code);
-    Millis reopened_due = calendar_.AddWorkingMinutes(now, DeadlineMinutes(category ? category->resolve_minutes : 2250,
+    Millis reopened_due = Calendar()->AddWorkingMinutes(now, DeadlineMinutes(category ? category->resolve_minutes : 2250,
                                                                            rated.priority));
     CaseRow after = Project(rated, action, in, t, now, reopened_due);
     if (reopen) {

@@ -222,7 +222,11 @@ class CaseService {
   // The next instant ProcessDeadlines has work; 0 when nothing is watched.
   Result<Millis> NextDeadline();
 
-  const domain::WorkCalendar& calendar() const { return calendar_; }
+  // The working-time calendar deadlines are counted on. Holidays and 调休 workdays are set by the
+  // subdistrict (case.supervise at the root) from the State Council's yearly notice; new
+  // deadlines use the new calendar, deadlines already set stay.
+  std::shared_ptr<const domain::WorkCalendar> Calendar() const;
+  void SaveCalendar(const Caller& who, domain::WorkCalendar calendar, Done<domain::WorkCalendar> done);
   Millis Now() const { return clock_.NowMillis(); }
 
  private:
@@ -253,7 +257,8 @@ class CaseService {
   GeoService& geo_;
   NotificationService& notifications_;
   BlobStore blobs_;
-  domain::WorkCalendar calendar_;
+  mutable std::mutex calendar_mu_;
+  std::shared_ptr<const domain::WorkCalendar> calendar_ = std::make_shared<domain::WorkCalendar>();  // GUARDED_BY(calendar_mu_)
   RateLimiter public_limiter_;  // anonymous intake, tracking and rating per client
   mutable std::mutex catalogue_mu_;
   std::shared_ptr<const Catalogue> catalogue_;  // GUARDED_BY(catalogue_mu_)
@@ -265,6 +270,9 @@ inline constexpr Millis kRatingWindow = 7LL * 86400000;
 // A category as a JSON document (stored in case_categories.definition and served by the API), and
 // back; parse errors name the field.
 std::string CategoryToJson(const domain::CategoryDefinition& c);
+// The calendar as stored and served: {"sessions":[["08:30","12:00"],…],"holidays":["2026-10-01",…],"workdays":[…]}.
+std::string CalendarToJson(const domain::WorkCalendar& c);
+Result<domain::WorkCalendar> CalendarFromJson(std::string_view json);
 Result<domain::CategoryDefinition> CategoryFromJson(std::string_view json);
 
 }  // namespace linli::service

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <sstream>
 #include <fstream>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "api/api_fixture.h"
 #include "core/crypto.h"
+#include "domain/identity.h"
 #include "support/http_sink.h"
 
 namespace linli::testing {
@@ -525,6 +527,45 @@ TEST_P(ApiTest, EachGridHasAPrintableQrCodeThatOpensTheResidentForm) {
   EXPECT_NE(ReadQr(api_svg.body).find(std::string("/h5/report?node=") + kGrid5Code), std::string::npos);
   EXPECT_EQ(worker1.Get("/api/v1/org/nodes/5/qrcode.svg?base_url=javascript%3Aalert(1)").ErrorField(), "base_url");
   EXPECT_EQ(st.As("worker.xinjie").Get("/api/v1/org/nodes/5/qrcode.svg").status, 404) << "another community's grid";
+}
+
+TEST_P(ApiTest, TheSubdistrictSetsHolidaysAndNewDeadlinesSkipThem) {
+  auto own = NewStack(GetParam(), {"--login-rate", "10000", "--public-rate", "10000"});
+  auto official = own->As("official");
+  // The next ten days, China time, all holidays (a long 国庆-like break starting today).
+  std::string holidays;
+  Millis now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto today = domain::ChinaDate(now_ms);
+  auto day = today;
+  for (int i = 0; i < 10; ++i) {
+    holidays += std::string(i ? "," : "") + "\"" + day.Iso() + "\"";
+    day = domain::NextDay(day);
+  }
+  std::string body = R"({"sessions":[["08:30","12:00"],["13:30","17:30"]],"holidays":[)" + holidays + R"(],"workdays":[]})";
+  EXPECT_EQ(own->As("secretary").Json("PUT", "/api/v1/work-calendar", body).status, 403);
+  auto saved = official.Json("PUT", "/api/v1/work-calendar", body);
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(official.Get("/api/v1/work-calendar").Json().at("holidays").as_array().size(), 10u);
+
+  auto made = own->As("worker1").PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment",)"
+                                                            R"("description":"节日期间垃圾堆放","node_id":5})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_GE(made.Json().at("response_due_at").as_int64(), domain::ChinaMidnight(day))
+      << "no working time passes on the holidays";
+
+  // Bad calendars are refused naming the field, and the saved one stays.
+  auto field = [&](const std::string& b) { return official.Json("PUT", "/api/v1/work-calendar", b).ErrorField(); };
+  EXPECT_EQ(field(R"({"holidays":["2026-10-01","2026-02-30"]})"), "holidays[1]");
+  EXPECT_EQ(field(R"({"holidays":"2026-10-01"})"), "holidays");
+  EXPECT_EQ(field(R"({"holidays":["2026-10-01"],"workdays":["2026-10-01"]})"), "workdays");
+  EXPECT_EQ(field(R"({"sessions":[["08:30","12:00"],["11:00","17:30"]]})"), "sessions[1]");
+  EXPECT_EQ(field(R"({"sessions":[["8:30","12:00"]]})"), "sessions[0]");
+  EXPECT_EQ(field(R"({"sessions":[]})"), "sessions");
+  EXPECT_EQ(field(R"({"holiday":[]})"), "holiday");
+  EXPECT_EQ(field("[1,2]"), "body");
+  EXPECT_EQ(official.Get("/api/v1/work-calendar").Json().at("holidays").as_array().size(), 10u);
+  auto shown = RunLinli(own->With({"calendar", "show"}));
+  EXPECT_NE(shown.output.find(today.Iso()), std::string::npos) << shown.output;
 }
 
 // The notices of one case in a user's inbox, oldest first.
