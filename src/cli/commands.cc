@@ -146,6 +146,13 @@ int RunDemo(service::Services& s, bool population) {
       s.accounts.Assign(cli, view->user.id, u.role, node->id, std::move(done));
     });
     if (!a) return Report(a.error());
+    if (std::string_view(u.role) == "department_handler") {
+      // 城管中队's handler takes the street-order and city-appearance cases the communities dispatch.
+      auto d = Await<std::vector<std::string>>([&](auto done) {
+        s.accounts.SetDepartments(cli, view->user.id, {"城管中队"}, std::move(done));
+      });
+      if (!d) return Report(d.error());
+    }
     ++created;
   }
   if (population) {
@@ -181,6 +188,7 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
     bool password_stdin = false, keep_password = false;
     std::int64_t id = 0;
     int count = 20;
+    std::vector<std::string> departments;
   };
   auto o = std::make_shared<Opts>();
   Runners runners;
@@ -258,6 +266,26 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
     auto a = Await<storage::AssignmentRecord>([&](auto done) { s.accounts.Assign(Caller::Cli(), u->id, o->role, node->id, std::move(done)); });
     if (!a) return Report(a.error());
     std::cout << "assignment " << a->id << ": " << o->username << " is " << o->role << " at " << node->name << "\n";
+    return 0;
+  });
+
+  auto* departments = user->add_subcommand("departments", "Show, or set, the departments (职能部门) a user works for");
+  departments->add_option("username", o->username)->required();
+  departments->add_option("--set", o->departments, "A department (repeatable); replaces the list");
+  departments->add_flag("--clear", o->keep_password, "Belong to no department");
+  runners.emplace_back(departments, [&ctx, o] {
+    auto& s = ctx.services();
+    auto u = ResolveUser(s, o->username);
+    if (!u) return Report(u.error());
+    if (!o->departments.empty() || o->keep_password) {
+      auto set = Await<std::vector<std::string>>([&](auto done) {
+        s.accounts.SetDepartments(Caller::Cli(), u->id, o->departments, std::move(done));
+      });
+      if (!set) return Report(set.error());
+    }
+    auto list = s.accounts.Departments(Caller::Cli(), u->id);
+    if (!list) return Report(list.error());
+    for (const auto& d : *list) std::cout << d << "\n";
     return 0;
   });
 

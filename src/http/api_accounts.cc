@@ -63,6 +63,30 @@ void RegisterAccountRoutes(Router& r, Api& api) {
     return Ok();
   }));
 
+  r.Add("GET", "/api/v1/users/{id}/departments", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto list, api.accounts.Departments(who, id));
+    respond(JsonResponse(200, json::object{{"departments", Strings(list)}}));
+    return Ok();
+  }));
+
+  r.Add("PUT", "/api/v1/users/{id}/departments", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));
+    LINLI_TRY(OnlyKnownFields(body, {"departments"}));
+    auto it = body.find("departments");
+    if (it == body.end() || !it->value().is_array()) return Error::Invalid("departments", "departments is a list of names");
+    std::vector<std::string> departments;
+    for (const auto& d : it->value().as_array()) {
+      if (!d.is_string()) return Error::Invalid("departments", "departments is a list of names");
+      departments.emplace_back(d.as_string());
+    }
+    api.accounts.SetDepartments(who, id, std::move(departments), Reply<std::vector<std::string>>(respond, [](const auto& list) {
+      return json::object{{"departments", Strings(list)}};
+    }));
+    return Ok();
+  }));
+
   r.Add("POST", "/api/v1/users/{id}/assignments", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
     LINLI_ASSIGN_OR_RETURN(auto body, ParseObject(req));

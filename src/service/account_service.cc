@@ -106,6 +106,36 @@ void AccountService::SetDisabled(const Caller& who, std::int64_t user_id, bool d
   }, BumpingEpoch(epoch_, std::move(done)));
 }
 
+void AccountService::SetDepartments(const Caller& who, std::int64_t user_id, std::vector<std::string> departments,
+                                    Done<std::vector<std::string>> done) {
+  if (departments.size() > 20) return done(Error::Invalid("departments", "at most 20 departments"));
+  std::sort(departments.begin(), departments.end());
+  departments.erase(std::unique(departments.begin(), departments.end()), departments.end());
+  for (std::size_t i = 0; i < departments.size(); ++i) {
+    if (auto st = domain::ValidateText("departments[" + std::to_string(i) + "]", departments[i], {.min_chars = 1, .max_chars = 40});
+        !st) {
+      return done(st.error());
+    }
+  }
+  Millis now = clock_.NowMillis();
+  storage::SubmitWrite<std::vector<std::string>>(db_, [=, this](SqlSession& s) -> Result<std::vector<std::string>> {
+    LINLI_ASSIGN_OR_RETURN(auto user, VisibleUser(s, who, user_id, perm::kUserWrite));
+    LINLI_TRY(AccountRepo::SetDepartments(s, user_id, departments, now));
+    std::string joined;
+    for (const auto& d : departments) joined += (joined.empty() ? "" : ",") + d;
+    LINLI_TRY(audit_.Record(s, who, {.action = "user.departments", .node_path = user.home_path,
+                                     .target = "user:" + std::to_string(user_id), .detail = joined}));
+    return departments;
+  }, std::move(done));
+}
+
+Result<std::vector<std::string>> AccountService::Departments(const Caller& who, std::int64_t user_id) {
+  return storage::ReadValue<std::vector<std::string>>(db_, [&](SqlSession& s) -> Result<std::vector<std::string>> {
+    LINLI_TRY(VisibleUser(s, who, user_id, perm::kUserRead));
+    return AccountRepo::DepartmentsOf(s, user_id);
+  });
+}
+
 void AccountService::ResetPassword(const Caller& who, std::int64_t user_id, std::string new_password,
                                    Done<UserView> done) {
   auto user = storage::ReadValue<storage::UserRecord>(db_, [&](SqlSession& s) {

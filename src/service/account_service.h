@@ -56,6 +56,11 @@ class AccountService {
   Result<std::optional<storage::UserRecord>> FindUser(const Caller& who, std::string_view username);
   Result<std::vector<storage::UserRecord>> ListUsers(const Caller& who, std::int64_t after_id, int limit);
 
+  // Functional departments (职能部门) a user works for; user.write over the user. Replaces the list.
+  void SetDepartments(const Caller& who, std::int64_t user_id, std::vector<std::string> departments,
+                      Done<std::vector<std::string>> done);
+  Result<std::vector<std::string>> Departments(const Caller& who, std::int64_t user_id);
+
   // Role assignments
   void Assign(const Caller& who, std::int64_t user_id, std::string role, std::int64_t node_id,
               Done<storage::AssignmentRecord> done);

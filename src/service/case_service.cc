@@ -852,13 +852,15 @@ Status CaseService::Announce(SqlSession& s, const CaseRow& c, const storage::Cas
     if (kind == notice::kRated) n.title += "（" + std::to_string(c.rating) + "星）";
     n.body = domain::Utf8Excerpt(c.description, 60);
     if (tell_assignee && c.assignee_id != 0) n.recipients.push_back(c.assignee_id);
-    if (tell_handlers) {
+    if (tell_handlers && c.level == "department" && !c.department.empty()) {
+      LINLI_ASSIGN_OR_RETURN(auto members, storage::AccountRepo::DepartmentMembers(s, c.department));
+      n.recipients.insert(n.recipients.end(), members.begin(), members.end());
+    } else if (tell_handlers) {
       LINLI_ASSIGN_OR_RETURN(auto chain, Chain(s, c.node_path));
       auto ids = domain::PathIds(c.node_path);
       auto level = domain::ParseHandlingLevel(c.level).value_or(domain::HandlingLevel::kGrid);
       auto node = ids[std::min(domain::HandlingNodeIndex(chain, level), ids.size() - 1)];
-      auto permission = a == "dispatch" ? domain::PermissionFor(CaseAction::kDeptAccept) : perm::kCaseHandle;
-      LINLI_ASSIGN_OR_RETURN(auto holders, NotificationService::HoldersAt(s, node, permission));
+      LINLI_ASSIGN_OR_RETURN(auto holders, NotificationService::HoldersAt(s, node, perm::kCaseHandle));
       n.recipients.insert(n.recipients.end(), holders.begin(), holders.end());
     }
     n.payload = JsonObject().Add("kind", kind).Add("at", now).AddRaw("case", case_json()).Str();
@@ -937,6 +939,21 @@ void CaseService::Act(const Caller& who, std::int64_t id, CaseActionRequest req,
     // The state first (a clearer answer than a permission refusal), then who may, then the input.
     LINLI_ASSIGN_OR_RETURN(auto transition, domain::ApplyCaseAction(status, req.action, req.input));
     LINLI_TRY(MayAct(who, before, chain, req.action));
+    // A department's cases are worked by its own people; a dispatch needs someone to receive it.
+    if (status.level == domain::HandlingLevel::kDepartment && req.action != CaseAction::kSupervise &&
+        req.action != CaseAction::kReopen && !who.is_system()) {
+      LINLI_ASSIGN_OR_RETURN(auto mine, storage::AccountRepo::DepartmentsOf(s, who.user_id()));
+      if (std::ranges::find(mine, before.department) == mine.end()) {
+        return Error::Denied("the case is with " + before.department + "; only its members act on it");
+      }
+    }
+    if (req.action == CaseAction::kDispatch) {
+      LINLI_ASSIGN_OR_RETURN(auto members, storage::AccountRepo::DepartmentMembers(s, req.input.department));
+      if (members.empty()) {
+        return Error::Invalid("department", "nobody works for " + req.input.department.substr(0, 40) +
+                                                " in Linli; choose a department with members");
+      }
+    }
     json::object detail;
     if (req.action == CaseAction::kAssign) {
       LINLI_ASSIGN_OR_RETURN(auto user, storage::AccountRepo::UserById(s, req.input.assignee_id));

@@ -164,6 +164,33 @@ Result<std::vector<AssignmentRecord>> AccountRepo::AssignmentsAt(SqlSession& s, 
       });
 }
 
+Result<std::vector<std::string>> AccountRepo::DepartmentsOf(SqlSession& s, std::int64_t user_id) {
+  return ManyRows<std::string>(s, "SELECT department FROM department_members WHERE user_id = $1 ORDER BY department",
+                               std::vector<SqlValue>{Int(user_id)}, [](const SqlRow& r) { return r.Text(0); });
+}
+
+Status AccountRepo::SetDepartments(SqlSession& s, std::int64_t user_id, const std::vector<std::string>& departments,
+                                   Millis now) {
+  LINLI_TRY(s.ExecDeferred("DELETE FROM department_members WHERE user_id = $1", {Int(user_id)}));
+  for (const auto& d : departments) {
+    LINLI_TRY(s.ExecDeferred("INSERT INTO department_members (user_id, department, created_at) VALUES ($1, $2, $3)",
+                             {Int(user_id), Text(d), Int(now)}));
+  }
+  return Ok();
+}
+
+Result<std::vector<std::int64_t>> AccountRepo::DepartmentMembers(SqlSession& s, std::string_view department) {
+  return ManyRows<std::int64_t>(s,
+                                "SELECT m.user_id FROM department_members m JOIN users u ON u.id = m.user_id "
+                                "WHERE m.department = $1 AND u.disabled = 0 ORDER BY m.user_id",
+                                std::vector<SqlValue>{Text(department)}, [](const SqlRow& r) { return r.Int(0); });
+}
+
+Result<std::vector<std::string>> AccountRepo::StaffedDepartments(SqlSession& s) {
+  return ManyRows<std::string>(s, "SELECT DISTINCT department FROM department_members ORDER BY department",
+                               std::vector<SqlValue>{}, [](const SqlRow& r) { return r.Text(0); });
+}
+
 Result<std::int64_t> AccountRepo::InsertAssignment(SqlSession& s, std::int64_t user_id,
                                                    const std::string& role, std::int64_t node_id,
                                                    std::int64_t by, Millis now) {

@@ -77,6 +77,12 @@ class AccountRepo {
 
   // Assignments
   static Result<std::vector<AssignmentRecord>> AssignmentsOf(SqlSession& s, std::int64_t user_id);
+  // Functional departments a user works for, and the active members of one.
+  static Result<std::vector<std::string>> DepartmentsOf(SqlSession& s, std::int64_t user_id);
+  static Status SetDepartments(SqlSession& s, std::int64_t user_id, const std::vector<std::string>& departments, Millis now);
+  static Result<std::vector<std::int64_t>> DepartmentMembers(SqlSession& s, std::string_view department);
+  // Every department someone works for.
+  static Result<std::vector<std::string>> StaffedDepartments(SqlSession& s);
   // The assignments held exactly at a node by active users (whom to tell about work there).
   static Result<std::vector<AssignmentRecord>> AssignmentsAt(SqlSession& s, std::int64_t node_id);
   static Result<std::int64_t> InsertAssignment(SqlSession& s, std::int64_t user_id,

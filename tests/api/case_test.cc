@@ -663,6 +663,43 @@ TEST_P(ApiTest, TheInboxTellsTheHandlersAndASignedWebhookCarriesTheNewsWithoutPe
   EXPECT_FALSE(removed.Json().at("removed_at").is_null());
 }
 
+TEST_P(ApiTest, ADepartmentWorksOnlyTheCasesDispatchedToIt) {
+  auto& st = stack();
+  // A second department with its own handler.
+  auto made = RunLinli(st.With({"user", "create", "--username", "dept.zhujian", "--name", "住建部门 钱进", "--node",
+                                "320581001", "--role", "department_handler", "--password-stdin", "--no-password-change"}),
+                       std::string(kDemoPassword) + "\n");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  auto set = RunLinli(st.With({"user", "departments", "dept.zhujian", "--set", "住建部门"}));
+  ASSERT_EQ(set.exit_code, 0) << set.output;
+  EXPECT_NE(set.output.find("住建部门"), std::string::npos);
+
+  auto worker1 = st.As("worker1"), secretary = st.As("secretary");
+  auto r = worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.street_order",)"
+                                             R"("description":"夜市摊位占道到晚上十二点","node_id":5})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto id = r.Json().at("id").as_int64();
+  ASSERT_EQ(Act(worker1, id, R"({"action":"accept"})").status, 200);
+  ASSERT_EQ(Act(worker1, id, R"({"action":"escalate","note":"需要执法"})").status, 200);
+  EXPECT_EQ(Act(secretary, id, R"({"action":"dispatch","department":"无人部门"})").ErrorField(), "department")
+      << "nobody would receive it";
+  ASSERT_EQ(Act(secretary, id, R"({"action":"dispatch","department":"城管中队"})").status, 200);
+
+  auto zhujian = st.As("dept.zhujian"), chengguan = st.As("dept.chengguan");
+  EXPECT_EQ(Act(zhujian, id, R"({"action":"dept_accept"})").status, 403) << "not dispatched to 住建部门";
+  EXPECT_EQ(Act(zhujian, id, R"({"action":"dept_return","note":"不归我们管"})").status, 403);
+  EXPECT_TRUE(NoticesAbout(zhujian, id).empty());
+  EXPECT_EQ(NoticesAbout(chengguan, id), std::vector<std::string>{"case.dispatched"});
+  ASSERT_EQ(Act(chengguan, id, R"({"action":"dept_accept"})").status, 200);
+  auto sysadmin = st.As("sysadmin");
+  EXPECT_EQ(sysadmin.Get("/api/v1/users/5/departments").Json().at("departments").as_array().at(0).as_string(), "城管中队");
+  EXPECT_EQ(sysadmin.Json("PUT", "/api/v1/users/5/departments", R"({"departments":"城管中队"})").ErrorField(), "departments");
+  EXPECT_EQ(sysadmin.Json("PUT", "/api/v1/users/5/departments", R"({"departments":["<b>x</b>"]})").ErrorField(),
+            "departments[0]");
+  EXPECT_EQ(worker1.Json("PUT", "/api/v1/users/5/departments", R"({"departments":[]})").status, 404)
+      << "a grid worker cannot see, let alone change, the subdistrict's accounts";
+}
+
 TEST_P(ApiTest, PassedDeadlinesMarkCasesOverdueEscalateAndCloseUnratedOnes) {
   auto own = NewStack(GetParam(), {"--login-rate", "10000", "--public-rate", "10000"});
   auto worker1 = own->As("worker1");
