@@ -30,7 +30,7 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
     std::string node, states, category, description, channel = "patrol", priority = "normal", action, note, reason,
         department, address;
     std::int64_t id = 0, merged_into = 0, assignee = 0, building = 0, at_ms = 0;
-    std::vector<std::string> attrs;
+    std::vector<std::string> attrs, departments;
     int limit = 50;
     bool open = false, overdue = false, retired = false;
     double lon = 0, lat = 0;
@@ -197,6 +197,84 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
       if (*r < 200) break;
     }
     std::cout << total << " case(s) overdue, escalated or closed\n";
+    return 0;
+  });
+
+  // --- the deliberation council (议事会) ---
+  auto* council = app.add_subcommand("council", "Council meetings (议事会) on escalated matters")->require_subcommand(1);
+  auto print_meeting = [](const service::CouncilMeeting& m) {
+    std::cout << m.row.id << "\t" << m.row.state << "\t" << domain::ChinaDateTime(m.row.scheduled_at) << "\t" << m.row.title
+              << "\t" << m.row.place << "\n";
+    for (const auto& i : m.items) {
+      std::cout << "  " << i.position << ". case " << i.case_id << (i.decision.empty() ? "" : "\t" + i.decision) << "\n";
+    }
+  };
+  auto* council_create = council->add_subcommand("create", "Call a council at a node");
+  council_create->add_option("--node", o->node, "Org node (code or id), usually the community")->required();
+  council_create->add_option("--title", o->description, "e.g. 虹桥社区12月议事会")->required();
+  council_create->add_option("--at", o->states, "When, e.g. 2026-12-04T19:00+08:00")->required();
+  council_create->add_option("--place", o->address, "Where");
+  runners.emplace_back(council_create, [&ctx, o, print_meeting] {
+    auto& s = ctx.services();
+    auto node = ResolveNode(s, o->node);
+    if (!node) return Report(node.error());
+    auto at = domain::ParseW3cDateTime(o->states, "at");
+    if (!at) return Report(at.error());
+    auto m = Await<service::CouncilMeeting>([&](auto done) {
+      s.council.Create(Caller::Cli(), {node->id, o->description, o->address, *at}, std::move(done));
+    });
+    if (!m) return Report(m.error());
+    print_meeting(*m);
+    return 0;
+  });
+  auto* council_list = council->add_subcommand("list", "Meetings, newest first");
+  runners.emplace_back(council_list, [&ctx, print_meeting] {
+    auto list = ctx.services().council.List(Caller::Cli(), std::nullopt, 0, 100);
+    if (!list) return Report(list.error());
+    for (auto& m : *list) print_meeting({std::move(m), {}});
+    return 0;
+  });
+  auto* council_show = council->add_subcommand("show", "A meeting with its agenda and decisions");
+  council_show->add_option("id", o->id)->required();
+  runners.emplace_back(council_show, [&ctx, o, print_meeting] {
+    auto m = ctx.services().council.Get(Caller::Cli(), o->id);
+    if (!m) return Report(m.error());
+    print_meeting(*m);
+    if (m->row.state == "held") std::cout << "attended: " << m->row.attendees << "\n" << m->row.minutes << "\n";
+    return 0;
+  });
+  auto* council_add = council->add_subcommand("add", "Put a case on a meeting's agenda");
+  council_add->add_option("id", o->id, "Meeting id")->required();
+  council_add->add_option("case", o->merged_into, "Case id")->required();
+  runners.emplace_back(council_add, [&ctx, o, print_meeting] {
+    auto m = Await<service::CouncilMeeting>([&](auto done) {
+      ctx.services().council.AddItem(Caller::Cli(), o->id, o->merged_into, std::move(done));
+    });
+    if (!m) return Report(m.error());
+    print_meeting(*m);
+    return 0;
+  });
+  auto* council_record = council->add_subcommand("record", "Record a held meeting: attendees, minutes, a decision per case");
+  council_record->add_option("id", o->id, "Meeting id")->required();
+  council_record->add_option("--attendee", o->attrs, "Who attended (repeatable)")->required();
+  council_record->add_option("--minutes", o->note, "The minutes");
+  council_record->add_option("--decision", o->departments, "CASE=decision (one per agenda item)")->required();
+  runners.emplace_back(council_record, [&ctx, o, print_meeting] {
+    service::CouncilRecord record{o->attrs, o->note, {}};
+    for (const auto& d : o->departments) {
+      auto eq = d.find('=');
+      if (eq == std::string::npos) return Report(Error::Invalid("decision", "--decision takes CASE=decision"));
+      try {
+        record.decisions.emplace_back(std::stoll(d.substr(0, eq)), d.substr(eq + 1));
+      } catch (const std::exception&) {
+        return Report(Error::Invalid("decision", "--decision takes CASE=decision, CASE a case id"));
+      }
+    }
+    auto m = Await<service::CouncilMeeting>([&](auto done) {
+      ctx.services().council.Record(Caller::Cli(), o->id, std::move(record), std::move(done));
+    });
+    if (!m) return Report(m.error());
+    print_meeting(*m);
     return 0;
   });
 

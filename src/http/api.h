@@ -12,6 +12,7 @@
 #include "service/audit_service.h"
 #include "service/auth_service.h"
 #include "service/case_service.h"
+#include "service/council_service.h"
 #include "core/worker_pool.h"
 #include "service/fieldwork_service.h"
 #include "service/geo_service.h"
@@ -36,6 +37,7 @@ struct Api {
   service::RestructureService& restructure;
   service::CaseService& cases;
   service::NotificationService& notifications;
+  service::CouncilService& council;
   WorkerPool& cpu;  // long requests (imports, exports) run here, not on an HTTP thread
   bool secure_cookies = false;       // set when TLS is on
   std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down
@@ -70,6 +72,7 @@ void RegisterFieldworkRoutes(Router& r, Api& api);
 void RegisterCaseRoutes(Router& r, Api& api);
 void RegisterNotificationRoutes(Router& r, Api& api);
 void RegisterOpen311Routes(Router& r, Api& api);
+void RegisterCouncilRoutes(Router& r, Api& api);
 
 inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterSystemRoutes(r, api);
@@ -83,6 +86,7 @@ inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterCaseRoutes(r, api);
   RegisterNotificationRoutes(r, api);
   RegisterOpen311Routes(r, api);
+  RegisterCouncilRoutes(r, api);
 }
 
 }  // namespace linli::http

@@ -1231,26 +1231,32 @@ void CaseService::Comment(const Caller& who, std::string tracking_code, std::str
   if (auto st = domain::ValidateText("description", note, {.min_chars = 1, .max_chars = 4000, .single_line = false}); !st) {
     return done(st.error());
   }
-  Millis now = clock_.NowMillis();
   storage::SubmitWrite<std::int64_t>(db_, [=, this](SqlSession& s) -> Result<std::int64_t> {
     LINLI_ASSIGN_OR_RETURN(auto found, storage::CaseRepo::GetByTracking(s, NormalizeTracking(tracking_code)));
     if (!found) return Error::NotFound("no case " + tracking_code.substr(0, 40));
-    auto id = found->id;
-    LINLI_ASSIGN_OR_RETURN(auto before, VisibleRecord(std::move(found), who, "case", id, perm::kCaseRead, perm::kCaseRead));
-    CaseRow after = before;
-    after.updated_at = now;
-    storage::CaseEventRow e{.at = now,
-                            .actor_kind = who.principal.via_api_key ? "api_key" : "staff",
-                            .actor_id = who.user_id(),
-                            .action = "comment",
-                            .note = note,
-                            .detail = detail_json};
-    LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("case_events"));
-    auto event_id = e.id;
-    LINLI_TRY(Transition(s, before, std::move(after), std::move(e)));
-    LINLI_TRY(audit_.Record(s, who, {.action = "case.comment", .node_path = before.node_path, .target = RecordRef("case", id)}));
-    return event_id;
+    return AppendStep(s, who, found->id, "comment", note, detail_json);
   }, std::move(done));
+}
+
+Result<std::int64_t> CaseService::AppendStep(SqlSession& s, const Caller& who, std::int64_t case_id, std::string action,
+                                             std::string note, std::string detail_json) {
+  Millis now = clock_.NowMillis();
+  LINLI_ASSIGN_OR_RETURN(auto found, storage::CaseRepo::Get(s, case_id));
+  LINLI_ASSIGN_OR_RETURN(auto before, VisibleRecord(std::move(found), who, "case", case_id, perm::kCaseRead, perm::kCaseRead));
+  CaseRow after = before;
+  after.updated_at = now;
+  storage::CaseEventRow e{.at = now,
+                          .actor_kind = who.is_system() ? "system" : who.principal.via_api_key ? "api_key" : "staff",
+                          .actor_id = who.user_id(),
+                          .action = action,
+                          .note = std::move(note),
+                          .detail = std::move(detail_json)};
+  LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("case_events"));
+  auto event_id = e.id;
+  LINLI_TRY(Transition(s, before, std::move(after), std::move(e)));
+  LINLI_TRY(audit_.Record(s, who, {.action = "case." + action, .node_path = before.node_path,
+                                   .target = RecordRef("case", case_id)}));
+  return event_id;
 }
 
 Result<PublicCase> CaseService::Track(std::string_view tracking_code, const std::string& client) {

@@ -193,6 +193,10 @@ class CaseService {
   // without changing the state; returns the event id.
   void Comment(const Caller& who, std::string tracking_code, std::string note, std::string detail_json,
                Done<std::int64_t> done);
+  // Inside the caller's transaction: a step on the case's timeline that changes no state (a
+  // comment, a council decision), by someone who may read the case. Returns the event id.
+  Result<std::int64_t> AppendStep(storage::SqlSession& s, const Caller& who, std::int64_t case_id, std::string action,
+                                  std::string note, std::string detail_json);
   // The reporter's name and phone in the clear; needs resident.unmask and a reason, audited first.
   Result<CaseView> Unmask(const Caller& who, std::int64_t id, const std::string& reason);
 

@@ -10,6 +10,7 @@
 #include "service/audit_service.h"
 #include "service/auth_service.h"
 #include "service/case_service.h"
+#include "service/council_service.h"
 #include "service/deadline_scheduler.h"
 #include "service/fieldwork_service.h"
 #include "service/geo_service.h"
@@ -43,6 +44,7 @@ class Services {
         notifications(db, clock, audit, options.field_crypto),
         cases(db, clock, audit, options.field_crypto, geo, notifications, options.attachments_dir,
               options.public_requests_per_minute_per_ip),
+        council(db, clock, audit, cases),
         deadlines(cases, clock),
         webhooks(notifications, options.http_poster ? options.http_poster : [](const OutboundRequest&) {
           return OutboundResponse{0, "no HTTP client in this process"};
@@ -73,6 +75,7 @@ class Services {
   RestructureService restructure;
   NotificationService notifications;
   CaseService cases;
+  CouncilService council;
   DeadlineScheduler deadlines;  // started by `serve` only
   WebhookDispatcher webhooks;   // started by `serve` only
 };

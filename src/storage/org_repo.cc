@@ -139,7 +139,7 @@ Status OrgRepo::Move(SqlSession& s, const domain::OrgNode& node, std::int64_t ne
 const std::vector<std::string_view>& PathBearingTables() {
   static const std::vector<std::string_view> tables = {
       "buildings", "households", "residents", "resident_tags", "resident_events", "staff_positions",
-      "sweeps",    "sweep_households", "visits", "org_changes", "custom_tags", "cases"};
+      "sweeps",    "sweep_households", "visits", "org_changes", "custom_tags", "cases", "council_meetings"};
   return tables;
 }
 

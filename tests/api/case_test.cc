@@ -700,6 +700,61 @@ TEST_P(ApiTest, ADepartmentWorksOnlyTheCasesDispatchedToIt) {
       << "a grid worker cannot see, let alone change, the subdistrict's accounts";
 }
 
+TEST_P(ApiTest, TheCouncilTakesEscalatedMattersAndItsDecisionsReachTheCases) {
+  auto& st = stack();
+  auto worker1 = st.As("worker1"), secretary = st.As("secretary");
+  auto escalated = [&](const std::string& description) {
+    auto r = worker1.PostJson("/api/v1/cases", R"({"channel":"meeting","category":"community.parking","description":")" +
+                                                   description + R"(","node_id":5})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    auto id = r.Json().at("id").as_int64();
+    EXPECT_EQ(Act(worker1, id, R"({"action":"accept"})").status, 200);
+    EXPECT_EQ(Act(worker1, id, R"({"action":"escalate","note":"涉及全小区，网格解决不了"})").status, 200);
+    return id;
+  };
+  auto a = escalated("小区停车位不够，晚上车停到消防通道");
+  auto b = escalated("电动车在楼道里充电，有火灾隐患");
+
+  EXPECT_EQ(worker1.PostJson("/api/v1/council-meetings", R"({"node_id":2,"title":"虹桥社区议事会","scheduled_at":1796000000000})").status,
+            403) << "a grid worker does not call the council";
+  auto made = secretary.PostJson("/api/v1/council-meetings",
+                                 R"({"node_id":2,"title":"虹桥社区12月议事会","place":"社区活动室","scheduled_at":1796000000000})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto mid = std::to_string(made.Json().at("id").as_int64());
+  auto path = "/api/v1/council-meetings/" + mid;
+  ASSERT_EQ(secretary.PostJson(path + "/items", "{\"case_id\":" + std::to_string(a) + "}").status, 200);
+  auto agenda = secretary.PostJson(path + "/items", "{\"case_id\":" + std::to_string(b) + "}");
+  ASSERT_EQ(agenda.status, 200);
+  EXPECT_EQ(agenda.Json().at("items").as_array().size(), 2u);
+  EXPECT_EQ(secretary.PostJson(path + "/items", R"({"case_id":999999})").ErrorField(), "case_id");
+
+  // Every item needs a decision; a case not on the agenda is refused; nothing is recorded then.
+  auto partial = secretary.PostJson(path + "/record", R"({"attendees":["孙丽","居民代表 王大爷"],"decisions":[{"case_id":)" +
+                                                          std::to_string(a) + R"(,"decision":"划定夜间临时停车区"}]})");
+  EXPECT_EQ(partial.ErrorField(), "decisions");
+  auto stranger = secretary.PostJson(path + "/record", R"({"attendees":["孙丽"],"decisions":[{"case_id":999999,"decision":"无关"}]})");
+  EXPECT_EQ(stranger.ErrorField(), "decisions[0].case_id") << stranger.body;
+  EXPECT_EQ(secretary.PostJson(path + "/record", R"({"attendees":[],"decisions":[]})").ErrorField(), "attendees");
+  EXPECT_EQ(secretary.PostJson(path + "/record", R"({"attendees":["孙丽"],"decisions":[{"case_id":"x"}]})").ErrorField(),
+            "decisions[0].case_id");
+  EXPECT_EQ(Str(secretary.Get(path).Json(), "state"), "planned");
+
+  auto record = secretary.PostJson(path + "/record",
+                                   R"({"attendees":["孙丽","冯军","居民代表 王大爷"],"minutes":"两项议题均形成决议",)"
+                                   R"("decisions":[{"case_id":)" + std::to_string(a) + R"(,"decision":"划定夜间临时停车区，物业负责引导"},)"
+                                   R"({"case_id":)" + std::to_string(b) + R"(,"decision":"在车棚加装充电桩，楼道禁止充电"}]})");
+  ASSERT_EQ(record.status, 200) << record.body;
+  EXPECT_EQ(Str(record.Json(), "state"), "held");
+  auto steps = worker1.Get("/api/v1/cases/" + std::to_string(a)).Json().at("events").as_array();
+  EXPECT_EQ(Str(steps.back(), "action"), "council");
+  EXPECT_EQ(Str(steps.back(), "note"), "划定夜间临时停车区，物业负责引导");
+  EXPECT_EQ(secretary.PostJson(path + "/items", "{\"case_id\":" + std::to_string(a) + "}").status, 409) << "met already";
+  EXPECT_EQ(st.As("worker.xinjie").Get(path).status, 404) << "another community's council";
+  auto listed = secretary.Get("/api/v1/council-meetings?node_id=2");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_NE(listed.body.find("虹桥社区12月议事会"), std::string::npos);
+}
+
 TEST_P(ApiTest, PassedDeadlinesMarkCasesOverdueEscalateAndCloseUnratedOnes) {
   auto own = NewStack(GetParam(), {"--login-rate", "10000", "--public-rate", "10000"});
   auto worker1 = own->As("worker1");
