@@ -22,10 +22,13 @@ MetricDeltas CaseCounts(const CaseFacts& f) {
   }
   std::string reported = "@" + MonthKey(f.reported_at);
   out.emplace_back("cases.reported" + reported, 1);
+  out.emplace_back("cases.reported@" + ChinaDate(f.reported_at).Iso(), 1);  // the daily trend
   if (!f.group.empty()) out.emplace_back("cases.reported." + f.group + reported, 1);
+  if (!f.category.empty()) out.emplace_back("cases.reported." + f.category + reported, 1);
   if (f.resolved_at > 0) {
     std::string month = "@" + MonthKey(f.resolved_at);
     out.emplace_back("cases.resolved" + month, 1);
+    out.emplace_back("cases.resolved@" + ChinaDate(f.resolved_at).Iso(), 1);
     if (f.resolved_at <= f.resolve_due_at) out.emplace_back("cases.resolved_on_time" + month, 1);
     if (f.solved_at) out.emplace_back("cases.solved." + std::string(HandlingLevelName(*f.solved_at)) + month, 1);
   }

@@ -4,8 +4,9 @@
 // over the cases. So counts can never drift from the cases they count.
 //
 // Metrics, per node subtree: "cases.open", "cases.overdue" (open and past a deadline) now, and per
-// China-time month ("@2026-11"): reported, reported.<group>, resolved, resolved_on_time,
-// solved.<level>, rated, rating_sum, satisfied (rated 4 or 5).
+// China-time month ("@2026-11"): reported, reported.<group>, reported.<group.category>, resolved,
+// resolved_on_time, solved.<level>, rated, rating_sum, satisfied (rated 4 or 5); and per China-time
+// day ("@2026-11-29"), for trends: reported, resolved.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,8 @@ namespace linli::domain {
 
 struct CaseFacts {
   CaseState state = CaseState::kReported;
-  std::string group;  // the category's group code
+  std::string group;     // the category's group code
+  std::string category;  // the category's code (group.name)
   Millis reported_at = 0;
   Millis resolved_at = 0;  // 0: not resolved
   Millis resolve_due_at = 0;

@@ -98,6 +98,11 @@ HttpResponse FileResponse(const service::AttachmentContent& c) {
   return r;
 }
 
+// A public caller: the IP address and the resident H5's device id (X-Device-Id), for rate limits.
+std::string PublicCaller(const HttpRequest& req) {
+  return service::PublicClient(req.remote_ip, req.Header("x-device-id").value_or(""));
+}
+
 // The upload of a photo or file: the raw body, its name in ?name=.
 service::Upload UploadOf(HttpRequest& req) {
   service::Upload u;
@@ -400,7 +405,7 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     LINLI_ASSIGN_OR_RETURN(auto code, OptionalString(body, "node_code"));
     in.node_code = code.value_or("");
     in.channel = in.node_code.empty() ? service::channel::kResidentWeb : service::channel::kQrCode;
-    api.cases.ReportPublic(std::move(in), req.remote_ip, [respond](Result<service::CaseView> r) {
+    api.cases.ReportPublic(std::move(in), PublicCaller(req), [respond](Result<service::CaseView> r) {
       if (!r) return respond(ErrorResponse(r.error()));
       // The resident gets the code to follow it by, not the staff view.
       respond(JsonResponse(201, json::object{{"tracking_code", r->row.tracking_code},
@@ -412,20 +417,20 @@ void RegisterCaseRoutes(Router& r, Api& api) {
   }), {.max_body_bytes = 64 << 10});
 
   r.Add("POST", "/api/v1/public/cases/{code}/attachments", Plain([&api](HttpRequest& req, const Respond& respond) -> Status {
-    api.cases.AttachPublic(req.path_params["code"], UploadOf(req), req.remote_ip,
+    api.cases.AttachPublic(req.path_params["code"], UploadOf(req), PublicCaller(req),
                            Reply<storage::AttachmentRow>(respond, RenderAttachment, 201));
     return Ok();
   }), {.max_body_bytes = service::kMaxAttachmentBytes});
 
   r.Add("GET", "/api/v1/public/cases/{code}/attachments/{id}", Plain([&api](HttpRequest& req, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
-    LINLI_ASSIGN_OR_RETURN(auto content, api.cases.PublicAttachment(req.path_params["code"], id, req.remote_ip));
+    LINLI_ASSIGN_OR_RETURN(auto content, api.cases.PublicAttachment(req.path_params["code"], id, PublicCaller(req)));
     respond(FileResponse(content));
     return Ok();
   }));
 
   r.Add("GET", "/api/v1/public/cases/{code}", Plain([&api](HttpRequest& req, const Respond& respond) -> Status {
-    LINLI_ASSIGN_OR_RETURN(auto view, api.cases.Track(req.path_params["code"], req.remote_ip));
+    LINLI_ASSIGN_OR_RETURN(auto view, api.cases.Track(req.path_params["code"], PublicCaller(req)));
     respond(JsonResponse(200, RenderPublicCase(view)));
     return Ok();
   }));
@@ -436,7 +441,7 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     LINLI_ASSIGN_OR_RETURN(auto rating, RequiredInt(body, "rating"));
     if (rating < 1 || rating > 5) return Error::Invalid("rating", "rating is 1 (very unhappy) to 5 (very happy)");
     LINLI_ASSIGN_OR_RETURN(auto comment, OptionalString(body, "comment"));
-    api.cases.Rate(req.path_params["code"], static_cast<int>(rating), comment.value_or(""), req.remote_ip,
+    api.cases.Rate(req.path_params["code"], static_cast<int>(rating), comment.value_or(""), PublicCaller(req),
                    Reply<service::PublicCase>(respond, RenderPublicCase));
     return Ok();
   }), {.max_body_bytes = 16 << 10});

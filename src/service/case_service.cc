@@ -101,6 +101,23 @@ bool PublicNote(std::string_view action) { return action == "resolve" || action 
 
 }  // namespace
 
+std::string PublicClient(std::string_view ip, std::string_view device_id) {
+  bool valid = device_id.size() >= 8 && device_id.size() <= 64 &&
+               std::ranges::all_of(device_id, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
+  return valid ? std::string(ip) + "|" + std::string(device_id) : std::string(ip);
+}
+
+Status CaseService::AllowPublic(std::string_view what, const std::string& client) {
+  Millis now = clock_.NowMillis();
+  auto bar = client.find('|');
+  bool allowed = bar == std::string::npos
+                     ? public_limiter_.Allow(std::string(what) + ":ip:" + client, now)
+                     : public_limiter_.Allow(std::string(what) + ":dev:" + client.substr(bar + 1), now) &&
+                           shared_ip_limiter_.Allow(std::string(what) + ":ip:" + client.substr(0, bar), now);
+  if (!allowed) return Error{ErrorCode::kResourceExhausted, "too many requests from this phone or address; try again in a minute", {}};
+  return Ok();
+}
+
 std::string ResidentFormUrl(std::string_view base_url, std::string_view node_code) {
   std::string base(base_url);
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -446,9 +463,7 @@ void CaseService::Report(const Caller& who, CaseIntake in, Done<CaseView> done) 
 }
 
 void CaseService::ReportPublic(CaseIntake in, const std::string& client, Done<CaseView> done) {
-  if (!public_limiter_.Allow("report:" + client, clock_.NowMillis())) {
-    return done(Error{ErrorCode::kResourceExhausted, "too many reports from this address; try again in a minute", {}});
-  }
+  if (auto st = AllowPublic("report", client); !st) return done(st.error());
   if (!IsResidentChannel(in.channel)) {
     return done(Error::Invalid("channel", "channel must be one of " + ChannelChoices(true)));
   }
@@ -1064,9 +1079,7 @@ void CaseService::Attach(const Caller& who, std::int64_t case_id, Upload upload,
 
 void CaseService::AttachPublic(std::string tracking_code, Upload upload, const std::string& client,
                                Done<storage::AttachmentRow> done) {
-  if (!public_limiter_.Allow("attach:" + client, clock_.NowMillis())) {
-    return done(Error{ErrorCode::kResourceExhausted, "too many uploads from this address; try again in a minute", {}});
-  }
+  if (auto st = AllowPublic("attach", client); !st) return done(st.error());
   std::string code = NormalizeTracking(tracking_code);
   if (auto st = CheckTracking(code); !st) return done(st.error());
   upload.is_public = true;
@@ -1153,9 +1166,7 @@ Result<AttachmentContent> CaseService::AttachmentFor(const Caller& who, std::int
 
 Result<AttachmentContent> CaseService::PublicAttachment(std::string_view tracking_code, std::int64_t attachment_id,
                                                         const std::string& client) {
-  if (!public_limiter_.Allow("track:" + client, clock_.NowMillis())) {
-    return Error{ErrorCode::kResourceExhausted, "too many look-ups from this address; try again in a minute", {}};
-  }
+  LINLI_TRY(AllowPublic("track", client));
   std::string code = NormalizeTracking(tracking_code);
   LINLI_TRY(CheckTracking(code));
   LINLI_ASSIGN_OR_RETURN(auto row, storage::ReadValue<storage::AttachmentRow>(db_, [&](SqlSession& s) -> Result<storage::AttachmentRow> {
@@ -1260,9 +1271,7 @@ Result<std::int64_t> CaseService::AppendStep(SqlSession& s, const Caller& who, s
 }
 
 Result<PublicCase> CaseService::Track(std::string_view tracking_code, const std::string& client) {
-  if (!public_limiter_.Allow("track:" + client, clock_.NowMillis())) {
-    return Error{ErrorCode::kResourceExhausted, "too many look-ups from this address; try again in a minute", {}};
-  }
+  LINLI_TRY(AllowPublic("track", client));
   std::string code = NormalizeTracking(tracking_code);
   LINLI_TRY(CheckTracking(code));
   return storage::ReadValue<PublicCase>(db_, [&](SqlSession& s) -> Result<PublicCase> {
@@ -1297,9 +1306,7 @@ std::vector<std::string> CaseService::Jurisdictions() {
 
 void CaseService::Rate(std::string tracking_code, int rating, std::string comment, const std::string& client,
                        Done<PublicCase> done) {
-  if (!public_limiter_.Allow("rate:" + client, clock_.NowMillis())) {
-    return done(Error{ErrorCode::kResourceExhausted, "too many ratings from this address; try again in a minute", {}});
-  }
+  if (auto st = AllowPublic("rate", client); !st) return done(st.error());
   std::string code = NormalizeTracking(tracking_code);
   if (auto st = CheckTracking(code); !st) return done(st.error());
   if (rating < 1 || rating > 5) return done(Error::Invalid("rating", "rating is 1 (very unhappy) to 5 (very happy)"));

@@ -43,6 +43,12 @@ inline constexpr std::string_view kHotline = "hotline";             // a call ta
 inline constexpr std::string_view kMeeting = "meeting";             // 逢四说事, 板凳会
 }  // namespace channel
 
+// Who is asking on the public endpoints: the IP address, and the device id the resident H5 keeps
+// in the phone's storage (X-Device-Id; ignored unless 8–64 of A–Z a–z 0–9 - _). Each device is
+// limited to the public rate; an IP address with devices behind it (a campus, a NAT) to four times
+// that; requests without a device id count against their IP address at the public rate.
+std::string PublicClient(std::string_view ip, std::string_view device_id);
+
 // The address a grid's QR code opens: the resident form (web/ H5) with the grid prefilled.
 std::string ResidentFormUrl(std::string_view base_url, std::string_view node_code);
 
@@ -148,7 +154,7 @@ class CaseService {
               std::string attachments_dir, int public_requests_per_minute = 30)
       : db_(db), clock_(clock), audit_(audit), crypto_(std::move(crypto)), geo_(geo), notifications_(notifications),
         blobs_(std::move(attachments_dir)),
-        public_limiter_(public_requests_per_minute, 60000) {}
+        public_limiter_(public_requests_per_minute, 60000), shared_ip_limiter_(4 * public_requests_per_minute, 60000) {}
 
   // Start-up: seeds the default categories into an empty catalogue and loads it.
   Status Prepare();
@@ -263,7 +269,11 @@ class CaseService {
   BlobStore blobs_;
   mutable std::mutex calendar_mu_;
   std::shared_ptr<const domain::WorkCalendar> calendar_ = std::make_shared<domain::WorkCalendar>();  // GUARDED_BY(calendar_mu_)
-  RateLimiter public_limiter_;  // anonymous intake, tracking and rating per client
+  // Whether a public request from `client` (PublicClient) may go ahead; `what` keeps reports,
+  // look-ups, uploads and ratings apart.
+  Status AllowPublic(std::string_view what, const std::string& client);
+  RateLimiter public_limiter_;     // per device, or per IP address without one
+  RateLimiter shared_ip_limiter_;  // per IP address with devices behind it
   mutable std::mutex catalogue_mu_;
   std::shared_ptr<const Catalogue> catalogue_;  // GUARDED_BY(catalogue_mu_)
 };

@@ -237,6 +237,7 @@ domain::CaseFacts CaseRepo::Facts(const CaseRow& c) {
   domain::CaseFacts f;
   f.state = domain::ParseCaseState(c.state).value_or(domain::CaseState::kReported);
   f.group = c.category_code.substr(0, c.category_code.find('.'));
+  f.category = c.category_code;
   f.reported_at = c.created_at;
   f.resolved_at = c.resolved_at;
   f.resolve_due_at = c.resolve_due_at;

@@ -755,6 +755,26 @@ TEST_P(ApiTest, TheCouncilTakesEscalatedMattersAndItsDecisionsReachTheCases) {
   EXPECT_NE(listed.body.find("虹桥社区12月议事会"), std::string::npos);
 }
 
+TEST_P(ApiTest, ThePublicFormIsLimitedPerPhoneAndPerAddress) {
+  auto own = NewStack(GetParam(), {"--login-rate", "10000", "--public-rate", "2"});
+  auto report = [&](const std::string& device) {
+    std::map<std::string, std::string> headers = {{"Content-Type", "application/json"}};
+    if (!device.empty()) headers["X-Device-Id"] = device;
+    return own->Anonymous().Send("POST", "/api/v1/public/cases", NoiseReport(), headers).status;
+  };
+  EXPECT_EQ(report("phone-aaaa-1111"), 201);
+  EXPECT_EQ(report("phone-aaaa-1111"), 201);
+  EXPECT_EQ(report("phone-aaaa-1111"), 429) << "one phone: the public rate";
+  EXPECT_EQ(report("phone-bbbb-2222"), 201) << "another phone behind the same address still gets through";
+  EXPECT_EQ(report("phone-bbbb-2222"), 201);
+  EXPECT_EQ(report(""), 201) << "without a device id the address itself is limited";
+  EXPECT_EQ(report(""), 201);
+  EXPECT_EQ(report(""), 429);
+  EXPECT_EQ(report("x"), 429) << "a malformed device id counts as none";
+  auto body = own->Anonymous().Send("POST", "/api/v1/public/cases", NoiseReport(), {{"Content-Type", "application/json"}});
+  EXPECT_EQ(body.ErrorCode(), "resource_exhausted");
+}
+
 TEST_P(ApiTest, PassedDeadlinesMarkCasesOverdueEscalateAndCloseUnratedOnes) {
   auto own = NewStack(GetParam(), {"--login-rate", "10000", "--public-rate", "10000"});
   auto worker1 = own->As("worker1");

@@ -146,8 +146,8 @@ TEST(HandlingLevels, EachLevelFindsItsNodeOnThePathAndFallsBackUpward) {
 }
 
 TEST(CaseCounts, AReportAndItsResolutionMoveTheMonthsCounters) {
-  CaseFacts reported{.state = CaseState::kReported, .group = "city", .reported_at = 1796027400000,
-                     .resolve_due_at = 1796027400000 + 86400000};
+  CaseFacts reported{.state = CaseState::kReported, .group = "city", .category = "city.environment", .reported_at = 1795941000000,
+                     .resolve_due_at = 1795941000000 + 86400000};
   auto month = MonthKey(reported.reported_at);
   EXPECT_EQ(month, "2026-11");
   auto first = CaseCountDelta(std::nullopt, reported);
@@ -160,6 +160,7 @@ TEST(CaseCounts, AReportAndItsResolutionMoveTheMonthsCounters) {
   EXPECT_EQ(value(first, "cases.open"), 1);
   EXPECT_EQ(value(first, "cases.reported@" + month), 1);
   EXPECT_EQ(value(first, "cases.reported.city@" + month), 1);
+  EXPECT_EQ(value(first, "cases.reported@2026-11-29"), 1) << "the day, China time";
   CaseFacts resolved = reported;
   resolved.state = CaseState::kResolved;
   resolved.resolved_at = reported.reported_at + 3600000;
@@ -168,6 +169,8 @@ TEST(CaseCounts, AReportAndItsResolutionMoveTheMonthsCounters) {
   EXPECT_EQ(value(second, "cases.resolved@" + month), 1);
   EXPECT_EQ(value(second, "cases.resolved_on_time@" + month), 1);
   EXPECT_EQ(value(second, "cases.solved.grid@" + month), 1);
+  EXPECT_EQ(value(second, "cases.resolved@2026-11-29"), 1);
+  EXPECT_EQ(value(first, "cases.reported.city.environment@" + month), 1);
   EXPECT_EQ(value(second, "cases.reported@" + month), 0) << "nothing counted twice";
   CaseFacts closed = resolved;
   closed.state = CaseState::kClosed;
