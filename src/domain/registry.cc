@@ -209,4 +209,40 @@ Result<ResidentFields> ValidateResident(const ResidentInput& in, const CivilDate
   return r;
 }
 
+std::vector<std::string> BuildingAddressCandidates(std::string_view typed) {
+  std::string text;
+  for (char c : typed) {
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (space) {
+      if (!text.empty() && text.back() != ' ') text += ' ';
+    } else {
+      text += c;
+    }
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  out.push_back(text);
+  // Suffixes that name a part of a building, each after a number (digits or Latin letters).
+  static const std::string_view kParts[] = {"室", "号房", "单元", "号楼", "栋", "幢", "座", "楼"};
+  for (int round = 0; round < 4; ++round) {
+    std::string cut = out.back();
+    bool found = false;
+    for (auto part : kParts) {
+      if (!cut.ends_with(part)) continue;
+      std::size_t end = cut.size() - part.size();
+      std::size_t start = end;
+      while (start > 0 && (std::isalnum(static_cast<unsigned char>(cut[start - 1])) || cut[start - 1] == '-')) --start;
+      if (start == end) continue;  // no number before it: part of a name
+      cut.erase(start);
+      found = true;
+      break;
+    }
+    while (!cut.empty() && cut.back() == ' ') cut.pop_back();
+    if (!found || cut.empty()) break;
+    out.push_back(cut);
+  }
+  return out;
+}
+
 }  // namespace linli::domain

@@ -27,6 +27,12 @@ std::optional<std::string_view> TermCode(const std::vector<Term>& vocabulary, st
 std::string_view TermLabel(const std::vector<Term>& vocabulary, std::string_view code);
 std::string TermChoices(const std::vector<Term>& vocabulary);  // "registered (户籍), ..." for errors
 
+// The building's street address a typed address may start with, longest first: the text with
+// white space made single, then with a trailing room (301室), unit (2单元) and building number
+// (3号楼, 3栋, 3幢, 3座) taken off one by one. "虹桥路88号 3号楼2单元301室" gives itself,
+// "虹桥路88号 3号楼2单元", "虹桥路88号 3号楼", "虹桥路88号".
+std::vector<std::string> BuildingAddressCandidates(std::string_view typed);
+
 const std::vector<Term>& ResidenceTypes();   // registered 户籍, resident 常住, floating 流动, renter 租户
 const std::vector<Term>& Relations();        // head 户主, spouse 配偶, child 子女 ...
 const std::vector<Term>& Genders();          // M 男, F 女

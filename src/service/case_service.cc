@@ -10,6 +10,7 @@
 #include "core/json_text.h"
 #include "domain/identity.h"
 #include "domain/media.h"
+#include "domain/registry.h"
 #include "domain/text.h"
 #include "service/auth_service.h"
 #include "service/org_service.h"
@@ -551,6 +552,19 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
       LINLI_ASSIGN_OR_RETURN(auto given, storage::OrgRepo::GetByCode(s, in.node_code));
       if (!given || given->archived) return Error::Invalid("node_code", "this QR code names no grid or station in use");
       node = std::move(given);
+    }
+    if (!located && !in.point && !in.address.empty()) {
+      // An address without a point: the building whose street address it starts with, when
+      // exactly one has it (else a grid worker places the case).
+      for (const auto& candidate : domain::BuildingAddressCandidates(in.address)) {
+        LINLI_ASSIGN_OR_RETURN(auto buildings, storage::BuildingRepo::ByAddress(s, candidate));
+        if (buildings.empty()) continue;
+        if (buildings.size() == 1) {
+          building_id = buildings[0].id;
+          located = buildings[0].node_id;
+        }
+        break;
+      }
     }
     if (located) {
       LINLI_ASSIGN_OR_RETURN(auto found, storage::OrgRepo::Get(s, *located));

@@ -291,6 +291,11 @@ Result<std::optional<BuildingRow>> BuildingRepo::Get(SqlSession& s, std::int64_t
                              BuildingFrom);
 }
 
+Result<std::vector<BuildingRow>> BuildingRepo::ByAddress(SqlSession& s, std::string_view address) {
+  return ManyRows<BuildingRow>(s, std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE address = $1 AND archived = 0 LIMIT 5",
+                               std::vector<SqlValue>{Text(address)}, BuildingFrom);
+}
+
 Result<std::optional<BuildingRow>> BuildingRepo::GetByCode(SqlSession& s, std::string_view code) {
   return OneRow<BuildingRow>(s, std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE code = $1",
                              Text(code), BuildingFrom);

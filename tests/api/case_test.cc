@@ -775,6 +775,30 @@ TEST_P(ApiTest, ThePublicFormIsLimitedPerPhoneAndPerAddress) {
   EXPECT_EQ(body.ErrorCode(), "resource_exhausted");
 }
 
+TEST_P(ApiTest, AnAddressWithoutAPointIsPlacedAtItsBuilding) {
+  auto& st = stack();
+  auto secretary = st.As("secretary");
+  auto building = secretary.PostJson("/api/v1/buildings", R"({"node_id":5,"code":"HQL-88-3","name":"3号楼","address":"虹桥路88号"})");
+  ASSERT_EQ(building.status, 201) << building.body;
+  auto building_id = building.Json().at("id").as_int64();
+  auto report = [&](const std::string& address) {
+    auto r = st.Anonymous().PostJson("/api/v1/public/cases", R"({"category":"city.environment","description":"楼下垃圾没人清理",)"
+                                                             R"("address":")" + address + R"("})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Str(r.Json(), "tracking_code");
+  };
+  auto placed = report("虹桥路88号  3号楼2单元301室");
+  auto id = CaseIdOf(st.As("worker1"), placed);
+  ASSERT_GT(id, 0) << "the grid of the building sees it";
+  auto c = st.As("worker1").Get("/api/v1/cases/" + std::to_string(id)).Json();
+  EXPECT_EQ(c.at("building_id").as_int64(), building_id);
+  EXPECT_TRUE(c.at("placed").as_bool());
+  auto lost = report("不存在的路1号");
+  EXPECT_EQ(CaseIdOf(st.As("worker1"), lost), 0);
+  auto official = st.As("official");
+  EXPECT_GT(CaseIdOf(official, lost, "1"), 0) << "an unknown address waits at the subdistrict to be placed";
+}
+
 TEST_P(ApiTest, PassedDeadlinesMarkCasesOverdueEscalateAndCloseUnratedOnes) {
   auto own = NewStack(GetParam(), {"--login-rate", "10000", "--public-rate", "10000"});
   auto worker1 = own->As("worker1");

@@ -289,5 +289,13 @@ TEST(Tabular, XlsxRoundTripKeepsLongDigitStrings) {
   EXPECT_EQ(ExcelSerialToIso("abc"), "");
 }
 
+TEST(BuildingAddress, TypedAddressesGiveTheStreetAddressTheyStartWith) {
+  EXPECT_EQ(domain::BuildingAddressCandidates("虹桥路88号  3号楼2单元301室"),
+            (std::vector<std::string>{"虹桥路88号 3号楼2单元301室", "虹桥路88号 3号楼2单元", "虹桥路88号 3号楼", "虹桥路88号"}));
+  EXPECT_EQ(domain::BuildingAddressCandidates("幸福小区12栋"), (std::vector<std::string>{"幸福小区12栋", "幸福小区"}));
+  EXPECT_EQ(domain::BuildingAddressCandidates("阳光花园"), std::vector<std::string>{"阳光花园"}) << "no number, nothing cut";
+  EXPECT_TRUE(domain::BuildingAddressCandidates("   ").empty());
+}
+
 }  // namespace
 }  // namespace linli::tabular
