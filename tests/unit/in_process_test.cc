@@ -1,4 +1,4 @@
-// The webhook queue end to end on one process: the notification service over a real SQLite file,
+// The webhook queue (and the deadline scheduler) end to end in one process: the notification service over a real SQLite file,
 // the real outbound HTTP client, and a real HTTP receiver on loopback. A manual clock stands in
 // for hours of waiting between retries.
 #include <gtest/gtest.h>
@@ -10,6 +10,8 @@
 #include "service/services.h"
 #include "support/http_sink.h"
 #include "support/test_env.h"
+
+#include <thread>
 
 namespace linli::service {
 namespace {
@@ -26,7 +28,7 @@ TEST(RetryDelay, GrowsThreefoldFromTenSecondsAndStopsAtSixHours) {
   EXPECT_EQ(RetryDelay(50), 6LL * 3600'000);
 }
 
-class WebhookQueue : public ::testing::Test {
+class InProcess : public ::testing::Test {
  protected:
   void SetUp() override {
     auto db = storage::Database::Open({.url = linli::testing::FreshDatabaseUrl("sqlite", dir_.path())});
@@ -70,7 +72,7 @@ class WebhookQueue : public ::testing::Test {
   std::unique_ptr<Services> services_;
 };
 
-TEST_F(WebhookQueue, AFailingReceiverIsRetriedWithBackoffThenDeadLetteredAndCanBeRequeued) {
+TEST_F(InProcess, AFailingReceiverIsRetriedWithBackoffThenDeadLetteredAndCanBeRequeued) {
   HttpSink sink;
   sink.set_status(500);
   auto hook = AddHook(sink.Url(), {"*"});
@@ -134,7 +136,7 @@ TEST_F(WebhookQueue, AFailingReceiverIsRetriedWithBackoffThenDeadLetteredAndCanB
   EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
 }
 
-TEST_F(WebhookQueue, HooksGetOnlyTheirKindsAndAnUnreachableOneRecordsWhy) {
+TEST_F(InProcess, HooksGetOnlyTheirKindsAndAnUnreachableOneRecordsWhy) {
   HttpSink sink;
   auto overdue_only = AddHook(sink.Url("/overdue"), {"case.overdue"});
   // Nothing listens on port 1 of loopback: the connection is refused.
@@ -161,7 +163,48 @@ TEST_F(WebhookQueue, HooksGetOnlyTheirKindsAndAnUnreachableOneRecordsWhy) {
   EXPECT_EQ(services_->notifications.Deliveries(Caller::Cli(), unreachable.hook.id, "", 0, 10)->size(), 1u);
 }
 
-TEST_F(WebhookQueue, BadWebhookDefinitionsAreRefusedNamingTheField) {
+// The deadline scheduler as the server runs it (its own thread, a short tick) over a real SQLite
+// file: a deadline the clock has passed is noticed within a second, and an idle pass changes nothing.
+TEST_F(InProcess, TheDeadlineSchedulerNoticesAPassedDeadlineWithinASecond) {
+  auto node = [&](std::int64_t parent, const char* type, const char* code) {
+    auto r = Await<domain::OrgNode>([&](auto done) {
+      services_->org.Create(Caller::Cli(), {parent, type, code, std::string("节点") + code}, std::move(done));
+    });
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? r->id : 0;
+  };
+  auto root = node(0, "subdistrict", "320581001");
+  auto community = node(root, "community", "320581001001");
+  auto grid = node(community, "grid", "320581001001001");
+  service::CaseIntake in;
+  in.channel = "patrol";
+  in.category_code = "city.environment";
+  in.description = "绿化带里堆了建筑垃圾";
+  in.node_id = grid;
+  auto c = Await<CaseView>([&](auto done) { services_->cases.Report(Caller::Cli(), std::move(in), std::move(done)); });
+  ASSERT_TRUE(c) << c.error().message;
+
+  DeadlineScheduler scheduler(services_->cases, clock_, std::chrono::milliseconds(100));
+  scheduler.Start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto before = services_->cases.Get(Caller::Cli(), c->row.id);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->view.row.overdue, 0) << "nothing is due yet";
+
+  clock_.Advance(c->row.response_due_at - clock_.NowMillis() + 1);
+  auto started = std::chrono::steady_clock::now();
+  int overdue = 0;
+  while (std::chrono::steady_clock::now() - started < std::chrono::seconds(2) && !(overdue & 1)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    overdue = services_->cases.Get(Caller::Cli(), c->row.id)->view.row.overdue;
+  }
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  scheduler.Stop();
+  EXPECT_TRUE(overdue & 1) << "the response deadline passed";
+  EXPECT_LT(waited.count(), 1000) << "noticed within a second";
+}
+
+TEST_F(InProcess, BadWebhookDefinitionsAreRefusedNamingTheField) {
   auto add = [&](std::string name, std::string url, std::vector<std::string> kinds) {
     return Await<NewWebhook>([&](auto done) {
       services_->notifications.AddWebhook(Caller::Cli(), name, url, kinds, std::move(done));
