@@ -582,6 +582,24 @@ void RegisterImportRoutes(Router& r, Api& api) {
     return Ok();
   }));
 
+  r.Add("GET", "/api/v1/export/cases", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto how, ExportOptionsOf(req));
+    if (how.reveal) return Error::Invalid("reveal", "case exports never carry the reporter; unmask one case instead");
+    LINLI_ASSIGN_OR_RETURN(auto node, QueryInt(req, "node_id", 1, INT64_MAX));
+    storage::CaseListQuery q;
+    if (auto state = QueryText(req, "state")) q.states = {*state};
+    q.category_code = QueryText(req, "category");
+    LINLI_ASSIGN_OR_RETURN(q.open_only, QueryBool(req, "open", false));
+    LINLI_ASSIGN_OR_RETURN(q.overdue_only, QueryBool(req, "overdue", false));
+    LINLI_ASSIGN_OR_RETURN(auto days, domain::ChinaDayRange(QueryText(req, "since").value_or(""),
+                                                            QueryText(req, "until").value_or("")));
+    std::tie(q.created_from, q.created_to) = days;
+    api.cpu.Post([&api, who, node, q, how, respond] {
+      SendFile(respond, api.imports.ExportCases(who, node, q, how.format));
+    });
+    return Ok();
+  }));
+
   r.Add("GET", "/api/v1/export/visits", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto how, ExportOptionsOf(req));
     LINLI_ASSIGN_OR_RETURN(auto node, QueryInt(req, "node_id", 1, INT64_MAX));

@@ -678,4 +678,48 @@ Result<ExportFile> ImportService::ExportVisits(const Caller& who, std::optional<
   return Deliver(who, {"visits", "走访记录", "visit.export"}, std::move(rows), where_path, reveal, reason, format);
 }
 
+Result<ExportFile> ImportService::ExportCases(const Caller& who, std::optional<std::int64_t> node_id,
+                                              storage::CaseListQuery q, tabular::Format format) {
+  constexpr std::size_t kMaxCaseRows = 50000;
+  auto rows = ExportPreamble(who, clock_.NowMillis(), false,
+                             {"受理编号", "上报时间", "分类", "渠道", "状态", "处理层级", "网格", "地址", "描述",
+                              "办结时间", "超时", "评价"});
+  std::string where_path;
+  Status st = db_.Read([&](SqlSession& s) -> Status {
+    auto scope = who.is_system() ? domain::Scope({"/"}) : domain::ScopeFor(who.principal, perm::kCaseRead);
+    if (scope.Empty()) return Error::Denied("exporting cases needs case.read");
+    q.prefixes = scope.prefixes();
+    if (node_id) {
+      LINLI_ASSIGN_OR_RETURN(auto node, storage::OrgRepo::Get(s, *node_id));
+      if (!node || !scope.Covers(node->path)) return Error::NotFound("no org node " + std::to_string(*node_id));
+      q.prefixes = {node->path};
+    }
+    where_path = q.prefixes.front();
+    q.limit = 500;
+    q.after_id = 0;
+    std::unordered_map<std::int64_t, std::string> node_names;
+    while (true) {
+      LINLI_ASSIGN_OR_RETURN(auto page, storage::CaseRepo::List(s, q));
+      if (rows.size() - kPreambleRows + page.size() > kMaxCaseRows) {
+        return Error::Precondition("the export would hold more than 50000 cases — narrow it to a smaller node or filter");
+      }
+      for (const auto& c : page) {
+        auto name = node_names.find(c.node_id);
+        if (name == node_names.end()) {
+          LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, c.node_id));
+          name = node_names.emplace(c.node_id, n ? n->name : "").first;
+        }
+        rows.push_back({c.tracking_code, domain::ChinaDateTime(c.created_at), c.category_code, c.channel, c.state, c.level,
+                        name->second, c.address, c.description, c.resolved_at ? domain::ChinaDateTime(c.resolved_at) : "",
+                        c.overdue ? "是" : "", c.rating ? std::to_string(c.rating) : ""});
+      }
+      if (static_cast<int>(page.size()) < q.limit) break;
+      q.after_id = page.back().id;
+    }
+    return Ok();
+  });
+  if (!st) return st.error();
+  return Deliver(who, {"cases", "诉求事件", "case.export"}, std::move(rows), where_path, false, "", format);
+}
+
 }  // namespace linli::service

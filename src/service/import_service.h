@@ -18,6 +18,7 @@
 #include "service/caller.h"
 #include "service/fieldwork_service.h"
 #include "service/registry_service.h"
+#include "storage/case_repo.h"
 #include "storage/database.h"
 
 namespace linli::service {
@@ -90,6 +91,10 @@ class ImportService {
   // Visits, newest first, filtered by sweep and visit time (q's prefixes come from the scope).
   Result<ExportFile> ExportVisits(const Caller& who, std::optional<std::int64_t> node_id, storage::VisitListQuery q,
                                   tabular::Format format, bool reveal, const std::string& reason);
+  // Cases the caller may read (case.read) under node_id, filtered by q (its prefixes come from the
+  // scope); never the reporter's name or phone. At most 50,000 rows.
+  Result<ExportFile> ExportCases(const Caller& who, std::optional<std::int64_t> node_id, storage::CaseListQuery q,
+                                 tabular::Format format);
 
  private:
   struct Addresses;

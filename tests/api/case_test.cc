@@ -799,6 +799,29 @@ TEST_P(ApiTest, AnAddressWithoutAPointIsPlacedAtItsBuilding) {
   EXPECT_GT(CaseIdOf(official, lost, "1"), 0) << "an unknown address waits at the subdistrict to be placed";
 }
 
+TEST_P(ApiTest, CaseExportsKeepToTheScopeAndNeverCarryTheReporter) {
+  auto& st = stack();
+  auto tracking = ReportFromQr(st);  // grid 5, with the reporter's name and phone
+  auto other = st.As("worker2").PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment",)"
+                                                          R"("description":"第二网格的井盖松动了","node_id":6})");
+  ASSERT_EQ(other.status, 201);
+  auto worker1 = st.As("worker1");
+  auto csv = worker1.Get("/api/v1/export/cases?format=csv");
+  ASSERT_EQ(csv.status, 200) << csv.body.substr(0, 200);
+  EXPECT_NE(csv.body.find(tracking), std::string::npos);
+  EXPECT_NE(csv.body.find("导出人"), std::string::npos) << "the file names its exporter";
+  EXPECT_EQ(csv.body.find("井盖松动"), std::string::npos) << "another grid's case";
+  EXPECT_EQ(csv.body.find("13912345678"), std::string::npos);
+  EXPECT_EQ(csv.body.find("杨女士"), std::string::npos);
+  auto xlsx = worker1.Get("/api/v1/export/cases?format=xlsx&open=true");
+  ASSERT_EQ(xlsx.status, 200);
+  EXPECT_TRUE(xlsx.body.starts_with("PK")) << "an XLSX is a zip";
+  EXPECT_EQ(worker1.Get("/api/v1/export/cases?format=csv&reveal=true&reason=x").ErrorField(), "reveal");
+  EXPECT_EQ(worker1.Get("/api/v1/export/cases?format=csv&node_id=6").status, 404);
+  EXPECT_EQ(worker1.Get("/api/v1/export/cases?format=pdf").ErrorField(), "format");
+  EXPECT_EQ(st.As("auditor").Get("/api/v1/export/cases?format=csv").status, 403);
+}
+
 TEST_P(ApiTest, PassedDeadlinesMarkCasesOverdueEscalateAndCloseUnratedOnes) {
   auto own = NewStack(GetParam(), {"--login-rate", "10000", "--public-rate", "10000"});
   auto worker1 = own->As("worker1");
