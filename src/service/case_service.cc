@@ -655,11 +655,22 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
 // Reading
 
 Result<std::vector<domain::NodeType>> CaseService::Chain(SqlSession& s, std::string_view path) const {
+  // A node's type never changes, so it is read once per process: a page of 50 cases costs no
+  // node look-ups after the first.
   std::vector<domain::NodeType> out;
   for (auto id : domain::PathIds(path)) {
+    {
+      std::lock_guard lock(node_types_mu_);
+      if (auto it = node_types_.find(id); it != node_types_.end()) {
+        out.push_back(it->second);
+        continue;
+      }
+    }
     LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, id));
     if (!n) return Error::Internal("a case's path names a missing node");
     out.push_back(n->type);
+    std::lock_guard lock(node_types_mu_);
+    node_types_.emplace(id, n->type);
   }
   return out;
 }

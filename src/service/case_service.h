@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/blob_store.h"
@@ -267,6 +268,8 @@ class CaseService {
   GeoService& geo_;
   NotificationService& notifications_;
   BlobStore blobs_;
+  mutable std::mutex node_types_mu_;
+  mutable std::unordered_map<std::int64_t, domain::NodeType> node_types_;  // GUARDED_BY(node_types_mu_)
   mutable std::mutex calendar_mu_;
   std::shared_ptr<const domain::WorkCalendar> calendar_ = std::make_shared<domain::WorkCalendar>();  // GUARDED_BY(calendar_mu_)
   // Whether a public request from `client` (PublicClient) may go ahead; `what` keeps reports,

@@ -251,20 +251,14 @@ domain::CaseFacts CaseRepo::Facts(const CaseRow& c) {
 Status CaseRepo::Count(SqlSession& s, const std::optional<CaseRow>& before, const CaseRow& after) {
   if (before && before->node_path != after.node_path) {
     // Moved: count the old facts out of the old path and the new ones into the new path.
-    for (const auto& [metric, value] : domain::CaseCounts(Facts(*before))) {
-      LINLI_TRY(RollupRepo::Add(s, before->node_path, metric, -value));
-    }
-    for (const auto& [metric, value] : domain::CaseCounts(Facts(after))) {
-      LINLI_TRY(RollupRepo::Add(s, after.node_path, metric, value));
-    }
-    return Ok();
+    auto out = domain::CaseCounts(Facts(*before));
+    for (auto& [metric, value] : out) value = -value;
+    LINLI_TRY(RollupRepo::AddMany(s, before->node_path, out));
+    return RollupRepo::AddMany(s, after.node_path, domain::CaseCounts(Facts(after)));
   }
   std::optional<domain::CaseFacts> was;
   if (before) was = Facts(*before);
-  for (const auto& [metric, value] : domain::CaseCountDelta(was, Facts(after))) {
-    LINLI_TRY(RollupRepo::Add(s, after.node_path, metric, value));
-  }
-  return Ok();
+  return RollupRepo::AddMany(s, after.node_path, domain::CaseCountDelta(was, Facts(after)));
 }
 
 Status CaseRepo::AppendEvent(SqlSession& s, CaseEventRow e) {

@@ -207,15 +207,30 @@ Result<std::int64_t> ImportRunRepo::Save(SqlSession& s, std::int64_t id, std::st
 }
 
 Status RollupRepo::Add(SqlSession& s, std::string_view path, std::string_view metric, std::int64_t delta) {
+  return AddMany(s, path, {{std::string(metric), delta}});
+}
+
+Status RollupRepo::AddMany(SqlSession& s, std::string_view path,
+                           const std::vector<std::pair<std::string, std::int64_t>>& deltas) {
   auto ids = domain::PathIds(path);
-  if (ids.empty() || delta == 0) return Ok();
   std::string sql = "INSERT INTO node_counts (node_id, metric, value) VALUES ";
-  std::vector<SqlValue> p = {Text(metric), Int(delta)};
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i) sql += ", ";
-    sql += "($" + std::to_string(p.size() + 1) + ", $1, $2)";
-    p.push_back(Int(ids[i]));
+  std::vector<SqlValue> p;
+  // Node ids first ($1..$n), then each metric and its delta, so the statement's text depends only
+  // on the counts of nodes and metrics and stays a prepared statement across calls.
+  for (auto id : ids) p.push_back(Int(id));
+  bool first = true;
+  for (const auto& [metric, delta] : deltas) {
+    if (delta == 0) continue;
+    std::string m = NextMarker(p);
+    p.push_back(Text(metric));
+    std::string d = NextMarker(p);
+    p.push_back(Int(delta));
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      sql += (first ? "" : ", ") + std::string("($") + std::to_string(i + 1) + ", " + m + ", " + d + ")";
+      first = false;
+    }
   }
+  if (ids.empty() || first) return Ok();
   sql += " ON CONFLICT (node_id, metric) DO UPDATE SET value = node_counts.value + excluded.value";
   return s.ExecDeferred(sql, Params(p));
 }

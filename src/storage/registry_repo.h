@@ -159,6 +159,8 @@ class RollupRepo {
  public:
   // Adds `delta` to `metric` of every node on `path` (the node and its ancestors).
   static Status Add(SqlSession& s, std::string_view path, std::string_view metric, std::int64_t delta);
+  // Several metrics at once for the node at `path` and its ancestors: one statement.
+  static Status AddMany(SqlSession& s, std::string_view path, const std::vector<std::pair<std::string, std::int64_t>>& deltas);
   // Recounts every metric for the subtree at `root_path` from the base tables (after a split,
   // merge or move; the subtree's own total does not change, so ancestors stay right).
   static Status Rebuild(SqlSession& s, std::string_view root_path);
