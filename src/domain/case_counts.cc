@@ -25,6 +25,7 @@ MetricDeltas CaseCounts(const CaseFacts& f) {
   out.emplace_back("cases.reported@" + ChinaDate(f.reported_at).Iso(), 1);  // the daily trend
   if (!f.group.empty()) out.emplace_back("cases.reported." + f.group + reported, 1);
   if (!f.category.empty()) out.emplace_back("cases.reported." + f.category + reported, 1);
+  if (f.accepted_at > 0) out.emplace_back("cases.accepted@" + MonthKey(f.accepted_at), 1);
   if (f.resolved_at > 0) {
     std::string month = "@" + MonthKey(f.resolved_at);
     out.emplace_back("cases.resolved" + month, 1);

@@ -4,7 +4,7 @@
 // over the cases. So counts can never drift from the cases they count.
 //
 // Metrics, per node subtree: "cases.open", "cases.overdue" (open and past a deadline) now, and per
-// China-time month ("@2026-11"): reported, reported.<group>, reported.<group.category>, resolved,
+// China-time month ("@2026-11"): reported, reported.<group>, reported.<group.category>, accepted, resolved,
 // resolved_on_time, solved.<level>, rated, rating_sum, satisfied (rated 4 or 5); and per China-time
 // day ("@2026-11-29"), for trends: reported, resolved.
 #pragma once
@@ -25,6 +25,7 @@ struct CaseFacts {
   std::string group;     // the category's group code
   std::string category;  // the category's code (group.name)
   Millis reported_at = 0;
+  Millis accepted_at = 0;  // 0: not (yet) taken on — still reported, or rejected
   Millis resolved_at = 0;  // 0: not resolved
   Millis resolve_due_at = 0;
   std::optional<HandlingLevel> solved_at;

@@ -260,7 +260,7 @@ Result<domain::CategoryDefinition> CategoryFromJson(std::string_view text) {
 std::string CalendarToJson(const domain::WorkCalendar& c) {
   json::array sessions, holidays, workdays;
   auto hhmm = [](int minutes) {
-    char buf[8];
+    char buf[32];  // room for any int, so the compiler sees no truncation
     std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60, minutes % 60);
     return std::string(buf);
   };

@@ -239,6 +239,7 @@ domain::CaseFacts CaseRepo::Facts(const CaseRow& c) {
   f.group = c.category_code.substr(0, c.category_code.find('.'));
   f.category = c.category_code;
   f.reported_at = c.created_at;
+  if (c.state != "reported" && c.state != "rejected") f.accepted_at = c.responded_at;
   f.resolved_at = c.resolved_at;
   f.resolve_due_at = c.resolve_due_at;
   if (!c.solved_level.empty()) f.solved_at = domain::ParseHandlingLevel(c.solved_level);

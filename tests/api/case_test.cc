@@ -190,7 +190,18 @@ TEST_P(ApiTest, StaffReportAssignRejectAsDuplicateAndTheCounts) {
   EXPECT_EQ(worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment",)"
                                               R"("description":"别的网格的问题","node_id":6})").ErrorField(), "node_id");
 
+  // Today's report shows in the day's and the category's counts, and the acceptance in the month's.
+  auto metric = [](const json::value& counts, const std::string& name) -> std::int64_t {
+    return counts.as_object().contains(name) ? counts.at(name).as_int64() : 0;
+  };
+  auto created = r.Json().at("created_at").as_int64();
+  auto day = domain::ChinaDate(created).Iso();
+  auto m = day.substr(0, 7);
+  EXPECT_EQ(metric(after, "cases.reported@" + day), metric(before, "cases.reported@" + day) + 1);
+  EXPECT_EQ(metric(after, "cases.reported.city.environment@" + m), metric(before, "cases.reported.city.environment@" + m) + 1);
+  auto accepted_before = metric(after, "cases.accepted@" + m);
   ASSERT_EQ(Act(worker1, id, R"({"action":"accept"})").status, 200);
+  EXPECT_EQ(metric(worker1.Get("/api/v1/org/nodes/5/counts").Json(), "cases.accepted@" + m), accepted_before + 1);
   // Assign: only someone who handles cases at this level here.
   EXPECT_EQ(Act(worker1, id, R"({"action":"assign","assignee_id":11})").ErrorField(), "assignee_id") << "worker2: other grid";
   EXPECT_EQ(Act(worker1, id, R"({"action":"assign","assignee_id":999999})").ErrorField(), "assignee_id");

@@ -161,8 +161,10 @@ TEST(CaseCounts, AReportAndItsResolutionMoveTheMonthsCounters) {
   EXPECT_EQ(value(first, "cases.reported@" + month), 1);
   EXPECT_EQ(value(first, "cases.reported.city@" + month), 1);
   EXPECT_EQ(value(first, "cases.reported@2026-11-29"), 1) << "the day, China time";
+  EXPECT_EQ(value(first, "cases.accepted@" + month), 0);
   CaseFacts resolved = reported;
   resolved.state = CaseState::kResolved;
+  resolved.accepted_at = reported.reported_at + 600000;
   resolved.resolved_at = reported.reported_at + 3600000;
   resolved.solved_at = HandlingLevel::kGrid;
   auto second = CaseCountDelta(reported, resolved);
@@ -170,6 +172,7 @@ TEST(CaseCounts, AReportAndItsResolutionMoveTheMonthsCounters) {
   EXPECT_EQ(value(second, "cases.resolved_on_time@" + month), 1);
   EXPECT_EQ(value(second, "cases.solved.grid@" + month), 1);
   EXPECT_EQ(value(second, "cases.resolved@2026-11-29"), 1);
+  EXPECT_EQ(value(second, "cases.accepted@" + month), 1);
   EXPECT_EQ(value(first, "cases.reported.city.environment@" + month), 1);
   EXPECT_EQ(value(second, "cases.reported@" + month), 0) << "nothing counted twice";
   CaseFacts closed = resolved;
