@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/qr_svg.h"
 #include "domain/identity.h"
+#include "domain/text.h"
 
 namespace linli::cli {
 
@@ -70,12 +71,7 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx) {
       if (!node) return Report(node.error());
       f.node_id = node->id;
     }
-    for (std::size_t pos = 0; pos < o->states.size();) {
-      auto comma = o->states.find(',', pos);
-      if (comma == std::string::npos) comma = o->states.size();
-      if (comma > pos) f.states.push_back(o->states.substr(pos, comma - pos));
-      pos = comma + 1;
-    }
+    f.states = domain::SplitList(o->states);
     f.open_only = o->open;
     f.overdue_only = o->overdue;
     f.limit = o->limit;

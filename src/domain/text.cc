@@ -20,6 +20,17 @@ std::vector<std::string_view> Characters(std::string_view s) {
 }
 }  // namespace
 
+std::vector<std::string> SplitList(std::string_view text, char separator) {
+  std::vector<std::string> out;
+  while (true) {
+    auto cut = text.find(separator);
+    auto part = text.substr(0, cut);
+    if (!part.empty()) out.emplace_back(part);
+    if (cut == std::string_view::npos) return out;
+    text.remove_prefix(cut + 1);
+  }
+}
+
 double TextSimilarity(std::string_view a, std::string_view b) {
   auto ca = Characters(a), cb = Characters(b);
   if (ca.empty() || cb.empty()) return 0;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -22,6 +23,8 @@ long Utf8Length(std::string_view s);
 // How alike two texts are, 0 to 1: the Dice coefficient of their character bigrams (the unit
 // that works for Chinese, which has no spaces). Give both in search form.
 double TextSimilarity(std::string_view a, std::string_view b);
+// "a,b,,c" → {"a","b","c"}: the comma lists of query strings, Open311 and the CLI (empty parts dropped).
+std::vector<std::string> SplitList(std::string_view text, char separator = ',');
 // The first `max_chars` characters of valid UTF-8 text, with "…" when something was cut.
 std::string Utf8Excerpt(std::string_view s, long max_chars);
 

@@ -2,6 +2,7 @@
 // list, detail with its timeline, workflow actions, unmasking the reporter, and the resident's
 // endpoints under /api/v1/public (no account: report, follow by tracking code, rate).
 #include "core/qr_svg.h"
+#include "domain/text.h"
 #include "http/api.h"
 #include "http/json_io.h"
 #include "http/render.h"
@@ -86,16 +87,11 @@ json::array RenderAttachments(const std::vector<storage::AttachmentRow>& list) {
 }
 
 // The bytes of an attachment, typed by what they are; never sniffed again by the browser.
-HttpResponse FileResponse(const service::AttachmentContent& c) {
-  HttpResponse r;
-  r.status = 200;
-  r.content_type = c.row.content_type;
-  r.body = c.bytes;
-  r.With("X-Content-Type-Options", "nosniff");
-  r.With("Cache-Control", "private, max-age=3600");
-  r.With("Content-Disposition", std::string(c.row.content_type.starts_with("image/") ? "inline" : "attachment") +
-                                    "; filename=\"attachment-" + std::to_string(c.row.id) + "\"");
-  return r;
+HttpResponse AttachmentResponse(const service::AttachmentContent& c) {
+  return FileResponse(c.bytes, c.row.content_type,
+                      std::string(c.row.content_type.starts_with("image/") ? "inline" : "attachment") +
+                          "; filename=\"attachment-" + std::to_string(c.row.id) + "\"",
+                      "private, max-age=3600");
 }
 
 // A public caller: the IP address and the resident H5's device id (X-Device-Id), for rate limits.
@@ -203,22 +199,6 @@ Result<domain::CaseAction> ParseAction(const std::string& name) {
   return *a;
 }
 
-// A comma-separated query list ("reported,accepted").
-std::vector<std::string> QueryList(const HttpRequest& req, const std::string& name) {
-  std::vector<std::string> out;
-  auto text = QueryText(req, name);
-  if (!text) return out;
-  std::size_t pos = 0;
-  while (pos <= text->size()) {
-    auto comma = text->find(',', pos);
-    auto part = text->substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (!part.empty()) out.push_back(part);
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 void RegisterCaseRoutes(Router& r, Api& api) {
@@ -280,7 +260,7 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     service::CaseFilter f;
     LINLI_ASSIGN_OR_RETURN(f.limit, QueryLimit(req, 50));
     LINLI_ASSIGN_OR_RETURN(f.node_id, QueryInt(req, "node_id", 1, INT64_MAX));
-    f.states = QueryList(req, "state");
+    f.states = domain::SplitList(QueryText(req, "state").value_or(""));
     f.level = QueryText(req, "level");
     f.category_code = QueryText(req, "category");
     f.channel = QueryText(req, "channel");
@@ -338,7 +318,7 @@ void RegisterCaseRoutes(Router& r, Api& api) {
   r.Add("GET", "/api/v1/attachments/{id}", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
     LINLI_ASSIGN_OR_RETURN(auto content, api.cases.AttachmentFor(who, id));
-    respond(FileResponse(content));
+    respond(AttachmentResponse(content));
     return Ok();
   }));
 
@@ -388,11 +368,7 @@ void RegisterCaseRoutes(Router& r, Api& api) {
       return Error::Invalid("base_url", "base_url starts with http:// or https://");
     }
     LINLI_ASSIGN_OR_RETURN(auto svg, QrSvg(service::ResidentFormUrl(*base, node.code)));
-    HttpResponse res;
-    res.content_type = "image/svg+xml";
-    res.body = std::move(svg);
-    res.With("X-Content-Type-Options", "nosniff");
-    respond(std::move(res));
+    respond(FileResponse(std::move(svg), "image/svg+xml", "inline", "private, max-age=3600"));
     return Ok();
   }));
 
@@ -425,7 +401,7 @@ void RegisterCaseRoutes(Router& r, Api& api) {
   r.Add("GET", "/api/v1/public/cases/{code}/attachments/{id}", Plain([&api](HttpRequest& req, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
     LINLI_ASSIGN_OR_RETURN(auto content, api.cases.PublicAttachment(req.path_params["code"], id, PublicCaller(req)));
-    respond(FileResponse(content));
+    respond(AttachmentResponse(content));
     return Ok();
   }));
 

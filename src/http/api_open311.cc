@@ -6,6 +6,7 @@
 // Each answer is built once as a small element tree (Doc) and written as XML or as JSON by the
 // "Spark convention": list wrappers become arrays, empty elements null.
 #include "domain/identity.h"
+#include "domain/text.h"
 #include "http/api.h"
 #include "http/json_io.h"
 
@@ -500,19 +501,7 @@ void RegisterOpen311Routes(Router& r, Api& api) {
   AddBoth(r, "GET", base + "/requests", [&api, one_or_named](HttpRequest& req, Format f, const Respond& respond) -> Status {
     auto form = QueryForm(req);
     LINLI_TRY(CheckJurisdiction(api, form));
-    auto split = [](const std::string& s) {
-      std::vector<std::string> out;
-      std::size_t pos = 0;
-      while (pos <= s.size()) {
-        auto comma = s.find(',', pos);
-        auto part = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (!part.empty()) out.push_back(part);
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-      }
-      return out;
-    };
-    auto ids = split(form.Get("service_request_id"));
+    auto ids = domain::SplitList(form.Get("service_request_id"));
     if (!ids.empty()) {
       if (ids.size() > 100) return Error::Invalid("service_request_id", "at most 100 ids at once");
       LINLI_ASSIGN_OR_RETURN(auto items, one_or_named(req, form, ids));
@@ -521,7 +510,7 @@ void RegisterOpen311Routes(Router& r, Api& api) {
     }
     LINLI_ASSIGN_OR_RETURN(auto client, ClientOf(api, req, form));
     service::CaseFilter filter;
-    filter.category_codes = split(form.Get("service_code"));
+    filter.category_codes = domain::SplitList(form.Get("service_code"));
     Millis now = api.cases.Now();
     auto start = form.Get("start_date"), end = form.Get("end_date");
     filter.created_to = now + 1;

@@ -473,14 +473,8 @@ void RegisterRegistryRoutes(Router& r, Api& api) {
 namespace linli::http {
 
 namespace {
-HttpResponse FileResponse(const service::ExportFile& f) {
-  HttpResponse resp;
-  resp.status = 200;
-  resp.content_type = f.content_type;
-  resp.body = f.bytes;
-  resp.With("Content-Disposition", "attachment; filename=\"" + f.filename + "\"");
-  resp.With("Cache-Control", "no-store");
-  return resp;
+HttpResponse ExportResponse(const service::ExportFile& f) {
+  return FileResponse(f.bytes, f.content_type, "attachment; filename=\"" + f.filename + "\"", "no-store");
 }
 
 json::object RenderImportReport(const service::ImportReport& r) {
@@ -531,7 +525,7 @@ Result<ExportOptions> ExportOptionsOf(const HttpRequest& req) {
 }
 
 void SendFile(const Respond& respond, const Result<service::ExportFile>& file) {
-  respond(file ? FileResponse(*file) : ErrorResponse(file.error()));
+  respond(file ? ExportResponse(*file) : ErrorResponse(file.error()));
 }
 }  // namespace
 
@@ -559,7 +553,7 @@ void RegisterImportRoutes(Router& r, Api& api) {
   r.Add("GET", "/api/v1/import/template", Authed(api, [&api](HttpRequest& req, const service::Caller&, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto format, FormatOf(req));
     LINLI_ASSIGN_OR_RETURN(auto file, api.imports.Template(format));
-    respond(FileResponse(file));
+    respond(ExportResponse(file));
     return Ok();
   }));
 

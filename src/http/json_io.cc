@@ -34,6 +34,18 @@ HttpResponse ErrorResponse(const Error& e) {
   return r;
 }
 
+HttpResponse FileResponse(std::string bytes, std::string content_type, std::string_view disposition,
+                          std::string_view cache_control) {
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = std::move(content_type);
+  r.body = std::move(bytes);
+  r.With("X-Content-Type-Options", "nosniff");
+  r.With("Content-Disposition", std::string(disposition));
+  r.With("Cache-Control", std::string(cache_control));
+  return r;
+}
+
 HttpResponse JsonResponse(int status, const json::value& body) {
   HttpResponse r;
   r.status = status;

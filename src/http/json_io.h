@@ -22,6 +22,10 @@ namespace json = boost::json;
 int HttpStatusFor(ErrorCode code);
 HttpResponse ErrorResponse(const Error& e);
 HttpResponse JsonResponse(int status, const json::value& body);
+// A file in the body (exports, attachments, QR codes): typed by the server, never sniffed by the
+// browser (nosniff), with its Content-Disposition ("inline" or "attachment; filename=…") and caching.
+HttpResponse FileResponse(std::string bytes, std::string content_type, std::string_view disposition,
+                          std::string_view cache_control);
 
 // The request body as a JSON object; invalid_argument naming "body" otherwise.
 Result<json::object> ParseObject(const HttpRequest& req);

@@ -686,7 +686,9 @@ std::string HandlingPath(std::string_view path, const std::vector<domain::NodeTy
 }
 
 // Whether the caller may take `action` on the case now, beyond what the state machine allows.
-Status MayAct(const Caller& who, const CaseRow& c, const std::vector<domain::NodeType>& chain, CaseAction action) {
+// `in_department`: the caller works for the department the case is with (MemberOfCaseDepartment).
+Status MayAct(const Caller& who, const CaseRow& c, const std::vector<domain::NodeType>& chain, CaseAction action,
+              bool in_department) {
   if (who.is_system()) return Ok();
   auto status = StatusOf(c);
   std::string handling = HandlingPath(c.node_path, chain, status.level);
@@ -705,9 +707,20 @@ Status MayAct(const Caller& who, const CaseRow& c, const std::vector<domain::Nod
     default:
       break;
   }
+  // A department's cases are worked by its own people.
+  if (status.level == domain::HandlingLevel::kDepartment && !in_department) {
+    return Error::Denied("the case is with " + c.department + "; only its members act on it");
+  }
   if (domain::Allows(who.principal, domain::PermissionFor(action), handling)) return Ok();
   return Error::Denied("the case is handled at the " + c.level + " level; " + std::string(domain::PermissionFor(action)) +
                        " there is needed to " + std::string(domain::CaseActionName(action)) + " it");
+}
+
+// Whether the caller works for the department a department-level case is with (true below that level).
+Result<bool> MemberOfCaseDepartment(SqlSession& s, const Caller& who, const CaseRow& c) {
+  if (c.level != "department" || who.is_system()) return true;
+  LINLI_ASSIGN_OR_RETURN(auto mine, storage::AccountRepo::DepartmentsOf(s, who.user_id()));
+  return std::ranges::find(mine, c.department) != mine.end();
 }
 
 }  // namespace
@@ -730,8 +743,9 @@ Result<CaseView> CaseService::View(SqlSession& s, const Caller& who, CaseRow row
   }
   if (who.user_id() != 0 || who.is_system()) {
     LINLI_ASSIGN_OR_RETURN(auto chain, Chain(s, row.node_path));
+    LINLI_ASSIGN_OR_RETURN(auto member, MemberOfCaseDepartment(s, who, row));
     for (auto action : domain::AllowedCaseActions(StatusOf(row))) {
-      if (MayAct(who, row, chain, action)) v.actions.emplace_back(domain::CaseActionName(action));
+      if (MayAct(who, row, chain, action, member)) v.actions.emplace_back(domain::CaseActionName(action));
     }
   }
   v.row = std::move(row);
@@ -978,15 +992,9 @@ void CaseService::Act(const Caller& who, std::int64_t id, CaseActionRequest req,
     auto status = StatusOf(before);
     // The state first (a clearer answer than a permission refusal), then who may, then the input.
     LINLI_ASSIGN_OR_RETURN(auto transition, domain::ApplyCaseAction(status, req.action, req.input));
-    LINLI_TRY(MayAct(who, before, chain, req.action));
-    // A department's cases are worked by its own people; a dispatch needs someone to receive it.
-    if (status.level == domain::HandlingLevel::kDepartment && req.action != CaseAction::kSupervise &&
-        req.action != CaseAction::kReopen && !who.is_system()) {
-      LINLI_ASSIGN_OR_RETURN(auto mine, storage::AccountRepo::DepartmentsOf(s, who.user_id()));
-      if (std::ranges::find(mine, before.department) == mine.end()) {
-        return Error::Denied("the case is with " + before.department + "; only its members act on it");
-      }
-    }
+    LINLI_ASSIGN_OR_RETURN(auto member, MemberOfCaseDepartment(s, who, before));
+    LINLI_TRY(MayAct(who, before, chain, req.action, member));
+    // A dispatch needs someone to receive it.
     if (req.action == CaseAction::kDispatch) {
       LINLI_ASSIGN_OR_RETURN(auto members, storage::AccountRepo::DepartmentMembers(s, req.input.department));
       if (members.empty()) {

@@ -701,6 +701,9 @@ TEST_P(ApiTest, ADepartmentWorksOnlyTheCasesDispatchedToIt) {
   EXPECT_EQ(Act(zhujian, id, R"({"action":"dept_return","note":"不归我们管"})").status, 403);
   EXPECT_TRUE(NoticesAbout(zhujian, id).empty());
   EXPECT_EQ(NoticesAbout(chengguan, id), std::vector<std::string>{"case.dispatched"});
+  // What each is offered matches what each may do.
+  EXPECT_FALSE(HasAction(zhujian.Get("/api/v1/cases/" + std::to_string(id)).Json(), "dept_accept"));
+  EXPECT_TRUE(HasAction(chengguan.Get("/api/v1/cases/" + std::to_string(id)).Json(), "dept_accept"));
   ASSERT_EQ(Act(chengguan, id, R"({"action":"dept_accept"})").status, 200);
   auto sysadmin = st.As("sysadmin");
   EXPECT_EQ(sysadmin.Get("/api/v1/users/5/departments").Json().at("departments").as_array().at(0).as_string(), "城管中队");
@@ -738,6 +741,13 @@ TEST_P(ApiTest, TheCouncilTakesEscalatedMattersAndItsDecisionsReachTheCases) {
   ASSERT_EQ(agenda.status, 200);
   EXPECT_EQ(agenda.Json().at("items").as_array().size(), 2u);
   EXPECT_EQ(secretary.PostJson(path + "/items", R"({"case_id":999999})").ErrorField(), "case_id");
+  EXPECT_EQ(secretary.PostJson(path + "/items", R"({"case_id":"x"})").ErrorField(), "case_id");
+  EXPECT_EQ(secretary.Json("DELETE", path + "/items/999999", "").status, 404) << "not on the agenda";
+  EXPECT_EQ(worker1.Json("DELETE", path + "/items/" + std::to_string(a), "").status, 404)
+      << "the community's council lies outside a grid worker's scope";
+  EXPECT_EQ(secretary.Get("/api/v1/council-meetings?before=abc").ErrorField(), "before");
+  EXPECT_EQ(secretary.PostJson("/api/v1/council-meetings", R"({"node_id":2,"title":"<b>会</b>","scheduled_at":1})").ErrorField(),
+            "title");
 
   // Every item needs a decision; a case not on the agenda is refused; nothing is recorded then.
   auto partial = secretary.PostJson(path + "/record", R"({"attendees":["孙丽","居民代表 王大爷"],"decisions":[{"case_id":)" +

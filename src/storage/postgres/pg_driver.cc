@@ -159,7 +159,7 @@ class PgSession final : public SqlSession {
           // pipeline skipped the Parse): forget it so the next use prepares it again.
           statements_.erase(pending.prepared_sql);
           if (!first_error && st != PGRES_PIPELINE_ABORTED) {
-            // The statement text (placeholders, never values) says which query is wrong.
+            // Naming the SQL (its $n markers, never the values bound to them) says which query is wrong.
             first_error = PgError(res, conn_);
             first_error->message += " in: " + pending.prepared_sql.substr(0, 200);
           }
