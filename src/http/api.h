@@ -12,6 +12,8 @@
 #include "service/audit_service.h"
 #include "service/auth_service.h"
 #include "service/case_service.h"
+#include "service/change_feed.h"
+#include "service/cockpit_service.h"
 #include "service/council_service.h"
 #include "core/worker_pool.h"
 #include "service/fieldwork_service.h"
@@ -38,6 +40,8 @@ struct Api {
   service::CaseService& cases;
   service::NotificationService& notifications;
   service::CouncilService& council;
+  service::CockpitService& cockpit;
+  service::ChangeFeed& changes;  // live screens subscribe to it (api_live.cc)
   WorkerPool& cpu;  // long requests (imports, exports) run here, not on an HTTP thread
   bool secure_cookies = false;       // set when TLS is on
   std::atomic<bool>* draining = nullptr;  // readyz answers 503 while shutting down
@@ -73,6 +77,7 @@ void RegisterCaseRoutes(Router& r, Api& api);
 void RegisterNotificationRoutes(Router& r, Api& api);
 void RegisterOpen311Routes(Router& r, Api& api);
 void RegisterCouncilRoutes(Router& r, Api& api);
+void RegisterCockpitRoutes(Router& r, Api& api);
 
 inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterSystemRoutes(r, api);
@@ -87,6 +92,7 @@ inline void RegisterAllRoutes(Router& r, Api& api) {
   RegisterNotificationRoutes(r, api);
   RegisterOpen311Routes(r, api);
   RegisterCouncilRoutes(r, api);
+  RegisterCockpitRoutes(r, api);
 }
 
 }  // namespace linli::http

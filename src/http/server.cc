@@ -123,6 +123,7 @@ struct HttpServer::Impl {
     struct Conn {
       tcp::socket* sock;
       bool idle = true;
+      std::function<void()> wake;  // an event stream's: ends its wait so it sees the shutdown
       std::chrono::steady_clock::time_point deadline;
       void expires_after(std::chrono::seconds d) { deadline = std::chrono::steady_clock::now() + d; }
       tcp::socket& socket() { return *sock; }
@@ -220,6 +221,7 @@ struct HttpServer::Impl {
           w->acceptor->close(ec);
           for (auto& c : w->conns) {
             if (c.idle) c.sock->close(ec);
+            if (c.wake) c.wake();
           }
         });
       }
@@ -454,7 +456,7 @@ struct HttpServer::Impl {
         resp.With("Allow", match.allow);
       } else if (!opt.static_dir.empty() && (req.method == "GET" || req.method == "HEAD") &&
                  !req.path.starts_with("/api/")) {
-        resp = StaticFile(req.path);
+        resp = StaticFile(req);
       } else {
         resp = ErrorResponse(Error::NotFound("no such endpoint: " + req.method + " " + req.path));
       }
@@ -476,7 +478,58 @@ struct HttpServer::Impl {
         written += n;
       }
       Record(label, req.method, resp.status, request_id, ip, started, written);
+      if (resp.stream) {
+        if (!wec) co_await StreamEvents(io, tcp_layer, resp.stream);
+        resp.stream->Close();
+        co_return;
+      }
       if (wec || !keep) co_return;
+    }
+  }
+
+  // After the head of an event-stream response: writes what the handler pushes, and a comment
+  // line every 15 s (which also finds a client that went away), until the write fails or the
+  // server drains. The body is delimited by the connection's end (Connection: close).
+  template <class Stream>
+  awaitable<void> StreamEvents(Stream& io, Worker::Conn& conn, std::shared_ptr<EventStream> stream) {
+    struct Waker {
+      asio::steady_timer timer;
+      explicit Waker(const asio::any_io_executor& ex) : timer(ex) {}
+    };
+    asio::any_io_executor ex = co_await asio::this_coro::executor;
+    auto waker = std::make_shared<Waker>(ex);
+    std::weak_ptr<Waker> weak = waker;
+    // Pushes come from other threads: the wake-up is posted to this connection's thread, where
+    // it runs only while this coroutine is suspended, so no push falls between Take and the wait.
+    stream->SetWaker([weak, ex] {
+      asio::post(ex, [weak] {
+        if (auto w = weak.lock()) w->timer.cancel();
+      });
+    });
+    conn.wake = [weak] {
+      if (auto w = weak.lock()) w->timer.cancel();
+    };
+    struct Unhook {
+      Worker::Conn& conn;
+      ~Unhook() { conn.wake = nullptr; }
+    } unhook{conn};
+    for (;;) {
+      if (draining) co_return;
+      std::string out;
+      for (auto& e : stream->Take()) out += e;
+      if (out.empty()) {
+        conn.idle = true;
+        conn.expires_after(std::chrono::hours(1));
+        waker->timer.expires_after(std::chrono::seconds(15));
+        auto [ec] = co_await waker->timer.async_wait(kNoThrow);
+        conn.idle = false;
+        if (draining) co_return;
+        if (ec) continue;  // woken: take what was pushed
+        out = ": keep-alive\n\n";
+      }
+      conn.expires_after(opt.write_timeout);
+      auto [wec, n] = co_await asio::async_write(io, asio::buffer(out), kNoThrow);
+      if (wec) co_return;
     }
   }
 
@@ -524,18 +577,48 @@ struct HttpServer::Impl {
     return r;
   }
 
-  HttpResponse StaticFile(const std::string& path) {
+  // A file of the built web app. A path that names no file is one of the app's own routes: it
+  // gets the index.html of the nearest folder above it (/h5/report → h5/index.html, the mobile
+  // app; /cases/7 → index.html, the console). A file built with a .gz beside it is sent
+  // compressed to a browser that accepts gzip.
+  HttpResponse StaticFile(const HttpRequest& req) {
     namespace fs = std::filesystem;
     fs::path root = fs::weakly_canonical(opt.static_dir);
-    fs::path wanted = fs::weakly_canonical(root / fs::path(path).relative_path());
+    fs::path wanted = fs::weakly_canonical(root / fs::path(req.path).relative_path());
     auto rel = wanted.lexically_relative(root);
     bool inside = !rel.empty() && *rel.begin() != "..";
     std::error_code ec;
-    if (!inside || !fs::is_regular_file(wanted, ec)) wanted = root / "index.html";  // the app routes
-    std::ifstream in(wanted, std::ios::binary);
-    if (!in) return ErrorResponse(Error::NotFound("no such page"));
+    if (!inside) {
+      wanted = root / "index.html";
+    } else if (!fs::is_regular_file(wanted, ec)) {
+      fs::path dir = fs::is_directory(wanted, ec) ? wanted : wanted.parent_path();
+      for (;;) {
+        if (fs::is_regular_file(dir / "index.html", ec) || dir == root || !dir.has_parent_path() ||
+            dir.lexically_relative(root).begin()->string() == "..") {
+          break;
+        }
+        dir = dir.parent_path();
+      }
+      wanted = fs::is_regular_file(dir / "index.html", ec) ? dir / "index.html" : root / "index.html";
+    }
     HttpResponse r;
-    r.body.assign(std::istreambuf_iterator<char>(in), {});
+    bool gzip = false;
+    if (auto accept = req.Header("accept-encoding"); accept && accept->find("gzip") != std::string_view::npos) {
+      fs::path packed = wanted;
+      packed += ".gz";
+      gzip = fs::is_regular_file(packed, ec);
+      if (gzip) {
+        std::ifstream in(packed, std::ios::binary);
+        r.body.assign(std::istreambuf_iterator<char>(in), {});
+        r.With("Content-Encoding", "gzip");
+      }
+    }
+    if (!gzip) {
+      std::ifstream in(wanted, std::ios::binary);
+      if (!in) return ErrorResponse(Error::NotFound("no such page"));
+      r.body.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    r.With("Vary", "Accept-Encoding");
     r.content_type = std::string(MimeFor(wanted));
     bool hashed_asset = wanted.string().find("/assets/") != std::string::npos;
     r.With("Cache-Control", hashed_asset ? "public, max-age=31536000, immutable" : "no-cache");
@@ -565,10 +648,15 @@ struct HttpServer::Impl {
     out += "X-Request-Id: ";
     out += request_id.empty() ? NewRequestId() : request_id;
     out += "\r\nContent-Type: ";
-    out += resp.content_type;
-    out += "\r\nContent-Length: ";
-    out += std::to_string(resp.body.size());
-    out += "\r\n";
+    out += resp.stream ? std::string("text/event-stream; charset=utf-8") : resp.content_type;
+    if (resp.stream) {
+      out += "\r\nX-Accel-Buffering: no\r\n";  // a proxy in front must not hold events back
+      keep_alive = false;                          // the stream's body ends with the connection
+    } else {
+      out += "\r\nContent-Length: ";
+      out += std::to_string(resp.body.size());
+      out += "\r\n";
+    }
     bool has_cache_control = false;
     for (auto& [k, v] : resp.headers) {
       // Header values come from our own code, but a stray line break must never split a header.
@@ -582,7 +670,8 @@ struct HttpServer::Impl {
     if (!has_cache_control) out += "Cache-Control: no-store\r\n";
     if (!keep_alive) out += "Connection: close\r\n";
     out += "\r\n";
-    if (method != "HEAD") out += resp.body;
+    if (method != "HEAD" && !resp.stream) out += resp.body;
+    if (resp.stream) out += "retry: 3000\n\n";  // how soon the browser reconnects
     return out;
   }
 

@@ -94,7 +94,7 @@ int Serve(Runtime& rt) {
   std::atomic<bool> draining{false};
   auto& s = *rt.services;
   http::Api api{*rt.db, s.auth, s.org, s.accounts, s.audit, s.registry, s.geo, s.imports, s.fieldwork, s.restructure,
-                s.cases, s.notifications, s.council, s.cpu, !c.tls_cert.empty() && !c.tls_key.empty(), &draining};
+                s.cases, s.notifications, s.council, s.cockpit, s.changes, s.cpu, !c.tls_cert.empty() && !c.tls_key.empty(), &draining};
   http::Router router;
   http::RegisterAllRoutes(router, api);
   http::HttpServer server(so, router, draining);

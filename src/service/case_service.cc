@@ -868,6 +868,8 @@ Result<CaseRow> CaseService::Transition(SqlSession& s, const CaseRow& before, Ca
 }
 
 Status CaseService::Announce(SqlSession& s, const CaseRow& c, const storage::CaseEventRow& event) {
+  // Live screens (cockpit, task lists) hear of it once it is durable.
+  s.AfterCommit([this, path = c.node_path] { changes_.Publish("cases", path); });
   std::string_view kind;
   bool tell_assignee = false, tell_handlers = false;
   const std::string& a = event.action;

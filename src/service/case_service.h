@@ -25,6 +25,7 @@
 #include "domain/work_calendar.h"
 #include "service/audit_service.h"
 #include "service/caller.h"
+#include "service/change_feed.h"
 #include "service/geo_service.h"
 #include "service/notification_service.h"
 #include "storage/case_repo.h"
@@ -152,9 +153,9 @@ class CaseService {
  public:
   CaseService(storage::Database& db, const Clock& clock, AuditService& audit,
               std::shared_ptr<const crypto::FieldCrypto> crypto, GeoService& geo, NotificationService& notifications,
-              std::string attachments_dir, int public_requests_per_minute = 30)
+              ChangeFeed& changes, std::string attachments_dir, int public_requests_per_minute = 30)
       : db_(db), clock_(clock), audit_(audit), crypto_(std::move(crypto)), geo_(geo), notifications_(notifications),
-        blobs_(std::move(attachments_dir)),
+        changes_(changes), blobs_(std::move(attachments_dir)),
         public_limiter_(public_requests_per_minute, 60000), shared_ip_limiter_(4 * public_requests_per_minute, 60000) {}
 
   // Start-up: seeds the default categories into an empty catalogue and loads it.
@@ -267,6 +268,7 @@ class CaseService {
   std::shared_ptr<const crypto::FieldCrypto> crypto_;
   GeoService& geo_;
   NotificationService& notifications_;
+  ChangeFeed& changes_;
   BlobStore blobs_;
   mutable std::mutex node_types_mu_;
   mutable std::unordered_map<std::int64_t, domain::NodeType> node_types_;  // GUARDED_BY(node_types_mu_)

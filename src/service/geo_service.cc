@@ -97,4 +97,43 @@ Result<std::string> GeoService::GetBoundary(const Caller& who, std::int64_t node
   });
 }
 
+Result<std::string> GeoService::ChildrenMap(const Caller& who, std::int64_t node_id) {
+  return storage::ReadValue<std::string>(db_, [&](SqlSession& s) -> Result<std::string> {
+    LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, node_id, domain::perm::kOrgRead));
+    storage::OrgListQuery q;
+    q.scope_prefixes = {node.path};
+    q.parent_id = node.id;
+    q.limit = 5000;
+    LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::List(s, q));
+    std::unordered_map<std::int64_t, const domain::OrgNode*> by_id;
+    by_id[node.id] = &node;
+    for (const auto& k : kids) by_id[k.id] = &k;
+    LINLI_ASSIGN_OR_RETURN(auto drawn, BoundaryRepo::Children(s, node.id));
+    LINLI_ASSIGN_OR_RETURN(auto own, BoundaryRepo::Get(s, node.id));
+    if (own && !own->geojson.empty()) drawn.insert(drawn.begin(), std::move(*own));
+    std::string out = R"({"type":"FeatureCollection","features":[)";
+    bool first = true;
+    for (const auto& b : drawn) {
+      auto it = by_id.find(b.node_id);
+      if (it == by_id.end() || b.geojson.empty()) continue;
+      const auto& n = *it->second;
+      if (!first) out += ',';
+      first = false;
+      out += R"({"type":"Feature","properties":)";
+      out += JsonObject()
+                 .Add("id", n.id)
+                 .Add("parent_id", n.parent_id)
+                 .Add("name", n.name)
+                 .Add("code", n.code)
+                 .Add("type", domain::NodeTypeName(n.type))
+                 .Str();
+      out += R"(,"geometry":)";
+      out += b.geojson;  // stored normalised: a Polygon or MultiPolygon geometry
+      out += '}';
+    }
+    out += "]}";
+    return out;
+  });
+}
+
 }  // namespace linli::service

@@ -37,6 +37,9 @@ class GeoService {
   // stores it with its centroid, records the change and refreshes the index.
   void SetBoundary(const Caller& who, std::int64_t node_id, std::string geojson, Done<domain::OrgNode> done);
   Result<std::string> GetBoundary(const Caller& who, std::int64_t node_id);
+  // A GeoJSON FeatureCollection of the node's own boundary and its children's (those drawn), each
+  // feature with the properties id, parent_id, name, code and type: what a map of the node shows.
+  Result<std::string> ChildrenMap(const Caller& who, std::int64_t node_id);
 
  private:
   storage::Database& db_;

@@ -10,6 +10,7 @@
 #include "service/audit_service.h"
 #include "service/auth_service.h"
 #include "service/case_service.h"
+#include "service/cockpit_service.h"
 #include "service/council_service.h"
 #include "service/deadline_scheduler.h"
 #include "service/fieldwork_service.h"
@@ -42,9 +43,10 @@ class Services {
         registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry),
         fieldwork(db, clock, audit, registry, geo), restructure(db, clock, audit, geo, epoch),
         notifications(db, clock, audit, options.field_crypto),
-        cases(db, clock, audit, options.field_crypto, geo, notifications, options.attachments_dir,
+        cases(db, clock, audit, options.field_crypto, geo, notifications, changes, options.attachments_dir,
               options.public_requests_per_minute_per_ip),
         council(db, clock, audit, cases),
+        cockpit(db, clock, cases),
         deadlines(cases, clock),
         webhooks(notifications, options.http_poster ? options.http_poster : [](const OutboundRequest&) {
           return OutboundResponse{0, "no HTTP client in this process"};
@@ -63,6 +65,7 @@ class Services {
   const Clock& clock;
   WorkerPool cpu;
   AccessEpoch epoch;
+  ChangeFeed changes;  // before the services that publish to it
   PolicyStore policy;
   AuditService audit;
   AuthService auth;
@@ -76,6 +79,7 @@ class Services {
   NotificationService notifications;
   CaseService cases;
   CouncilService council;
+  CockpitService cockpit;
   DeadlineScheduler deadlines;  // started by `serve` only
   WebhookDispatcher webhooks;   // started by `serve` only
 };

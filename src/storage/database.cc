@@ -71,6 +71,18 @@ Status RunBody(const WriteJob& job, SqlSession& s) {
   }
 }
 
+void RunAfterCommitHooks(SqlSession& s) {
+  auto hooks = std::move(s.after_commit);
+  s.after_commit.clear();
+  for (auto& fn : hooks) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      spdlog::error("an after-commit hook failed: {}", e.what());
+    }
+  }
+}
+
 }  // namespace
 
 Database::Database(std::unique_ptr<Driver> driver, const DatabaseOptions& options)
@@ -224,6 +236,7 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
     // What the savepoint will restore, the session must restore too.
     auto head = writer_->audit_head;
     bool dirty = writer_->audit_head_dirty;
+    std::size_t hooks = writer_->after_commit.size();
     Status st = RunBody(batch[i], *writer_);
     if (writer_->sql_failed()) {
       ok = false;
@@ -233,6 +246,7 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
       outcomes[i] = st;
       writer_->audit_head = head;
       writer_->audit_head_dirty = dirty;
+      writer_->after_commit.resize(hooks);
       ok = writer_->ExecDeferred("ROLLBACK TO SAVEPOINT w").has_value();
     }
     ok = ok && writer_->ExecDeferred("RELEASE SAVEPOINT w").has_value();
@@ -245,6 +259,7 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
     return false;
   }
   driver_->AfterCommit(*writer_);
+  RunAfterCommitHooks(*writer_);
   return true;
 }
 
@@ -259,6 +274,7 @@ void Database::RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& ou
     if (st) st = StatusOf(writer_->Exec("COMMIT"));
     if (st) {
       driver_->AfterCommit(*writer_);
+      RunAfterCommitHooks(*writer_);
     } else {
       (void)writer_->Exec("ROLLBACK");
       ReconnectIfBroken();

@@ -285,6 +285,25 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> RollupRepo::ForNode(Sq
   return out;
 }
 
+Result<std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>> RollupRepo::Values(
+    SqlSession& s, const std::vector<std::int64_t>& node_ids, const std::vector<std::string>& metrics) {
+  std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>> out;
+  if (node_ids.empty() || metrics.empty()) return out;
+  constexpr std::size_t kNodesPerQuery = 100;
+  std::vector<SqlValue> p;
+  for (std::size_t i = 0; i < node_ids.size(); i += kNodesPerQuery) {
+    std::size_t n = std::min(kNodesPerQuery, node_ids.size() - i);
+    p.clear();
+    for (std::size_t k = 0; k < n; ++k) p.push_back(Int(node_ids[i + k]));
+    for (const auto& m : metrics) p.push_back(Text(m));
+    std::string sql = "SELECT node_id, metric, value FROM node_counts WHERE node_id IN (" + Markers(1, n) +
+                      ") AND metric IN (" + Markers(n + 1, metrics.size()) + ")";
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+    for (const auto& r : rows) out[r.Int(0)][r.Text(1)] = r.Int(2);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 Result<BuildingRow> BuildingRepo::Insert(SqlSession& s, BuildingRow b) {
   if (b.id == 0) {

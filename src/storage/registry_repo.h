@@ -165,6 +165,10 @@ class RollupRepo {
   // merge or move; the subtree's own total does not change, so ancestors stay right).
   static Status Rebuild(SqlSession& s, std::string_view root_path);
   static Result<std::vector<std::pair<std::string, std::int64_t>>> ForNode(SqlSession& s, std::int64_t node_id);
+  // The named metrics of these nodes (absent ones are simply missing): node id → metric → value.
+  // Point reads on the primary key, whatever the number of metrics a node has gathered.
+  static Result<std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>> Values(
+      SqlSession& s, const std::vector<std::int64_t>& node_ids, const std::vector<std::string>& metrics);
 };
 
 class BuildingRepo {

@@ -84,11 +84,17 @@ class SqlSession {
   virtual void ForgetTransactionState() {
     audit_head.reset();
     audit_head_dirty = false;
+    after_commit.clear();
   }
   // The audit chain's head as of the last append in this transaction. AuditRepo keeps it and
   // writes it to audit_head once, when the writer commits (AuditRepo::FlushHead).
   std::optional<std::pair<std::int64_t, std::string>> audit_head;
   bool audit_head_dirty = false;
+
+  // What to do once the current transaction is durable (tell live screens that cases changed):
+  // the writer runs these after COMMIT and drops those of a job whose savepoint rolled back.
+  void AfterCommit(std::function<void()> fn) { after_commit.push_back(std::move(fn)); }
+  std::vector<std::function<void()>> after_commit;
 
  protected:
   bool sql_failed_ = false;

@@ -1,0 +1,135 @@
+#include "service/cockpit_service.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "domain/access.h"
+#include "domain/case_counts.h"
+#include "domain/case_workflow.h"
+#include "domain/identity.h"
+#include "service/org_service.h"
+#include "storage/org_repo.h"
+#include "storage/registry_repo.h"
+
+namespace linli::service {
+
+namespace perm = domain::perm;
+using storage::SqlSession;
+
+namespace {
+
+constexpr int kTrendDays = 30;
+constexpr std::size_t kTopCategories = 8;
+constexpr std::int64_t kDayMillis = 86400000;
+
+bool ValidMonth(const std::string& m) {
+  if (m.size() != 7 || m[4] != '-') return false;
+  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u}) {
+    if (m[i] < '0' || m[i] > '9') return false;
+  }
+  int month = (m[5] - '0') * 10 + (m[6] - '0');
+  return month >= 1 && month <= 12;
+}
+
+}  // namespace
+
+Result<Cockpit> CockpitService::ForNode(const Caller& who, std::int64_t node_id, std::string month) {
+  Millis now = clock_.NowMillis();
+  if (month.empty()) month = domain::MonthKey(now);
+  if (!ValidMonth(month)) return Error::Invalid("month", "month must be YYYY-MM, e.g. 2026-11");
+  const std::string at = "@" + month;
+
+  // Every metric wanted is named up front, so the reads are point lookups on node_counts' key.
+  std::vector<std::string> own = {"cases.open", "cases.overdue", "residents", "households"};
+  for (const char* m : {"reported", "accepted", "resolved", "resolved_on_time", "rated", "rating_sum", "satisfied"}) {
+    own.push_back(std::string("cases.") + m + at);
+  }
+  for (auto level : {domain::HandlingLevel::kMicroGrid, domain::HandlingLevel::kGrid, domain::HandlingLevel::kCommunity,
+                     domain::HandlingLevel::kSubdistrict, domain::HandlingLevel::kDepartment}) {
+    own.push_back("cases.solved." + std::string(domain::HandlingLevelName(level)) + at);
+  }
+  std::vector<std::string> days;
+  for (int i = kTrendDays - 1; i >= 0; --i) days.push_back(domain::ChinaDate(now - i * kDayMillis).Iso());
+  for (const auto& d : days) {
+    own.push_back("cases.reported@" + d);
+    own.push_back("cases.resolved@" + d);
+  }
+  auto catalogue = cases_.Categories(/*include_retired=*/true);
+  for (const auto& c : catalogue) own.push_back("cases.reported." + c.code + at);
+  const std::vector<std::string> per_child = {"cases.open", "cases.overdue", "cases.reported" + at, "cases.resolved" + at};
+
+  return storage::ReadValue<Cockpit>(db_, [&](SqlSession& s) -> Result<Cockpit> {
+    Cockpit out;
+    LINLI_ASSIGN_OR_RETURN(out.node, VisibleNode(s, who, node_id, perm::kCockpitRead));
+    out.month = month;
+    for (auto ancestor : domain::PathIds(out.node.path)) {
+      if (ancestor == out.node.id) break;
+      LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, ancestor));
+      if (n && domain::Allows(who.principal, perm::kCockpitRead, n->path)) out.trail.push_back(std::move(*n));
+    }
+    storage::OrgListQuery children;
+    children.scope_prefixes = {out.node.path};
+    children.parent_id = out.node.id;
+    children.limit = 5000;
+    LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::List(s, children));
+
+    LINLI_ASSIGN_OR_RETURN(auto mine, storage::RollupRepo::Values(s, {out.node.id}, own));
+    const auto& m = mine[out.node.id];
+    auto get = [&](const std::string& k) {
+      auto it = m.find(k);
+      return it == m.end() ? std::int64_t{0} : it->second;
+    };
+    auto& f = out.figures;
+    f.open = get("cases.open");
+    f.overdue = get("cases.overdue");
+    f.reported = get("cases.reported" + at);
+    f.accepted = get("cases.accepted" + at);
+    f.resolved = get("cases.resolved" + at);
+    f.resolved_on_time = get("cases.resolved_on_time" + at);
+    f.rated = get("cases.rated" + at);
+    f.rating_sum = get("cases.rating_sum" + at);
+    f.satisfied = get("cases.satisfied" + at);
+    out.residents = get("residents");
+    out.households = get("households");
+    for (auto level : {domain::HandlingLevel::kMicroGrid, domain::HandlingLevel::kGrid, domain::HandlingLevel::kCommunity,
+                       domain::HandlingLevel::kSubdistrict, domain::HandlingLevel::kDepartment}) {
+      std::string name(domain::HandlingLevelName(level));
+      f.solved_by_level.emplace_back(name, get("cases.solved." + name + at));
+    }
+    for (const auto& d : days) out.trend.push_back({d, get("cases.reported@" + d), get("cases.resolved@" + d)});
+    for (const auto& c : catalogue) {
+      auto n = get("cases.reported." + c.code + at);
+      if (n == 0) continue;
+      (c.group_code.empty() ? out.top_groups : out.top_categories).push_back({c.code, c.name, n});
+    }
+    for (auto* list : {&out.top_groups, &out.top_categories}) {
+      std::stable_sort(list->begin(), list->end(), [](const auto& a, const auto& b) { return a.reported > b.reported; });
+      if (list->size() > kTopCategories) list->resize(kTopCategories);
+    }
+
+    std::vector<std::int64_t> ids;
+    for (const auto& k : kids) ids.push_back(k.id);
+    LINLI_ASSIGN_OR_RETURN(auto theirs, storage::RollupRepo::Values(s, ids, per_child));
+    for (auto& k : kids) {
+      CockpitChild c{.node = std::move(k)};
+      auto& v = theirs[c.node.id];
+      c.open = v["cases.open"];
+      c.overdue = v["cases.overdue"];
+      c.reported = v["cases.reported" + at];
+      c.resolved = v["cases.resolved" + at];
+      out.children.push_back(std::move(c));
+    }
+    return out;
+  });
+}
+
+Result<domain::OrgNode> CockpitService::LiveNode(const Caller& who, std::int64_t node_id) {
+  return storage::ReadValue<domain::OrgNode>(db_, [&](SqlSession& s) -> Result<domain::OrgNode> {
+    LINLI_ASSIGN_OR_RETURN(auto node, storage::OrgRepo::Get(s, node_id));
+    auto cockpit = CheckVisible(node, who, node_id, perm::kCockpitRead);
+    if (cockpit) return cockpit;
+    return CheckVisible(std::move(node), who, node_id, perm::kCaseRead);
+  });
+}
+
+}  // namespace linli::service

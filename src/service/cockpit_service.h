@@ -1,0 +1,70 @@
+// The cockpit (驾驶舱): the counts a node's screen shows — this month's cases, the on-time and
+// satisfaction rates, the share solved within the grid (小事不出院落), a 30-day trend, the top
+// categories and each child's load for the map — read from the rollups (node_counts) only, so a
+// city's figures cost what a grid's do. Needs cockpit.read at the node.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "domain/org.h"
+#include "service/caller.h"
+#include "service/case_service.h"
+#include "storage/database.h"
+
+namespace linli::service {
+
+struct CockpitFigures {
+  std::int64_t open = 0, overdue = 0;                       // now
+  std::int64_t reported = 0, accepted = 0, resolved = 0;    // this month
+  std::int64_t resolved_on_time = 0, rated = 0, rating_sum = 0, satisfied = 0;
+  std::vector<std::pair<std::string, std::int64_t>> solved_by_level;  // micro_grid … department
+};
+
+struct CockpitChild {
+  domain::OrgNode node;
+  std::int64_t open = 0, overdue = 0, reported = 0, resolved = 0;
+};
+
+struct CockpitDay {
+  std::string day;  // 2026-11-29
+  std::int64_t reported = 0, resolved = 0;
+};
+
+struct CockpitCategory {
+  std::string code, name;
+  std::int64_t reported = 0;
+};
+
+struct Cockpit {
+  domain::OrgNode node;
+  std::vector<domain::OrgNode> trail;  // root … parent, for the drill-down's way back
+  std::string month;                   // 2026-11, China time
+  CockpitFigures figures;
+  std::vector<CockpitDay> trend;       // the last 30 days, oldest first
+  std::vector<CockpitCategory> top_groups, top_categories;  // most reported this month first
+  std::vector<CockpitChild> children;
+  std::int64_t residents = 0, households = 0;
+};
+
+class CockpitService {
+ public:
+  CockpitService(storage::Database& db, const Clock& clock, const CaseService& cases)
+      : db_(db), clock_(clock), cases_(cases) {}
+
+  // `month` "YYYY-MM" (empty: this month).
+  Result<Cockpit> ForNode(const Caller& who, std::int64_t node_id, std::string month);
+  // The node whose changes the caller may follow live: cockpit.read or case.read there.
+  Result<domain::OrgNode> LiveNode(const Caller& who, std::int64_t node_id);
+
+ private:
+  storage::Database& db_;
+  const Clock& clock_;
+  const CaseService& cases_;
+};
+
+}  // namespace linli::service
