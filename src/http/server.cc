@@ -634,7 +634,7 @@ struct HttpServer::Impl {
         "X-Frame-Options: DENY\r\n"
         "Referrer-Policy: same-origin\r\n"
         "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; "
-        "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+        "style-src 'self' 'unsafe-inline'; font-src 'self' data:; script-src 'self'; connect-src 'self'; "
         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'\r\n";
     std::string out;
     out.reserve(kSecurityHeaders.size() + 256 + resp.body.size());

@@ -1,0 +1,221 @@
+// The web app in a real Chromium against a real `linli serve` with the demo subdistrict: a
+// resident's request from the QR code to the rating, through every role's screen; the cockpit
+// following it live; a roster import with a bad row; English; the resident page's weight.
+// Each test leaves a screenshot of its last screen in the output folder.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  startLinli, launchBrowser, PHONE, DESKTOP, screenshot, consoleSignIn, h5SignIn, token, apiCall,
+} from './harness.mjs'
+import { pngPhoto, xlsxRoster, idNumber } from './fixtures.mjs'
+
+const GRID1 = '320581001001101001'  // 虹桥第一网格: worker1, leader1
+let linli, browser
+const story = { words: '楼道灯坏了三天，晚上老人上下楼看不见', code: '', id: 0 }
+
+before(async () => {
+  linli = await startLinli()
+  browser = await launchBrowser()
+})
+after(async () => {
+  await browser?.close()
+  await linli?.stop()
+})
+
+async function page(kind = DESKTOP) {
+  const ctx = await browser.newContext({ ...kind, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  const p = await ctx.newPage()
+  p.on('pageerror', (e) => console.error('page error:', e.message))
+  return p
+}
+
+async function pickCategory(p, group, name) {
+  await p.locator('[data-test="category"]').click()
+  await p.locator('.van-picker-column__item', { hasText: group }).click()
+  await p.waitForTimeout(400)
+  await p.locator('.van-picker-column__item', { hasText: name }).click()
+  await p.waitForTimeout(400)
+  await p.locator('.van-picker__confirm').click()
+}
+
+async function act(p, action, note) {
+  await p.locator(`[data-test="act-${action}"]`).click()
+  if (note) await p.locator('textarea[data-test="note"]').fill(note)
+  await p.locator('[data-test="confirm-action"]').click()
+}
+
+test('a resident reports from a phone with a photo and gets a tracking code', async () => {
+  const p = await page(PHONE)
+  await p.goto(`${linli.base}/h5/report?node=${GRID1}`)
+  // Validation before sending: nothing chosen, nothing written.
+  await p.locator('[data-test="submit"]').click()
+  await p.getByText('请选择问题类型').first().waitFor()
+  await pickCategory(p, '社区事务', '物业管理')
+  await p.locator('[data-test="description"] textarea').fill(story.words)
+  await p.locator('[data-test="photo"] input[type="file"]').setInputFiles({ name: 'light.png', mimeType: 'image/png', buffer: pngPhoto() })
+  await p.locator('.van-uploader__preview').first().waitFor()
+  await p.locator('input[name="reporter_phone"]').fill('13912345678')
+  await p.locator('[data-test="submit"]').click()
+  const code = (await p.locator('[data-test="tracking-code"]').textContent()).trim()
+  assert.match(code, /^[A-Z0-9]{8,}$/)
+  story.code = code
+  // The photo arrived with the case, and the public page shows it reported.
+  const pub = await (await fetch(`${linli.base}/api/v1/public/cases/${code}`)).json()
+  assert.equal(pub.state, 'reported')
+  assert.equal(pub.attachments.length, 1)
+  assert.equal(pub.attachments[0].content_type, 'image/png')
+  await screenshot(p, '01-resident-reported')
+  await p.context().close()
+})
+
+test("the grid's worker sees it in their tasks and accepts it; the next grid's worker does not", async () => {
+  const other = await page(PHONE)
+  await h5SignIn(other, linli.base, 'worker2')
+  await other.waitForSelector('[data-test="tasks"], [data-test="no-tasks"]')
+  assert.equal(await other.getByText(story.words).count(), 0, 'worker2 (another grid) must not see it')
+  await other.context().close()
+
+  const p = await page(PHONE)
+  await h5SignIn(p, linli.base, 'worker1')
+  await p.getByText(story.words).click()
+  await p.waitForURL(/\/h5\/case\/\d+/)
+  story.id = Number(p.url().match(/case\/(\d+)/)[1])
+  await p.locator('[data-test="h5-act-accept"]').click()
+  await p.locator('[data-test="h5-state"]', { hasText: '已受理' }).waitFor()
+  await screenshot(p, '02-worker-accepted')
+  await p.context().close()
+})
+
+test('the grid leader escalates it and the community dispatches it to a department', async () => {
+  const leader = await page()
+  await consoleSignIn(leader, linli.base, 'leader1')
+  await leader.goto(`${linli.base}/cases/${story.id}`)
+  // Escalating needs a reason: the server's refusal shows beside the note.
+  await leader.locator('[data-test="act-escalate"]').click()
+  await leader.locator('[data-test="confirm-action"]').click()
+  await leader.locator('.el-form-item__error').first().waitFor()
+  await leader.locator('textarea[data-test="note"]').fill('涉及整栋楼线路，需社区协调物业')
+  await leader.locator('[data-test="confirm-action"]').click()
+  await leader.locator('.el-tag', { hasText: '社区' }).first().waitFor()
+  await leader.context().close()
+
+  const secretary = await page()
+  await consoleSignIn(secretary, linli.base, 'secretary')
+  await secretary.goto(`${linli.base}/cases/${story.id}`)
+  await secretary.locator('[data-test="act-dispatch"]').click()
+  await secretary.locator('input[data-test="department"]').fill('城管中队')
+  await secretary.locator('[data-test="confirm-action"]').click()
+  await secretary.locator('[data-test="case-state"]', { hasText: '已派往部门' }).waitFor()
+  await screenshot(secretary, '03-community-dispatched')
+  await secretary.context().close()
+})
+
+test('the department resolves it and the resident rates it', async () => {
+  const dept = await page()
+  await consoleSignIn(dept, linli.base, 'dept.chengguan')
+  await dept.goto(`${linli.base}/cases/${story.id}`)
+  await act(dept, 'dept_accept')
+  await dept.locator('[data-test="act-resolve"]').waitFor()
+  await act(dept, 'resolve', '已更换楼道灯并检修线路')
+  await dept.locator('[data-test="case-state"]', { hasText: '已办结' }).waitFor()
+  await dept.context().close()
+
+  const p = await page(PHONE)
+  await p.goto(`${linli.base}/h5/track/${story.code}`)
+  await p.locator('[data-test="public-state"]', { hasText: '已办结' }).waitFor()
+  await p.getByText('已更换楼道灯并检修线路').waitFor()
+  await p.locator('[data-test="rate-stars"] .van-rate__item').nth(4).click()
+  await p.locator('[data-test="rate-submit"]').click()
+  await p.locator('[data-test="rated"]').waitFor()
+  await p.locator('[data-test="public-state"]', { hasText: '已关闭' }).waitFor()
+  await screenshot(p, '04-resident-rated')
+  await p.context().close()
+})
+
+test("the cockpit's counts change without a reload", async () => {
+  const p = await page()
+  await consoleSignIn(p, linli.base, 'official')
+  await p.waitForURL(/\/cockpit/)
+  await p.locator('[data-test="live"]').waitFor()
+  const value = async (k) => Number(await p.locator(`[data-test="value-${k}"]`).textContent())
+  const reported = await value('reported')
+  const open = await value('open')
+  assert.ok(reported >= 1, 'the story case counts this month')
+  const r = await fetch(`${linli.base}/api/v1/public/cases`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ node_code: GRID1, category: 'community.suggestion', description: '建议在小区门口增设快递柜' }),
+  })
+  assert.equal(r.status, 201)
+  const navigations = []
+  p.on('framenavigated', (f) => navigations.push(f.url()))
+  await p.waitForFunction(([k, before]) => Number(document.querySelector(`[data-test="value-${k}"]`).textContent) === before + 1,
+    ['reported', reported], { timeout: 10000 })
+  assert.equal(await value('open'), open + 1)
+  assert.deepEqual(navigations, [], 'no reload')
+  // Drill down: the community's row opens its own cockpit.
+  await p.locator('[data-test="children"] .el-table__row', { hasText: '虹桥社区' }).click()
+  await p.waitForURL(/\/cockpit\/2$/)
+  await p.locator('h1', { hasText: '虹桥社区' }).waitFor()
+  await screenshot(p, '05-cockpit-live')
+  await p.context().close()
+})
+
+test('a secretary imports an XLSX roster with one bad row and sees that row reported', async () => {
+  const good = idNumber('1985-04-12', 17)
+  const bad = idNumber('1990-09-30', 21).slice(0, 17) + (idNumber('1990-09-30', 21).endsWith('0') ? '1' : '0')
+  const xlsx = await xlsxRoster([
+    ['QC01-13-01', '1单元', '9901', '陈晓明', '户主', '男', '1985-04-12', good, '13800001111', '汉族', '户籍', '教师', '', ''],
+    ['QC01-13-01', '1单元', '9901', '林芳', '配偶', '女', '1990-09-30', bad, '13800002222', '汉族', '户籍', '护士', '', ''],
+  ])
+  const tok = await token(linli.base, 'secretary')
+  const before = (await apiCall(linli.base, tok, 'GET', '/api/v1/residents/count?node_id=2')).json.count
+
+  const p = await page()
+  await consoleSignIn(p, linli.base, 'secretary')
+  await p.goto(`${linli.base}/import`)
+  await p.locator('[data-test="import-file"]').setInputFiles({ name: '花名册.xlsx', mimeType: 'application/octet-stream', buffer: xlsx })
+  await p.locator('[data-test="import-check"]').click()
+  await p.locator('[data-test="import-bad"]').waitFor()
+  const issues = p.locator('[data-test="import-issues"] .el-table__row')
+  assert.equal(await issues.count(), 1)
+  const text = await issues.first().textContent()
+  assert.match(text, /3/, 'the spreadsheet row of the bad line')
+  assert.match(text, /身份证号/)
+  assert.equal(await p.locator('[data-test="import-confirm"]').isDisabled(), true)
+  const afterCount = (await apiCall(linli.base, tok, 'GET', '/api/v1/residents/count?node_id=2')).json.count
+  assert.equal(afterCount, before, 'nothing imported')
+  await screenshot(p, '06-import-bad-row')
+  await p.context().close()
+})
+
+test('a user switches to English', async () => {
+  const p = await page()
+  await consoleSignIn(p, linli.base, 'secretary')
+  await p.locator('[data-test="nav-cases"]', { hasText: '诉求事件' }).waitFor()
+  await p.locator('[data-test="language"]').click()
+  await p.locator('.el-select-dropdown__item', { hasText: 'English' }).click()
+  await p.locator('[data-test="nav-cases"]', { hasText: 'Cases' }).waitFor()
+  await p.locator('h1', { hasText: 'Cases' }).waitFor()
+  // The choice stays after a reload.
+  await p.reload()
+  await p.locator('[data-test="nav-residents"]', { hasText: 'Residents' }).waitFor()
+  await screenshot(p, '07-english')
+  await p.context().close()
+})
+
+test('the resident page loads under 300 KB of compressed scripts and styles', async () => {
+  const p = await page(PHONE)
+  const sizes = []
+  p.on('requestfinished', async (req) => {
+    if (!['script', 'stylesheet'].includes(req.resourceType())) return
+    sizes.push(req.sizes().then((s) => s.responseBodySize))
+  })
+  await p.goto(`${linli.base}/h5/report?node=${GRID1}`, { waitUntil: 'networkidle' })
+  await p.locator('[data-test="description"]').waitFor()
+  const total = (await Promise.all(sizes)).reduce((a, b) => a + b, 0)
+  console.log(`resident entry: ${(total / 1024).toFixed(1)} KB of compressed JS and CSS in ${sizes.length} files`)
+  assert.ok(sizes.length > 0)
+  assert.ok(total < 300 * 1024, `${total} bytes`)
+  await screenshot(p, '08-resident-entry')
+  await p.context().close()
+})
