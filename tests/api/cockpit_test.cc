@@ -1,0 +1,131 @@
+// The cockpit and live screens over real HTTP, on both engines: the cockpit's figures move with
+// the cases (from the rollups), scope and bad input are refused naming the field, the map is a
+// FeatureCollection of the node's own boundaries, and a server-sent event stream tells a
+// subscriber which child's cases changed — and tells nobody outside their scope.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "api/api_fixture.h"
+
+namespace linli::testing {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kGrid5Code = "320581001001101001";  // 虹桥第一网格 under 虹桥花园 (4), 虹桥社区 (2)
+
+std::int64_t Int(const json::value& v, const char* key) { return v.at(key).as_int64(); }
+
+std::string Suggestion(const std::string& words) {
+  return std::string(R"({"category":"community.suggestion","node_code":")") + kGrid5Code +
+         R"(","description":")" + words + R"("})";
+}
+
+// Opens /api/v1/live/cases?node_id=N as `token` and returns everything the server sent within
+// `ms` (the stream stays open, so the exchange ends at the timeout).
+std::future<std::string> Listen(std::uint16_t port, const std::string& token, std::int64_t node, int ms) {
+  std::string request = "GET /api/v1/live/cases?node_id=" + std::to_string(node) +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer " + token +
+                        "\r\n\r\n";
+  return std::async(std::launch::async, [=] { return RawExchange(port, request, ms); });
+}
+
+TEST_P(ApiTest, TheCockpitCountsMoveWithTheCasesAndStayInScope) {
+  auto& st = stack();
+  auto official = st.As("official");
+  auto before = official.Get("/api/v1/cockpit/nodes/2");
+  ASSERT_EQ(before.status, 200) << before.body;
+  auto b = before.Json();
+  EXPECT_EQ(b.at("node").at("name").as_string(), "虹桥社区");
+  EXPECT_EQ(b.at("trail").as_array().size(), 1u) << "the subdistrict above, for the way back";
+  EXPECT_EQ(b.at("trend").as_array().size(), 30u);
+
+  ASSERT_EQ(st.Anonymous().PostJson("/api/v1/public/cases", Suggestion("建议小区增设快递柜")).status, 201);
+  auto after = official.Get("/api/v1/cockpit/nodes/2").Json();
+  EXPECT_EQ(Int(after, "reported"), Int(b, "reported") + 1);
+  EXPECT_EQ(Int(after, "open"), Int(b, "open") + 1);
+  auto trend = after.at("trend").as_array();
+  EXPECT_EQ(Int(trend.back(), "reported"), Int(b.at("trend").as_array().back(), "reported") + 1) << "today's point";
+  bool counted = false;
+  for (const auto& g : after.at("top_groups").as_array()) counted = counted || g.at("code").as_string() == "community";
+  EXPECT_TRUE(counted);
+  // The child the case lies under (虹桥花园, node 4) carries it too; the subdistrict sums it.
+  std::int64_t compound_open = -1;
+  for (const auto& c : after.at("children").as_array()) {
+    if (Int(c, "id") == 4) compound_open = Int(c, "open");
+  }
+  EXPECT_GE(compound_open, 1);
+  auto district = official.Get("/api/v1/cockpit/nodes/1").Json();
+  EXPECT_GE(Int(district, "reported"), Int(after, "reported"));
+
+  // A past month answers with that month's figures (none here).
+  auto old = official.Get("/api/v1/cockpit/nodes/2?month=2020-01");
+  ASSERT_EQ(old.status, 200);
+  EXPECT_EQ(Int(old.Json(), "reported"), 0);
+  EXPECT_TRUE(old.Json().at("on_time_rate").is_null()) << "nothing resolved: no rate, not 0%";
+
+  // Scope and bad input.
+  EXPECT_EQ(st.As("worker1").Get("/api/v1/cockpit/nodes/2").status, 404) << "a grid worker sees only their grid";
+  EXPECT_EQ(st.Anonymous().Get("/api/v1/cockpit/nodes/2").status, 401);
+  for (const char* month : {"2026-13", "26-11", "2026-1", "2026-11-01", "%3Cscript%3E"}) {
+    auto bad = official.Get(std::string("/api/v1/cockpit/nodes/2?month=") + month);
+    EXPECT_EQ(bad.status, 400) << month;
+    EXPECT_EQ(bad.ErrorField(), "month") << month;
+  }
+  EXPECT_EQ(official.Get("/api/v1/cockpit/nodes/abc").status, 400);
+  EXPECT_EQ(official.Get("/api/v1/cockpit/nodes/999999").status, 404);
+}
+
+TEST_P(ApiTest, TheMapIsTheNodesOwnBoundariesAsOneFeatureCollection) {
+  auto& st = stack();
+  auto secretary = st.As("secretary");
+  auto map = secretary.Get("/api/v1/org/nodes/2/map");
+  ASSERT_EQ(map.status, 200) << map.body;
+  EXPECT_EQ(map.headers["content-type"], "application/geo+json");
+  auto fc = map.Json();
+  EXPECT_EQ(fc.at("type").as_string(), "FeatureCollection");
+  for (const auto& f : fc.at("features").as_array()) {
+    auto id = Int(f.at("properties"), "id");
+    EXPECT_TRUE(id == 2 || Int(f.at("properties"), "parent_id") == 2) << "only the node and its children";
+    EXPECT_TRUE(f.at("geometry").at("type").as_string().starts_with("Polygon") ||
+                f.at("geometry").at("type").as_string().starts_with("MultiPolygon"));
+  }
+  EXPECT_EQ(st.As("worker2").Get("/api/v1/org/nodes/5/map").status, 404) << "another grid";
+  EXPECT_EQ(secretary.Get("/api/v1/org/nodes/0/map").status, 400);
+}
+
+TEST_P(ApiTest, ALiveStreamTellsWhichChildChangedAndOnlyWithinScope) {
+  auto& st = stack();
+  auto official = Login(st.Anonymous(), "official", kDemoPassword);
+  auto worker2 = Login(st.Anonymous(), "worker2", kDemoPassword);
+  auto port = st.server->port();
+  auto community = Listen(port, official, 2, 2500);
+  auto other_grid = Listen(port, worker2, 6, 2500);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // both subscribed
+  ASSERT_EQ(st.Anonymous().PostJson("/api/v1/public/cases", Suggestion("建议楼道加装扶手")).status, 201);
+
+  auto seen = community.get();
+  EXPECT_NE(seen.find("HTTP/1.1 200"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("text/event-stream"), std::string::npos);
+  EXPECT_NE(seen.find("event: ready\ndata: {\"node_id\":2}"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("event: cases\ndata: {\"node_id\":2,\"child_id\":4}"), std::string::npos) << seen;
+  auto quiet = other_grid.get();
+  EXPECT_NE(quiet.find("event: ready"), std::string::npos) << quiet;
+  EXPECT_EQ(quiet.find("event: cases"), std::string::npos) << "grid 6 hears nothing of grid 5: " << quiet;
+
+  // Refused before any stream opens.
+  auto anon = st.Anonymous().Get("/api/v1/live/cases?node_id=2");
+  EXPECT_EQ(anon.status, 401);
+  auto w2 = st.As("worker2");
+  EXPECT_EQ(w2.Get("/api/v1/live/cases?node_id=5").status, 404) << "another grid";
+  EXPECT_EQ(w2.Get("/api/v1/live/cases").ErrorField(), "node_id");
+  EXPECT_EQ(w2.Get("/api/v1/live/cases?node_id=x").ErrorField(), "node_id");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace linli::testing
