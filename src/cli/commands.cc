@@ -157,6 +157,7 @@ int RunDemo(service::Services& s, bool population) {
   }
   if (population) {
     if (auto st = LoadDemoPopulation(s, DemoSize{}); !st) return Report(st.error());
+    if (auto st = LoadDemoCases(s, 600, 20261129); !st) return Report(st.error());
   }
   std::cout << "Demo subdistrict 琴川街道 ready (" << created << " records created).\n"
             << "Every demo account's password is " << kPassword << "\n\n"

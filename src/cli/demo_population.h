@@ -26,4 +26,10 @@ std::vector<tabular::Row> DemoRoster(const std::vector<std::string>& building_co
 // (through the roster import, so the same validation runs) the residents. Prints a summary.
 Status LoadDemoPopulation(service::Services& s, const DemoSize& size);
 
+// Six weeks of requests in the demo's grids, reported and handled at their own times by the case
+// service on a clock set back (so the cockpit shows trends, levels, on-time and satisfaction
+// rates): most solved in the grid, some escalated, a few dispatched to 城管中队 or rejected, most
+// rated, the last few days' still open. Deterministic for a seed. Prints a summary.
+Status LoadDemoCases(service::Services& s, int count, std::uint64_t seed);
+
 }  // namespace linli::cli

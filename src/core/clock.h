@@ -36,6 +36,7 @@ class ManualClock final : public Clock {
   explicit ManualClock(Millis start) : now_(start) {}
   Millis NowMillis() const override { return now_.load(); }
   void Advance(Millis by) { now_ += by; }
+  void Set(Millis at) { now_ = at; }
 
  private:
   std::atomic<Millis> now_;

@@ -37,7 +37,7 @@ struct ServicesOptions {
 class Services {
  public:
   Services(storage::Database& db, const Clock& clock, const ServicesOptions& options)
-      : db(db), clock(clock), cpu(options.cpu_threads), policy(options.policy), audit(db, clock),
+      : options(options), db(db), clock(clock), cpu(options.cpu_threads), policy(options.policy), audit(db, clock),
         auth(db, clock, audit, policy, cpu, epoch, options.login_attempts_per_minute_per_ip),
         org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch), geo(db, clock, audit),
         registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry),
@@ -61,6 +61,7 @@ class Services {
     return policy.LoadSaved(db);
   }
 
+  const ServicesOptions options;  // kept so a sibling bundle can be made on another clock (the demo)
   storage::Database& db;
   const Clock& clock;
   WorkerPool cpu;
