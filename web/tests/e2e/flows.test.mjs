@@ -219,3 +219,40 @@ test('the resident page loads under 300 KB of compressed scripts and styles', as
   await screenshot(p, '08-resident-entry')
   await p.context().close()
 })
+
+test('a session that ends while a form is open keeps the form and sends it after signing in again', async () => {
+  const p = await page()
+  await consoleSignIn(p, linli.base, 'secretary')
+  const tok = await token(linli.base, 'secretary')
+  // A case at the community level to dispatch.
+  const r = await fetch(`${linli.base}/api/v1/public/cases`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ node_code: GRID1, category: 'city.street_order', description: '早市摊贩占满人行道' }),
+  })
+  const code = (await r.json()).tracking_code
+  const w1 = await token(linli.base, 'worker1')
+  const found = (await apiCall(linli.base, w1, 'GET', '/api/v1/cases?node_id=5&open=true&limit=500')).json.items.find((c) => c.tracking_code === code)
+  assert.equal((await apiCall(linli.base, w1, 'POST', `/api/v1/cases/${found.id}/actions`, { action: 'accept' })).status, 200)
+  assert.equal((await apiCall(linli.base, w1, 'POST', `/api/v1/cases/${found.id}/actions`, { action: 'escalate', note: '需社区协调执法' })).status, 200)
+
+  await p.goto(`${linli.base}/cases/${found.id}`)
+  await p.locator('[data-test="act-dispatch"]').click()
+  await p.locator('input[data-test="department"]').fill('城管中队')
+  await p.locator('textarea[data-test="note"]').fill('请城管中队处理早市占道')
+  // The browser's session ends (signed out elsewhere) while the form is open.
+  const sessions = (await apiCall(linli.base, tok, 'GET', '/api/v1/auth/sessions')).json.items
+  for (const s of sessions.filter((x) => !x.current)) {
+    assert.equal((await apiCall(linli.base, tok, 'DELETE', `/api/v1/auth/sessions/${s.id}`)).status < 300, true)
+  }
+  await p.locator('[data-test="confirm-action"]').click()
+  const dialog = p.locator('.el-dialog', { hasText: '登录已过期' })
+  await dialog.waitFor()
+  await dialog.locator('input[type="password"]').fill('Linli-demo-2026')
+  await dialog.getByRole('button', { name: '登录' }).click()
+  await p.locator('[data-test="case-state"]', { hasText: '已派往部门' }).waitFor()
+  const c = (await apiCall(linli.base, tok, 'GET', `/api/v1/cases/${found.id}`)).json
+  assert.equal(c.department, '城管中队')
+  assert.equal(c.events.at(-1).note, '请城管中队处理早市占道', 'the note typed before the session ended')
+  await screenshot(p, '09-session-expiry-kept-form')
+  await p.context().close()
+})
