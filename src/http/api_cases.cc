@@ -359,16 +359,33 @@ void RegisterCaseRoutes(Router& r, Api& api) {
   }));
 
   // The QR code of a node's resident form, as SVG for the console to show and print.
-  r.Add("GET", "/api/v1/org/nodes/{id}/qrcode.svg", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
-    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
-    LINLI_ASSIGN_OR_RETURN(auto node, api.org.Get(who, id));
+  // Printable QR codes. `base_url` (default: this server as the browser reached it) is where
+  // phones reach Linli; the code is the address of an H5 page there.
+  auto qr_response = [&api](const HttpRequest& req, const std::function<std::string(const std::string&)>& url) -> Result<HttpResponse> {
     auto base = QueryText(req, "base_url");
     if (!base) base = std::string(api.secure_cookies ? "https://" : "http://") + std::string(req.Header("host").value_or("127.0.0.1"));
     if (!base->starts_with("http://") && !base->starts_with("https://")) {
       return Error::Invalid("base_url", "base_url starts with http:// or https://");
     }
-    LINLI_ASSIGN_OR_RETURN(auto svg, QrSvg(service::ResidentFormUrl(*base, node.code)));
-    respond(FileResponse(std::move(svg), "image/svg+xml", "inline", "private, max-age=3600"));
+    LINLI_ASSIGN_OR_RETURN(auto svg, QrSvg(url(*base)));
+    return FileResponse(std::move(svg), "image/svg+xml", "inline", "private, max-age=3600");
+  };
+
+  // A grid's or station's code: the resident form with the place filled in.
+  r.Add("GET", "/api/v1/org/nodes/{id}/qrcode.svg", Authed(api, [&api, qr_response](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto node, api.org.Get(who, id));
+    LINLI_ASSIGN_OR_RETURN(auto file, qr_response(req, [&](const std::string& base) { return service::ResidentFormUrl(base, node.code); }));
+    respond(std::move(file));
+    return Ok();
+  }));
+
+  // A building's code, posted at its door: a grid worker's phone opens the building's households.
+  r.Add("GET", "/api/v1/buildings/{id}/qrcode.svg", Authed(api, [&api, qr_response](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
+    LINLI_ASSIGN_OR_RETURN(auto building, api.registry.GetBuilding(who, id));
+    LINLI_ASSIGN_OR_RETURN(auto file, qr_response(req, [&](const std::string& base) { return service::BuildingPageUrl(base, building.code); }));
+    respond(std::move(file));
     return Ok();
   }));
 

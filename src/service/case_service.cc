@@ -125,6 +125,23 @@ std::string ResidentFormUrl(std::string_view base_url, std::string_view node_cod
   return base + "/h5/report?node=" + std::string(node_code);
 }
 
+std::string BuildingPageUrl(std::string_view base_url, std::string_view building_code) {
+  std::string base(base_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::string out = base + "/h5/building/";
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char ch : building_code) {  // codes are letters, digits and '-'; anything else is escaped
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += hex[ch >> 4];
+      out += hex[ch & 15];
+    }
+  }
+  return out;
+}
+
 bool IsResidentChannel(std::string_view c) { return std::ranges::find(kResidentChannels, c) != std::end(kResidentChannels); }
 bool IsStaffChannel(std::string_view c) { return std::ranges::find(kStaffChannels, c) != std::end(kStaffChannels); }
 

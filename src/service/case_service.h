@@ -53,6 +53,8 @@ std::string PublicClient(std::string_view ip, std::string_view device_id);
 
 // The address a grid's QR code opens: the resident form (web/ H5) with the grid prefilled.
 std::string ResidentFormUrl(std::string_view base_url, std::string_view node_code);
+// The address a building's QR code opens: the grid worker's H5 page of that building.
+std::string BuildingPageUrl(std::string_view base_url, std::string_view building_code);
 
 bool IsResidentChannel(std::string_view c);
 bool IsStaffChannel(std::string_view c);

@@ -540,6 +540,23 @@ TEST_P(ApiTest, EachGridHasAPrintableQrCodeThatOpensTheResidentForm) {
   EXPECT_EQ(st.As("worker.xinjie").Get("/api/v1/org/nodes/5/qrcode.svg").status, 404) << "another community's grid";
 }
 
+TEST_P(ApiTest, ABuildingsQrCodeOpensItsPageForTheGridWorker) {
+  auto& st = stack();
+  auto secretary = st.As("secretary");
+  std::string code = "QR-" + GetParam() + "-7";
+  auto made = secretary.PostJson("/api/v1/buildings", R"({"node_id":5,"code":")" + code + R"(","name":"7号楼"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto id = std::to_string(made.Json().at("id").as_int64());
+  auto worker1 = st.As("worker1");
+  auto svg = worker1.Get("/api/v1/buildings/" + id + "/qrcode.svg?base_url=https%3A%2F%2Flinli.example.gov.cn%2F");
+  ASSERT_EQ(svg.status, 200) << svg.body;
+  EXPECT_EQ(svg.headers.at("content-type"), "image/svg+xml");
+  EXPECT_NE(ReadQr(svg.body).find("https://linli.example.gov.cn/h5/building/" + code), std::string::npos);
+  EXPECT_EQ(worker1.Get("/api/v1/buildings/" + id + "/qrcode.svg?base_url=javascript%3Aalert(1)").ErrorField(), "base_url");
+  EXPECT_EQ(st.As("worker2").Get("/api/v1/buildings/" + id + "/qrcode.svg").status, 404) << "another grid's building";
+  EXPECT_EQ(worker1.Get("/api/v1/buildings/x/qrcode.svg").status, 400);
+}
+
 TEST_P(ApiTest, TheSubdistrictSetsHolidaysAndNewDeadlinesSkipThem) {
   auto own = NewStack(GetParam(), {"--login-rate", "10000", "--public-rate", "10000"});
   auto official = own->As("official");

@@ -11,6 +11,9 @@ const routes = [
   { path: '/tasks', component: () => import('./views/Tasks.vue') },
   { path: '/case/:id', component: () => import('./views/HandleCase.vue') },
   { path: '/clue', component: () => import('./views/WorkerReport.vue') },
+  { path: '/scan', component: () => import('./views/Scan.vue') },
+  { path: '/building/:code', component: () => import('./views/Building.vue') },
+  { path: '/household/:id', component: () => import('./views/Visit.vue') },
   { path: '/:rest(.*)*', redirect: '/report' },
 ]
 

@@ -256,3 +256,30 @@ test('a session that ends while a form is open keeps the form and sends it after
   await screenshot(p, '09-session-expiry-kept-form')
   await p.context().close()
 })
+
+test("a grid worker opens a building from its QR code and records a household visit", async () => {
+  const p = await page(PHONE)
+  await h5SignIn(p, linli.base, 'worker1')
+  const tok = await token(linli.base, 'worker1')
+  const building = (await apiCall(linli.base, tok, 'GET', '/api/v1/buildings?node_id=5&limit=1')).json.items[0]
+  // What the phone's scanner opens: the link in the building's code.
+  await p.goto(`${linli.base}/h5/building/${encodeURIComponent(building.code)}`)
+  const first = p.locator('[data-test="households"] .van-cell').first()
+  await first.waitFor()
+  await first.click()
+  await p.waitForURL(/\/h5\/household\/\d+/)
+  const household = Number(p.url().match(/household\/(\d+)/)[1])
+  await p.locator('[data-test="outcome-nobody_home"]').click()
+  await p.locator('[data-test="visit-notes"] textarea').fill('白天无人，已留联系卡')
+  await p.locator('[data-test="visit-save"]').click()
+  await p.locator('[data-test="visit-done"]').waitFor()
+  const visits = (await apiCall(linli.base, tok, 'GET', `/api/v1/visits?household_id=${household}`)).json.items
+  assert.equal(visits[0].outcome, 'nobody_home')
+  assert.equal(visits[0].notes, '白天无人，已留联系卡')
+  // Another grid's building is not opened for this worker.
+  const other = (await apiCall(linli.base, await token(linli.base, 'worker2'), 'GET', '/api/v1/buildings?node_id=6&limit=1')).json.items[0]
+  await p.goto(`${linli.base}/h5/building/${encodeURIComponent(other.code)}`)
+  await p.locator('[data-test="building-error"]').waitFor()
+  await screenshot(p, '10-worker-visit')
+  await p.context().close()
+})
