@@ -12,6 +12,17 @@ service::Done<domain::OrgNode> NodeReply(const Respond& respond, int status = 20
 
 void RegisterOrgRoutes(Router& r, Api& api) {
   r.Add("GET", "/api/v1/org/nodes", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
+    // ?code=: the one node with that org code (what people read on paper), if the caller sees it.
+    if (auto code = QueryText(req, "code")) {
+      json::array items;
+      if (auto node = api.org.GetByCode(who, *code)) {
+        items.emplace_back(RenderNode(*node));
+      } else if (node.error().code != ErrorCode::kNotFound) {
+        return node.error();
+      }
+      respond(JsonResponse(200, json::object{{"items", std::move(items)}, {"next_after", nullptr}}));
+      return Ok();
+    }
     service::NodeListInput in;
     LINLI_ASSIGN_OR_RETURN(in.limit, QueryLimit(req, 100));
     LINLI_ASSIGN_OR_RETURN(in.parent_id, QueryInt(req, "parent_id", 0, INT64_MAX));

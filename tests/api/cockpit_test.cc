@@ -93,6 +93,12 @@ TEST_P(ApiTest, TheMapIsTheNodesOwnBoundariesAsOneFeatureCollection) {
                 f.at("geometry").at("type").as_string().starts_with("MultiPolygon"));
   }
   EXPECT_EQ(st.As("worker2").Get("/api/v1/org/nodes/5/map").status, 404) << "another grid";
+  // A node by the org code printed on paper (the console's role grant takes it), within scope only.
+  auto byCode = secretary.Get(std::string("/api/v1/org/nodes?code=") + kGrid5Code).Json().at("items").as_array();
+  ASSERT_EQ(byCode.size(), 1u);
+  EXPECT_EQ(Int(byCode[0], "id"), 5);
+  EXPECT_TRUE(st.As("worker2").Get(std::string("/api/v1/org/nodes?code=") + kGrid5Code).Json().at("items").as_array().empty());
+  EXPECT_TRUE(secretary.Get("/api/v1/org/nodes?code=nosuch").Json().at("items").as_array().empty());
   EXPECT_EQ(secretary.Get("/api/v1/org/nodes/0/map").status, 400);
 }
 
