@@ -1,5 +1,7 @@
 #include "service/import_service.h"
 
+#include "core/parallel.h"
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -145,113 +147,148 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     std::vector<std::pair<std::size_t, std::string>> id_checks;  // (plan row, blind index)
     std::unordered_map<std::string, std::string> address_of;     // household key → address index
     std::unordered_map<std::string, std::vector<std::string>> custom_tags;  // node path → tags in use
-    for (std::size_t i = header_at + 1; i < sheet.rows.size(); ++i) {
-      const auto& cells = sheet.rows[i];
-      std::size_t row_number = i + 1;
-      std::size_t data_index = i - header_at - 1;
-      bool done_before = data_index < report.already_imported;
-      auto cell = [&](std::string_view field) -> std::string {
-        for (std::size_t k = 0; k < columns.size(); ++k) {
-          if (columns[k].field == field) {
-            int c = col_of[k];
-            return c >= 0 && static_cast<std::size_t>(c) < cells.size() ? Trim(cells[c]) : std::string();
+    // Phase 1, on every core: each row alone — its cells parsed and checked, its ID number's
+    // blind index computed. Nothing here reads the database or another row.
+    struct RowCheck {
+      bool no_building = false;  // 楼栋编号 empty: reported before anything else
+      std::string field, message;  // the first other problem, if any
+      std::string code, unit, room;
+      domain::ResidentFields fields;
+      std::string id_index;
+    };
+    const std::size_t first_data = header_at + 1;
+    std::vector<RowCheck> checks(sheet.rows.size() - first_data);
+    const auto& crypto = registry_.field_crypto();
+    ParallelFor(checks.size(), [&](std::size_t begin, std::size_t end) {
+      for (std::size_t j = begin; j < end; ++j) {
+        const auto& cells = sheet.rows[first_data + j];
+        auto& rc = checks[j];
+        auto cell = [&](std::string_view field) -> std::string {
+          for (std::size_t k = 0; k < columns.size(); ++k) {
+            if (columns[k].field == field) {
+              int c = col_of[k];
+              return c >= 0 && static_cast<std::size_t>(c) < cells.size() ? Trim(cells[c]) : std::string();
+            }
           }
+          return {};
+        };
+        auto fail = [&](std::string_view field, std::string message) {
+          rc.field = std::string(field);
+          rc.message = std::move(message);
+        };
+        rc.code = cell("building_code");
+        if (rc.code.empty()) {
+          rc.no_building = true;
+          continue;
         }
-        return {};
-      };
+        rc.unit = cell("unit");
+        rc.room = cell("room");
+        if (rc.room.empty()) {
+          fail("room", "房号 is empty");
+          continue;
+        }
+        if (auto st = domain::ValidateText("room", rc.room, {.min_chars = 1, .max_chars = 20, .single_line = true}); !st) {
+          fail("room", st.error().message);
+          continue;
+        }
+        if (auto st = domain::ValidateText("unit", rc.unit, {.min_chars = 0, .max_chars = 20, .single_line = true}); !st) {
+          fail("unit", st.error().message);
+          continue;
+        }
+        domain::ResidentInput in;
+        in.name = cell("name");
+        in.gender = cell("gender");
+        in.birth_date = cell("birth_date");
+        if (auto iso = tabular::ExcelSerialToIso(in.birth_date); !iso.empty() && in.birth_date.find('-') == std::string::npos &&
+                                                                   in.birth_date.size() != 8) {
+          in.birth_date = iso;  // an Excel date cell
+        }
+        in.id_number = cell("id_number");
+        in.phone = cell("phone");
+        if (in.id_number.find('*') != std::string::npos || in.phone.find('*') != std::string::npos) {
+          fail(in.id_number.find('*') != std::string::npos ? "id_number" : "phone",
+               "the value is masked (***); a masked export cannot be imported again");
+          continue;
+        }
+        if (in.id_number.find_first_of("E.") != std::string::npos && in.id_number.find_first_not_of("0123456789.E+") == std::string::npos) {
+          fail("id_number", "the ID number was stored as a number and lost digits; format the column as text");
+          continue;
+        }
+        if (auto v = cell("ethnic"); !v.empty()) in.ethnic = v;
+        if (auto v = cell("residence_type"); !v.empty()) in.residence_type = v;
+        in.occupation = cell("occupation");
+        if (auto v = cell("relation"); !v.empty()) in.relation = v;
+        if (auto tags = domain::ParseTagList(cell("tags"), "tags"); !tags) {
+          fail("tags", tags.error().message);
+          continue;
+        } else {
+          in.tags = std::move(*tags);
+        }
+        if (auto lvl = cell("disability_level"); !lvl.empty()) {
+          if (lvl.size() != 1 || lvl[0] < '1' || lvl[0] > '4') {
+            fail("disability_level", "残疾等级 must be 1 to 4");
+            continue;
+          }
+          in.disability_level = lvl[0] - '0';
+        }
+        auto fields = domain::ValidateResident(in, today);
+        if (!fields) {
+          fail(fields.error().field, fields.error().message);
+          continue;
+        }
+        rc.fields = std::move(*fields);
+        if (!rc.fields.id_number.empty()) rc.id_index = crypto.BlindIndex("id_number", rc.fields.id_number);
+      }
+    });
+
+    // Phase 2, in row order: what needs the database or the other rows — the building and the
+    // caller's reach, the community's own tags, duplicates, households and their heads.
+    for (std::size_t j = 0; j < checks.size(); ++j) {
+      auto& rc = checks[j];
+      std::size_t row_number = first_data + j + 1;
+      std::size_t data_index = j;
+      bool done_before = data_index < report.already_imported;
       if (options.progress && data_index % 10000 == 0) options.progress("validate", data_index, report.rows);
-      ParsedRow pr;
-      pr.row_number = row_number;
-      // Building
-      std::string code = cell("building_code");
-      if (code.empty()) {
+      if (rc.no_building) {
         add_issue(row_number, "building_code", "楼栋编号 is empty");
         continue;
       }
-      auto it = buildings.find(code);
+      ParsedRow pr;
+      pr.row_number = row_number;
+      auto it = buildings.find(rc.code);
       if (it == buildings.end()) {
-        LINLI_ASSIGN_OR_RETURN(auto b, storage::BuildingRepo::GetByCode(s, code));
+        LINLI_ASSIGN_OR_RETURN(auto b, storage::BuildingRepo::GetByCode(s, rc.code));
         if (b && (!write_scope.Covers(b->node_path) || (!node_prefix.empty() && !domain::PathIsUnder(b->node_path, node_prefix)))) {
           b.reset();  // outside the caller's reach looks the same as unknown
         }
-        it = buildings.emplace(code, std::move(b)).first;
+        it = buildings.emplace(rc.code, std::move(b)).first;
       }
       if (!it->second) {
-        add_issue(row_number, "building_code", "unknown building " + code.substr(0, 40));
+        add_issue(row_number, "building_code", "unknown building " + rc.code.substr(0, 40));
+        continue;
+      }
+      if (!rc.field.empty()) {
+        add_issue(row_number, rc.field, std::move(rc.message));
         continue;
       }
       pr.building_id = it->second->id;
       pr.node_id = it->second->node_id;
       pr.node_path = it->second->node_path;
-      pr.unit = cell("unit");
-      pr.room = cell("room");
-      if (pr.room.empty()) {
-        add_issue(row_number, "room", "房号 is empty");
-        continue;
-      }
-      if (auto st = domain::ValidateText("room", pr.room, {.min_chars = 1, .max_chars = 20, .single_line = true}); !st) {
-        add_issue(row_number, "room", st.error().message);
-        continue;
-      }
-      if (auto st = domain::ValidateText("unit", pr.unit, {.min_chars = 0, .max_chars = 20, .single_line = true}); !st) {
-        add_issue(row_number, "unit", st.error().message);
-        continue;
-      }
-      // Resident fields
-      domain::ResidentInput in;
-      in.name = cell("name");
-      in.gender = cell("gender");
-      in.birth_date = cell("birth_date");
-      if (auto iso = tabular::ExcelSerialToIso(in.birth_date); !iso.empty() && in.birth_date.find('-') == std::string::npos &&
-                                                                 in.birth_date.size() != 8) {
-        in.birth_date = iso;  // an Excel date cell
-      }
-      in.id_number = cell("id_number");
-      in.phone = cell("phone");
-      if (in.id_number.find('*') != std::string::npos || in.phone.find('*') != std::string::npos) {
-        add_issue(row_number, in.id_number.find('*') != std::string::npos ? "id_number" : "phone",
-                  "the value is masked (***); a masked export cannot be imported again");
-        continue;
-      }
-      if (in.id_number.find_first_of("E.") != std::string::npos && in.id_number.find_first_not_of("0123456789.E+") == std::string::npos) {
-        add_issue(row_number, "id_number", "the ID number was stored as a number and lost digits; format the column as text");
-        continue;
-      }
-      if (auto v = cell("ethnic"); !v.empty()) in.ethnic = v;
-      if (auto v = cell("residence_type"); !v.empty()) in.residence_type = v;
-      in.occupation = cell("occupation");
-      if (auto v = cell("relation"); !v.empty()) in.relation = v;
-      if (auto tags = domain::ParseTagList(cell("tags"), "tags"); !tags) {
-        add_issue(row_number, "tags", tags.error().message);
-        continue;
-      } else {
-        in.tags = std::move(*tags);
-      }
-      if (auto lvl = cell("disability_level"); !lvl.empty()) {
-        if (lvl.size() != 1 || lvl[0] < '1' || lvl[0] > '4') {
-          add_issue(row_number, "disability_level", "残疾等级 must be 1 to 4");
-          continue;
-        }
-        in.disability_level = lvl[0] - '0';
-      }
-      auto fields = domain::ValidateResident(in, today);
-      if (!fields) {
-        add_issue(row_number, fields.error().field, fields.error().message);
-        continue;
-      }
+      pr.unit = std::move(rc.unit);
+      pr.room = std::move(rc.room);
       // Custom tags must be in the vocabulary at the building's node (looked up once per node).
-      if (std::ranges::any_of(fields->public_tags, [](const auto& t) { return t.starts_with(domain::kCustomTagPrefix); })) {
+      if (std::ranges::any_of(rc.fields.public_tags, [](const auto& t) { return t.starts_with(domain::kCustomTagPrefix); })) {
         auto vocabulary = custom_tags.find(pr.node_path);
         if (vocabulary == custom_tags.end()) {
           LINLI_ASSIGN_OR_RETURN(auto in_use, registry_.CustomTagsInUse(s, pr.node_path));
           vocabulary = custom_tags.emplace(pr.node_path, std::move(in_use)).first;
         }
-        if (auto st = domain::CheckCustomTags(fields->public_tags, vocabulary->second); !st) {
+        if (auto st = domain::CheckCustomTags(rc.fields.public_tags, vocabulary->second); !st) {
           add_issue(row_number, "tags", st.error().message);
           continue;
         }
       }
-      pr.fields = std::move(*fields);
+      pr.fields = std::move(rc.fields);
       // Duplicates: in the file, then among active residents.
       if (!pr.fields.id_number.empty()) {
         auto [first, inserted] = id_rows.emplace(pr.fields.id_number, row_number);
@@ -259,9 +296,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
           add_issue(row_number, "id_number", "the same ID number is on row " + std::to_string(first->second));
           continue;
         }
-        if (!done_before) {  // checked against the database in batches after the loop
-          id_checks.push_back({plan.rows.size(), registry_.field_crypto().BlindIndex("id_number", pr.fields.id_number)});
-        }
+        if (!done_before) id_checks.push_back({plan.rows.size(), rc.id_index});  // checked in batches below
       }
       // Household: existing at this address, or new; one head each.
       pr.household_key = std::to_string(pr.building_id) + "|" + pr.unit + "|" + pr.room;
@@ -277,6 +312,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       ++report.valid;
       plan.rows.push_back(std::move(pr));
     }
+    checks.clear();
     // Households already registered at the file's addresses (one query per 500 addresses); a
     // 户主 row for one that has a head already is refused (unless resuming our own run).
     {
@@ -337,52 +373,69 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       };
       std::unordered_map<std::int64_t, Membership> members;
       std::size_t created_households = 0, created_residents = 0, duplicates = 0;
-      // Residents go in in multi-row statements; their households are inserted first (as met).
-      std::vector<storage::ResidentRow> batch;
+      // In slices of a few thousand rows: ids first (the writer's sequences), then the sealing on
+      // every core — each ciphertext is bound to its row's id —, then the inserts (households, then
+      // residents in multi-row statements). Slices keep the rows in flight small and in cache.
       static const std::string kImportEvent = "{\"source\":\"import\"}";
-      for (std::size_t i = begin; i < end; ++i) {
-        const auto& pr = plan.rows[i];
-        auto& hid = household_ids[pr.household_key];
-        if (hid == 0) {
-          storage::HouseholdRow h;
-          LINLI_ASSIGN_OR_RETURN(h.id, s.NextId("households"));
-          h.node_id = pr.node_id;
-          h.node_path = pr.node_path;
-          h.building_id = pr.building_id;
-          h.unit = pr.unit;
-          h.room_enc = registry_.SealRoom(pr.room, h.id);
-          h.address_index = registry_.AddressIndex(pr.building_id, pr.unit, pr.room);
-          h.created_at = now;
-          LINLI_TRY(storage::HouseholdRepo::Insert(s, std::move(h), /*count=*/false));
-          hid = h.id;
-          ++household_delta[pr.node_path];
-          ++created_households;
+      constexpr std::size_t kSlice = 8192;
+      std::vector<storage::HouseholdRow> households;
+      std::vector<std::size_t> household_rows;  // the plan row whose address each new household has
+      std::vector<storage::ResidentRow> batch;
+      for (std::size_t slice = begin; slice < end; slice += kSlice) {
+        std::size_t slice_end = std::min(end, slice + kSlice);
+        households.clear();
+        household_rows.clear();
+        batch.assign(slice_end - slice, storage::ResidentRow{});
+        for (std::size_t i = slice; i < slice_end; ++i) {
+          const auto& pr = plan.rows[i];
+          auto& hid = household_ids[pr.household_key];
+          if (hid == 0) {
+            storage::HouseholdRow h;
+            LINLI_ASSIGN_OR_RETURN(h.id, s.NextId("households"));
+            h.node_id = pr.node_id;
+            h.node_path = pr.node_path;
+            h.building_id = pr.building_id;
+            h.unit = pr.unit;
+            h.created_at = now;
+            hid = h.id;
+            households.push_back(std::move(h));
+            household_rows.push_back(i);
+            ++household_delta[pr.node_path];
+            ++created_households;
+          }
+          auto& r = batch[i - slice];
+          LINLI_ASSIGN_OR_RETURN(r.id, s.NextId("residents"));
+          r.node_id = pr.node_id;
+          r.node_path = pr.node_path;
+          r.household_id = hid;
+          r.created_at = now;
+          auto [first, fresh] = seen_people.emplace(std::to_string(hid) + "|" + pr.fields.name + "|" + pr.fields.birth_date.Iso(), r.id);
+          if (!fresh) {
+            r.duplicate_of = first->second;
+            ++duplicates;
+          }
+          ++resident_delta[pr.node_path];
+          auto& m = members[hid];
+          ++m.added;
+          if (pr.fields.relation == "head") m.head = r.id;
+          ++created_residents;
         }
-        storage::ResidentRow r;
-        LINLI_ASSIGN_OR_RETURN(r.id, s.NextId("residents"));
-        r.node_id = pr.node_id;
-        r.node_path = pr.node_path;
-        r.household_id = hid;
-        registry_.Seal(pr.fields, r);
-        r.created_at = now;
-        auto [first, fresh] = seen_people.emplace(std::to_string(hid) + "|" + r.name + "|" + r.birth_date, r.id);
-        if (!fresh) {
-          r.duplicate_of = first->second;
-          ++duplicates;
-        }
-        ++resident_delta[pr.node_path];
-        auto& m = members[hid];
-        ++m.added;
-        if (pr.fields.relation == "head") m.head = r.id;
-        batch.push_back(std::move(r));
-        if (batch.size() == 1024) {
-          LINLI_TRY(storage::ResidentRepo::InsertMany(s, batch, kImportEvent, who.user_id()));
-          batch.clear();
-        }
-        ++created_residents;
-        if (options.progress && i % 5000 == 0) options.progress("write", i, total);
+        ParallelFor(batch.size() + households.size(), [&](std::size_t from, std::size_t to) {
+          for (std::size_t k = from; k < to; ++k) {
+            if (k < batch.size()) {
+              registry_.Seal(plan.rows[slice + k].fields, batch[k]);
+              continue;
+            }
+            auto& h = households[k - batch.size()];
+            const auto& pr = plan.rows[household_rows[k - batch.size()]];
+            h.room_enc = registry_.SealRoom(pr.room, h.id);
+            h.address_index = registry_.AddressIndex(pr.building_id, pr.unit, pr.room);
+          }
+        }, 1024);
+        for (auto& h : households) LINLI_TRY(storage::HouseholdRepo::Insert(s, std::move(h), /*count=*/false));
+        LINLI_TRY(storage::ResidentRepo::InsertMany(s, batch, kImportEvent, who.user_id()));
+        if (options.progress) options.progress("write", slice_end, total);
       }
-      LINLI_TRY(storage::ResidentRepo::InsertMany(s, batch, kImportEvent, who.user_id()));
       for (const auto& [path, n] : resident_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kResidents, n));
       for (const auto& [path, n] : household_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kHouseholds, n));
       for (const auto& [hid, m] : members) {
