@@ -470,6 +470,13 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
       ->default_val("full")->check(CLI::IsMember({"full", "small"}));
   runners.emplace_back(demo, [&ctx, o] { return RunDemo(ctx.services(), o->name != "small"); });
 
+  // ---- bench-data ---------------------------------------------------------------------------
+  auto* bench = app.add_subcommand("bench-data", "Generate a synthetic region for the benchmarks into an empty database");
+  bench->add_option("--scale", o->type, "community, subdistrict, district or city")
+      ->required()->check(CLI::IsMember({"community", "subdistrict", "district", "city"}));
+  bench->add_option("--seed", o->id, "The same seed gives the same region")->default_val(20261129);
+  runners.emplace_back(bench, [&ctx, o] { return RunBenchData(ctx.services(), o->type, static_cast<std::uint64_t>(o->id)); });
+
   return RunParsed(std::move(runners), ctx);
 }
 

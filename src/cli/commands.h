@@ -28,6 +28,9 @@ std::function<bool()> AddCaseCommands(CLI::App& app, CliContext& ctx);
 using Runners = std::vector<std::pair<CLI::App*, std::function<int()>>>;
 std::function<bool()> RunParsed(Runners runners, CliContext& ctx);
 
+// `linli bench-data`: a synthetic region for the benchmarks (bench_data.cc).
+int RunBenchData(service::Services& s, const std::string& scale, std::uint64_t seed);
+
 // Shared by the subcommands: print an error and return its exit code; find a node by code or id.
 int Report(const Error& e);
 Result<domain::OrgNode> ResolveNode(service::Services& s, const std::string& ref);

@@ -27,6 +27,14 @@ const std::vector<std::pair<std::string, std::vector<const char*>>> kWords = {
 
 }  // namespace
 
+const std::vector<const char*>& DemoCaseWords(std::string_view group) {
+  static const std::vector<const char*> kNone;
+  for (const auto& [g, words] : kWords) {
+    if (g == group) return words;
+  }
+  return kNone;
+}
+
 Status LoadDemoCases(service::Services& s, int count, std::uint64_t seed) {
   const Caller cli = Caller::Cli();
   // The grids to report in (the demo's population made them; the small demo has a few).
@@ -70,8 +78,8 @@ Status LoadDemoCases(service::Services& s, int count, std::uint64_t seed) {
     const auto& category = categories[pick(categories.size())];
     service::CaseIntake in;
     in.category_code = category.code;
-    const auto& words = std::ranges::find_if(kWords, [&](const auto& w) { return w.first == category.group_code; });
-    in.description = words != kWords.end() ? words->second[pick(words->second.size())] : category.name;
+    const auto& words = DemoCaseWords(category.group_code);
+    in.description = words.empty() ? category.name : words[pick(words.size())];
     for (const auto& a : category.attributes) {
       if (!a.required) continue;
       in.attributes.emplace_back(a.code, a.values.empty() ? std::string("演示") : a.values.front().key);

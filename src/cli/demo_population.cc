@@ -70,7 +70,7 @@ class Population {
   std::string IdNumber(const domain::CivilDate& birth, char gender) {
     char first17[18];
     int seq = Uniform(0, 499) * 2 + (gender == 'M' ? 1 : 0);
-    std::snprintf(first17, sizeof first17, "320581%04d%02d%02d%03d", birth.year, birth.month, birth.day, seq);
+    std::snprintf(first17, sizeof first17, "%.6s%04d%02d%02d%03d", region.c_str(), birth.year, birth.month, birth.day, seq);
     return std::string(first17) + domain::IdCheckCharacter(first17);
   }
 
@@ -80,6 +80,8 @@ class Population {
     std::snprintf(buf, sizeof buf, "%s%08d", Pick(kPrefixes), Uniform(0, 99999999));
     return buf;
   }
+
+  std::string region = "320581";  // the county code ID numbers start with
 
  private:
   std::mt19937_64 rng_;
@@ -168,8 +170,9 @@ Status SetBoundary(service::Services& s, std::int64_t node, const std::string& g
 }  // namespace
 
 std::vector<tabular::Row> DemoRoster(const std::vector<std::string>& building_codes, int households_per_building,
-                                     std::uint64_t seed) {
+                                     std::uint64_t seed, const std::string& region) {
   Population p(seed);
+  p.region = region;
   std::vector<tabular::Row> rows(1);
   for (const auto& c : service::RosterColumns()) rows[0].emplace_back(c.header);
   std::set<std::string> ids;

@@ -18,9 +18,10 @@ struct DemoSize {
 
 // Roster rows (the header first) for `households_per_building` households in each building, as
 // the demo makes them: realistic household kinds, ages, tags, valid and distinct ID numbers.
-// Deterministic for a seed. Also feeds the import benchmark.
+// Deterministic for a seed. Also feeds the import benchmark. ID numbers start with `region` (six
+// digits): rosters made with different regions never share an ID number.
 std::vector<tabular::Row> DemoRoster(const std::vector<std::string>& building_codes, int households_per_building,
-                                     std::uint64_t seed);
+                                     std::uint64_t seed, const std::string& region = "320581");
 
 // Adds the communities, grids and micro-grids not there yet, every boundary, the buildings and
 // (through the roster import, so the same validation runs) the residents. Prints a summary.
@@ -31,5 +32,7 @@ Status LoadDemoPopulation(service::Services& s, const DemoSize& size);
 // rates): most solved in the grid, some escalated, a few dispatched to 城管中队 or rejected, most
 // rated, the last few days' still open. Deterministic for a seed. Prints a summary.
 Status LoadDemoCases(service::Services& s, int count, std::uint64_t seed);
+// What residents and grid workers write about a group of categories ("city", "community" …).
+const std::vector<const char*>& DemoCaseWords(std::string_view group);
 
 }  // namespace linli::cli

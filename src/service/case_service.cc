@@ -102,6 +102,9 @@ bool PublicNote(std::string_view action) { return action == "resolve" || action 
 
 }  // namespace
 
+std::int64_t CaseDeadlineMinutes(int minutes, std::string_view priority) { return DeadlineMinutes(minutes, priority); }
+Millis CaseNextDue(const CaseRow& c) { return NextDue(c); }
+
 std::string PublicClient(std::string_view ip, std::string_view device_id) {
   bool valid = device_id.size() >= 8 && device_id.size() <= 64 &&
                std::ranges::all_of(device_id, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });

@@ -287,6 +287,10 @@ class CaseService {
 
 // The rating window: a resolved case nobody rated closes as unrated after 7 days.
 inline constexpr Millis kRatingWindow = 7LL * 86400000;
+// The working minutes a deadline of `minutes` gives a case of `priority` (urgent: a quarter).
+std::int64_t CaseDeadlineMinutes(int minutes, std::string_view priority);
+// The next instant the deadline scheduler must look at a case (0: none), from its current facts.
+Millis CaseNextDue(const storage::CaseRow& c);
 
 // A category as a JSON document (stored in case_categories.definition and served by the API), and
 // back; parse errors name the field.

@@ -110,7 +110,7 @@ Result<std::vector<CategoryRow>> CategoryRepo::All(SqlSession& s) {
 }
 
 // ---------------------------------------------------------------------------------------------
-Result<CaseRow> CaseRepo::Insert(SqlSession& s, CaseRow c) {
+Result<CaseRow> CaseRepo::Insert(SqlSession& s, CaseRow c, bool count) {
   if (c.id == 0) {
     LINLI_ASSIGN_OR_RETURN(c.id, s.NextId("cases"));
   }
@@ -118,7 +118,7 @@ Result<CaseRow> CaseRepo::Insert(SqlSession& s, CaseRow c) {
   auto params = CaseParams(c);
   LINLI_TRY(s.ExecDeferred(std::string("INSERT INTO cases (") + kCaseCols + ") VALUES (" + Markers(1, params.size()) + ")",
                            Params(params)));
-  LINLI_TRY(Count(s, std::nullopt, c));
+  if (count) LINLI_TRY(Count(s, std::nullopt, c));
   return c;
 }
 

@@ -116,7 +116,8 @@ class CategoryRepo {
 
 class CaseRepo {
  public:
-  static Result<CaseRow> Insert(SqlSession& s, CaseRow c);
+  // `count` false leaves node_counts to the caller (the benchmark generator rebuilds them once).
+  static Result<CaseRow> Insert(SqlSession& s, CaseRow c, bool count = true);
   static Result<std::optional<CaseRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<CaseRow>> GetByTracking(SqlSession& s, std::string_view tracking_code);
   static Result<std::optional<CaseRow>> GetBySource(SqlSession& s, std::string_view source_key);

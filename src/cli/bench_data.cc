@@ -1,0 +1,480 @@
+// `linli bench-data --scale community|subdistrict|district|city`: a synthetic region for the
+// benchmarks, deterministic from a seed, written into whatever database the flags name.
+//
+// - The org tree and its boundaries go in directly (rectangles tiling their parent, so the
+//   placement rules hold by construction), as do the buildings.
+// - Residents go through the roster import (the same validation, encryption, households, tags and
+//   history as a community's own Excel file), a few thousand buildings at a time.
+// - A year of cases is written directly, each case walked through the workflow's own rules
+//   (domain::ApplyCaseAction) so its states, levels and events are ones Linli could have made;
+//   deadlines come from the working calendar. The cockpit's counts are rebuilt once at the end
+//   from the rows (RollupRepo::Rebuild), through the same rule that keeps them current.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include "cli/commands.h"
+#include "cli/demo_population.h"
+#include "core/chinese_text.h"
+#include "core/json_text.h"
+#include "domain/case_workflow.h"
+#include "domain/identity.h"
+#include "storage/case_repo.h"
+#include "storage/org_repo.h"
+#include "storage/registry_repo.h"
+
+namespace linli::cli {
+
+namespace {
+
+using domain::CaseAction;
+using domain::NodeType;
+using service::Caller;
+using storage::SqlSession;
+
+constexpr Millis kMinute = 60000, kHour = 60 * kMinute, kDay = 24 * kHour;
+
+struct Scale {
+  const char* name;
+  int subdistricts;
+  int communities;  // in all
+  int grids;        // in all
+  int micro_grids;  // in all
+  std::int64_t residents;
+  std::int64_t cases;  // over one year
+};
+
+// The scales of the city-scale issue: a community, a subdistrict, a district, a city.
+constexpr Scale kScales[] = {
+    {"community", 1, 1, 12, 30, 50'000, 4'000},
+    {"subdistrict", 1, 57, 304, 0, 300'000, 200'000},
+    {"district", 10, 400, 4'000, 0, 2'000'000, 1'000'000},
+    {"city", 100, 3'000, 100'000, 0, 20'000'000, 10'000'000},
+};
+
+// A progress line on stderr with the share done and the time left, redrawn at most 5 times a second.
+class Progress {
+ public:
+  Progress(std::string label, std::int64_t total) : label_(std::move(label)), total_(std::max<std::int64_t>(1, total)) {}
+  void Set(std::int64_t done, bool force = false) {
+    auto now = std::chrono::steady_clock::now();
+    if (!force && now - drawn_ < std::chrono::milliseconds(200)) return;
+    drawn_ = now;
+    double share = std::clamp(static_cast<double>(done) / total_, 0.0, 1.0);
+    double spent = std::chrono::duration<double>(now - start_).count();
+    double left = share > 0 ? spent / share - spent : 0;
+    int bars = static_cast<int>(share * 30);
+    std::fprintf(stderr, "\r%-10s [%s%s] %5.1f%% %lld/%lld · %.0f s, %.0f s left   ", label_.c_str(),
+                 std::string(bars, '#').c_str(), std::string(30 - bars, '.').c_str(), share * 100,
+                 static_cast<long long>(done), static_cast<long long>(total_), spent, left);
+  }
+  double Finish(std::int64_t done) {
+    Set(done, true);
+    std::fputc('\n', stderr);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::string label_;
+  std::int64_t total_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), drawn_{};
+};
+
+// A rectangle of the map, cut into a near-square grid of `n` cells.
+struct Box {
+  double west, south, east, north;
+  std::vector<Box> Split(int n) const {
+    int cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(n * (east - west) / (north - south)))));
+    int rows = (n + cols - 1) / cols;
+    std::vector<Box> out;
+    for (int i = 0; i < n; ++i) {
+      int r = i / cols, c = i % cols;
+      int in_row = r == rows - 1 ? n - r * cols : cols;  // the last row's cells widen to fill it
+      double w = (east - west) / in_row, h = (north - south) / rows;
+      out.push_back({west + c * w, south + r * h, west + (c + 1) * w, south + (r + 1) * h});
+    }
+    return out;
+  }
+  std::string GeoJson() const {
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  R"({"type":"Polygon","coordinates":[[[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]]})",
+                  west, south, east, south, east, north, west, north, west, south);
+    return buf;
+  }
+};
+
+struct Node {
+  domain::OrgNode row;
+  Box box;
+};
+
+// n split as evenly as possible into `parts` (the first ones one larger).
+int Share(int n, int parts, int i) { return n / parts + (i < n % parts ? 1 : 0); }
+
+std::string Digits(int v, int width) {
+  std::string s = std::to_string(v);
+  return std::string(std::max(0, width - static_cast<int>(s.size())), '0') + s;
+}
+
+// A tracking code no other case has: five random letters, then the case's number in base 31.
+std::string TrackingCode(std::mt19937_64& rng, std::int64_t n) {
+  static constexpr std::string_view kAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+  std::string code;
+  for (int i = 0; i < 5; ++i) code += kAlphabet[rng() % kAlphabet.size()];
+  std::string tail;
+  for (int i = 0; i < 5; ++i, n /= 31) tail += kAlphabet[n % 31];
+  return code + std::string(tail.rbegin(), tail.rend());
+}
+
+}  // namespace
+
+int RunBenchData(service::Services& s, const std::string& scale_name, std::uint64_t seed) {
+  const Scale* scale = nullptr;
+  for (const auto& sc : kScales) {
+    if (scale_name == sc.name) scale = &sc;
+  }
+  if (!scale) return Report(Error::Invalid("scale", "scale is community, subdistrict, district or city"));
+  const Caller cli = Caller::Cli();
+  std::mt19937_64 rng(seed);
+  Millis now = s.clock.NowMillis();
+  auto started = std::chrono::steady_clock::now();
+  std::int64_t rows_written = 0;
+
+  // ---- the org tree and its boundaries -------------------------------------------------------
+  if (auto existing = s.org.GetByCode(cli, "320582" + Digits(1, 3)); existing) {
+    return Report(Error::Exists("scale", "this database has a generated region already; use an empty one"));
+  }
+  std::vector<Node> subdistricts, communities, grids, micro_grids;
+  const Box region{120.40, 31.40, 120.40 + 0.02 * std::sqrt(scale->grids) * 1.3, 31.40 + 0.015 * std::sqrt(scale->grids)};
+  auto sub_boxes = region.Split(scale->subdistricts);
+  for (int i = 0; i < scale->subdistricts; ++i) {
+    subdistricts.push_back({{.type = NodeType::kSubdistrict, .code = "320582" + Digits(i + 1, 3),
+                             .name = "基准" + std::to_string(i + 1) + "街道", .created_at = now},
+                            sub_boxes[i]});
+  }
+  for (int i = 0; i < scale->subdistricts; ++i) {
+    int n = Share(scale->communities, scale->subdistricts, i);
+    auto boxes = subdistricts[i].box.Split(n);
+    for (int c = 0; c < n; ++c) {
+      communities.push_back({{.type = NodeType::kCommunity, .code = subdistricts[i].row.code + Digits(c + 1, 3),
+                              .name = subdistricts[i].row.name.substr(0, subdistricts[i].row.name.size() - 6) + "第" +
+                                      std::to_string(c + 1) + "社区",
+                              .created_at = now},
+                             boxes[c]});
+    }
+  }
+  std::vector<std::size_t> grid_parent, micro_parent;
+  for (std::size_t i = 0; i < communities.size(); ++i) {
+    int n = Share(scale->grids, static_cast<int>(communities.size()), static_cast<int>(i));
+    auto boxes = communities[i].box.Split(n);
+    for (int g = 0; g < n; ++g) {
+      grids.push_back({{.type = NodeType::kGrid, .code = communities[i].row.code + Digits(g + 1, 3),
+                        .name = "第" + std::to_string(g + 1) + "网格", .created_at = now},
+                       boxes[g]});
+      grid_parent.push_back(i);
+    }
+  }
+  for (std::size_t i = 0; i < grids.size() && scale->micro_grids > 0; ++i) {
+    int n = Share(scale->micro_grids, static_cast<int>(grids.size()), static_cast<int>(i));
+    auto boxes = grids[i].box.Split(std::max(1, n));
+    for (int m = 0; m < n; ++m) {
+      micro_grids.push_back({{.type = NodeType::kMicroGrid, .code = grids[i].row.code + Digits(m + 1, 3),
+                              .name = grids[i].row.name + std::to_string(m + 1) + "号微网格", .created_at = now},
+                             boxes[m]});
+      micro_parent.push_back(i);
+    }
+  }
+  {
+    std::int64_t total = static_cast<std::int64_t>(subdistricts.size() + communities.size() + grids.size() + micro_grids.size());
+    Progress bar("org tree", total);
+    auto write_level = [&](std::vector<Node>& level, const std::vector<Node>* parents, const std::vector<std::size_t>* parent_of,
+                           std::int64_t& done) -> Status {
+      for (std::size_t from = 0; from < level.size(); from += 5000) {
+        std::size_t to = std::min(level.size(), from + 5000);
+        LINLI_TRY(s.db.WriteSync([&](SqlSession& ss) -> Status {
+          for (std::size_t i = from; i < to; ++i) {
+            auto& n = level[i];
+            std::string parent_path;
+            if (parents) {
+              const auto& p = (*parents)[parent_of ? (*parent_of)[i] : 0].row;
+              n.row.parent_id = p.id;
+              parent_path = p.path;
+            }
+            LINLI_ASSIGN_OR_RETURN(n.row, storage::OrgRepo::Insert(ss, n.row, parent_path));
+            double lon = (n.box.west + n.box.east) / 2, lat = (n.box.south + n.box.north) / 2;
+            LINLI_TRY(storage::BoundaryRepo::Set(ss, n.row.id, n.box.GeoJson(), lon, lat, now));
+          }
+          return Ok();
+        }));
+        done += static_cast<std::int64_t>(to - from);
+        bar.Set(done);
+      }
+      return Ok();
+    };
+    std::int64_t done = 0;
+    std::vector<std::size_t> community_parent;
+    for (int i = 0; i < scale->subdistricts; ++i) {
+      for (int c = 0; c < Share(scale->communities, scale->subdistricts, i); ++c) community_parent.push_back(i);
+    }
+    Status st = write_level(subdistricts, nullptr, nullptr, done);
+    if (st) st = write_level(communities, &subdistricts, &community_parent, done);
+    if (st) st = write_level(grids, &communities, &grid_parent, done);
+    if (st && !micro_grids.empty()) st = write_level(micro_grids, &grids, &micro_parent, done);
+    if (!st) return Report(st.error());
+    bar.Finish(done);
+    rows_written += total;
+  }
+  if (auto st = s.geo.Reload(); !st) return Report(st.error());
+  // The rosters give some residents the subdistrict's own tag 志愿者.
+  for (const auto& sub : subdistricts) {
+    auto tag = service::Await<storage::CustomTagRow>([&](auto done) {
+      s.registry.DefineCustomTag(cli, sub.row.id, "志愿者", "生成的基准数据", std::move(done));
+    });
+    if (!tag) return Report(tag.error());
+  }
+
+  // ---- buildings and residents ----------------------------------------------------------------
+  // Residents live in the finest grids; ~2.8 people a household, 10 households a building.
+  const std::vector<Node>& homes = micro_grids.empty() ? grids : micro_grids;
+  constexpr int kHouseholdsPerBuilding = 10;
+  std::int64_t buildings_total = std::max<std::int64_t>(homes.size(), scale->residents * 10 / 28 / kHouseholdsPerBuilding);
+  std::vector<std::string> building_codes;
+  std::vector<std::size_t> building_home;
+  {
+    Progress bar("buildings", buildings_total);
+    std::vector<storage::BuildingRow> rows;
+    for (std::int64_t b = 0; b < buildings_total; ++b) {
+      std::size_t h = static_cast<std::size_t>(b % static_cast<std::int64_t>(homes.size()));
+      const auto& home = homes[h];
+      int nth = static_cast<int>(b / static_cast<std::int64_t>(homes.size())) + 1;
+      storage::BuildingRow row;
+      row.node_id = home.row.id;
+      row.node_path = home.row.path;
+      row.code = "B" + home.row.code.substr(6) + "-" + std::to_string(nth);
+      row.name = std::to_string(nth) + "栋";
+      row.address = home.row.name + " " + row.code;
+      std::uniform_real_distribution<double> x(home.box.west, home.box.east), y(home.box.south, home.box.north);
+      row.lon = x(rng);
+      row.lat = y(rng);
+      row.floors = 6 + static_cast<int>(rng() % 27);
+      row.units = 1 + static_cast<int>(rng() % 4);
+      row.created_at = now;
+      building_codes.push_back(row.code);
+      building_home.push_back(h);
+      rows.push_back(std::move(row));
+    }
+    for (std::size_t from = 0; from < rows.size(); from += 10000) {
+      std::size_t to = std::min(rows.size(), from + 10000);
+      Status st = s.db.WriteSync([&](SqlSession& ss) -> Status {
+        for (std::size_t i = from; i < to; ++i) LINLI_TRY(storage::BuildingRepo::Insert(ss, rows[i]));
+        return Ok();
+      });
+      if (!st) return Report(st.error());
+      bar.Set(static_cast<std::int64_t>(to));
+    }
+    bar.Finish(buildings_total);
+    rows_written += buildings_total;
+  }
+  std::int64_t imported = 0;
+  {
+    Progress bar("residents", scale->residents);
+    constexpr std::size_t kBuildingsPerFile = 3000;  // ~84,000 residents per roster file
+    for (std::size_t from = 0; from < building_codes.size(); from += kBuildingsPerFile) {
+      std::vector<std::string> codes(building_codes.begin() + static_cast<std::ptrdiff_t>(from),
+                                     building_codes.begin() + static_cast<std::ptrdiff_t>(std::min(building_codes.size(), from + kBuildingsPerFile)));
+      // Each file's ID numbers start with a county code of their own, so no two files share one.
+      auto roster = DemoRoster(codes, kHouseholdsPerBuilding, seed + from, "32" + Digits(1000 + static_cast<int>(from / kBuildingsPerFile), 4));
+      auto csv = tabular::WriteCsv(roster);
+      service::ImportOptions options;
+      options.progress = [&](const char* phase, std::size_t done, std::size_t) {
+        if (std::string_view(phase) == "write") bar.Set(imported + static_cast<std::int64_t>(done));
+      };
+      auto report = s.imports.ImportResidents(cli, csv, tabular::Format::kCsv, options);
+      if (!report) return Report(report.error());
+      if (report->issue_count > 0) {
+        return Report(Error::Internal("the generated roster was refused at row " + std::to_string(report->issues[0].row) +
+                                      ": " + report->issues[0].message));
+      }
+      imported += static_cast<std::int64_t>(report->residents_created);
+      rows_written += static_cast<std::int64_t>(report->residents_created + report->households_created) * 2;
+      bar.Set(imported);
+    }
+    bar.Finish(imported);
+  }
+
+  // ---- a year of cases --------------------------------------------------------------------------
+  std::vector<domain::CategoryDefinition> categories;
+  for (auto& c : s.cases.Categories()) {
+    if (!c.group_code.empty()) categories.push_back(std::move(c));
+  }
+  auto calendar = s.cases.Calendar();
+  {
+    Progress bar("cases", scale->cases);
+    static const char* kStaffChannels[] = {"patrol", "patrol", "micro_grid_clue", "visit", "hotline", "meeting"};
+    std::uniform_real_distribution<double> unit(0, 1);
+    auto minutes = [&](int lo, int hi) { return static_cast<Millis>(lo + static_cast<int>(rng() % (hi - lo + 1))) * kMinute; };
+    std::int64_t made = 0, events = 0;
+    constexpr std::int64_t kPerTransaction = 5000;
+    while (made < scale->cases) {
+      std::int64_t batch_end = std::min(scale->cases, made + kPerTransaction);
+      struct Built {
+        storage::CaseRow row;
+        std::vector<storage::CaseEventRow> events;
+      };
+      std::vector<Built> built;
+      for (std::int64_t n = made; n < batch_end; ++n) {
+        // When: a year back, more in summer (noise, water) and in the day's working hours.
+        Millis day;
+        for (;;) {
+          double d = unit(rng) * 365;
+          double season = 1 + 0.35 * std::sin((d / 365.0) * 2 * std::numbers::pi);
+          if (unit(rng) * 1.35 < season) {
+            day = now - static_cast<Millis>(d) * kDay;
+            break;
+          }
+        }
+        static const int kHours[] = {7, 8, 8, 9, 9, 9, 10, 10, 10, 11, 11, 14, 14, 15, 15, 16, 16, 17, 19, 20, 21};
+        Millis reported = day - (day % kDay) + (kHours[rng() % std::size(kHours)] - 8) * kHour + minutes(0, 59);
+        if (reported > now - kMinute) reported = now - minutes(1, 600);
+        const auto& home = homes[rng() % homes.size()];
+        const auto& category = categories[rng() % categories.size()];
+        Built b;
+        auto& c = b.row;
+        c.tracking_code = TrackingCode(rng, n);
+        c.node_id = home.row.id;
+        c.node_path = home.row.path;
+        c.category_code = category.code;
+        c.channel = unit(rng) < 0.45 ? "qr_code" : kStaffChannels[rng() % 6];
+        c.priority = unit(rng) < 0.05 ? "urgent" : "normal";
+        auto level = category.default_level;
+        if (level == domain::HandlingLevel::kMicroGrid && home.row.type != NodeType::kMicroGrid) level = domain::HandlingLevel::kGrid;
+        c.level = std::string(domain::HandlingLevelName(level));
+        const auto& words = DemoCaseWords(category.group_code);
+        c.description = words.empty() ? category.name : words[rng() % words.size()];
+        c.address = home.row.name;
+        std::uniform_real_distribution<double> x(home.box.west, home.box.east), y(home.box.south, home.box.north);
+        c.lon = x(rng);
+        c.lat = y(rng);
+        c.search_text = SearchForm(c.description + " " + c.address);
+        c.response_due_at = calendar->AddWorkingMinutes(reported, service::CaseDeadlineMinutes(category.response_minutes, c.priority));
+        c.resolve_due_at = calendar->AddWorkingMinutes(reported, service::CaseDeadlineMinutes(category.resolve_minutes, c.priority));
+        c.created_at = c.updated_at = reported;
+        domain::CaseStatus status{.state = domain::CaseState::kReported, .level = level};
+        b.events.push_back({.at = reported, .actor_kind = c.channel == "qr_code" ? "resident" : "staff", .action = "report",
+                            .to_state = "reported", .to_level = c.level});
+        Millis at = reported;
+        // One step through the workflow's own rule; false once the step would lie in the future.
+        auto step = [&](CaseAction action, Millis after, std::string note = "", std::string department = "") -> bool {
+          if (at + after > now) return false;
+          domain::CaseActionInput in;
+          in.note = std::move(note);
+          in.department = std::move(department);
+          if (action == CaseAction::kReject) in.reject_reason = domain::RejectReason::kOutOfRemit;
+          auto t = domain::ApplyCaseAction(status, action, in);
+          if (!t) return false;
+          at += after;
+          storage::CaseEventRow e{.at = at, .actor_kind = "staff", .action = std::string(domain::CaseActionName(action)),
+                                  .from_state = std::string(domain::CaseStateName(status.state)),
+                                  .to_state = std::string(domain::CaseStateName(t->next.state)),
+                                  .from_level = std::string(domain::HandlingLevelName(status.level)),
+                                  .to_level = std::string(domain::HandlingLevelName(t->next.level)), .note = in.note};
+          if (action == CaseAction::kAccept || action == CaseAction::kReject) c.responded_at = at;
+          if (action == CaseAction::kDispatch) c.department = in.department;
+          if (action == CaseAction::kResolve) {
+            c.resolved_at = at;
+            if (t->solved_at) c.solved_level = std::string(domain::HandlingLevelName(*t->solved_at));
+          }
+          if (action == CaseAction::kReject) c.reject_reason = "out_of_remit";
+          status = t->next;
+          b.events.push_back(std::move(e));
+          return true;
+        };
+        double fate = unit(rng);
+        if (fate < 0.06) {
+          step(CaseAction::kReject, minutes(5, 240), "经核实不属于社区职责，已告知反映人");
+        } else if (step(CaseAction::kAccept, minutes(5, 240))) {
+          bool ok = true;
+          if (fate > 0.80) ok = step(CaseAction::kEscalate, minutes(60, 1440), "网格内协调不了，需社区出面");
+          if (ok && fate > 0.93) {
+            ok = step(CaseAction::kDispatch, minutes(30, 600), "需职能部门处理", category.department.empty() ? "城管中队" : category.department) &&
+                 step(CaseAction::kDeptAccept, minutes(30, 600));
+          }
+          Millis span = std::max<Millis>(c.resolve_due_at - at, kHour);
+          Millis take = unit(rng) < 0.12 ? span + minutes(60, 4000) : static_cast<Millis>(span * (0.1 + 0.8 * unit(rng)));
+          if (ok && step(CaseAction::kResolve, take, "已现场处理完毕")) {
+            static const int kRatings[] = {5, 5, 5, 5, 4, 4, 4, 3, 2};
+            if (unit(rng) < 0.8 && at + minutes(30, 2880) <= now) {
+              at += minutes(30, 2880);
+              c.rating = kRatings[rng() % 9];
+              c.rated_at = at;
+              c.rating_comment = c.rating >= 4 ? "很满意" : "处理得有点慢";
+              b.events.push_back({.at = at, .actor_kind = "resident", .action = "rate", .from_state = "resolved",
+                                  .to_state = "resolved", .from_level = std::string(domain::HandlingLevelName(status.level)),
+                                  .to_level = std::string(domain::HandlingLevelName(status.level))});
+              step(CaseAction::kClose, 0);
+            } else if (c.resolved_at + service::kRatingWindow <= now) {
+              step(CaseAction::kClose, service::kRatingWindow, "7天未评价，自动关闭");
+            }
+          }
+        }
+        c.state = std::string(domain::CaseStateName(status.state));
+        c.level = std::string(domain::HandlingLevelName(status.level));
+        if (status.state == domain::CaseState::kClosed || status.state == domain::CaseState::kRejected) c.closed_at = at;
+        // Deadlines missed: those passed before the answer or the resolution (or by now, while open).
+        Millis answered = c.responded_at ? c.responded_at : now;
+        Millis solved = c.resolved_at ? c.resolved_at : (domain::IsOpen(status.state) ? now : 0);
+        if (answered > c.response_due_at) c.overdue |= 1;
+        if (solved > c.resolve_due_at) c.overdue |= 2;
+        c.next_due_at = service::CaseNextDue(c);
+        c.updated_at = at;
+        built.push_back(std::move(b));
+      }
+      Status st = s.db.WriteSync([&](SqlSession& ss) -> Status {
+        for (auto& b : built) {
+          LINLI_ASSIGN_OR_RETURN(auto row, storage::CaseRepo::Insert(ss, std::move(b.row), /*count=*/false));
+          for (auto& e : b.events) {
+            e.case_id = row.id;
+            LINLI_TRY(storage::CaseRepo::AppendEvent(ss, std::move(e)));
+          }
+        }
+        return Ok();
+      });
+      if (!st) return Report(st.error());
+      for (const auto& b : built) events += static_cast<std::int64_t>(b.events.size());
+      made = batch_end;
+      bar.Set(made);
+    }
+    bar.Finish(made);
+    rows_written += made + events;
+  }
+
+  // ---- the cockpit's counts, once, from the rows ----------------------------------------------
+  {
+    Progress bar("counts", static_cast<std::int64_t>(subdistricts.size()));
+    for (std::size_t i = 0; i < subdistricts.size(); ++i) {
+      Status st = s.db.WriteSync([&](SqlSession& ss) { return storage::RollupRepo::Rebuild(ss, subdistricts[i].row.path); });
+      if (!st) return Report(st.error());
+      bar.Set(static_cast<std::int64_t>(i + 1));
+    }
+    bar.Finish(static_cast<std::int64_t>(subdistricts.size()));
+  }
+  Status audited = s.db.WriteSync([&](SqlSession& ss) {
+    return s.audit.Record(ss, cli, {.action = "bench.data", .node_path = subdistricts.front().row.path,
+                                    .detail = JsonObject().Add("scale", scale->name).Add("seed", static_cast<std::int64_t>(seed)).Str()});
+  });
+  if (!audited) return Report(audited.error());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("%s: %zu subdistricts, %zu communities, %zu grids, %zu micro-grids, %lld buildings, %lld residents, %lld cases "
+              "in %.1f s (%.0f rows/s)\n",
+              scale->name, subdistricts.size(), communities.size(), grids.size(), micro_grids.size(),
+              static_cast<long long>(buildings_total), static_cast<long long>(imported),
+              static_cast<long long>(scale->cases), seconds, rows_written / seconds);
+  return 0;
+}
+
+}  // namespace linli::cli
