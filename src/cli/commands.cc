@@ -307,15 +307,15 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
     for (;;) {
       auto page = s.accounts.ListUsers(Caller::Cli(), after, 500);
       if (!page) return Report(page.error());
-      for (const auto& u : *page) {
-        auto view = s.accounts.GetUser(Caller::Cli(), u.id);
+      for (const auto& view : *page) {
+        const auto& u = view.user;
         std::string roles;
-        if (view) for (const auto& a : view->assignments) roles += a.role + "@" + a.node_name + " ";
+        for (const auto& a : view.assignments) roles += a.role + "@" + a.node_name + " ";
         std::cout << u.id << "\t" << u.username << "\t" << u.display_name << (u.disabled ? "\t(disabled)" : "")
                   << "\t" << roles << "\n";
       }
       if (page->size() < 500) break;
-      after = page->back().id;
+      after = page->back().user.id;
     }
     return 0;
   });

@@ -19,8 +19,8 @@ void RegisterAccountRoutes(Router& r, Api& api) {
     LINLI_ASSIGN_OR_RETURN(auto after, QueryInt(req, "after", 0, INT64_MAX));
     LINLI_ASSIGN_OR_RETURN(auto list, api.accounts.ListUsers(who, after.value_or(0), limit));
     json::array items;
-    for (const auto& u : list) items.emplace_back(RenderUserRecord(u));
-    respond(JsonResponse(200, Page(std::move(items), limit, list.empty() ? 0 : list.back().id)));
+    for (const auto& v : list) items.emplace_back(RenderUser(v));
+    respond(JsonResponse(200, Page(std::move(items), limit, list.empty() ? 0 : list.back().user.id)));
     return Ok();
   }));
 

@@ -178,13 +178,19 @@ Result<std::optional<storage::UserRecord>> AccountService::FindUser(const Caller
       });
 }
 
-Result<std::vector<storage::UserRecord>> AccountService::ListUsers(const Caller& who,
-                                                                   std::int64_t after_id, int limit) {
+Result<std::vector<UserView>> AccountService::ListUsers(const Caller& who, std::int64_t after_id, int limit) {
   LINLI_TRY(CheckPageLimit(limit));
   auto scope = domain::ScopeFor(who.principal, perm::kUserRead);
   if (scope.Empty()) return Error::Denied("listing users needs the user.read permission");
-  return storage::ReadValue<std::vector<storage::UserRecord>>(db_, [&](SqlSession& s) {
-    return AccountRepo::ListUsers(s, scope.prefixes(), after_id, limit);
+  return storage::ReadValue<std::vector<UserView>>(db_, [&](SqlSession& s) -> Result<std::vector<UserView>> {
+    LINLI_ASSIGN_OR_RETURN(auto users, AccountRepo::ListUsers(s, scope.prefixes(), after_id, limit));
+    std::vector<UserView> out;
+    out.reserve(users.size());
+    for (auto& u : users) {
+      LINLI_ASSIGN_OR_RETURN(auto assignments, AccountRepo::AssignmentsOf(s, u.id));
+      out.push_back({std::move(u), std::move(assignments)});
+    }
+    return out;
   });
 }
 

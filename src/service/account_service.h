@@ -54,7 +54,8 @@ class AccountService {
                      Done<UserView> done);
   Result<UserView> GetUser(const Caller& who, std::int64_t user_id);
   Result<std::optional<storage::UserRecord>> FindUser(const Caller& who, std::string_view username);
-  Result<std::vector<storage::UserRecord>> ListUsers(const Caller& who, std::int64_t after_id, int limit);
+  // Accounts homed within the caller's user.read scope, each with its roles (one page).
+  Result<std::vector<UserView>> ListUsers(const Caller& who, std::int64_t after_id, int limit);
 
   // Functional departments (职能部门) a user works for; user.write over the user. Replaces the list.
   void SetDepartments(const Caller& who, std::int64_t user_id, std::vector<std::string> departments,

@@ -157,6 +157,7 @@ TEST_P(AccessMatrix, NoRoleReachesOutsideItsSubtree) {
         EXPECT_TRUE(home == 5 || home == 7 || home == 8 || home > 11) << role << " sees user " << x;
         EXPECT_NE(x.at("username").as_string(), "target.sibling");
         EXPECT_NE(x.at("username").as_string(), "target.parent");
+        EXPECT_TRUE(x.at("assignments").is_array()) << "each account comes with its roles";
       }
     }
     auto audit = c.Get("/api/v1/audit?limit=500");
