@@ -284,7 +284,13 @@ void RegisterCaseRoutes(Router& r, Api& api) {
     LINLI_ASSIGN_OR_RETURN(auto detail, api.cases.Get(who, id));
     auto o = RenderCase(detail.view);
     json::array events;
-    for (const auto& e : detail.events) events.emplace_back(RenderEvent(e));
+    for (const auto& e : detail.events) {
+      auto event = RenderEvent(e);
+      if (auto it = detail.actor_names.find(e.actor_id); it != detail.actor_names.end() && !it->second.empty()) {
+        event["actor_name"] = it->second;
+      }
+      events.emplace_back(std::move(event));
+    }
     o["events"] = std::move(events);
     o["attachments"] = RenderAttachments(detail.attachments);
     respond(JsonResponse(200, o));

@@ -780,6 +780,12 @@ Result<CaseDetail> CaseService::Get(const Caller& who, std::int64_t id) {
     LINLI_ASSIGN_OR_RETURN(d.view, View(s, who, std::move(row), Reporter::kMasked));
     LINLI_ASSIGN_OR_RETURN(d.events, storage::CaseRepo::Events(s, id));
     LINLI_ASSIGN_OR_RETURN(d.attachments, storage::CaseRepo::Attachments(s, id));
+    // The timeline names the staff who acted (a handful of people per case).
+    for (const auto& e : d.events) {
+      if (e.actor_kind != "staff" || e.actor_id == 0 || d.actor_names.count(e.actor_id)) continue;
+      LINLI_ASSIGN_OR_RETURN(auto user, storage::AccountRepo::UserById(s, e.actor_id));
+      d.actor_names[e.actor_id] = user ? user->display_name : "";
+    }
     return d;
   });
   // The reporter's name is personal data: who read it is on record.

@@ -9,6 +9,7 @@
 // case.read over the case's node sees it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -85,6 +86,7 @@ struct CaseView {
 struct CaseDetail {
   CaseView view;
   std::vector<storage::CaseEventRow> events;
+  std::map<std::int64_t, std::string> actor_names;  // staff who acted, by user id: their display names
   std::vector<storage::AttachmentRow> attachments;
 };
 

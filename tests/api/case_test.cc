@@ -143,6 +143,10 @@ TEST_P(ApiTest, AResidentReportClimbsTheChainIsResolvedAndRated) {
   EXPECT_EQ(actions, (std::vector<std::string>{"report", "accept", "escalate", "dispatch", "dept_accept", "resolve",
                                                "rate", "close"}));
   EXPECT_EQ(Str(timeline[2], "from_level"), "grid");
+  EXPECT_EQ(Str(timeline[1], "actor_name"), "网格员 朱红") << "staff timelines name who acted";
+  EXPECT_EQ(timeline[0].as_object().count("actor_name"), 0u) << "the resident who reported stays unnamed";
+  EXPECT_EQ(st.Anonymous().Get("/api/v1/public/cases/" + tracking).body.find("朱红"), std::string::npos)
+      << "the public timeline names no staff";
   EXPECT_EQ(Str(timeline[2], "to_level"), "community");
 }
 
