@@ -276,6 +276,21 @@ test("a grid worker opens a building from its QR code and records a household vi
   const visits = (await apiCall(linli.base, tok, 'GET', `/api/v1/visits?household_id=${household}`)).json.items
   assert.equal(visits[0].outcome, 'nobody_home')
   assert.equal(visits[0].notes, '白天无人，已留联系卡')
+  // Back the next evening: someone changed their mobile, recorded with the visit.
+  await p.reload()
+  await p.locator('[data-test="outcome-changed"]').click()
+  await p.locator('[data-test="visit-save"]').click()
+  await p.getByText('哪位成员有变化').first().waitFor()  // checked before sending
+  const member = p.locator('[data-test^="member-"]').first()
+  const residentId = Number((await member.getAttribute('data-test')).slice('member-'.length))
+  await member.click()
+  await p.locator('[data-test="new-phone"] input').fill('13900001234')
+  await p.locator('[data-test="visit-save"]').click()
+  await p.locator('[data-test="visit-done"]').waitFor()
+  const resident = (await apiCall(linli.base, tok, 'GET', `/api/v1/residents/${residentId}`)).json
+  assert.equal(resident.phone, '139****1234')
+  const latest = (await apiCall(linli.base, tok, 'GET', `/api/v1/visits?household_id=${household}`)).json.items[0]
+  assert.equal(latest.outcome, 'changed')
   // Another grid's building is not opened for this worker.
   const other = (await apiCall(linli.base, await token(linli.base, 'worker2'), 'GET', '/api/v1/buildings?node_id=6&limit=1')).json.items[0]
   await p.goto(`${linli.base}/h5/building/${encodeURIComponent(other.code)}`)
