@@ -48,24 +48,6 @@ std::string ChannelChoices(bool resident) {
   return out;
 }
 
-// Deadlines of an urgent case are a quarter of the category's.
-std::int64_t DeadlineMinutes(int minutes, std::string_view priority) {
-  return priority == "urgent" ? std::max(15, minutes / 4) : minutes;
-}
-
-// The next deadline the scheduler watches for a case, 0 when none: the response deadline until the
-// case is answered, the resolution deadline until it is resolved, then the end of the rating window.
-Millis NextDue(const CaseRow& c) {
-  auto state = domain::ParseCaseState(c.state).value_or(CaseState::kReported);
-  if (state == CaseState::kResolved) return c.resolved_at + kRatingWindow;
-  if (!domain::IsOpen(state)) return 0;
-  Millis next = 0;
-  auto consider = [&](Millis t) { next = next == 0 ? t : std::min(next, t); };
-  if (c.responded_at == 0 && !(c.overdue & 1)) consider(c.response_due_at);
-  if (!(c.overdue & 2)) consider(c.resolve_due_at);
-  return next;
-}
-
 domain::CaseStatus StatusOf(const CaseRow& c) {
   domain::CaseStatus s;
   s.state = domain::ParseCaseState(c.state).value_or(CaseState::kReported);
@@ -102,8 +84,24 @@ bool PublicNote(std::string_view action) { return action == "resolve" || action 
 
 }  // namespace
 
-std::int64_t CaseDeadlineMinutes(int minutes, std::string_view priority) { return DeadlineMinutes(minutes, priority); }
-Millis CaseNextDue(const CaseRow& c) { return NextDue(c); }
+// Deadlines of an urgent case are a quarter of the category's.
+std::int64_t CaseDeadlineMinutes(int minutes, std::string_view priority) {
+  return priority == "urgent" ? std::max(15, minutes / 4) : minutes;
+}
+
+// The next deadline the scheduler watches for a case, 0 when none: the response deadline until the
+// case is answered, the resolution deadline until it is resolved, then the end of the rating window.
+Millis CaseNextDue(const CaseRow& c) {
+  auto state = domain::ParseCaseState(c.state).value_or(CaseState::kReported);
+  if (state == CaseState::kResolved) return c.resolved_at + kRatingWindow;
+  if (!domain::IsOpen(state)) return 0;
+  Millis next = 0;
+  auto consider = [&](Millis t) { next = next == 0 ? t : std::min(next, t); };
+  if (c.responded_at == 0 && !(c.overdue & 1)) consider(c.response_due_at);
+  if (!(c.overdue & 2)) consider(c.resolve_due_at);
+  return next;
+}
+
 
 std::string PublicClient(std::string_view ip, std::string_view device_id) {
   bool valid = device_id.size() >= 8 && device_id.size() <= 64 &&
@@ -639,11 +637,11 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
     if (!in.reporter_phone.empty()) c.reporter_phone_enc = crypto_->Seal(in.reporter_phone, ref + ":phone");
     c.reporter_id = anonymous ? 0 : who.user_id();
     c.source_key = in.source_key;
-    c.response_due_at = Calendar()->AddWorkingMinutes(now, DeadlineMinutes(category->response_minutes, in.priority));
-    c.resolve_due_at = Calendar()->AddWorkingMinutes(now, DeadlineMinutes(category->resolve_minutes, in.priority));
+    c.response_due_at = Calendar()->AddWorkingMinutes(now, CaseDeadlineMinutes(category->response_minutes, in.priority));
+    c.resolve_due_at = Calendar()->AddWorkingMinutes(now, CaseDeadlineMinutes(category->resolve_minutes, in.priority));
     c.created_at = now;
     c.updated_at = now;
-    c.next_due_at = NextDue(c);
+    c.next_due_at = CaseNextDue(c);
     c.search_text = SearchForm(c.description + " " + c.address);
     LINLI_ASSIGN_OR_RETURN(c, storage::CaseRepo::Insert(s, std::move(c)));
     storage::CaseEventRow e;
@@ -879,7 +877,7 @@ Result<CaseView> CaseService::Unmask(const Caller& who, std::int64_t id, const s
 
 Result<CaseRow> CaseService::Transition(SqlSession& s, const CaseRow& before, CaseRow after, storage::CaseEventRow event) {
   after.version = before.version + 1;
-  after.next_due_at = NextDue(after);
+  after.next_due_at = CaseNextDue(after);
   if (!event.note.empty()) after.search_text += " " + SearchForm(event.note);  // notes are searchable too
   LINLI_TRY(storage::CaseRepo::Update(s, after));
   LINLI_TRY(storage::CaseRepo::Count(s, before, after));
@@ -1053,7 +1051,7 @@ void CaseService::Act(const Caller& who, std::int64_t id, CaseActionRequest req,
     }
     if (req.action == CaseAction::kDispatch) detail["department"] = req.input.department;
     auto category = Category(before.category_code);
-    Millis reopened_due = Calendar()->AddWorkingMinutes(now, DeadlineMinutes(category ? category->resolve_minutes : 2250,
+    Millis reopened_due = Calendar()->AddWorkingMinutes(now, CaseDeadlineMinutes(category ? category->resolve_minutes : 2250,
                                                                            before.priority));
     CaseRow after = Project(before, req.action, req.input, transition, now, reopened_due);
     storage::CaseEventRow e;
@@ -1401,7 +1399,7 @@ void CaseService::Rate(std::string tracking_code, int rating, std::string commen
     auto action = reopen ? CaseAction::kReopen : CaseAction::kClose;
     LINLI_ASSIGN_OR_RETURN(auto t, domain::ApplyCaseAction(status, action, in));
     auto category = Category(rated.category_code);
-    Millis reopened_due = Calendar()->AddWorkingMinutes(now, DeadlineMinutes(category ? category->resolve_minutes : 2250,
+    Millis reopened_due = Calendar()->AddWorkingMinutes(now, CaseDeadlineMinutes(category ? category->resolve_minutes : 2250,
                                                                            rated.priority));
     CaseRow after = Project(rated, action, in, t, now, reopened_due);
     if (reopen) {
@@ -1457,7 +1455,7 @@ Result<int> CaseService::ProcessDeadlines(Millis now, int batch) {
       if (!response_missed && !resolve_missed) {
         // A watch left behind by a change of deadline: watch the right one (never the same again).
         after.version = before.version + 1;
-        after.next_due_at = NextDue(after);
+        after.next_due_at = CaseNextDue(after);
         if (after.next_due_at <= now) after.next_due_at = 0;
         LINLI_TRY(storage::CaseRepo::Update(s, after));
         continue;
