@@ -90,14 +90,58 @@ ResidentRow ResidentFrom(const SqlRow& row) {
   return r;
 }
 
-Status WriteTags(SqlSession& s, const ResidentRow& r) {
-  for (const auto& tag : r.tag_keys) {
-    LINLI_TRY(s.ExecDeferred("INSERT INTO resident_tags (tag, node_path, resident_id) VALUES ($1, $2, $3)",
-                             {Text(tag), Text(r.node_path), Int(r.id)}));
-  }
-  return Ok();
+// Every insert of residents, their tags and events, and households goes through these, whether
+// one row (a form) or a million (an import), so the column lists exist once.
+RowInserter ResidentInserter(SqlSession& s, std::size_t rows_per_statement) {
+  return RowInserter(s, "residents",
+                     {"id", "node_id", "node_path", "household_id", "relation", "name", "gender", "birth_date",
+                      "id_enc", "id_index", "phone_enc", "phone_index", "ethnic", "residence_type", "occupation",
+                      "tags", "sensitive_enc", "status", "duplicate_of", "created_at", "updated_at"},
+                     rows_per_statement);
+}
+Status AddResident(RowInserter& ins, const ResidentRow& r) {
+  return ins.Add(Int(r.id), Int(r.node_id), Text(r.node_path), IdOrNull(r.household_id), Text(r.relation),
+                 Text(r.name), Text(r.gender), Text(r.birth_date), TextOrNull(r.id_enc), TextOrNull(r.id_index),
+                 TextOrNull(r.phone_enc), TextOrNull(r.phone_index), Text(r.ethnic), Text(r.residence_type),
+                 Text(r.occupation), Text(r.tags), TextOrNull(r.sensitive_enc), Text(r.status),
+                 IdOrNull(r.duplicate_of), Int(r.created_at), Int(r.created_at));
 }
 
+RowInserter TagInserter(SqlSession& s, std::size_t rows_per_statement) {
+  return RowInserter(s, "resident_tags", {"tag", "node_path", "resident_id"}, rows_per_statement);
+}
+Status AddTags(RowInserter& ins, const ResidentRow& r) {
+  for (const auto& tag : r.tag_keys) LINLI_TRY(ins.Add(Text(tag), Text(r.node_path), Int(r.id)));
+  return Ok();
+}
+Status WriteTags(SqlSession& s, const ResidentRow& r) {
+  if (r.tag_keys.empty()) return Ok();
+  auto ins = TagInserter(s, 1);
+  LINLI_TRY(AddTags(ins, r));
+  return ins.Finish();
+}
+
+RowInserter EventInserter(SqlSession& s, std::size_t rows_per_statement) {
+  return RowInserter(s, "resident_events", {"id", "resident_id", "node_path", "kind", "at", "actor_id", "detail"},
+                     rows_per_statement);
+}
+Status AddEventRow(SqlSession& s, RowInserter& ins, const ResidentEventRow& e) {
+  LINLI_ASSIGN_OR_RETURN(auto id, s.NextId("resident_events"));
+  return ins.Add(Int(id), Int(e.resident_id), Text(e.node_path), Text(e.kind), Int(e.at), Int(e.actor_id),
+                 Text(e.detail));
+}
+
+RowInserter HouseholdInserter(SqlSession& s, std::size_t rows_per_statement) {
+  return RowInserter(s, "households",
+                     {"id", "node_id", "node_path", "building_id", "unit", "room_enc", "address_index", "head_id",
+                      "members", "status", "created_at", "updated_at"},
+                     rows_per_statement);
+}
+Status AddHousehold(RowInserter& ins, const HouseholdRow& h) {
+  return ins.Add(Int(h.id), Int(h.node_id), Text(h.node_path), Int(h.building_id), Text(h.unit), Text(h.room_enc),
+                 Text(h.address_index), IdOrNull(h.head_id), Int(h.members), Text(h.status), Int(h.created_at),
+                 Int(h.created_at));
+}
 
 // Runs `head` + "(" + 500 markers + ")" over `values`, 500 at a time (the last batch padded with
 // NULL, so the statement keeps one shape and stays prepared), handing each row to `on_row`.
@@ -395,13 +439,20 @@ Result<HouseholdRow> HouseholdRepo::Insert(SqlSession& s, HouseholdRow h, bool c
   }
   h.updated_at = h.created_at;
   h.version = 1;
-  LINLI_TRY(s.ExecDeferred(
-      "INSERT INTO households (id, node_id, node_path, building_id, unit, room_enc, address_index, head_id, "
-      "members, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-      {Int(h.id), Int(h.node_id), Text(h.node_path), Int(h.building_id), Text(h.unit), Text(h.room_enc),
-       Text(h.address_index), IdOrNull(h.head_id), Int(h.members), Text(h.status), Int(h.created_at)}));
+  auto ins = HouseholdInserter(s, 1);
+  LINLI_TRY(AddHousehold(ins, h));
+  LINLI_TRY(ins.Finish());
   if (count) LINLI_TRY(RollupRepo::Add(s, h.node_path, metric::kHouseholds, 1));
   return h;
+}
+
+Status HouseholdRepo::InsertMany(SqlSession& s, const std::vector<HouseholdRow>& rows) {
+  auto ins = HouseholdInserter(s, 64);
+  for (const auto& h : rows) {
+    if (h.id == 0) return Error::Internal("HouseholdRepo::InsertMany needs ids drawn beforehand");
+    LINLI_TRY(AddHousehold(ins, h));
+  }
+  return ins.Finish();
 }
 
 Result<std::optional<HouseholdRow>> HouseholdRepo::Get(SqlSession& s, std::int64_t id) {
@@ -457,15 +508,9 @@ Result<ResidentRow> ResidentRepo::Insert(SqlSession& s, ResidentRow r, bool coun
   }
   r.updated_at = r.created_at;
   r.version = 1;
-  LINLI_TRY(s.ExecDeferred(
-      "INSERT INTO residents (id, node_id, node_path, household_id, relation, name, gender, birth_date, id_enc, "
-      "id_index, phone_enc, phone_index, ethnic, residence_type, occupation, tags, sensitive_enc, status, "
-      "duplicate_of, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-      "$15, $16, $17, $18, $19, $20, $20)",
-      {Int(r.id), Int(r.node_id), Text(r.node_path), IdOrNull(r.household_id), Text(r.relation), Text(r.name),
-       Text(r.gender), Text(r.birth_date), TextOrNull(r.id_enc), TextOrNull(r.id_index), TextOrNull(r.phone_enc),
-       TextOrNull(r.phone_index), Text(r.ethnic), Text(r.residence_type), Text(r.occupation), Text(r.tags),
-       TextOrNull(r.sensitive_enc), Text(r.status), IdOrNull(r.duplicate_of), Int(r.created_at)}));
+  auto ins = ResidentInserter(s, 1);
+  LINLI_TRY(AddResident(ins, r));
+  LINLI_TRY(ins.Finish());
   LINLI_TRY(WriteTags(s, r));
   if (count && r.status == "active") LINLI_TRY(RollupRepo::Add(s, r.node_path, metric::kResidents, 1));
   return r;
@@ -473,52 +518,18 @@ Result<ResidentRow> ResidentRepo::Insert(SqlSession& s, ResidentRow r, bool coun
 
 Status ResidentRepo::InsertMany(SqlSession& s, const std::vector<ResidentRow>& rows, const std::string& event_detail,
                                 std::int64_t actor_id) {
-  constexpr std::size_t kBatch = 64;
-  static const std::string kResidentSql = [] {
-    std::string sql = "INSERT INTO residents (id, node_id, node_path, household_id, relation, name, gender, birth_date, "
-                      "id_enc, id_index, phone_enc, phone_index, ethnic, residence_type, occupation, tags, sensitive_enc, "
-                      "status, duplicate_of, created_at, updated_at) VALUES ";
-    for (std::size_t r = 0; r < kBatch; ++r) sql += (r ? ", (" : "(") + Markers(r * 21 + 1, 21) + ")";
-    return sql;
-  }();
-  static const std::string kEventSql = [] {
-    std::string sql = "INSERT INTO resident_events (id, resident_id, node_path, kind, at, actor_id, detail) VALUES ";
-    for (std::size_t r = 0; r < kBatch; ++r) sql += (r ? ", (" : "(") + Markers(r * 7 + 1, 7) + ")";
-    return sql;
-  }();
-  std::size_t full = rows.size() / kBatch * kBatch;
-  std::vector<SqlValue> p;
-  for (std::size_t i = 0; i < full; i += kBatch) {
-    p.clear();
-    p.reserve(kBatch * 21);
-    for (std::size_t k = i; k < i + kBatch; ++k) {
-      const auto& r = rows[k];
-      for (auto&& v : {Int(r.id), Int(r.node_id), Text(r.node_path), IdOrNull(r.household_id), Text(r.relation),
-                       Text(r.name), Text(r.gender), Text(r.birth_date), TextOrNull(r.id_enc), TextOrNull(r.id_index),
-                       TextOrNull(r.phone_enc), TextOrNull(r.phone_index), Text(r.ethnic), Text(r.residence_type),
-                       Text(r.occupation), Text(r.tags), TextOrNull(r.sensitive_enc), Text(r.status),
-                       IdOrNull(r.duplicate_of), Int(r.created_at), Int(r.created_at)}) {
-        p.push_back(std::move(v));
-      }
-    }
-    LINLI_TRY(s.ExecDeferred(kResidentSql, Params(p)));
-    p.clear();
-    for (std::size_t k = i; k < i + kBatch; ++k) {
-      LINLI_ASSIGN_OR_RETURN(auto event_id, s.NextId("resident_events"));
-      for (auto&& v : {Int(event_id), Int(rows[k].id), Text(rows[k].node_path), Text("register"), Int(rows[k].created_at),
-                       Int(actor_id), Text(event_detail)}) {
-        p.push_back(std::move(v));
-      }
-    }
-    LINLI_TRY(s.ExecDeferred(kEventSql, Params(p)));
-    for (std::size_t k = i; k < i + kBatch; ++k) LINLI_TRY(WriteTags(s, rows[k]));
+  auto residents = ResidentInserter(s, 64);
+  auto events = EventInserter(s, 64);
+  auto tags = TagInserter(s, 64);
+  for (const auto& r : rows) {
+    LINLI_TRY(AddResident(residents, r));
+    LINLI_TRY(AddEventRow(s, events, {.resident_id = r.id, .node_path = r.node_path, .kind = "register",
+                                   .at = r.created_at, .actor_id = actor_id, .detail = event_detail}));
+    LINLI_TRY(AddTags(tags, r));
   }
-  for (std::size_t k = full; k < rows.size(); ++k) {
-    LINLI_TRY(Insert(s, rows[k], /*count=*/false));
-    LINLI_TRY(AddEvent(s, {.resident_id = rows[k].id, .node_path = rows[k].node_path, .kind = "register",
-                           .at = rows[k].created_at, .actor_id = actor_id, .detail = event_detail}));
-  }
-  return Ok();
+  LINLI_TRY(residents.Finish());
+  LINLI_TRY(events.Finish());
+  return tags.Finish();
 }
 
 Result<std::optional<ResidentRow>> ResidentRepo::Get(SqlSession& s, std::int64_t id) {
@@ -619,11 +630,9 @@ Status ResidentRepo::MarkVisited(SqlSession& s, std::int64_t household_id, Milli
 }
 
 Status ResidentRepo::AddEvent(SqlSession& s, ResidentEventRow e) {
-  LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("resident_events"));
-  return s.ExecDeferred("INSERT INTO resident_events (id, resident_id, node_path, kind, at, actor_id, detail) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        {Int(e.id), Int(e.resident_id), Text(e.node_path), Text(e.kind), Int(e.at),
-                         Int(e.actor_id), Text(e.detail)});
+  auto ins = EventInserter(s, 1);
+  LINLI_TRY(AddEventRow(s, ins, e));
+  return ins.Finish();
 }
 
 Result<std::vector<ResidentEventRow>> ResidentRepo::Events(SqlSession& s, std::int64_t resident_id) {

@@ -195,6 +195,8 @@ class HouseholdRepo {
   // service does to bind ciphertexts to their row.
   // `count` false leaves node_counts to the caller (the import adds them up per node).
   static Result<HouseholdRow> Insert(SqlSession& s, HouseholdRow h, bool count = true);
+  // Rows whose ids were drawn (NextId) beforehand, in multi-row statements; counts are the caller's.
+  static Status InsertMany(SqlSession& s, const std::vector<HouseholdRow>& rows);
   static Result<std::optional<HouseholdRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<HouseholdRow>> FindActiveByAddress(SqlSession& s, std::string_view address_index);
   static Result<std::vector<HouseholdRow>> List(SqlSession& s, const ListQuery& q);

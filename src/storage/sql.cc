@@ -1,5 +1,6 @@
 #include "storage/sql.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace linli::storage {
@@ -85,6 +86,36 @@ std::string Markers(std::size_t first, std::size_t count) {
   std::string out;
   for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
   return out;
+}
+
+RowInserter::RowInserter(SqlSession& s, std::string_view table, std::initializer_list<std::string_view> columns,
+                         std::size_t rows_per_statement)
+    : s_(s), columns_(columns.size()), rows_per_statement_(std::max<std::size_t>(1, rows_per_statement)) {
+  std::string head = "INSERT INTO " + std::string(table) + " (";
+  for (auto c : columns) head += (head.back() == '(' ? "" : ", ") + std::string(c);
+  head += ") VALUES ";
+  row_sql_ = head + "(" + Markers(1, columns_) + ")";
+  batch_sql_ = head;
+  for (std::size_t r = 0; r < rows_per_statement_; ++r) {
+    batch_sql_ += (r ? ", (" : "(") + Markers(r * columns_ + 1, columns_) + ")";
+  }
+  pending_.reserve(rows_per_statement_ * columns_);
+}
+
+Status RowInserter::Finish() {
+  std::size_t rows = pending_.size() / columns_;
+  std::vector<SqlValue> tail = std::move(pending_);
+  pending_.clear();
+  for (std::size_t r = 0; r < rows; ++r) {
+    LINLI_TRY(s_.ExecDeferred(row_sql_, Params(tail.data() + r * columns_, columns_)));
+  }
+  return Ok();
+}
+
+Status RowInserter::Send(const std::string& sql, std::size_t rows) {
+  Status st = s_.ExecDeferred(sql, Params(pending_.data(), rows * columns_));
+  pending_.clear();
+  return st;
 }
 
 }  // namespace linli::storage

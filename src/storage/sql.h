@@ -120,6 +120,33 @@ Result<std::vector<Row>> ManyRows(SqlSession& s, const std::string& sql, Params 
 
 // "$first, $first+1, ..." for `count` parameters.
 std::string Markers(std::size_t first, std::size_t count);
+// Inserts many rows into one table in multi-row statements (`rows_per_statement` rows each, the
+// rest one row at a time), so a bulk write pays SQLite's statement overhead and PostgreSQL's
+// round trips once per batch instead of once per row. Only two statement shapes exist per table,
+// so both stay prepared. Call Finish() before reading what was inserted; a failure surfaces at
+// the Add() that sent its batch, or at Finish().
+class RowInserter {
+ public:
+  RowInserter(SqlSession& s, std::string_view table, std::initializer_list<std::string_view> columns,
+              std::size_t rows_per_statement = 64);
+  // One row's values, in the order of the columns (moved in, so long texts are not copied again).
+  template <class... Values>
+  Status Add(Values&&... values) {
+    if (sizeof...(values) != columns_) return Error::Internal("RowInserter: a row has the wrong number of values");
+    (pending_.push_back(SqlValue(std::forward<Values>(values))), ...);
+    if (pending_.size() == rows_per_statement_ * columns_) return Send(batch_sql_, rows_per_statement_);
+    return Ok();
+  }
+  Status Finish();
+
+ private:
+  Status Send(const std::string& sql, std::size_t rows);
+  SqlSession& s_;
+  std::size_t columns_, rows_per_statement_;
+  std::string batch_sql_, row_sql_;
+  std::vector<SqlValue> pending_;
+};
+
 // "$n" for the parameter about to be appended to `params`.
 inline std::string NextMarker(const std::vector<SqlValue>& params) { return "$" + std::to_string(params.size() + 1); }
 

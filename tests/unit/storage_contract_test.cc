@@ -218,6 +218,47 @@ TEST_P(StorageContract, ConcurrentWritersAreAllDurableAndReadBack) {
   EXPECT_EQ(ListUnder({"/"}).size(), static_cast<std::size_t>(kThreads * kEach));
 }
 
+TEST_P(StorageContract, RowInserterWritesFullBatchesAndTheTailAndRefusesARowOfTheWrongWidth) {
+  // 2 full statements of 4 rows and a tail of 3, mixing NULLs, long and non-ASCII texts.
+  const std::string long_text(3000, 'x');
+  Status st = db_->WriteSync([&](SqlSession& s) -> Status {
+    LINLI_TRY(s.ExecScript("CREATE TABLE inserter_rows (id BIGINT PRIMARY KEY, label TEXT, n BIGINT)"));
+    RowInserter ins(s, "inserter_rows", {"id", "label", "n"}, 4);
+    for (int i = 1; i <= 11; ++i) {
+      LINLI_TRY(ins.Add(Int(i), i % 5 == 0 ? Null() : Text(i == 7 ? long_text : "行" + std::to_string(i)), Int(i * 10)));
+    }
+    return ins.Finish();
+  });
+  ASSERT_TRUE(st) << st.error().message;
+  auto rows = ReadValue<SqlRows>(*db_, [](SqlSession& s) {
+    return s.Query("SELECT id, label, n FROM inserter_rows ORDER BY id");
+  });
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 11u);
+  for (int i = 1; i <= 11; ++i) {
+    const auto& r = (*rows)[i - 1];
+    EXPECT_EQ(r.Int(0), i);
+    EXPECT_EQ(r.IsNull(1), i % 5 == 0) << i;
+    if (i % 5) EXPECT_EQ(r.Text(1), i == 7 ? long_text : "行" + std::to_string(i));
+    EXPECT_EQ(r.Int(2), i * 10);
+  }
+  // A row of the wrong width is refused before anything is sent; the job rolls back whole.
+  Status bad = db_->WriteSync([&](SqlSession& s) -> Status {
+    RowInserter ins(s, "inserter_rows", {"id", "label", "n"}, 4);
+    LINLI_TRY(ins.Add(Int(100), Text("a"), Int(1)));
+    LINLI_TRY(ins.Add(Int(101), Text("b")));
+    return ins.Finish();
+  });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInternal);
+  auto count = ReadValue<std::int64_t>(*db_, [](SqlSession& s) -> Result<std::int64_t> {
+    LINLI_ASSIGN_OR_RETURN(auto r, s.Query("SELECT count(*) FROM inserter_rows"));
+    return r.at(0).Int(0);
+  });
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, 11);
+}
+
 TEST_P(StorageContract, UsersAreUniqueByNameAndJoinTheirNodePath) {
   auto sd = Insert(0, domain::NodeType::kSubdistrict, "1");
   UserRecord u;
