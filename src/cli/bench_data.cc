@@ -434,18 +434,24 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
         c.updated_at = at;
         built.push_back(std::move(b));
       }
+      for (const auto& b : built) events += static_cast<std::int64_t>(b.events.size());
       Status st = s.db.WriteSync([&](SqlSession& ss) -> Status {
+        std::vector<storage::CaseRow> rows;
+        std::vector<storage::CaseEventRow> case_events;
+        rows.reserve(built.size());
         for (auto& b : built) {
-          LINLI_ASSIGN_OR_RETURN(auto row, storage::CaseRepo::Insert(ss, std::move(b.row), /*count=*/false));
+          LINLI_ASSIGN_OR_RETURN(b.row.id, ss.NextId("cases"));
           for (auto& e : b.events) {
-            e.case_id = row.id;
-            LINLI_TRY(storage::CaseRepo::AppendEvent(ss, std::move(e)));
+            LINLI_ASSIGN_OR_RETURN(e.id, ss.NextId("case_events"));
+            e.case_id = b.row.id;
+            case_events.push_back(std::move(e));
           }
+          rows.push_back(std::move(b.row));
         }
-        return Ok();
+        LINLI_TRY(storage::CaseRepo::InsertMany(ss, rows));
+        return storage::CaseRepo::AppendEvents(ss, case_events);
       });
       if (!st) return Report(st.error());
-      for (const auto& b : built) events += static_cast<std::int64_t>(b.events.size());
       made = batch_end;
       bar.Set(made);
     }

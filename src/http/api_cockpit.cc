@@ -74,6 +74,15 @@ void RegisterCockpitRoutes(Router& r, Api& api) {
     return Ok();
   }));
 
+  // The whole region the caller oversees (a district's or city's officials), its top nodes as children.
+  r.Add("GET", "/api/v1/cockpit/region", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    std::string month;
+    if (auto it = req.query.find("month"); it != req.query.end()) month = it->second;
+    LINLI_ASSIGN_OR_RETURN(auto cockpit, api.cockpit.ForRegion(who, std::move(month)));
+    respond(JsonResponse(200, RenderCockpit(cockpit)));
+    return Ok();
+  }));
+
   r.Add("GET", "/api/v1/org/nodes/{id}/map", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
     LINLI_ASSIGN_OR_RETURN(auto geojson, api.geo.ChildrenMap(who, id));

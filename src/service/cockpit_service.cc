@@ -37,8 +37,55 @@ Result<Cockpit> CockpitService::ForNode(const Caller& who, std::int64_t node_id,
   Millis now = clock_.NowMillis();
   if (month.empty()) month = domain::MonthKey(now);
   if (!ValidMonth(month)) return Error::Invalid("month", "month must be YYYY-MM, e.g. 2026-11");
-  const std::string at = "@" + month;
+  return storage::ReadValue<Cockpit>(db_, [&](SqlSession& s) -> Result<Cockpit> {
+    Cockpit out;
+    LINLI_ASSIGN_OR_RETURN(out.node, VisibleNode(s, who, node_id, perm::kCockpitRead));
+    out.month = month;
+    for (auto ancestor : domain::PathIds(out.node.path)) {
+      if (ancestor == out.node.id) break;
+      LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, ancestor));
+      if (n && domain::Allows(who.principal, perm::kCockpitRead, n->path)) out.trail.push_back(std::move(*n));
+    }
+    storage::OrgListQuery children;
+    children.scope_prefixes = {out.node.path};
+    children.parent_id = out.node.id;
+    children.limit = 5000;
+    LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::List(s, children));
+    std::vector<std::int64_t> summed = {out.node.id};
+    return Build(s, std::move(out), summed, std::move(kids), now);
+  });
+}
 
+Result<Cockpit> CockpitService::ForRegion(const Caller& who, std::string month) {
+  Millis now = clock_.NowMillis();
+  if (month.empty()) month = domain::MonthKey(now);
+  if (!ValidMonth(month)) return Error::Invalid("month", "month must be YYYY-MM, e.g. 2026-11");
+  auto scope = domain::ScopeFor(who.principal, perm::kCockpitRead);
+  if (scope.Empty()) return Error::Denied("the cockpit needs cockpit.read somewhere");
+  return storage::ReadValue<Cockpit>(db_, [&](SqlSession& s) -> Result<Cockpit> {
+    Cockpit out;
+    out.node.id = 0;
+    out.node.path = "/";
+    out.node.name = "全部辖区";
+    out.month = month;
+    // The scope's prefixes are the top nodes' own paths, none under another.
+    std::vector<std::int64_t> tops;
+    std::vector<domain::OrgNode> kids;
+    for (const auto& prefix : scope.prefixes()) {
+      auto ids = domain::PathIds(prefix);
+      if (ids.empty()) continue;
+      LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, ids.back()));
+      if (!n) continue;
+      tops.push_back(n->id);
+      kids.push_back(std::move(*n));
+    }
+    return Build(s, std::move(out), tops, std::move(kids), now);
+  });
+}
+
+Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const std::vector<std::int64_t>& summed,
+                                      std::vector<domain::OrgNode> kids, Millis now) {
+  const std::string at = "@" + out.month;
   // Every metric wanted is named up front, so the reads are point lookups on node_counts' key.
   std::vector<std::string> own = {"cases.open", "cases.overdue", "residents", "households"};
   for (const char* m : {"reported", "accepted", "resolved", "resolved_on_time", "rated", "rating_sum", "satisfied"}) {
@@ -58,69 +105,58 @@ Result<Cockpit> CockpitService::ForNode(const Caller& who, std::int64_t node_id,
   for (const auto& c : catalogue) own.push_back("cases.reported." + c.code + at);
   const std::vector<std::string> per_child = {"cases.open", "cases.overdue", "cases.reported" + at, "cases.resolved" + at};
 
-  return storage::ReadValue<Cockpit>(db_, [&](SqlSession& s) -> Result<Cockpit> {
-    Cockpit out;
-    LINLI_ASSIGN_OR_RETURN(out.node, VisibleNode(s, who, node_id, perm::kCockpitRead));
-    out.month = month;
-    for (auto ancestor : domain::PathIds(out.node.path)) {
-      if (ancestor == out.node.id) break;
-      LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, ancestor));
-      if (n && domain::Allows(who.principal, perm::kCockpitRead, n->path)) out.trail.push_back(std::move(*n));
+  LINLI_ASSIGN_OR_RETURN(auto mine, storage::RollupRepo::Values(s, summed, own));
+  auto get = [&](const std::string& k) {
+    std::int64_t total = 0;
+    for (auto id : summed) {
+      auto node = mine.find(id);
+      if (node == mine.end()) continue;
+      auto it = node->second.find(k);
+      if (it != node->second.end()) total += it->second;
     }
-    storage::OrgListQuery children;
-    children.scope_prefixes = {out.node.path};
-    children.parent_id = out.node.id;
-    children.limit = 5000;
-    LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::List(s, children));
+    return total;
+  };
+  auto& f = out.figures;
+  f.open = get("cases.open");
+  f.overdue = get("cases.overdue");
+  f.reported = get("cases.reported" + at);
+  f.accepted = get("cases.accepted" + at);
+  f.resolved = get("cases.resolved" + at);
+  f.resolved_on_time = get("cases.resolved_on_time" + at);
+  f.rated = get("cases.rated" + at);
+  f.rating_sum = get("cases.rating_sum" + at);
+  f.satisfied = get("cases.satisfied" + at);
+  out.residents = get("residents");
+  out.households = get("households");
+  for (auto level : {domain::HandlingLevel::kMicroGrid, domain::HandlingLevel::kGrid, domain::HandlingLevel::kCommunity,
+                     domain::HandlingLevel::kSubdistrict, domain::HandlingLevel::kDepartment}) {
+    std::string name(domain::HandlingLevelName(level));
+    f.solved_by_level.emplace_back(name, get("cases.solved." + name + at));
+  }
+  for (const auto& d : days) out.trend.push_back({d, get("cases.reported@" + d), get("cases.resolved@" + d)});
+  for (const auto& c : catalogue) {
+    auto n = get("cases.reported." + c.code + at);
+    if (n == 0) continue;
+    (c.group_code.empty() ? out.top_groups : out.top_categories).push_back({c.code, c.name, n});
+  }
+  for (auto* list : {&out.top_groups, &out.top_categories}) {
+    std::stable_sort(list->begin(), list->end(), [](const auto& a, const auto& b) { return a.reported > b.reported; });
+    if (list->size() > kTopCategories) list->resize(kTopCategories);
+  }
 
-    LINLI_ASSIGN_OR_RETURN(auto mine, storage::RollupRepo::Values(s, {out.node.id}, own));
-    const auto& m = mine[out.node.id];
-    auto get = [&](const std::string& k) {
-      auto it = m.find(k);
-      return it == m.end() ? std::int64_t{0} : it->second;
-    };
-    auto& f = out.figures;
-    f.open = get("cases.open");
-    f.overdue = get("cases.overdue");
-    f.reported = get("cases.reported" + at);
-    f.accepted = get("cases.accepted" + at);
-    f.resolved = get("cases.resolved" + at);
-    f.resolved_on_time = get("cases.resolved_on_time" + at);
-    f.rated = get("cases.rated" + at);
-    f.rating_sum = get("cases.rating_sum" + at);
-    f.satisfied = get("cases.satisfied" + at);
-    out.residents = get("residents");
-    out.households = get("households");
-    for (auto level : {domain::HandlingLevel::kMicroGrid, domain::HandlingLevel::kGrid, domain::HandlingLevel::kCommunity,
-                       domain::HandlingLevel::kSubdistrict, domain::HandlingLevel::kDepartment}) {
-      std::string name(domain::HandlingLevelName(level));
-      f.solved_by_level.emplace_back(name, get("cases.solved." + name + at));
-    }
-    for (const auto& d : days) out.trend.push_back({d, get("cases.reported@" + d), get("cases.resolved@" + d)});
-    for (const auto& c : catalogue) {
-      auto n = get("cases.reported." + c.code + at);
-      if (n == 0) continue;
-      (c.group_code.empty() ? out.top_groups : out.top_categories).push_back({c.code, c.name, n});
-    }
-    for (auto* list : {&out.top_groups, &out.top_categories}) {
-      std::stable_sort(list->begin(), list->end(), [](const auto& a, const auto& b) { return a.reported > b.reported; });
-      if (list->size() > kTopCategories) list->resize(kTopCategories);
-    }
-
-    std::vector<std::int64_t> ids;
-    for (const auto& k : kids) ids.push_back(k.id);
-    LINLI_ASSIGN_OR_RETURN(auto theirs, storage::RollupRepo::Values(s, ids, per_child));
-    for (auto& k : kids) {
-      CockpitChild c{.node = std::move(k)};
-      auto& v = theirs[c.node.id];
-      c.open = v["cases.open"];
-      c.overdue = v["cases.overdue"];
-      c.reported = v["cases.reported" + at];
-      c.resolved = v["cases.resolved" + at];
-      out.children.push_back(std::move(c));
-    }
-    return out;
-  });
+  std::vector<std::int64_t> ids;
+  for (const auto& k : kids) ids.push_back(k.id);
+  LINLI_ASSIGN_OR_RETURN(auto theirs, storage::RollupRepo::Values(s, ids, per_child));
+  for (auto& k : kids) {
+    CockpitChild c{.node = std::move(k)};
+    auto& v = theirs[c.node.id];
+    c.open = v["cases.open"];
+    c.overdue = v["cases.overdue"];
+    c.reported = v["cases.reported" + at];
+    c.resolved = v["cases.resolved" + at];
+    out.children.push_back(std::move(c));
+  }
+  return out;
 }
 
 Result<domain::OrgNode> CockpitService::LiveNode(const Caller& who, std::int64_t node_id) {

@@ -58,10 +58,17 @@ class CockpitService {
 
   // `month` "YYYY-MM" (empty: this month).
   Result<Cockpit> ForNode(const Caller& who, std::int64_t node_id, std::string month);
+  // The whole region the caller oversees: the figures of every top node of their cockpit.read
+  // scope summed (a district's or city's officials hold it at each subdistrict), those nodes as the
+  // children. `node` is the region itself: id 0, path "/", named 全部辖区.
+  Result<Cockpit> ForRegion(const Caller& who, std::string month);
   // The node whose changes the caller may follow live: cockpit.read or case.read there.
   Result<domain::OrgNode> LiveNode(const Caller& who, std::int64_t node_id);
 
  private:
+  // What ForNode and ForRegion share: `summed` nodes' own figures added up, `kids` with theirs.
+  Result<Cockpit> Build(storage::SqlSession& s, Cockpit out, const std::vector<std::int64_t>& summed,
+                        std::vector<domain::OrgNode> kids, Millis now);
   storage::Database& db_;
   const Clock& clock_;
   const CaseService& cases_;

@@ -115,9 +115,9 @@ Result<CaseRow> CaseRepo::Insert(SqlSession& s, CaseRow c, bool count) {
     LINLI_ASSIGN_OR_RETURN(c.id, s.NextId("cases"));
   }
   c.version = 1;
-  auto params = CaseParams(c);
-  LINLI_TRY(s.ExecDeferred(std::string("INSERT INTO cases (") + kCaseCols + ") VALUES (" + Markers(1, params.size()) + ")",
-                           Params(params)));
+  RowInserter ins(s, "cases", kCaseCols, 1);
+  LINLI_TRY(ins.AddRow(CaseParams(c)));
+  LINLI_TRY(ins.Finish());
   if (count) LINLI_TRY(Count(s, std::nullopt, c));
   return c;
 }
@@ -262,15 +262,47 @@ Status CaseRepo::Count(SqlSession& s, const std::optional<CaseRow>& before, cons
   return RollupRepo::AddMany(s, after.node_path, domain::CaseCountDelta(was, Facts(after)));
 }
 
+namespace {
+RowInserter CaseEventInserter(SqlSession& s, std::size_t rows_per_statement) {
+  return RowInserter(s, "case_events",
+                     {"id", "case_id", "at", "actor_kind", "actor_id", "action", "from_state", "to_state", "from_level",
+                      "to_level", "note", "detail"},
+                     rows_per_statement);
+}
+Status AddCaseEvent(RowInserter& ins, const CaseEventRow& e) {
+  return ins.Add(Int(e.id), Int(e.case_id), Int(e.at), Text(e.actor_kind), IdOrNull(e.actor_id), Text(e.action),
+                 TextOrNull(e.from_state), Text(e.to_state), TextOrNull(e.from_level), Text(e.to_level), Text(e.note),
+                 TextOrNull(e.detail));
+}
+}  // namespace
+
 Status CaseRepo::AppendEvent(SqlSession& s, CaseEventRow e) {
   if (e.id == 0) {
     LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("case_events"));
   }
-  return s.ExecDeferred("INSERT INTO case_events (id, case_id, at, actor_kind, actor_id, action, from_state, to_state, "
-                        "from_level, to_level, note, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                        {Int(e.id), Int(e.case_id), Int(e.at), Text(e.actor_kind), IdOrNull(e.actor_id), Text(e.action),
-                         TextOrNull(e.from_state), Text(e.to_state), TextOrNull(e.from_level), Text(e.to_level),
-                         Text(e.note), TextOrNull(e.detail)});
+  auto ins = CaseEventInserter(s, 1);
+  LINLI_TRY(AddCaseEvent(ins, e));
+  return ins.Finish();
+}
+
+Status CaseRepo::AppendEvents(SqlSession& s, const std::vector<CaseEventRow>& events) {
+  auto ins = CaseEventInserter(s, 64);
+  for (const auto& e : events) {
+    if (e.id == 0) return Error::Internal("CaseRepo::AppendEvents needs ids drawn beforehand");
+    LINLI_TRY(AddCaseEvent(ins, e));
+  }
+  return ins.Finish();
+}
+
+Status CaseRepo::InsertMany(SqlSession& s, const std::vector<CaseRow>& cases) {
+  RowInserter ins(s, "cases", kCaseCols, 32);
+  for (const auto& c : cases) {
+    if (c.id == 0) return Error::Internal("CaseRepo::InsertMany needs ids drawn beforehand");
+    CaseRow row = c;
+    row.version = 1;
+    LINLI_TRY(ins.AddRow(CaseParams(row)));
+  }
+  return ins.Finish();
 }
 
 namespace {

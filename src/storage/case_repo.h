@@ -136,6 +136,10 @@ class CaseRepo {
   // ancestors. A case that changes node is counted out of the old path and into the new.
   static Status Count(SqlSession& s, const std::optional<CaseRow>& before, const CaseRow& after);
   static Status AppendEvent(SqlSession& s, CaseEventRow e);
+  // Cases and events written in bulk (generated data): ids drawn beforehand (NextId), in
+  // multi-row statements, counts left to RollupRepo::Rebuild.
+  static Status InsertMany(SqlSession& s, const std::vector<CaseRow>& cases);
+  static Status AppendEvents(SqlSession& s, const std::vector<CaseEventRow>& events);
   static Result<std::vector<CaseEventRow>> Events(SqlSession& s, std::int64_t case_id);
   static Status InsertAttachment(SqlSession& s, const AttachmentRow& a);
   static Result<std::vector<AttachmentRow>> Attachments(SqlSession& s, std::int64_t case_id);

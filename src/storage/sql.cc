@@ -91,8 +91,29 @@ std::string Markers(std::size_t first, std::size_t count) {
 RowInserter::RowInserter(SqlSession& s, std::string_view table, std::initializer_list<std::string_view> columns,
                          std::size_t rows_per_statement)
     : s_(s), columns_(columns.size()), rows_per_statement_(std::max<std::size_t>(1, rows_per_statement)) {
+  Build(table, std::vector<std::string_view>(columns));
+}
+
+RowInserter::RowInserter(SqlSession& s, std::string_view table, std::string_view column_list,
+                         std::size_t rows_per_statement)
+    : s_(s), columns_(0), rows_per_statement_(std::max<std::size_t>(1, rows_per_statement)) {
+  std::vector<std::string_view> columns;
+  for (std::size_t pos = 0; pos <= column_list.size();) {
+    std::size_t comma = column_list.find(',', pos);
+    std::string_view col = column_list.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+    while (!col.empty() && col.back() == ' ') col.remove_suffix(1);
+    columns.push_back(col);
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  columns_ = columns.size();
+  Build(table, columns);
+}
+
+void RowInserter::Build(std::string_view table, const std::vector<std::string_view>& columns) {
   std::string head = "INSERT INTO " + std::string(table) + " (";
-  for (auto c : columns) head += (head.back() == '(' ? "" : ", ") + std::string(c);
+  for (std::size_t i = 0; i < columns.size(); ++i) head += (i ? ", " : "") + std::string(columns[i]);
   head += ") VALUES ";
   row_sql_ = head + "(" + Markers(1, columns_) + ")";
   batch_sql_ = head;
@@ -100,6 +121,13 @@ RowInserter::RowInserter(SqlSession& s, std::string_view table, std::initializer
     batch_sql_ += (r ? ", (" : "(") + Markers(r * columns_ + 1, columns_) + ")";
   }
   pending_.reserve(rows_per_statement_ * columns_);
+}
+
+Status RowInserter::AddRow(std::vector<SqlValue> values) {
+  if (values.size() != columns_) return Error::Internal("RowInserter: a row has the wrong number of values");
+  for (auto& v : values) pending_.push_back(std::move(v));
+  if (pending_.size() == rows_per_statement_ * columns_) return Send(batch_sql_, rows_per_statement_);
+  return Ok();
 }
 
 Status RowInserter::Finish() {

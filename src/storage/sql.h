@@ -129,6 +129,8 @@ class RowInserter {
  public:
   RowInserter(SqlSession& s, std::string_view table, std::initializer_list<std::string_view> columns,
               std::size_t rows_per_statement = 64);
+  // The columns as one list, "a, b, c" (a repository's column constant).
+  RowInserter(SqlSession& s, std::string_view table, std::string_view column_list, std::size_t rows_per_statement = 64);
   // One row's values, in the order of the columns (moved in, so long texts are not copied again).
   template <class... Values>
   Status Add(Values&&... values) {
@@ -137,9 +139,12 @@ class RowInserter {
     if (pending_.size() == rows_per_statement_ * columns_) return Send(batch_sql_, rows_per_statement_);
     return Ok();
   }
+  // The same, for a row whose values are already in a vector.
+  Status AddRow(std::vector<SqlValue> values);
   Status Finish();
 
  private:
+  void Build(std::string_view table, const std::vector<std::string_view>& columns);
   Status Send(const std::string& sql, std::size_t rows);
   SqlSession& s_;
   std::size_t columns_, rows_per_statement_;

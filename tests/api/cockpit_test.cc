@@ -78,6 +78,45 @@ TEST_P(ApiTest, TheCockpitCountsMoveWithTheCasesAndStayInScope) {
   EXPECT_EQ(official.Get("/api/v1/cockpit/nodes/999999").status, 404);
 }
 
+TEST_P(ApiTest, TheRegionCockpitSumsTheTopNodesOfTheCallersScope) {
+  auto& st = stack();
+  auto official = st.As("official");
+  ASSERT_EQ(st.Anonymous().PostJson("/api/v1/public/cases", Suggestion("建议楼道加装扶手")).status, 201);
+  auto region = official.Get("/api/v1/cockpit/region");
+  ASSERT_EQ(region.status, 200) << region.body;
+  auto r = region.Json();
+  EXPECT_EQ(Int(r.at("node"), "id"), 0);
+  EXPECT_EQ(r.at("node").at("name").as_string(), "全部辖区");
+  // The official holds the demo's one subdistrict: the region is that node, and its only child.
+  auto subdistrict = official.Get("/api/v1/cockpit/nodes/1").Json();
+  for (const char* k : {"reported", "open", "overdue", "resolved", "residents", "households"}) {
+    EXPECT_EQ(Int(r, k), Int(subdistrict, k)) << k;
+  }
+  EXPECT_GE(Int(r, "reported"), 1);
+  ASSERT_EQ(r.at("children").as_array().size(), 1u);
+  EXPECT_EQ(Int(r.at("children").as_array()[0], "id"), 1);
+  EXPECT_EQ(Int(r.at("children").as_array()[0], "open"), Int(subdistrict, "open"));
+  EXPECT_EQ(r.at("trend").as_array().size(), 30u);
+
+  // A grid worker's region is their grid: never more.
+  auto worker = st.As("worker1");
+  auto mine = worker.Get("/api/v1/cockpit/region");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  auto grid = worker.Get("/api/v1/cockpit/nodes/5").Json();
+  EXPECT_EQ(Int(mine.Json(), "reported"), Int(grid, "reported"));
+  EXPECT_EQ(Int(mine.Json(), "residents"), Int(grid, "residents"));
+  ASSERT_EQ(mine.Json().at("children").as_array().size(), 1u);
+  EXPECT_EQ(Int(mine.Json().at("children").as_array()[0], "id"), 5);
+  EXPECT_LE(Int(mine.Json(), "reported"), Int(r, "reported"));
+
+  // Without cockpit.read anywhere, or signed out, or with a bad month.
+  EXPECT_EQ(st.As("dept.chengguan").Get("/api/v1/cockpit/region").status, 403);
+  EXPECT_EQ(st.Anonymous().Get("/api/v1/cockpit/region").status, 401);
+  auto bad = official.Get("/api/v1/cockpit/region?month=2026-00");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.ErrorField(), "month");
+}
+
 TEST_P(ApiTest, TheMapIsTheNodesOwnBoundariesAsOneFeatureCollection) {
   auto& st = stack();
   auto secretary = st.As("secretary");

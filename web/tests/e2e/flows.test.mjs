@@ -298,3 +298,37 @@ test("a grid worker opens a building from its QR code and records a household vi
   await screenshot(p, '10-worker-visit')
   await p.context().close()
 })
+
+test('someone who oversees two areas sees the whole region summed on the cockpit', async () => {
+  // leader1 leads 虹桥第一网格; granting 新街社区 as well gives two top nodes (neither under the other).
+  const sec = await token(linli.base, 'secadmin')
+  const official = await token(linli.base, 'official')
+  const xinjie = (await apiCall(linli.base, official, 'GET', '/api/v1/org/nodes?code=320581001002')).json.items[0]
+  const tok = await token(linli.base, 'leader1')
+  const leader = (await apiCall(linli.base, tok, 'GET', '/api/v1/auth/me')).json
+  const granted = await apiCall(linli.base, sec, 'POST', `/api/v1/users/${leader.id}/assignments`, { role: 'community_staff', node_id: xinjie.id })
+  assert.ok(granted.status === 200 || granted.status === 201, JSON.stringify(granted.json))
+  const region = (await apiCall(linli.base, tok, 'GET', '/api/v1/cockpit/region')).json
+  const grid = (await apiCall(linli.base, tok, 'GET', `/api/v1/org/nodes?code=${GRID1}`)).json.items[0]
+  const parts = await Promise.all([grid.id, xinjie.id].map(async (id) => (await apiCall(linli.base, tok, 'GET', `/api/v1/cockpit/nodes/${id}`)).json))
+  assert.equal(region.reported, parts[0].reported + parts[1].reported)
+  assert.equal(region.residents, parts[0].residents + parts[1].residents)
+
+  const p = await page()
+  await consoleSignIn(p, linli.base, 'leader1')
+  await p.goto(`${linli.base}/cockpit`)
+  await p.locator('h1', { hasText: '全部辖区' }).waitFor()
+  await p.locator('[data-test="region-note"]').waitFor()
+  const rows = p.locator('[data-test="children"] .el-table__row')
+  assert.equal(await rows.count(), 2)
+  assert.equal(Number(await p.locator('[data-test="value-residents"]').textContent()), region.residents)
+  // A row opens that area's own cockpit with its map.
+  await rows.filter({ hasText: '新街社区' }).click()
+  await p.waitForURL(new RegExp(`/cockpit/${xinjie.id}$`))
+  await p.locator('h1', { hasText: '新街社区' }).waitFor()
+  await screenshot(p, '11-cockpit-region')
+  // And the crumb leads back to the whole region.
+  await p.locator('[data-test="crumb-region"]').click()
+  await p.locator('[data-test="region-note"]').waitFor()
+  await p.context().close()
+})
