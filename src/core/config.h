@@ -27,6 +27,8 @@ struct Config {
   int public_requests_per_minute = 30;  // per IP: anonymous reports, look-ups and ratings each
   bool sqlite_synchronous_full = true;
   int db_read_pool = 4;
+  // A read replica (PostgreSQL hot standby) the cockpit reads from; empty: the primary.
+  std::string db_cockpit_url;
   std::string log_level = "info";
   std::string key_file;  // empty: <data_dir>/linli.key (personal data is encrypted with it)
 

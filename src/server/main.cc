@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
   serve->add_option("--login-rate", cfg.login_attempts_per_minute, "Sign-in attempts per minute per IP")
       ->envname("LINLI_LOGIN_RATE")->capture_default_str();
   serve->add_option("--db-read-pool", cfg.db_read_pool, "Read connections")->envname("LINLI_DB_READ_POOL")->capture_default_str();
+  serve->add_option("--db-cockpit-url", cfg.db_cockpit_url,
+                    "A read replica (PostgreSQL hot standby) the cockpit reads from; default: the primary")
+      ->envname("LINLI_DB_COCKPIT_URL");
   bool relaxed_sync = false;
   serve->add_flag("--unsafe-no-fsync", relaxed_sync,
                   "SQLite synchronous=NORMAL: the last commits may be lost on power failure (never in production)");

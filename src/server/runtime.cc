@@ -34,6 +34,14 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, Migrate migra
   dbo.synchronous_full = config.sqlite_synchronous_full;
   dbo.migrate = migrate == Migrate::kApply;
   LINLI_ASSIGN_OR_RETURN(rt->db, storage::Database::Open(dbo));
+  if (!config.db_cockpit_url.empty()) {
+    storage::DatabaseOptions replica = dbo;
+    replica.url = config.db_cockpit_url;
+    replica.read_only = true;
+    auto opened = storage::Database::Open(replica);
+    if (!opened) return Error::Invalid("db-cockpit-url", "the cockpit's replica: " + opened.error().message);
+    rt->cockpit_db = std::move(*opened);
+  }
   service::ServicesOptions so;
   so.policy.password_mode = *mode;
   so.policy.session_idle_timeout = static_cast<Millis>(config.session_idle_minutes) * 60000;
@@ -47,6 +55,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, Migrate migra
   LINLI_ASSIGN_OR_RETURN(so.field_crypto, crypto::FieldCrypto::FromKeyFile(config.EffectiveKeyFile()));
   so.attachments_dir = config.EffectiveAttachmentsDir();
   so.http_poster = [](const service::OutboundRequest& r) { return http::PostOutbound(r); };
+  so.cockpit_db = rt->cockpit_db.get();
   rt->services = std::make_unique<service::Services>(*rt->db, SystemClock::Instance(), so);
   LINLI_TRY(rt->services->Prepare());
   return rt;

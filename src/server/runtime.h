@@ -15,6 +15,7 @@ namespace linli::server {
 struct Runtime {
   Config config;
   std::unique_ptr<storage::Database> db;
+  std::unique_ptr<storage::Database> cockpit_db;  // the read replica, when --db-cockpit-url names one
   std::unique_ptr<service::Services> services;
   ~Runtime();
 };

@@ -32,6 +32,7 @@ struct ServicesOptions {
   std::shared_ptr<const crypto::FieldCrypto> field_crypto;  // from the key file
   HttpPoster http_poster;  // outbound webhooks (http/outbound_http.h); none: deliveries wait
   std::string attachments_dir = "./linli-data/attachments";
+  storage::Database* cockpit_db = nullptr;  // a read replica for the cockpit; none: the primary
 };
 
 class Services {
@@ -46,7 +47,7 @@ class Services {
         cases(db, clock, audit, options.field_crypto, geo, notifications, changes, options.attachments_dir,
               options.public_requests_per_minute_per_ip),
         council(db, clock, audit, cases),
-        cockpit(db, clock, cases),
+        cockpit(options.cockpit_db ? *options.cockpit_db : db, clock, cases),
         deadlines(cases, clock),
         webhooks(notifications, options.http_poster ? options.http_poster : [](const OutboundRequest&) {
           return OutboundResponse{0, "no HTTP client in this process"};

@@ -215,7 +215,13 @@ Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& 
     }
   }
   AppendPathPage(sql, p, "cases", "node_path", "id", q.after_id, q.limit);
-  return CaseQuery(s, sql, Params(p));
+  if (q.text.empty()) return CaseQuery(s, sql, Params(p));
+  // How many rows a pattern matches decides between walking the path index and the trigram index.
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.QueryPlannedForValues(sql, Params(p)));
+  std::vector<CaseRow> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(CaseFrom(r));
+  return out;
 }
 
 Result<std::vector<CaseRow>> CaseRepo::DueBy(SqlSession& s, Millis now, int limit) {

@@ -91,6 +91,7 @@ Database::Database(std::unique_ptr<Driver> driver, const DatabaseOptions& option
 Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
   LINLI_ASSIGN_OR_RETURN(auto driver, OpenDriver(options));
   std::unique_ptr<Database> db(new Database(std::move(driver), options));
+  if (options.read_only) return db;
   if (options.migrate) {
     LINLI_TRY(ApplyMigrations(db->driver()));
   } else {
@@ -154,6 +155,7 @@ Status Database::Read(const std::function<Status(SqlSession&)>& fn) {
 }
 
 void Database::Submit(WriteJob job) {
+  if (options_.read_only) return job.done(Error::Unavailable("this database is a read replica; it takes no writes"));
   {
     std::lock_guard lock(write_mu_);
     if (!stopping_) {

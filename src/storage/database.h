@@ -64,6 +64,9 @@ struct DatabaseOptions {
   int max_batch = 1024;      // most jobs committed together
   bool synchronous_full = true;  // SQLite: fsync on every commit
   bool migrate = true;       // apply pending migrations when opening
+  // A read replica (a PostgreSQL hot standby): read sessions only — no writer, no migrations
+  // (the primary's server applies them and the standby replays them); writes are refused.
+  bool read_only = false;
 };
 
 // The driver a URL names, without opening connections (backup, restore, migrate --status).

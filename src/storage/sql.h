@@ -52,6 +52,11 @@ class SqlSession {
   virtual Dialect dialect() const = 0;
 
   virtual Result<SqlRows> Query(std::string_view sql, Params params) = 0;
+  // The same, planned for these very values each time instead of once for any (PostgreSQL: an
+  // unnamed statement rather than a cached prepared one). For queries whose best plan depends on
+  // the values, like a text search whose pattern may match a tenth of the rows or none: a
+  // cached generic plan there cost 470 ms where the planned one took 2 ms.
+  virtual Result<SqlRows> QueryPlannedForValues(std::string_view sql, Params params) { return Query(sql, params); }
   // Returns the number of rows changed.
   virtual Result<std::int64_t> Exec(std::string_view sql, Params params) = 0;
   // A statement whose result nobody waits for (transaction control, appends). The PostgreSQL

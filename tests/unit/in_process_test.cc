@@ -7,6 +7,7 @@
 
 #include "core/crypto.h"
 #include "http/outbound_http.h"
+#include "server/runtime.h"
 #include "service/services.h"
 #include "support/http_sink.h"
 #include "support/test_env.h"
@@ -220,6 +221,51 @@ TEST_F(InProcess, BadWebhookDefinitionsAreRefusedNamingTheField) {
   EXPECT_EQ(add("", "http://h/", {"*"}).error().field, "name");
   EXPECT_EQ(add("<script>", "http://h/", {"*"}).error().field, "name");
   EXPECT_TRUE(services_->notifications.Webhooks(Caller::Cli())->empty()) << "nothing was stored";
+}
+
+// --db-cockpit-url: the cockpit reads from the replica, everything else from the primary, and the
+// replica takes no writes. The replica here is a consistent copy of the primary taken at one
+// moment (what a standby holds when it lags); PostgreSQL hot standbys are set up as
+// docs/operations/postgresql.md says.
+TEST(CockpitReplica, TheCockpitReadsTheReplicaAndTheReplicaRefusesWrites) {
+  TempDir dir;
+  Config cfg;
+  cfg.data_dir = dir.path() + "/primary";
+  auto cli = Caller::Cli();
+  auto make = [&](Services& s, std::int64_t parent, const char* type, const char* code) {
+    auto n = Await<domain::OrgNode>([&](auto done) { s.org.Create(cli, {parent, type, code, code}, std::move(done)); });
+    EXPECT_TRUE(n) << n.error().message;
+    return n ? n->id : 0;
+  };
+  std::int64_t before = 0, after = 0;
+  const std::string replica = dir.path() + "/replica.db";
+  {
+    auto rt = server::OpenRuntime(cfg);
+    ASSERT_TRUE(rt) << rt.error().message;
+    before = make(*(*rt)->services, 0, "subdistrict", "110101001");
+    ASSERT_TRUE((*rt)->db->driver().Backup(replica));
+    after = make(*(*rt)->services, 0, "subdistrict", "110101002");  // on the primary only
+  }
+  cfg.db_cockpit_url = "sqlite://" + replica;
+  auto rt = server::OpenRuntime(cfg);
+  ASSERT_TRUE(rt) << rt.error().message;
+  auto& s = *(*rt)->services;
+  auto seen = s.cockpit.ForNode(cli, before, "");
+  ASSERT_TRUE(seen) << seen.error().message;
+  EXPECT_EQ(seen->node.code, "110101001");
+  auto lagging = s.cockpit.ForNode(cli, after, "");
+  ASSERT_FALSE(lagging) << "the replica has not seen the second subdistrict";
+  EXPECT_EQ(lagging.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(s.org.GetByCode(cli, "110101002")) << "the primary has it";
+  Status refused = (*rt)->cockpit_db->WriteSync([](storage::SqlSession&) { return Ok(); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+
+  // A replica that cannot be opened stops the start, naming the setting.
+  cfg.db_cockpit_url = "mysql://elsewhere";
+  auto bad = server::OpenRuntime(cfg);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "db-cockpit-url");
 }
 
 }  // namespace

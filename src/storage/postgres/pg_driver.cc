@@ -58,6 +58,17 @@ class PgSession final : public SqlSession {
     return std::move(last_rows_);
   }
 
+  Result<SqlRows> QueryPlannedForValues(std::string_view sql, Params params) override {
+    TextParams text(params);
+    if (!PQsendQueryParams(conn_, std::string(sql).c_str(), static_cast<int>(params.size()), nullptr,
+                           text.values.data(), nullptr, nullptr, 0)) {
+      return PgError(nullptr, conn_);
+    }
+    pending_.push_back({PendingKind::kWanted, {}});
+    LINLI_TRY(Sync());
+    return std::move(last_rows_);
+  }
+
   Result<std::int64_t> Exec(std::string_view sql, Params params) override {
     LINLI_TRY(Send(sql, params, /*wanted=*/true));
     LINLI_TRY(Sync());
@@ -114,6 +125,21 @@ class PgSession final : public SqlSession {
     std::string prepared_sql;  // for kPrepare: the cache key to forget if the Parse did not take
   };
 
+  // Parameters as the text libpq sends (NULL as a null pointer).
+  struct TextParams {
+    explicit TextParams(Params params) : text(params.size()), values(params.size()) {
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const SqlValue& v = params[i];
+        if (auto p = std::get_if<std::int64_t>(&v)) text[i] = std::to_string(*p);
+        else if (auto p = std::get_if<double>(&v)) text[i] = std::to_string(*p);
+        else if (auto p = std::get_if<std::string>(&v)) text[i] = *p;
+        values[i] = std::holds_alternative<std::monostate>(v) ? nullptr : text[i].c_str();
+      }
+    }
+    std::vector<std::string> text;
+    std::vector<const char*> values;
+  };
+
   Status Send(std::string_view sql, Params params, bool wanted) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
@@ -124,17 +150,9 @@ class PgSession final : public SqlSession {
       it = statements_.emplace(std::move(key), std::move(name)).first;
       if (!pipeline_) LINLI_TRY(Sync());
     }
-    std::vector<std::string> text(params.size());
-    std::vector<const char*> values(params.size());
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      const SqlValue& v = params[i];
-      if (auto p = std::get_if<std::int64_t>(&v)) text[i] = std::to_string(*p);
-      else if (auto p = std::get_if<double>(&v)) text[i] = std::to_string(*p);
-      else if (auto p = std::get_if<std::string>(&v)) text[i] = *p;
-      values[i] = std::holds_alternative<std::monostate>(v) ? nullptr : text[i].c_str();
-    }
+    TextParams text(params);
     if (!PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
-                             values.data(), nullptr, nullptr, 0)) {
+                             text.values.data(), nullptr, nullptr, 0)) {
       return PgError(nullptr, conn_);
     }
     pending_.push_back({wanted ? PendingKind::kWanted : PendingKind::kDeferred, {}});
