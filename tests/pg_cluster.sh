@@ -2,6 +2,8 @@
 # Starts or stops a throwaway PostgreSQL cluster for the tests, as a non-root user, on a free
 # loopback port, in a temporary folder.
 #   tests/pg_cluster.sh start DIR   writes the admin URL to DIR/url
+#   tests/pg_cluster.sh standby DIR PRIMARY_DIR   a hot standby streaming from PRIMARY_DIR's
+#                                   cluster (pg_basebackup -R), its URL in DIR/url
 #   tests/pg_cluster.sh stop DIR    stops the cluster and removes DIR
 set -euo pipefail
 cmd=$1
@@ -33,9 +35,31 @@ case "$cmd" in
     chmod 644 "$dir/url"
     echo "PostgreSQL test cluster on port $port"
     ;;
+  standby)
+    primary_url=$(cat "$3/url")
+    primary_port=${primary_url##*:}
+    primary_port=${primary_port%%/*}
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
+    while :; do
+      port=$(( 20000 + RANDOM % 40000 ))
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+    done
+    # -c fast: a checkpoint now rather than at the next spread one; -R writes standby.signal and
+    # primary_conninfo. A standby needs max_connections at least the primary's.
+    as_owner "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U linli -D "$dir/data" -R -X stream -c fast \
+      >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+    as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB" start >/dev/null \
+      || { cat "$dir/server.log" >&2; exit 1; }
+    echo "postgresql://linli@127.0.0.1:$port/postgres" > "$dir/url"
+    chmod 644 "$dir/url"
+    echo "PostgreSQL hot standby on port $port"
+    ;;
   stop)
     if [ -d "$dir/data" ]; then as_owner "$pgbin/pg_ctl" -D "$dir/data" stop -m fast >/dev/null 2>&1 || true; fi
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop DIR, or standby DIR PRIMARY_DIR" >&2; exit 2 ;;
 esac

@@ -12,6 +12,7 @@
 #include "support/http_sink.h"
 #include "support/test_env.h"
 
+#include <fstream>
 #include <thread>
 
 namespace linli::service {
@@ -266,6 +267,49 @@ TEST(CockpitReplica, TheCockpitReadsTheReplicaAndTheReplicaRefusesWrites) {
   auto bad = server::OpenRuntime(cfg);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().field, "db-cockpit-url");
+}
+
+// The same against a real PostgreSQL hot standby (tests/pg_cluster.sh standby): the cockpit's
+// sessions are the standby's, and what the primary commits reaches its cockpit within seconds.
+TEST(CockpitReplica, APostgresHotStandbyServesTheCockpit) {
+  std::string standby;
+  if (const char* file = std::getenv("LINLI_TEST_PG_STANDBY_URL_FILE"); file && *file) {
+    std::ifstream in(file);
+    std::getline(in, standby);
+  }
+  if (standby.empty() || linli::testing::PgAdminUrl().empty()) GTEST_SKIP() << "no PostgreSQL standby";
+  TempDir dir;
+  Config cfg;
+  cfg.data_dir = dir.path();
+  cfg.db_url = linli::testing::FreshDatabaseUrl("postgres", dir.path());
+  const std::string database = cfg.db_url.substr(cfg.db_url.rfind('/') + 1);
+  cfg.db_cockpit_url = standby.substr(0, standby.rfind('/') + 1) + database;
+  {
+    auto rt = server::OpenRuntime(cfg);
+    ASSERT_TRUE(rt) << rt.error().message;
+    auto& s = *(*rt)->services;
+    auto in_recovery = [](storage::Database& db) {
+      auto r = storage::ReadValue<bool>(db, [](storage::SqlSession& ss) -> Result<bool> {
+        LINLI_ASSIGN_OR_RETURN(auto rows, ss.Query("SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END"));
+        return rows.at(0).Int(0) == 1;
+      });
+      return r && *r;
+    };
+    EXPECT_FALSE(in_recovery(*(*rt)->db)) << "the primary";
+    auto node = Await<domain::OrgNode>([&](auto done) {
+      s.org.Create(Caller::Cli(), {0, "subdistrict", "110101001", "基准街道"}, std::move(done));
+    });
+    ASSERT_TRUE(node) << node.error().message;
+    Result<Cockpit> seen = Error::NotFound("not yet");
+    for (int i = 0; i < 100 && !seen; ++i) {
+      seen = s.cockpit.ForNode(Caller::Cli(), node->id, "");
+      if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(seen) << "the standby never caught up: " << seen.error().message;
+    EXPECT_EQ(seen->node.code, "110101001");
+    EXPECT_TRUE(in_recovery(*(*rt)->cockpit_db)) << "the cockpit reads the standby";
+  }
+  linli::testing::DropPgDatabase(cfg.db_url);
 }
 
 }  // namespace
