@@ -226,10 +226,13 @@ class SqliteDriver final : public Driver {
     }
     LINLI_TRY(session->ExecScript(pragmas));
     if (role == ConnectionRole::kWrite) {
-      sqlite3_wal_hook(db, &SqliteDriver::OnWal, this);
       // Routine checkpoints run on the checkpointer's own connection, so the writer never copies
       // WAL pages into the database inside a commit that 256 callers are waiting for.
       LINLI_TRY(session->ExecScript("PRAGMA wal_autocheckpoint=0"));
+      // After the pragma: wal_autocheckpoint installs (or, at 0, removes) the connection's WAL
+      // hook, so a hook set before it is silently dropped — which left the checkpointer and the
+      // 64 MiB RESTART blind, and the WAL grew to 13 GB under back-to-back writes.
+      sqlite3_wal_hook(db, &SqliteDriver::OnWal, this);
       // The writer touches index pages all over the tree (blind indexes are random by design);
       // a larger cache keeps a bulk import from re-reading them. Pages are allocated on use.
       LINLI_TRY(session->ExecScript("PRAGMA cache_size=-65536"));
