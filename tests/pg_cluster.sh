@@ -15,46 +15,46 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# An empty DIR the postgres user owns, and in $port a free loopback port (nothing answers on it).
+fresh_dir_and_port() {
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
+  while :; do
+    port=$(( 20000 + RANDOM % 40000 ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  done
+}
+
+# Starts the server of $dir/data on $port and writes its URL to $dir/url. A standby needs
+# max_connections at least its primary's, so both use the same settings.
+start_server() {
+  as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB" start >/dev/null \
+    || { cat "$dir/server.log" >&2; exit 1; }
+  echo "postgresql://linli@127.0.0.1:$port/postgres" > "$dir/url"
+  chmod 644 "$dir/url"
+}
+
 case "$cmd" in
   start)
     if [ -f "$dir/data/postmaster.pid" ]; then as_owner "$pgbin/pg_ctl" -D "$dir/data" stop -m immediate >/dev/null 2>&1 || true; fi
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
-    # A free loopback port: nothing answers on it.
-    while :; do
-      port=$(( 20000 + RANDOM % 40000 ))
-      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-    done
+    fresh_dir_and_port
     as_owner "$pgbin/initdb" -D "$dir/data" -U linli --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
-    as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB" start >/dev/null \
-      || { cat "$dir/server.log" >&2; exit 1; }
-    echo "postgresql://linli@127.0.0.1:$port/postgres" > "$dir/url"
-    chmod 644 "$dir/url"
+    start_server
     echo "PostgreSQL test cluster on port $port"
     ;;
   standby)
     primary_url=$(cat "$3/url")
     primary_port=${primary_url##*:}
     primary_port=${primary_port%%/*}
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
-    while :; do
-      port=$(( 20000 + RANDOM % 40000 ))
-      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-    done
+    fresh_dir_and_port
     # -c fast: a checkpoint now rather than at the next spread one; -R writes standby.signal and
-    # primary_conninfo. A standby needs max_connections at least the primary's.
+    # primary_conninfo.
     as_owner "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U linli -D "$dir/data" -R -X stream -c fast \
       >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
-    as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB" start >/dev/null \
-      || { cat "$dir/server.log" >&2; exit 1; }
-    echo "postgresql://linli@127.0.0.1:$port/postgres" > "$dir/url"
-    chmod 644 "$dir/url"
+    start_server
     echo "PostgreSQL hot standby on port $port"
     ;;
   stop)

@@ -99,13 +99,7 @@ struct Box {
     }
     return out;
   }
-  std::string GeoJson() const {
-    char buf[320];
-    std::snprintf(buf, sizeof buf,
-                  R"({"type":"Polygon","coordinates":[[[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]]})",
-                  west, south, east, south, east, north, west, north, west, south);
-    return buf;
-  }
+  std::string GeoJson() const { return RectangleGeoJson(west, south, east, north); }
 };
 
 struct Node {

@@ -18,21 +18,13 @@ namespace {
 
 constexpr double kWest = 120.740, kSouth = 31.640, kEast = 120.800, kNorth = 31.680;  // around 琴川, 常熟
 
-std::string Rect(double x0, double y0, double x1, double y1) {
-  char buf[320];
-  std::snprintf(buf, sizeof buf,
-                R"({"type":"Polygon","coordinates":[[[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]]})",
-                x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
-  return buf;
-}
-
 struct Box {
   double x0, y0, x1, y1;
   Box Cell(int col, int cols, int row, int rows) const {
     double w = (x1 - x0) / cols, h = (y1 - y0) / rows;
     return {x0 + col * w, y0 + row * h, x0 + (col + 1) * w, y0 + (row + 1) * h};
   }
-  std::string GeoJson() const { return Rect(x0, y0, x1, y1); }
+  std::string GeoJson() const { return RectangleGeoJson(x0, y0, x1, y1); }
 };
 
 const char* const kCommunityNames[] = {"虹桥", "新街", "书院", "琴湖", "言子", "南门", "北门", "西门", "东门", "虞山",
@@ -168,6 +160,14 @@ Status SetBoundary(service::Services& s, std::int64_t node, const std::string& g
 }
 
 }  // namespace
+
+std::string RectangleGeoJson(double west, double south, double east, double north) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                R"({"type":"Polygon","coordinates":[[[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]]})",
+                west, south, east, south, east, north, west, north, west, south);
+  return buf;
+}
 
 std::vector<tabular::Row> DemoRoster(const std::vector<std::string>& building_codes, int households_per_building,
                                      std::uint64_t seed, const std::string& region) {

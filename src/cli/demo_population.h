@@ -32,6 +32,9 @@ Status LoadDemoPopulation(service::Services& s, const DemoSize& size);
 // rates): most solved in the grid, some escalated, a few dispatched to 城管中队 or rejected, most
 // rated, the last few days' still open. Deterministic for a seed. Prints a summary.
 Status LoadDemoCases(service::Services& s, int count, std::uint64_t seed);
+// A rectangle of the map as a GeoJSON Polygon (the demo's and the generator's boundaries).
+std::string RectangleGeoJson(double west, double south, double east, double north);
+
 // What residents and grid workers write about a group of categories ("city", "community" …).
 const std::vector<const char*>& DemoCaseWords(std::string_view group);
 

@@ -31,12 +31,18 @@ bool ValidMonth(const std::string& m) {
   return month >= 1 && month <= 12;
 }
 
+// The month asked for ("YYYY-MM"), or this month when none was.
+Result<std::string> MonthOrCurrent(std::string month, Millis now) {
+  if (month.empty()) month = domain::MonthKey(now);
+  if (!ValidMonth(month)) return Error::Invalid("month", "month must be YYYY-MM, e.g. 2026-11");
+  return month;
+}
+
 }  // namespace
 
 Result<Cockpit> CockpitService::ForNode(const Caller& who, std::int64_t node_id, std::string month) {
   Millis now = clock_.NowMillis();
-  if (month.empty()) month = domain::MonthKey(now);
-  if (!ValidMonth(month)) return Error::Invalid("month", "month must be YYYY-MM, e.g. 2026-11");
+  LINLI_ASSIGN_OR_RETURN(month, MonthOrCurrent(std::move(month), now));
   return storage::ReadValue<Cockpit>(db_, [&](SqlSession& s) -> Result<Cockpit> {
     Cockpit out;
     LINLI_ASSIGN_OR_RETURN(out.node, VisibleNode(s, who, node_id, perm::kCockpitRead));
@@ -58,8 +64,7 @@ Result<Cockpit> CockpitService::ForNode(const Caller& who, std::int64_t node_id,
 
 Result<Cockpit> CockpitService::ForRegion(const Caller& who, std::string month) {
   Millis now = clock_.NowMillis();
-  if (month.empty()) month = domain::MonthKey(now);
-  if (!ValidMonth(month)) return Error::Invalid("month", "month must be YYYY-MM, e.g. 2026-11");
+  LINLI_ASSIGN_OR_RETURN(month, MonthOrCurrent(std::move(month), now));
   auto scope = domain::ScopeFor(who.principal, perm::kCockpitRead);
   if (scope.Empty()) return Error::Denied("the cockpit needs cockpit.read somewhere");
   return storage::ReadValue<Cockpit>(db_, [&](SqlSession& s) -> Result<Cockpit> {
