@@ -546,6 +546,8 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
   json::object attrs;
   for (const auto& [k, v] : in.attributes) attrs[k] = v;
   std::string attributes = in.attributes.empty() ? "" : json::serialize(attrs);
+  // Converted here, not on the writer thread, which every write in the process waits for.
+  std::string search_text = SearchForm(in.description + " " + in.address);
 
   storage::SubmitWrite<CaseView>(db_, [=, this](SqlSession& s) -> Result<CaseView> {
     if (!in.source_key.empty()) {
@@ -642,7 +644,7 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
     c.created_at = now;
     c.updated_at = now;
     c.next_due_at = CaseNextDue(c);
-    c.search_text = SearchForm(c.description + " " + c.address);
+    c.search_text = search_text;
     LINLI_ASSIGN_OR_RETURN(c, storage::CaseRepo::Insert(s, std::move(c)));
     storage::CaseEventRow e;
     e.case_id = c.id;
@@ -940,7 +942,7 @@ Status CaseService::Announce(SqlSession& s, const CaseRow& c, const storage::Cas
       auto ids = domain::PathIds(c.node_path);
       auto level = domain::ParseHandlingLevel(c.level).value_or(domain::HandlingLevel::kGrid);
       auto node = ids[std::min(domain::HandlingNodeIndex(chain, level), ids.size() - 1)];
-      LINLI_ASSIGN_OR_RETURN(auto holders, NotificationService::HoldersAt(s, node, perm::kCaseHandle));
+      LINLI_ASSIGN_OR_RETURN(auto holders, storage::AccountRepo::HoldersAt(s, node, perm::kCaseHandle));
       n.recipients.insert(n.recipients.end(), holders.begin(), holders.end());
     }
     n.payload = JsonObject().Add("kind", kind).Add("at", now).AddRaw("case", case_json()).Str();

@@ -84,24 +84,6 @@ Status NotificationService::Prepare() {
   }));
 }
 
-Result<std::vector<std::int64_t>> NotificationService::HoldersAt(SqlSession& s, std::int64_t node_id,
-                                                                 std::string_view permission) {
-  LINLI_ASSIGN_OR_RETURN(auto assignments, storage::AccountRepo::AssignmentsAt(s, node_id));
-  if (assignments.empty()) return std::vector<std::int64_t>{};
-  LINLI_ASSIGN_OR_RETURN(auto roles, storage::AccountRepo::Roles(s));
-  std::set<std::string, std::less<>> granting;
-  for (const auto& r : roles) {
-    if (r.permissions.contains(permission)) granting.insert(r.name);
-  }
-  std::vector<std::int64_t> users;
-  for (const auto& a : assignments) {
-    if (granting.contains(a.role)) users.push_back(a.user_id);
-  }
-  std::sort(users.begin(), users.end());
-  users.erase(std::unique(users.begin(), users.end()), users.end());
-  return users;
-}
-
 Status NotificationService::Publish(SqlSession& s, Notice n) {
   Millis now = clock_.NowMillis();
   std::sort(n.recipients.begin(), n.recipients.end());

@@ -90,9 +90,6 @@ class NotificationService {
 
   // Inside a write transaction: the inbox rows and the webhook deliveries of one notice.
   Status Publish(storage::SqlSession& s, Notice n);
-  // The active users holding, exactly at `node_id`, a role with `permission`.
-  static Result<std::vector<std::int64_t>> HoldersAt(storage::SqlSession& s, std::int64_t node_id,
-                                                     std::string_view permission);
 
   // --- the caller's own inbox ---
   Result<InboxPage> Inbox(const Caller& who, bool unread_only, std::int64_t before_id, int limit);

@@ -153,15 +153,16 @@ Result<std::vector<AssignmentRecord>> AccountRepo::AssignmentsOf(SqlSession& s, 
   return out;
 }
 
-Result<std::vector<AssignmentRecord>> AccountRepo::AssignmentsAt(SqlSession& s, std::int64_t node_id) {
-  return ManyRows<AssignmentRecord>(
+Result<std::vector<std::int64_t>> AccountRepo::HoldersAt(SqlSession& s, std::int64_t node_id,
+                                                        std::string_view permission) {
+  // roles.permissions is a space-separated list: pad it so a whole name matches, never a part.
+  return ManyRows<std::int64_t>(
       s,
-      "SELECT a.id, a.user_id, a.role, a.node_id, n.path, n.name FROM role_assignments a "
-      "JOIN org_nodes n ON n.id = a.node_id JOIN users u ON u.id = a.user_id "
-      "WHERE a.node_id = $1 AND u.disabled = 0 ORDER BY a.id",
-      std::vector<SqlValue>{Int(node_id)}, [](const SqlRow& r) {
-        return AssignmentRecord{r.Int(0), r.Int(1), r.Text(2), r.Int(3), r.Text(4), r.Text(5)};
-      });
+      "SELECT DISTINCT a.user_id FROM role_assignments a JOIN users u ON u.id = a.user_id "
+      "JOIN roles r ON r.name = a.role WHERE a.node_id = $1 AND u.disabled = 0 "
+      "AND ' ' || r.permissions || ' ' LIKE $2 ESCAPE '\\' ORDER BY a.user_id",
+      std::vector<SqlValue>{Int(node_id), Text(LikeContaining(" " + std::string(permission) + " "))},
+      [](const SqlRow& r) { return r.Int(0); });
 }
 
 Result<std::vector<std::string>> AccountRepo::DepartmentsOf(SqlSession& s, std::int64_t user_id) {

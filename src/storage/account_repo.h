@@ -83,8 +83,9 @@ class AccountRepo {
   static Result<std::vector<std::int64_t>> DepartmentMembers(SqlSession& s, std::string_view department);
   // Every department someone works for.
   static Result<std::vector<std::string>> StaffedDepartments(SqlSession& s);
-  // The assignments held exactly at a node by active users (whom to tell about work there).
-  static Result<std::vector<AssignmentRecord>> AssignmentsAt(SqlSession& s, std::int64_t node_id);
+  // The active users holding, exactly at `node_id`, a role with `permission` (whom to tell about
+  // work there), ascending: one indexed query, as it runs for every case reported.
+  static Result<std::vector<std::int64_t>> HoldersAt(SqlSession& s, std::int64_t node_id, std::string_view permission);
   static Result<std::int64_t> InsertAssignment(SqlSession& s, std::int64_t user_id,
                                                const std::string& role, std::int64_t node_id,
                                                std::int64_t by, Millis now);

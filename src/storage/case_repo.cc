@@ -205,12 +205,7 @@ Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& 
       add("id IN (SELECT rowid FROM case_search WHERE case_search MATCH ", Text(phrase + "\""));
       sql += ")";
     } else {
-      std::string pattern = "%";
-      for (char ch : q.text) {
-        if (ch == '%' || ch == '_' || ch == '\\') pattern += '\\';
-        pattern += ch;
-      }
-      add("search_text LIKE ", Text(pattern + "%"));
+      add("search_text LIKE ", Text(LikeContaining(q.text)));
       sql += " ESCAPE '\\'";
     }
   }

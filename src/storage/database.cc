@@ -8,6 +8,7 @@
 #include "core/metrics.h"
 #include "storage/audit_repo.h"
 #include "storage/migrations.h"
+#include "storage/registry_repo.h"
 #include "storage/postgres/pg_driver.h"
 #include "storage/sqlite/sqlite_driver.h"
 
@@ -105,6 +106,7 @@ Database::~Database() { Stop(); }
 
 Status Database::StartWriter() {
   LINLI_ASSIGN_OR_RETURN(writer_, driver_->Connect(ConnectionRole::kWrite));
+  writer_->defer_counts = true;  // every commit below flushes them first
   writer_thread_ = std::thread([this] { WriterLoop(); });
   return Ok();
 }
@@ -236,9 +238,7 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
     ok = writer_->ExecDeferred("SAVEPOINT w").has_value();
     if (!ok) break;
     // What the savepoint will restore, the session must restore too.
-    auto head = writer_->audit_head;
-    bool dirty = writer_->audit_head_dirty;
-    std::size_t hooks = writer_->after_commit.size();
+    auto mark = writer_->MarkJob();
     Status st = RunBody(batch[i], *writer_);
     if (writer_->sql_failed()) {
       ok = false;
@@ -246,13 +246,13 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
     }
     if (!st) {
       outcomes[i] = st;
-      writer_->audit_head = head;
-      writer_->audit_head_dirty = dirty;
-      writer_->after_commit.resize(hooks);
+      writer_->RollBackJob(mark);
       ok = writer_->ExecDeferred("ROLLBACK TO SAVEPOINT w").has_value();
     }
     ok = ok && writer_->ExecDeferred("RELEASE SAVEPOINT w").has_value();
   }
+  if (ok) ok = RollupRepo::FlushPending(*writer_).has_value() && !writer_->sql_failed();
+  if (ok) ok = driver_->BeforeCommit(*writer_).has_value() && !writer_->sql_failed();
   if (ok) ok = AuditRepo::FlushHead(*writer_).has_value();
   if (ok) ok = writer_->Exec("COMMIT").has_value() && !writer_->sql_failed();
   if (!ok) {
@@ -272,6 +272,8 @@ void Database::RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& ou
     writer_->ForgetTransactionState();
     Status st = writer_->ExecDeferred(driver_->BeginWriteSql());
     if (st) st = RunBody(batch[i], *writer_);
+    if (st) st = RollupRepo::FlushPending(*writer_);
+    if (st) st = driver_->BeforeCommit(*writer_);
     if (st) st = AuditRepo::FlushHead(*writer_);
     if (st) st = StatusOf(writer_->Exec("COMMIT"));
     if (st) {
@@ -292,7 +294,10 @@ void Database::ReconnectIfBroken() {
   // A failed COMMIT or ROLLBACK may mean the connection is gone; start afresh.
   if (writer_->Exec("SELECT 1")) return;
   auto fresh = driver_->Connect(ConnectionRole::kWrite);
-  if (fresh) writer_ = std::move(*fresh);
+  if (fresh) {
+    writer_ = std::move(*fresh);
+    writer_->defer_counts = true;
+  }
 }
 
 void Database::RunBatch(std::vector<WriteJob>& batch) {

@@ -40,6 +40,9 @@ class Driver {
   // snapshot anyway, and BEGIN/COMMIT would cost a round trip.
   virtual bool ReadsInTransaction() const { return true; }
   virtual std::string_view BeginWriteSql() const = 0;
+  // Called on the writer inside each write transaction just before COMMIT: work the engine does
+  // once per transaction rather than once per statement (SQLite: the cases' trigram index).
+  virtual Status BeforeCommit(SqlSession& writer) { return Ok(); }
   // Called on the writer thread after each commit and when the queue has been idle a while;
   // the SQLite driver checkpoints its WAL here.
   virtual void AfterCommit(SqlSession& writer) {}

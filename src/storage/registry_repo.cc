@@ -195,14 +195,9 @@ void ResidentWhere(const ResidentListQuery& q, std::string& sql, std::vector<Sql
     p.push_back(Int(*q.not_visited_since));
   }
   if (q.name_contains) {
-    // Substring match inside the caller's (small) scope; % and _ in the input are literal.
-    std::string escaped;
-    for (char c : *q.name_contains) {
-      if (c == '%' || c == '_' || c == '\\') escaped += '\\';
-      escaped += c;
-    }
+    // Substring match inside the caller's (small) scope.
     sql += " AND r.name LIKE " + next() + " ESCAPE '\\'";
-    p.push_back(Text("%" + escaped + "%"));
+    p.push_back(Text(LikeContaining(*q.name_contains)));
   }
   if (q.household_id) {
     sql += " AND r.household_id = " + next();
@@ -257,6 +252,13 @@ Status RollupRepo::Add(SqlSession& s, std::string_view path, std::string_view me
 Status RollupRepo::AddMany(SqlSession& s, std::string_view path,
                            const std::vector<std::pair<std::string, std::int64_t>>& deltas) {
   auto ids = domain::PathIds(path);
+  if (s.defer_counts) {
+    for (const auto& [metric, delta] : deltas) {
+      if (delta == 0) continue;
+      for (auto id : ids) s.pending_counts.push_back({id, metric, delta});
+    }
+    return Ok();
+  }
   std::string sql = "INSERT INTO node_counts (node_id, metric, value) VALUES ";
   std::vector<SqlValue> p;
   // Node ids first ($1..$n), then each metric and its delta, so the statement's text depends only
@@ -279,7 +281,26 @@ Status RollupRepo::AddMany(SqlSession& s, std::string_view path,
   return s.ExecDeferred(sql, Params(p));
 }
 
+Status RollupRepo::FlushPending(SqlSession& s) {
+  if (s.counts_flushed == s.pending_counts.size()) return Ok();
+  // Summed per row and written in key order (the index's order), each row once.
+  std::map<std::pair<std::int64_t, std::string_view>, std::int64_t> sums;
+  for (std::size_t i = s.counts_flushed; i < s.pending_counts.size(); ++i) {
+    const auto& c = s.pending_counts[i];
+    sums[{c.node_id, c.metric}] += c.delta;
+  }
+  RowInserter ins(s, "node_counts", {"node_id", "metric", "value"}, 32,
+                  "ON CONFLICT (node_id, metric) DO UPDATE SET value = node_counts.value + excluded.value");
+  for (const auto& [key, delta] : sums) {
+    if (delta != 0) LINLI_TRY(ins.Add(Int(key.first), Text(key.second), Int(delta)));
+  }
+  LINLI_TRY(ins.Finish());
+  s.counts_flushed = s.pending_counts.size();
+  return Ok();
+}
+
 Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
+  LINLI_TRY(FlushPending(s));  // else deltas still pending would be added to the recount
   auto [lo, hi] = PrefixRange(root_path);
   std::map<std::int64_t, std::string> paths;
   {
@@ -314,14 +335,13 @@ Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
   }
   LINLI_TRY(s.Exec("DELETE FROM node_counts WHERE node_id IN (SELECT id FROM org_nodes WHERE path >= $1 AND path < $2)",
                    {Text(lo), Text(hi)}));
-  for (const auto& [key, value] : totals) {
-    LINLI_TRY(s.ExecDeferred("INSERT INTO node_counts (node_id, metric, value) VALUES ($1, $2, $3)",
-                             {Int(key.first), Text(key.second), Int(value)}));
-  }
-  return Ok();
+  RowInserter ins(s, "node_counts", {"node_id", "metric", "value"}, 64);
+  for (const auto& [key, value] : totals) LINLI_TRY(ins.Add(Int(key.first), Text(key.second), Int(value)));
+  return ins.Finish();
 }
 
 Result<std::vector<std::pair<std::string, std::int64_t>>> RollupRepo::ForNode(SqlSession& s, std::int64_t node_id) {
+  LINLI_TRY(FlushPending(s));
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT metric, value FROM node_counts WHERE node_id = $1 ORDER BY metric",
                                             {Int(node_id)}));
   std::vector<std::pair<std::string, std::int64_t>> out;
@@ -333,6 +353,7 @@ Result<std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int
     SqlSession& s, const std::vector<std::int64_t>& node_ids, const std::vector<std::string>& metrics) {
   std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>> out;
   if (node_ids.empty() || metrics.empty()) return out;
+  LINLI_TRY(FlushPending(s));
   constexpr std::size_t kNodesPerQuery = 100;
   std::vector<SqlValue> p;
   for (std::size_t i = 0; i < node_ids.size(); i += kNodesPerQuery) {

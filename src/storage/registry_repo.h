@@ -159,8 +159,12 @@ class RollupRepo {
  public:
   // Adds `delta` to `metric` of every node on `path` (the node and its ancestors).
   static Status Add(SqlSession& s, std::string_view path, std::string_view metric, std::int64_t delta);
-  // Several metrics at once for the node at `path` and its ancestors: one statement.
+  // Several metrics at once for the node at `path` and its ancestors: one statement, or, on a
+  // session that defers counts (the writer's), entries written by FlushPending before COMMIT.
   static Status AddMany(SqlSession& s, std::string_view path, const std::vector<std::pair<std::string, std::int64_t>>& deltas);
+  // Writes the deferred deltas not yet written, summed per row. The writer calls it before every
+  // commit; the reads and the recount below call it first so they see the transaction's counts.
+  static Status FlushPending(SqlSession& s);
   // Recounts every metric for the subtree at `root_path` from the base tables (after a split,
   // merge or move; the subtree's own total does not change, so ancestors stay right).
   static Status Rebuild(SqlSession& s, std::string_view root_path);

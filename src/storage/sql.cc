@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_map>
 
 namespace linli::storage {
 
@@ -51,6 +52,15 @@ std::pair<std::string, std::string> PrefixRange(std::string_view prefix) {
   return {std::string(prefix), hi};
 }
 
+std::string LikeContaining(std::string_view text) {
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  return pattern + "%";
+}
+
 void AppendPrefixFilter(std::string& sql, std::string_view column,
                         const std::vector<std::string>& prefixes, std::vector<SqlValue>& params) {
   if (prefixes.empty()) {
@@ -89,13 +99,13 @@ std::string Markers(std::size_t first, std::size_t count) {
 }
 
 RowInserter::RowInserter(SqlSession& s, std::string_view table, std::initializer_list<std::string_view> columns,
-                         std::size_t rows_per_statement)
+                         std::size_t rows_per_statement, std::string_view on_conflict)
     : s_(s), columns_(columns.size()), rows_per_statement_(std::max<std::size_t>(1, rows_per_statement)) {
-  Build(table, std::vector<std::string_view>(columns));
+  Build(table, std::vector<std::string_view>(columns), on_conflict);
 }
 
 RowInserter::RowInserter(SqlSession& s, std::string_view table, std::string_view column_list,
-                         std::size_t rows_per_statement)
+                         std::size_t rows_per_statement, std::string_view on_conflict)
     : s_(s), columns_(0), rows_per_statement_(std::max<std::size_t>(1, rows_per_statement)) {
   std::vector<std::string_view> columns;
   for (std::size_t pos = 0; pos <= column_list.size();) {
@@ -108,25 +118,47 @@ RowInserter::RowInserter(SqlSession& s, std::string_view table, std::string_view
     pos = comma + 1;
   }
   columns_ = columns.size();
-  Build(table, columns);
+  Build(table, columns, on_conflict);
 }
 
-void RowInserter::Build(std::string_view table, const std::vector<std::string_view>& columns) {
-  std::string head = "INSERT INTO " + std::string(table) + " (";
-  for (std::size_t i = 0; i < columns.size(); ++i) head += (i ? ", " : "") + std::string(columns[i]);
-  head += ") VALUES ";
-  row_sql_ = head + "(" + Markers(1, columns_) + ")";
-  batch_sql_ = head;
-  for (std::size_t r = 0; r < rows_per_statement_; ++r) {
-    batch_sql_ += (r ? ", (" : "(") + Markers(r * columns_ + 1, columns_) + ")";
+void RowInserter::Build(std::string_view table, const std::vector<std::string_view>& columns,
+                        std::string_view on_conflict) {
+  // The two statements of a (table, columns, batch, conflict) are the same every time: built once
+  // per thread, since single-row inserts on the writer would otherwise rebuild them per row.
+  struct Statements {
+    std::string row, batch;
+  };
+  thread_local std::unordered_map<std::string, Statements, StringHash, std::equal_to<>> built;
+  std::string key(table);
+  key += '\x1f';
+  for (auto c : columns) (key += c) += ',';
+  key += '\x1f' + std::to_string(rows_per_statement_) + '\x1f';
+  key += on_conflict;
+  auto it = built.find(key);
+  if (it == built.end()) {
+    std::string head = "INSERT INTO " + std::string(table) + " (";
+    for (std::size_t i = 0; i < columns.size(); ++i) head += (i ? ", " : "") + std::string(columns[i]);
+    head += ") VALUES ";
+    std::string tail = on_conflict.empty() ? "" : " " + std::string(on_conflict);
+    Statements st;
+    st.row = head + "(" + Markers(1, columns_) + ")" + tail;
+    st.batch = head;
+    for (std::size_t r = 0; r < rows_per_statement_; ++r) {
+      st.batch += (r ? ", (" : "(") + Markers(r * columns_ + 1, columns_) + ")";
+    }
+    st.batch += tail;
+    it = built.emplace(std::move(key), std::move(st)).first;
   }
+  // Elements of an unordered_map stay where they are, and an inserter lives on one thread.
+  row_sql_ = &it->second.row;
+  batch_sql_ = &it->second.batch;
   pending_.reserve(rows_per_statement_ * columns_);
 }
 
 Status RowInserter::AddRow(std::vector<SqlValue> values) {
   if (values.size() != columns_) return Error::Internal("RowInserter: a row has the wrong number of values");
   for (auto& v : values) pending_.push_back(std::move(v));
-  if (pending_.size() == rows_per_statement_ * columns_) return Send(batch_sql_, rows_per_statement_);
+  if (pending_.size() == rows_per_statement_ * columns_) return Send(*batch_sql_, rows_per_statement_);
   return Ok();
 }
 
@@ -135,7 +167,7 @@ Status RowInserter::Finish() {
   std::vector<SqlValue> tail = std::move(pending_);
   pending_.clear();
   for (std::size_t r = 0; r < rows; ++r) {
-    LINLI_TRY(s_.ExecDeferred(row_sql_, Params(tail.data() + r * columns_, columns_)));
+    LINLI_TRY(s_.ExecDeferred(*row_sql_, Params(tail.data() + r * columns_, columns_)));
   }
   return Ok();
 }

@@ -90,6 +90,27 @@ class SqlSession {
     audit_head.reset();
     audit_head_dirty = false;
     after_commit.clear();
+    pending_counts.clear();
+    counts_flushed = 0;
+  }
+  // Where one job of the writer's batch began, to undo its bookkeeping when its savepoint rolls
+  // back (the SQL is undone by the savepoint itself).
+  struct JobMark {
+    std::optional<std::pair<std::int64_t, std::string>> audit_head;
+    bool audit_head_dirty;
+    std::size_t after_commit, pending_counts, counts_flushed;
+  };
+  JobMark MarkJob() const {
+    return {audit_head, audit_head_dirty, after_commit.size(), pending_counts.size(), counts_flushed};
+  }
+  void RollBackJob(const JobMark& m) {
+    audit_head = m.audit_head;
+    audit_head_dirty = m.audit_head_dirty;
+    after_commit.resize(m.after_commit);
+    // Entries are only ever appended within a transaction, and a flush inside the rolled-back
+    // savepoint was undone with it, so the earlier jobs' entries are pending again.
+    pending_counts.resize(m.pending_counts);
+    counts_flushed = m.counts_flushed;
   }
   // The audit chain's head as of the last append in this transaction. AuditRepo keeps it and
   // writes it to audit_head once, when the writer commits (AuditRepo::FlushHead).
@@ -100,6 +121,19 @@ class SqlSession {
   // the writer runs these after COMMIT and drops those of a job whose savepoint rolled back.
   void AfterCommit(std::function<void()> fn) { after_commit.push_back(std::move(fn)); }
   std::vector<std::function<void()>> after_commit;
+
+  // Count deltas for node_counts (RollupRepo) gathered through the transaction and written once,
+  // summed per row, just before COMMIT (RollupRepo::FlushPending): a batch of 200 cases reported in
+  // one grid updates each of the grid's and its ancestors' rows once instead of 200 times. Only a
+  // session whose owner flushes before every commit defers (the writer); others write at once.
+  struct PendingCount {
+    std::int64_t node_id;
+    std::string metric;
+    std::int64_t delta;
+  };
+  bool defer_counts = false;
+  std::vector<PendingCount> pending_counts;
+  std::size_t counts_flushed = 0;  // entries before this index are written already
 
  protected:
   bool sql_failed_ = false;
@@ -132,16 +166,18 @@ std::string Markers(std::size_t first, std::size_t count);
 // the Add() that sent its batch, or at Finish().
 class RowInserter {
  public:
+  // `on_conflict`, when given, ends every statement (an upsert: "ON CONFLICT (k) DO UPDATE ...").
   RowInserter(SqlSession& s, std::string_view table, std::initializer_list<std::string_view> columns,
-              std::size_t rows_per_statement = 64);
+              std::size_t rows_per_statement = 64, std::string_view on_conflict = {});
   // The columns as one list, "a, b, c" (a repository's column constant).
-  RowInserter(SqlSession& s, std::string_view table, std::string_view column_list, std::size_t rows_per_statement = 64);
+  RowInserter(SqlSession& s, std::string_view table, std::string_view column_list, std::size_t rows_per_statement = 64,
+              std::string_view on_conflict = {});
   // One row's values, in the order of the columns (moved in, so long texts are not copied again).
   template <class... Values>
   Status Add(Values&&... values) {
     if (sizeof...(values) != columns_) return Error::Internal("RowInserter: a row has the wrong number of values");
     (pending_.push_back(SqlValue(std::forward<Values>(values))), ...);
-    if (pending_.size() == rows_per_statement_ * columns_) return Send(batch_sql_, rows_per_statement_);
+    if (pending_.size() == rows_per_statement_ * columns_) return Send(*batch_sql_, rows_per_statement_);
     return Ok();
   }
   // The same, for a row whose values are already in a vector.
@@ -149,11 +185,12 @@ class RowInserter {
   Status Finish();
 
  private:
-  void Build(std::string_view table, const std::vector<std::string_view>& columns);
+  void Build(std::string_view table, const std::vector<std::string_view>& columns, std::string_view on_conflict);
   Status Send(const std::string& sql, std::size_t rows);
   SqlSession& s_;
   std::size_t columns_, rows_per_statement_;
-  std::string batch_sql_, row_sql_;
+  const std::string* batch_sql_;
+  const std::string* row_sql_;
   std::vector<SqlValue> pending_;
 };
 
@@ -174,6 +211,10 @@ struct StringHash {
 // `path >= lo AND path < hi`, which both engines answer from an ordinary index (path columns are
 // compared bytewise: COLLATE "C" on PostgreSQL, the default BINARY on SQLite).
 std::pair<std::string, std::string> PrefixRange(std::string_view prefix);
+
+// The LIKE pattern "%text%" with % _ and \ in `text` taken literally; the SQL must say
+// `LIKE $n ESCAPE '\'`.
+std::string LikeContaining(std::string_view text);
 
 // Appends "(col >= $n AND col < $n+1 OR ...)" for a set of path prefixes to `sql` and their
 // bounds to `params`. An empty set gives "(1=0)": nothing is visible.

@@ -11,8 +11,10 @@
 #include "domain/audit_chain.h"
 #include "storage/account_repo.h"
 #include "storage/audit_repo.h"
+#include "storage/case_repo.h"
 #include "storage/database.h"
 #include "storage/org_repo.h"
+#include "storage/registry_repo.h"
 #include "support/test_env.h"
 
 namespace linli::storage {
@@ -240,7 +242,9 @@ TEST_P(StorageContract, RowInserterWritesFullBatchesAndTheTailAndRefusesARowOfTh
     const auto& r = (*rows)[i - 1];
     EXPECT_EQ(r.Int(0), i);
     EXPECT_EQ(r.IsNull(1), i % 5 == 0) << i;
-    if (i % 5) EXPECT_EQ(r.Text(1), i == 7 ? long_text : "行" + std::to_string(i));
+    if (i % 5) {
+      EXPECT_EQ(r.Text(1), i == 7 ? long_text : "行" + std::to_string(i));
+    }
     EXPECT_EQ(r.Int(2), i * 10);
   }
   // A row of the wrong width is refused before anything is sent; the job rolls back whole.
@@ -258,6 +262,125 @@ TEST_P(StorageContract, RowInserterWritesFullBatchesAndTheTailAndRefusesARowOfTh
   });
   ASSERT_TRUE(count);
   EXPECT_EQ(*count, 11);
+}
+
+// Queues `jobs` behind one that holds the writer for a moment, so they commit as one batch, and
+// returns each job's outcome.
+std::vector<Status> RunAsOneBatch(Database& db, std::vector<std::function<Status(SqlSession&)>> jobs) {
+  std::promise<void> gate;
+  auto opened = gate.get_future().share();
+  std::promise<Status> first;
+  db.Submit(WriteJob{[opened](SqlSession&) -> Status {
+                       opened.wait();
+                       return Ok();
+                     },
+                     [&first](Status st) { first.set_value(std::move(st)); }});
+  std::vector<std::promise<Status>> promises(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    db.Submit(WriteJob{jobs[i], [&promises, i](Status st) { promises[i].set_value(std::move(st)); }});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  gate.set_value();
+  std::vector<Status> out;
+  first.get_future().get();
+  for (auto& p : promises) out.push_back(p.get_future().get());
+  return out;
+}
+
+TEST_P(StorageContract, DeferredCountsAreSummedAtCommitAndForgetWhatARefusedJobAdded) {
+  auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
+  auto community = Insert(sub.id, domain::NodeType::kCommunity, "1001");
+  // 40 jobs add 1 at the community (and so at the subdistrict); every 5th then refuses. Job 17
+  // also reads the counts mid-batch (which writes the deltas pending so far inside its savepoint)
+  // and refuses: the earlier jobs' deltas must survive its rollback.
+  std::vector<std::function<Status(SqlSession&)>> jobs;
+  for (int i = 0; i < 40; ++i) {
+    jobs.push_back([i, path = community.path, id = community.id](SqlSession& s) -> Status {
+      LINLI_TRY(RollupRepo::Add(s, path, "t.visits", 1));
+      if (i == 17) {
+        LINLI_ASSIGN_OR_RETURN(auto now, RollupRepo::ForNode(s, id));
+        if (now.empty() || now[0].second < 1) return Error::Internal("the transaction's own counts were not visible");
+        return Error::Invalid("test", "refused after reading");
+      }
+      if (i % 5 == 4) return Error::Invalid("test", "refused");
+      return Ok();
+    });
+  }
+  auto outcomes = RunAsOneBatch(*db_, jobs);
+  int ok = 0;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (outcomes[i]) {
+      ++ok;
+    } else {
+      EXPECT_EQ(outcomes[i].error().code, ErrorCode::kInvalidArgument) << i << ": " << outcomes[i].error().message;
+    }
+  }
+  EXPECT_EQ(ok, 31);
+  for (auto id : {community.id, sub.id}) {
+    auto counts = ReadValue<std::vector<std::pair<std::string, std::int64_t>>>(
+        *db_, [id](SqlSession& s) { return RollupRepo::ForNode(s, id); });
+    ASSERT_TRUE(counts) << counts.error().message;
+    ASSERT_EQ(counts->size(), 1u);
+    EXPECT_EQ((*counts)[0], (std::pair<std::string, std::int64_t>{"t.visits", ok}));
+  }
+}
+
+TEST_P(StorageContract, TheCaseSearchIndexFollowsCommittedTextOnly) {
+  auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
+  ASSERT_TRUE(db_->WriteSync([](SqlSession& s) -> Status {
+    LINLI_TRY(CategoryRepo::Upsert(s, {.code = "g", .name = "组", .definition = "{}"}));
+    return CategoryRepo::Upsert(s, {.code = "g.c", .group_code = "g", .name = "类", .definition = "{}"});
+  }));
+  auto a_case = [&](std::string code, std::string text) {
+    CaseRow c;
+    c.tracking_code = std::move(code);
+    c.node_id = sub.id;
+    c.node_path = sub.path;
+    c.category_code = "g.c";
+    c.channel = "web";
+    c.description = text;
+    c.search_text = std::move(text);
+    c.created_at = c.updated_at = 1000;
+    return c;
+  };
+  // In one batch: a kept case, a refused one, and a kept case whose text changes twice.
+  auto outcomes = RunAsOneBatch(*db_, {
+      [&](SqlSession& s) { return StatusOf(CaseRepo::Insert(s, a_case("T1", "楼道堆放杂物"))); },
+      [&](SqlSession& s) -> Status {
+        LINLI_TRY(CaseRepo::Insert(s, a_case("T2", "楼道灯坏了")));
+        return Error::Invalid("test", "refused");
+      },
+      [&](SqlSession& s) -> Status {
+        LINLI_ASSIGN_OR_RETURN(auto c, CaseRepo::Insert(s, a_case("T3", "井盖缺失")));
+        for (const char* text : {"井盖松动", "路灯不亮"}) {
+          c.search_text = text;
+          ++c.version;
+          LINLI_TRY(CaseRepo::Update(s, c));
+        }
+        return Ok();
+      },
+  });
+  ASSERT_TRUE(outcomes[0]);
+  ASSERT_FALSE(outcomes[1]);
+  ASSERT_TRUE(outcomes[2]) << outcomes[2].error().message;
+  auto found = [&](std::string text) {
+    CaseListQuery q;
+    q.prefixes = {"/"};
+    q.text = std::move(text);
+    auto rows = ReadValue<std::vector<CaseRow>>(*db_, [&](SqlSession& s) { return CaseRepo::List(s, q); });
+    std::vector<std::string> codes;
+    if (!rows) {
+      ADD_FAILURE() << rows.error().message;
+      return codes;
+    }
+    for (const auto& c : *rows) codes.push_back(c.tracking_code);
+    return codes;
+  };
+  EXPECT_EQ(found("楼道堆"), std::vector<std::string>{"T1"});
+  EXPECT_TRUE(found("灯坏了").empty());  // the refused case left nothing in the index
+  EXPECT_EQ(found("路灯不"), std::vector<std::string>{"T3"});
+  EXPECT_TRUE(found("井盖缺").empty());  // texts replaced are gone from it
+  EXPECT_TRUE(found("井盖松").empty());
 }
 
 TEST_P(StorageContract, SqlitesWalStaysBoundedUnderBackToBackWrites) {
