@@ -24,6 +24,7 @@
 #include "domain/case_workflow.h"
 #include "domain/geo.h"
 #include "domain/work_calendar.h"
+#include "service/access_epoch.h"
 #include "service/audit_service.h"
 #include "service/caller.h"
 #include "service/change_feed.h"
@@ -157,9 +158,10 @@ class CaseService {
  public:
   CaseService(storage::Database& db, const Clock& clock, AuditService& audit,
               std::shared_ptr<const crypto::FieldCrypto> crypto, GeoService& geo, NotificationService& notifications,
-              ChangeFeed& changes, std::string attachments_dir, int public_requests_per_minute = 30)
+              ChangeFeed& changes, AccessEpoch& epoch, std::string attachments_dir, int public_requests_per_minute = 30)
       : db_(db), clock_(clock), audit_(audit), crypto_(std::move(crypto)), geo_(geo), notifications_(notifications),
-        changes_(changes), blobs_(std::move(attachments_dir)),
+        changes_(changes), blobs_(std::move(attachments_dir)), nodes_by_code_(epoch, kCacheLifetime, kCacheEntries),
+        handlers_at_(epoch, kCacheLifetime, kCacheEntries),
         public_limiter_(public_requests_per_minute, 60000), shared_ip_limiter_(4 * public_requests_per_minute, 60000) {}
 
   // Start-up: seeds the default categories into an empty catalogue and loads it.
@@ -252,7 +254,12 @@ class CaseService {
   };
   std::shared_ptr<const Catalogue> catalogue() const;
   Status LoadCatalogue(storage::SqlSession& s);
-  void Intake(const Caller& who, CaseIntake in, bool anonymous, Done<CaseView> done);
+  // `attempts` > 1 makes the report again with a fresh tracking code if the drawn one is taken.
+  void Intake(const Caller& who, CaseIntake in, bool anonymous, Done<CaseView> done, int attempts = 2);
+  // The node a QR code names, and who handles cases at a node (case.handle held exactly there):
+  // every report needs both, and neither changes without the access epoch moving.
+  Result<std::optional<domain::OrgNode>> NodeByCode(storage::SqlSession& s, const std::string& code) const;
+  Result<std::vector<std::int64_t>> HandlersAt(storage::SqlSession& s, std::int64_t node_id) const;
   // Lists carry no reporter at all; a detail carries the name and the masked phone; an unmask both in the clear.
   enum class Reporter { kOmit, kMasked, kRevealed };
   Result<CaseView> View(storage::SqlSession& s, const Caller& who, storage::CaseRow row, Reporter reporter) const;
@@ -274,6 +281,10 @@ class CaseService {
   NotificationService& notifications_;
   ChangeFeed& changes_;
   BlobStore blobs_;
+  static constexpr Millis kCacheLifetime = 2000;
+  static constexpr std::size_t kCacheEntries = 200000;
+  mutable EpochCache<std::string, domain::OrgNode> nodes_by_code_;
+  mutable EpochCache<std::int64_t, std::vector<std::int64_t>> handlers_at_;
   mutable std::mutex node_types_mu_;
   mutable std::unordered_map<std::int64_t, domain::NodeType> node_types_;  // GUARDED_BY(node_types_mu_)
   mutable std::mutex calendar_mu_;

@@ -44,7 +44,7 @@ class Services {
         registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry),
         fieldwork(db, clock, audit, registry, geo), restructure(db, clock, audit, geo, epoch),
         notifications(db, clock, audit, options.field_crypto),
-        cases(db, clock, audit, options.field_crypto, geo, notifications, changes, options.attachments_dir,
+        cases(db, clock, audit, options.field_crypto, geo, notifications, changes, epoch, options.attachments_dir,
               options.public_requests_per_minute_per_ip),
         council(db, clock, audit, cases),
         cockpit(options.cockpit_db ? *options.cockpit_db : db, clock, cases),

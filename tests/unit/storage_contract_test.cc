@@ -66,6 +66,27 @@ class StorageContract : public ::testing::TestWithParam<std::string> {
     return r ? *r : std::vector<domain::OrgNode>{};
   }
 
+  void SeedCategory() {
+    Status st = db_->WriteSync([](SqlSession& s) -> Status {
+      LINLI_TRY(CategoryRepo::Upsert(s, {.code = "g", .name = "组", .definition = "{}"}));
+      return CategoryRepo::Upsert(s, {.code = "g.c", .group_code = "g", .name = "类", .definition = "{}"});
+    });
+    ASSERT_TRUE(st) << st.error().message;
+  }
+
+  static CaseRow NewCase(const domain::OrgNode& at, std::string tracking_code, std::string text) {
+    CaseRow c;
+    c.tracking_code = std::move(tracking_code);
+    c.node_id = at.id;
+    c.node_path = at.path;
+    c.category_code = "g.c";
+    c.channel = "web";
+    c.description = text;
+    c.search_text = std::move(text);
+    c.created_at = c.updated_at = 1000;
+    return c;
+  }
+
   TempDir dir_;
   std::string url_;
   std::unique_ptr<Database> db_;
@@ -327,22 +348,8 @@ TEST_P(StorageContract, DeferredCountsAreSummedAtCommitAndForgetWhatARefusedJobA
 
 TEST_P(StorageContract, TheCaseSearchIndexFollowsCommittedTextOnly) {
   auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
-  ASSERT_TRUE(db_->WriteSync([](SqlSession& s) -> Status {
-    LINLI_TRY(CategoryRepo::Upsert(s, {.code = "g", .name = "组", .definition = "{}"}));
-    return CategoryRepo::Upsert(s, {.code = "g.c", .group_code = "g", .name = "类", .definition = "{}"});
-  }));
-  auto a_case = [&](std::string code, std::string text) {
-    CaseRow c;
-    c.tracking_code = std::move(code);
-    c.node_id = sub.id;
-    c.node_path = sub.path;
-    c.category_code = "g.c";
-    c.channel = "web";
-    c.description = text;
-    c.search_text = std::move(text);
-    c.created_at = c.updated_at = 1000;
-    return c;
-  };
+  SeedCategory();
+  auto a_case = [&](std::string code, std::string text) { return NewCase(sub, std::move(code), std::move(text)); };
   // In one batch: a kept case, a refused one, and a kept case whose text changes twice.
   auto outcomes = RunAsOneBatch(*db_, {
       [&](SqlSession& s) { return StatusOf(CaseRepo::Insert(s, a_case("T1", "楼道堆放杂物"))); },
@@ -381,6 +388,17 @@ TEST_P(StorageContract, TheCaseSearchIndexFollowsCommittedTextOnly) {
   EXPECT_EQ(found("路灯不"), std::vector<std::string>{"T3"});
   EXPECT_TRUE(found("井盖缺").empty());  // texts replaced are gone from it
   EXPECT_TRUE(found("井盖松").empty());
+}
+
+TEST_P(StorageContract, ATakenTrackingCodeIsAlreadyExistsNamingTheField) {
+  // The case service draws codes without looking them up and retries on exactly this error.
+  auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
+  SeedCategory();
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return StatusOf(CaseRepo::Insert(s, NewCase(sub, "AAAA2222BB", "第一件"))); }));
+  Status again = db_->WriteSync([&](SqlSession& s) { return StatusOf(CaseRepo::Insert(s, NewCase(sub, "AAAA2222BB", "第二件"))); });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(again.error().field, "tracking_code");
 }
 
 TEST_P(StorageContract, SqlitesWalStaysBoundedUnderBackToBackWrites) {
