@@ -75,15 +75,13 @@ Result<Cockpit> CockpitService::ForRegion(const Caller& who, std::string month) 
     out.month = month;
     // The scope's prefixes are the top nodes' own paths, none under another.
     std::vector<std::int64_t> tops;
-    std::vector<domain::OrgNode> kids;
     for (const auto& prefix : scope.prefixes()) {
       auto ids = domain::PathIds(prefix);
-      if (ids.empty()) continue;
-      LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, ids.back()));
-      if (!n) continue;
-      tops.push_back(n->id);
-      kids.push_back(std::move(*n));
+      if (!ids.empty()) tops.push_back(ids.back());
     }
+    LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::GetMany(s, tops));
+    tops.clear();
+    for (const auto& n : kids) tops.push_back(n.id);
     return Build(s, std::move(out), tops, std::move(kids), now);
   });
 }

@@ -1,5 +1,8 @@
 #include "storage/org_repo.h"
 
+#include <algorithm>
+#include <unordered_map>
+
 #include "storage/registry_repo.h"
 
 namespace linli::storage {
@@ -34,6 +37,28 @@ Result<std::optional<domain::OrgNode>> One(SqlSession& s, std::string_view where
 
 Result<std::optional<domain::OrgNode>> OrgRepo::Get(SqlSession& s, std::int64_t id) {
   return One(s, "id = $1", Int(id));
+}
+
+Result<std::vector<domain::OrgNode>> OrgRepo::GetMany(SqlSession& s, const std::vector<std::int64_t>& ids) {
+  constexpr std::size_t kIdsPerQuery = 100;
+  std::unordered_map<std::int64_t, domain::OrgNode> found;
+  std::vector<SqlValue> p;
+  for (std::size_t i = 0; i < ids.size(); i += kIdsPerQuery) {
+    std::size_t n = std::min(kIdsPerQuery, ids.size() - i);
+    p.clear();
+    for (std::size_t k = 0; k < n; ++k) p.push_back(Int(ids[i + k]));
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(std::string("SELECT ") + kCols + " FROM org_nodes WHERE id IN (" +
+                                                  Markers(1, n) + ")", Params(p)));
+    for (const auto& r : rows) {
+      auto node = FromRow(r);
+      found.emplace(node.id, std::move(node));
+    }
+  }
+  std::vector<domain::OrgNode> out;
+  for (auto id : ids) {
+    if (auto it = found.find(id); it != found.end()) out.push_back(it->second);
+  }
+  return out;
 }
 
 Result<std::optional<domain::OrgNode>> OrgRepo::GetByCode(SqlSession& s, std::string_view code) {

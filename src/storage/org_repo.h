@@ -24,6 +24,9 @@ class OrgRepo {
  public:
   static Result<std::optional<domain::OrgNode>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<domain::OrgNode>> GetByCode(SqlSession& s, std::string_view code);
+  // The nodes of these ids that exist, in the order of `ids` (a city's 100 subdistricts in a few
+  // statements instead of 100).
+  static Result<std::vector<domain::OrgNode>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);
   // A node and whether `code` is taken, in one round trip (the checks before a create).
   static Result<std::pair<std::optional<domain::OrgNode>, bool>> GetWithCodeTaken(
       SqlSession& s, std::int64_t id, std::string_view code);
