@@ -376,4 +376,25 @@ std::optional<GeoIndex::Hit> GeoIndex::Locate(LonLat p, double tolerance_m) cons
   return std::nullopt;
 }
 
+std::vector<GeoIndex::Hit> GeoIndex::Within(LonLat p, double radius_m) const {
+  // A box of the radius around the point (east-west degrees are shorter away from the equator),
+  // then exact distances to the boundaries whose boxes meet it.
+  double dlat = radius_m / kMetresPerDegree;
+  double dlon = dlat / std::max(0.1, std::cos(p.lat * 3.14159265358979323846 / 180.0));
+  FloatBox around(FloatPoint(static_cast<float>(p.lon - dlon), static_cast<float>(p.lat - dlat)),
+                  FloatPoint(static_cast<float>(p.lon + dlon), static_cast<float>(p.lat + dlat)));
+  Point pt(p.lon, p.lat);
+  std::vector<Hit> out;
+  auto near = [&](const TreeValue& v) {
+    const Entry& e = tree_->entries[v.second];
+    double m = bg::distance(pt, e.shape.impl().mp) * kMetresPerDegree;
+    if (m <= radius_m) out.push_back({e.node_id, m});
+  };
+  tree_->rtree.query(bgi::intersects(around), boost::make_function_output_iterator(near));
+  std::sort(out.begin(), out.end(), [](const Hit& a, const Hit& b) {
+    return a.distance_m != b.distance_m ? a.distance_m < b.distance_m : a.node_id < b.node_id;
+  });
+  return out;
+}
+
 }  // namespace linli::domain

@@ -98,6 +98,9 @@ class GeoIndex {
 
   // The highest-ranked node containing `p`; else the nearest within `tolerance_m` metres.
   std::optional<Hit> Locate(LonLat p, double tolerance_m = 50) const;
+  // Every indexed node whose boundary lies within `radius_m` metres of `p` (0 when inside), nearest
+  // first: the grids around a place, across community lines.
+  std::vector<Hit> Within(LonLat p, double radius_m) const;
   std::size_t size() const;
   // How many bounding boxes contain `p`: the R-tree step of Locate alone (benchmark baseline).
   std::size_t CandidateCount(LonLat p) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/chinese_text.h"
 #include "domain/text.h"
 
 namespace linli::domain {
@@ -209,24 +210,131 @@ Result<ResidentFields> ValidateResident(const ResidentInput& in, const CivilDate
   return r;
 }
 
-std::vector<std::string> BuildingAddressCandidates(std::string_view typed) {
-  std::string text;
-  for (char c : typed) {
-    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-    if (space) {
-      if (!text.empty() && text.back() != ' ') text += ' ';
+namespace {
+
+// One UTF-8 character of `s` at `i` (its byte length from the lead byte).
+std::string_view CharAt(std::string_view s, std::size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  return s.substr(i, std::min(n, s.size() - i));
+}
+
+bool IsAsciiAlnum(std::string_view ch) {
+  return ch.size() == 1 && std::isalnum(static_cast<unsigned char>(ch[0]));
+}
+
+// What follows a house, building, unit, floor or room number.
+constexpr std::string_view kNumberedParts[] = {"号", "栋", "幢", "座", "单元", "室", "层", "楼", "弄", "巷"};
+
+bool StartsNumberedPart(std::string_view rest) {
+  return std::any_of(std::begin(kNumberedParts), std::end(kNumberedParts),
+                     [&](std::string_view p) { return rest.starts_with(p); });
+}
+
+// A run of Chinese numerals ("十八", "一百零五", "三零一") as a number in digits, or "" when it
+// is not one.
+std::string ChineseNumber(const std::vector<std::string_view>& chars) {
+  static const std::pair<std::string_view, int> kDigits[] = {{"零", 0}, {"〇", 0}, {"一", 1}, {"二", 2}, {"两", 2},
+                                                             {"三", 3}, {"四", 4}, {"五", 5}, {"六", 6}, {"七", 7},
+                                                             {"八", 8}, {"九", 9}};
+  auto digit = [&](std::string_view ch) -> int {
+    for (const auto& [name, value] : kDigits) {
+      if (ch == name) return value;
+    }
+    return -1;
+  };
+  bool positional = std::none_of(chars.begin(), chars.end(), [](std::string_view ch) { return ch == "十" || ch == "百"; });
+  if (positional) {  // 三零一 → 301
+    std::string out;
+    for (auto ch : chars) {
+      int d = digit(ch);
+      if (d < 0) return "";
+      out += static_cast<char>('0' + d);
+    }
+    return out;
+  }
+  int total = 0, pending = -1;
+  for (auto ch : chars) {
+    if (ch == "百" || ch == "十") {
+      int unit = ch == "百" ? 100 : 10;
+      total += (pending < 0 ? 1 : pending) * unit;
+      pending = -1;
     } else {
-      text += c;
+      int d = digit(ch);
+      if (d < 0) return "";
+      if (d > 0) pending = d;  // 零 only holds a place (一百零五)
     }
   }
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  std::vector<std::string> out;
-  if (text.empty()) return out;
-  out.push_back(text);
+  if (pending > 0) total += pending;
+  return std::to_string(total);
+}
+
+bool IsChineseNumeral(std::string_view ch) {
+  static const std::string_view kNumerals[] = {"零", "〇", "一", "二", "两", "三", "四", "五", "六", "七", "八", "九", "十", "百"};
+  return std::find(std::begin(kNumerals), std::end(kNumerals), ch) != std::end(kNumerals);
+}
+
+bool IsPunctuation(std::string_view ch) {
+  if (ch.size() == 1) {
+    unsigned char c = static_cast<unsigned char>(ch[0]);
+    return std::ispunct(c) && c != '-' && c != '#';
+  }
+  static const std::string_view kMarks[] = {"，", "、", "。", "·", "（", "）", "《", "》", "“", "”", "：", "；", "—", "【", "】"};
+  return std::find(std::begin(kMarks), std::end(kMarks), ch) != std::end(kMarks);
+}
+
+}  // namespace
+
+std::string AddressKey(std::string_view address) {
+  std::string text = SearchForm(address);
+  std::vector<std::string_view> chars;
+  for (std::size_t i = 0; i < text.size();) {
+    auto ch = CharAt(text, i);
+    i += ch.size();
+    if (ch == " " || IsPunctuation(ch)) continue;
+    chars.push_back(ch);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < chars.size();) {
+    if (IsChineseNumeral(chars[i])) {
+      std::size_t end = i;
+      while (end < chars.size() && IsChineseNumeral(chars[end])) ++end;
+      std::string rest;
+      for (std::size_t k = end; k < chars.size() && k < end + 2; ++k) rest += chars[k];
+      std::string number = StartsNumberedPart(rest) ? ChineseNumber({chars.begin() + i, chars.begin() + end}) : "";
+      if (!number.empty()) {
+        out += number;
+        i = end;
+        continue;
+      }
+    }
+    // 号楼, 幢, 座 after a number name a building, as 栋 does.
+    bool after_number = !out.empty() && std::isalnum(static_cast<unsigned char>(out.back()));
+    if (after_number && chars[i] == "号" && i + 1 < chars.size() && chars[i + 1] == "楼") {
+      out += "栋";
+      i += 2;
+      continue;
+    }
+    if (after_number && (chars[i] == "幢" || chars[i] == "座")) {
+      out += "栋";
+      ++i;
+      continue;
+    }
+    out += chars[i];
+    ++i;
+  }
+  return out;
+}
+
+std::vector<std::string> BuildingAddressCandidates(std::string_view typed) {
+  std::string key = AddressKey(typed);
+  std::vector<std::string> specific;
+  if (key.empty()) return specific;
+  specific.push_back(key);
   // Suffixes that name a part of a building, each after a number (digits or Latin letters).
-  static const std::string_view kParts[] = {"室", "号房", "单元", "号楼", "栋", "幢", "座", "楼"};
-  for (int round = 0; round < 4; ++round) {
-    std::string cut = out.back();
+  static const std::string_view kParts[] = {"室", "号房", "单元", "栋", "楼", "层"};
+  for (int round = 0; round < 5; ++round) {
+    std::string cut = specific.back();
     bool found = false;
     for (auto part : kParts) {
       if (!cut.ends_with(part)) continue;
@@ -238,9 +346,37 @@ std::vector<std::string> BuildingAddressCandidates(std::string_view typed) {
       found = true;
       break;
     }
-    while (!cut.empty() && cut.back() == ' ') cut.pop_back();
     if (!found || cut.empty()) break;
-    out.push_back(cut);
+    specific.push_back(cut);
+  }
+  // Each without a leading region: cut after a province, city, county, town or subdistrict when
+  // a street address (a street and a number) is left.
+  static const std::string_view kRegions[] = {"省", "市", "县", "镇", "乡", "街道", "区"};
+  static const std::string_view kStreets[] = {"路", "街", "道", "巷", "弄", "村", "里", "胡同"};
+  auto street_address = [](std::string_view rest) {
+    bool has_digit = std::any_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; });
+    bool has_street = std::any_of(std::begin(kStreets), std::end(kStreets),
+                                  [&](std::string_view st) { return rest.find(st) != std::string_view::npos; });
+    return has_digit && has_street;
+  };
+  std::vector<std::string> out;
+  for (const auto& candidate : specific) {
+    out.push_back(candidate);
+    std::string_view view = candidate;
+    for (std::size_t i = 0; i < view.size();) {
+      auto ch = CharAt(view, i);
+      i += ch.size();
+      for (auto region : kRegions) {
+        std::size_t at = i - ch.size();
+        if (view.substr(at).starts_with(region)) {
+          std::string_view rest = view.substr(at + region.size());
+          if (!rest.empty() && street_address(rest) &&
+              std::find(out.begin(), out.end(), rest) == out.end()) {
+            out.emplace_back(rest);
+          }
+        }
+      }
+    }
   }
   return out;
 }

@@ -27,10 +27,19 @@ std::optional<std::string_view> TermCode(const std::vector<Term>& vocabulary, st
 std::string_view TermLabel(const std::vector<Term>& vocabulary, std::string_view code);
 std::string TermChoices(const std::vector<Term>& vocabulary);  // "registered (户籍), ..." for errors
 
-// The building's street address a typed address may start with, longest first: the text with
-// white space made single, then with a trailing room (301室), unit (2单元) and building number
-// (3号楼, 3栋, 3幢, 3座) taken off one by one. "虹桥路88号 3号楼2单元301室" gives itself,
-// "虹桥路88号 3号楼2单元", "虹桥路88号 3号楼", "虹桥路88号".
+// The form of an address that its variants share, which buildings are looked up by: traditional
+// characters simplified, full-width letters and digits halved, Latin letters lower case
+// (SearchForm); white space and punctuation dropped; Chinese numerals before 号 栋 单元 室 层 楼
+// 弄 巷 written in digits (十八号 → 18号, 三零一室 → 301室); 号楼, 幢 and 座 after a number
+// written 栋. "虹橋路８８號 3號樓" and "虹桥路88号3栋" have the same key. "" for an empty address.
+std::string AddressKey(std::string_view address);
+
+// The keys (AddressKey) of the building addresses a typed address may name, most specific first:
+// the whole key, then with a trailing room (301室), unit (2单元), floor (3楼, 3层) and building
+// number (3栋) taken off one by one; each followed by itself without a leading province, city,
+// county or town ("江苏省张家港市虹桥路88号" → "虹桥路88号") when what is left is a street
+// address (a street and a number). "虹桥路88号 3号楼2单元301室" gives "虹桥路88号3栋2单元301室",
+// "虹桥路88号3栋2单元", "虹桥路88号3栋", "虹桥路88号".
 std::vector<std::string> BuildingAddressCandidates(std::string_view typed);
 
 const std::vector<Term>& ResidenceTypes();   // registered 户籍, resident 常住, floating 流动, renter 租户

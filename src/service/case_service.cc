@@ -560,6 +560,8 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
   std::string tracking_code = crypto::RandomCode(kTrackingLength, kTrackingAlphabet);
   // Converted here, not on the writer thread, which every write in the process waits for.
   std::string search_text = SearchForm(in.description + " " + in.address);
+  std::vector<std::string> address_keys;
+  if (!in.point && !in.address.empty()) address_keys = domain::BuildingAddressCandidates(in.address);
 
   storage::SubmitWrite<CaseView>(db_, [=, this](SqlSession& s) -> Result<CaseView> {
     if (!in.source_key.empty()) {
@@ -588,8 +590,8 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
     if (!located && !in.point && !in.address.empty()) {
       // An address without a point: the building whose street address it starts with, when
       // exactly one has it (else a grid worker places the case).
-      for (const auto& candidate : domain::BuildingAddressCandidates(in.address)) {
-        LINLI_ASSIGN_OR_RETURN(auto buildings, storage::BuildingRepo::ByAddress(s, candidate));
+      for (const auto& candidate : address_keys) {
+        LINLI_ASSIGN_OR_RETURN(auto buildings, storage::BuildingRepo::ByAddressKey(s, candidate));
         if (buildings.empty()) continue;
         if (buildings.size() == 1) {
           building_id = buildings[0].id;
@@ -1273,21 +1275,39 @@ Result<std::vector<CaseService::Similar>> CaseService::SimilarTo(const Caller& w
   constexpr double kRadiusM = 200, kMinSimilarity = 0.3;
   LINLI_ASSIGN_OR_RETURN(auto detail, Get(who, id));
   const CaseRow& me = detail.view.row;
-  // The community the case lies in bounds the candidates (an index range of cases_path).
-  LINLI_ASSIGN_OR_RETURN(auto chain, storage::ReadValue<std::vector<domain::NodeType>>(
-                                         db_, [&](SqlSession& s) { return Chain(s, me.node_path); }));
-  std::string community = HandlingPath(me.node_path, chain, domain::HandlingLevel::kCommunity);
-  LINLI_ASSIGN_OR_RETURN(auto node, storage::ReadValue<std::optional<domain::OrgNode>>(db_, [&](SqlSession& s) {
-    return storage::OrgRepo::Get(s, domain::PathIds(community).back());
+  // The candidates are the open cases of the community the case lies in (an index range of
+  // cases_path) and, when it has a map point, of every community with a grid within 200 m of it:
+  // the same broken lamp reported from across the street may lie in the next community.
+  std::vector<std::string> communities;
+  LINLI_TRY(storage::ReadValue<bool>(db_, [&](SqlSession& s) -> Result<bool> {
+    std::vector<std::string> paths = {me.node_path};
+    if (me.lon && me.lat) {
+      std::vector<std::int64_t> near;
+      for (const auto& hit : geo_.Near({*me.lon, *me.lat}, kRadiusM)) near.push_back(hit.node_id);
+      LINLI_ASSIGN_OR_RETURN(auto nodes, storage::OrgRepo::GetMany(s, near));
+      for (const auto& n : nodes) paths.push_back(n.path);
+    }
+    for (const auto& path : paths) {
+      LINLI_ASSIGN_OR_RETURN(auto chain, Chain(s, path));
+      auto community = HandlingPath(path, chain, domain::HandlingLevel::kCommunity);
+      if (std::find(communities.begin(), communities.end(), community) == communities.end()) communities.push_back(community);
+    }
+    return true;
   }));
-  CaseFilter f;
-  f.node_id = node ? node->id : me.node_id;
-  f.category_code = me.category_code;
-  f.open_only = true;
-  f.created_from = me.created_at - kWindow;
-  f.created_to = me.created_at + kWindow;
-  f.limit = 500;
-  LINLI_ASSIGN_OR_RETURN(auto candidates, List(who, f));
+  std::vector<CaseView> candidates;
+  for (const auto& community : communities) {
+    CaseFilter f;
+    f.node_id = domain::PathIds(community).back();
+    f.category_code = me.category_code;
+    f.open_only = true;
+    f.created_from = me.created_at - kWindow;
+    f.created_to = me.created_at + kWindow;
+    f.limit = 500;
+    auto found = List(who, f);
+    if (!found && found.error().code == ErrorCode::kNotFound) continue;  // a community the caller cannot see
+    if (!found) return found.error();
+    for (auto& v : *found) candidates.push_back(std::move(v));
+  }
   std::string mine = SearchForm(me.description);
   std::vector<Similar> out;
   for (auto& v : candidates) {

@@ -56,6 +56,12 @@ std::optional<LocateResult> GeoService::Locate(domain::LonLat p, double toleranc
   return LocateResult{hit->node_id, hit->distance_m};
 }
 
+std::vector<LocateResult> GeoService::Near(domain::LonLat p, double radius_m) const {
+  std::vector<LocateResult> out;
+  for (const auto& hit : index()->Within(p, radius_m)) out.push_back({hit.node_id, hit.distance_m});
+  return out;
+}
+
 void GeoService::SetBoundary(const Caller& who, std::int64_t node_id, std::string geojson, Done<domain::OrgNode> done) {
   auto shape = domain::ParseBoundary(geojson);
   if (!shape) return done(shape.error());

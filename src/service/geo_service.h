@@ -31,6 +31,8 @@ class GeoService {
   // Loads every boundary into the index (start-up, and after structural changes).
   Status Reload();
   std::optional<LocateResult> Locate(domain::LonLat p, double tolerance_m = 50) const;
+  // The grids (and micro- and dedicated grids) within `radius_m` of `p`, nearest first.
+  std::vector<LocateResult> Near(domain::LonLat p, double radius_m) const;
   std::shared_ptr<const domain::GeoIndex> index() const { return std::atomic_load(&index_); }
 
   // Validates the GeoJSON and its placement (inside the parent, not over a sibling); on success

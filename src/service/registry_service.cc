@@ -250,6 +250,15 @@ Result<storage::ResidentListQuery> RegistryService::Query(SqlSession& s, const C
 // ---------------------------------------------------------------------------------------------
 // Buildings
 
+Status RegistryService::Prepare() {
+  for (;;) {  // in batches, so the writer's other work is not held up behind a large backlog
+    LINLI_ASSIGN_OR_RETURN(int filled, storage::WriteAndWait<int>(db_, [](SqlSession& s) {
+      return storage::BuildingRepo::FillAddressKeys(s, 2000);
+    }));
+    if (filled == 0) return Ok();
+  }
+}
+
 void RegistryService::CreateBuilding(const Caller& who, BuildingInput in, Done<BuildingRow> done) {
   if (in.code.empty() || in.code.size() > 32 ||
       !std::all_of(in.code.begin(), in.code.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; })) {

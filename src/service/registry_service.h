@@ -114,6 +114,9 @@ class RegistryService {
                   std::shared_ptr<const crypto::FieldCrypto> crypto, GeoService& geo)
       : db_(db), clock_(clock), audit_(audit), crypto_(std::move(crypto)), geo_(geo) {}
 
+  // Start-up: buildings from before address keys (migration 013/014) get theirs.
+  Status Prepare();
+
   void CreateBuilding(const Caller& who, BuildingInput in, Done<storage::BuildingRow> done);
   Result<storage::BuildingRow> GetBuilding(const Caller& who, std::int64_t id);
   Result<storage::BuildingRow> GetBuildingByCode(const Caller& who, std::string_view code);

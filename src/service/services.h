@@ -57,6 +57,7 @@ class Services {
   Status Prepare() {
     LINLI_TRY(accounts.EnsureDefaultRoles());
     LINLI_TRY(geo.Reload());
+    LINLI_TRY(registry.Prepare());
     LINLI_TRY(notifications.Prepare());
     LINLI_TRY(cases.Prepare());
     return policy.LoadSaved(db);

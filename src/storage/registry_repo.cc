@@ -3,6 +3,7 @@
 #include <map>
 
 #include "domain/org.h"
+#include "domain/registry.h"
 #include "storage/case_repo.h"
 
 namespace linli::storage {
@@ -378,9 +379,10 @@ Result<BuildingRow> BuildingRepo::Insert(SqlSession& s, BuildingRow b) {
   b.version = 1;
   LINLI_TRY(s.ExecDeferred(
       "INSERT INTO buildings (id, node_id, node_path, code, name, address, lon, lat, floors, units, "
-      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+      "created_at, updated_at, address_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
       {Int(b.id), Int(b.node_id), Text(b.node_path), Text(b.code), Text(b.name), Text(b.address),
-       RealOrNull(b.lon), RealOrNull(b.lat), Int(b.floors), Int(b.units), Int(b.created_at)}));
+       RealOrNull(b.lon), RealOrNull(b.lat), Int(b.floors), Int(b.units), Int(b.created_at),
+       TextOrNull(domain::AddressKey(b.address))}));
   LINLI_TRY(RollupRepo::Add(s, b.node_path, metric::kBuildings, 1));
   return b;
 }
@@ -390,9 +392,19 @@ Result<std::optional<BuildingRow>> BuildingRepo::Get(SqlSession& s, std::int64_t
                              BuildingFrom);
 }
 
-Result<std::vector<BuildingRow>> BuildingRepo::ByAddress(SqlSession& s, std::string_view address) {
-  return ManyRows<BuildingRow>(s, std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE address = $1 AND archived = 0 LIMIT 5",
-                               std::vector<SqlValue>{Text(address)}, BuildingFrom);
+Result<std::vector<BuildingRow>> BuildingRepo::ByAddressKey(SqlSession& s, std::string_view key) {
+  return ManyRows<BuildingRow>(s, std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE address_key = $1 AND archived = 0 LIMIT 5",
+                               std::vector<SqlValue>{Text(key)}, BuildingFrom);
+}
+
+Result<int> BuildingRepo::FillAddressKeys(SqlSession& s, int limit) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, address FROM buildings WHERE address_key IS NULL AND address <> '' LIMIT $1",
+                                            {Int(limit)}));
+  for (const auto& r : rows) {
+    LINLI_TRY(s.ExecDeferred("UPDATE buildings SET address_key = $2 WHERE id = $1",
+                             {Int(r.Int(0)), Text(domain::AddressKey(r.Text(1)))}));
+  }
+  return static_cast<int>(rows.size());
 }
 
 Result<std::optional<BuildingRow>> BuildingRepo::GetByCode(SqlSession& s, std::string_view code) {

@@ -180,8 +180,10 @@ class BuildingRepo {
   static Result<BuildingRow> Insert(SqlSession& s, BuildingRow b);
   static Result<std::optional<BuildingRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<BuildingRow>> GetByCode(SqlSession& s, std::string_view code);
-  // Active buildings whose street address is exactly `address` (at most a few).
-  static Result<std::vector<BuildingRow>> ByAddress(SqlSession& s, std::string_view address);
+  // Active buildings whose address has this key (domain::AddressKey; at most a few).
+  static Result<std::vector<BuildingRow>> ByAddressKey(SqlSession& s, std::string_view key);
+  // Gives up to `limit` buildings from before address keys their key; how many it did.
+  static Result<int> FillAddressKeys(SqlSession& s, int limit);
   static Result<std::vector<BuildingRow>> List(SqlSession& s, const ListQuery& q);
   static Result<std::vector<BuildingRow>> AtNode(SqlSession& s, std::int64_t node_id);
   static Result<std::unordered_map<std::int64_t, BuildingRow>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);

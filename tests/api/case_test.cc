@@ -835,10 +835,66 @@ TEST_P(ApiTest, AnAddressWithoutAPointIsPlacedAtItsBuilding) {
   auto c = st.As("worker1").Get("/api/v1/cases/" + std::to_string(id)).Json();
   EXPECT_EQ(c.at("building_id").as_int64(), building_id);
   EXPECT_TRUE(c.at("placed").as_bool());
+  // The same address written otherwise: traditional characters, full-width digits, a region in
+  // front, Chinese numerals, 幢 for 号楼, punctuation.
+  for (const char* variant : {"江蘇省張家港市虹橋路８８號3幢", "张家港市 虹桥路八十八号，3号楼2单元", "虹桥路(88号)"}) {
+    auto code = report(variant);
+    auto vid = CaseIdOf(st.As("worker1"), code);
+    ASSERT_GT(vid, 0) << variant;
+    EXPECT_EQ(st.As("worker1").Get("/api/v1/cases/" + std::to_string(vid)).Json().at("building_id").as_int64(), building_id)
+        << variant;
+  }
   auto lost = report("不存在的路1号");
   EXPECT_EQ(CaseIdOf(st.As("worker1"), lost), 0);
+  EXPECT_EQ(CaseIdOf(st.As("worker1"), report("虹桥路89号")), 0) << "another number is another building";
   auto official = st.As("official");
   EXPECT_GT(CaseIdOf(official, lost, "1"), 0) << "an unknown address waits at the subdistrict to be placed";
+}
+
+TEST_P(ApiTest, RepeatsAcrossACommunityLineAreSuggestedToWhoeverSeesBoth) {
+  // 虹桥 (community 2, its compound 4 and grid 5) and 新街 (community 3 and grid 10) meet at
+  // longitude 121.11, drawn away from where other tests place anything.
+  auto& st = stack();
+  auto admin = st.As("sysadmin");
+  for (auto [node, x0, x1] : {std::tuple{2, 121.10, 121.11}, {4, 121.10, 121.11}, {5, 121.10, 121.11},
+                              {3, 121.11, 121.12}, {10, 121.11, 121.12}}) {
+    char geojson[300];
+    std::snprintf(geojson, sizeof geojson,
+                  R"({"type":"Polygon","coordinates":[[[%f,31.30],[%f,31.30],[%f,31.31],[%f,31.31],[%f,31.30]]]})", x0, x1,
+                  x1, x0, x0);
+    auto r = admin.Send("PUT", "/api/v1/org/nodes/" + std::to_string(node) + "/boundary", geojson,
+                        {{"Content-Type", "application/geo+json"}});
+    ASSERT_EQ(r.status, 200) << node << ": " << r.body;
+  }
+  auto report = [&](double lon, const std::string& description) {
+    char point[80];
+    std::snprintf(point, sizeof point, R"(,"lon":%.6f,"lat":31.305})", lon);
+    auto r = st.Anonymous().PostJson("/api/v1/public/cases",
+                                     R"({"category":"city.environment","description":")" + description + "\"" + point);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Str(r.Json(), "tracking_code");
+  };
+  auto official = st.As("official");
+  auto there = CaseIdOf(official, report(121.1105, "路口的路灯坏了晚上很黑"), "10");  // 新街, 95 m from here
+  auto far = CaseIdOf(official, report(121.1160, "路口的路灯坏了晚上很黑"), "10");    // 新街, 620 m away
+  auto here = CaseIdOf(official, report(121.1095, "路口路灯坏了，晚上很黑"), "5");
+  ASSERT_GT(there, 0);
+  ASSERT_GT(far, 0);
+  ASSERT_GT(here, 0);
+  auto ids_of = [](const HttpResult& r) {
+    std::vector<std::int64_t> ids;
+    auto json = r.Json();  // kept: the loop below walks inside it
+    for (const auto& item : json.at("items").as_array()) ids.push_back(item.at("id").as_int64());
+    return ids;
+  };
+  auto similar = official.Get("/api/v1/cases/" + std::to_string(here) + "/similar");
+  ASSERT_EQ(similar.status, 200) << similar.body;
+  EXPECT_EQ(ids_of(similar), std::vector<std::int64_t>{there}) << "the next community's report, not the far one";
+  // Whoever sees only 虹桥 is not shown 新街's case.
+  auto secretary = st.As("secretary");
+  auto theirs = secretary.Get("/api/v1/cases/" + std::to_string(here) + "/similar");
+  ASSERT_EQ(theirs.status, 200) << theirs.body;
+  EXPECT_TRUE(ids_of(theirs).empty()) << theirs.body;
 }
 
 TEST_P(ApiTest, CaseExportsKeepToTheScopeAndNeverCarryTheReporter) {

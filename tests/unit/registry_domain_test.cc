@@ -291,10 +291,32 @@ TEST(Tabular, XlsxRoundTripKeepsLongDigitStrings) {
 
 TEST(BuildingAddress, TypedAddressesGiveTheStreetAddressTheyStartWith) {
   EXPECT_EQ(domain::BuildingAddressCandidates("虹桥路88号  3号楼2单元301室"),
-            (std::vector<std::string>{"虹桥路88号 3号楼2单元301室", "虹桥路88号 3号楼2单元", "虹桥路88号 3号楼", "虹桥路88号"}));
-  EXPECT_EQ(domain::BuildingAddressCandidates("幸福小区12栋"), (std::vector<std::string>{"幸福小区12栋", "幸福小区"}));
+            (std::vector<std::string>{"虹桥路88号3栋2单元301室", "虹桥路88号3栋2单元", "虹桥路88号3栋", "虹桥路88号"}));
+  EXPECT_EQ(domain::BuildingAddressCandidates("幸福小区12栋"), (std::vector<std::string>{"幸福小区12栋", "幸福小区"}))
+      << "小区 is no region to cut after, and 12栋 alone is no street address";
   EXPECT_EQ(domain::BuildingAddressCandidates("阳光花园"), std::vector<std::string>{"阳光花园"}) << "no number, nothing cut";
   EXPECT_TRUE(domain::BuildingAddressCandidates("   ").empty());
+  EXPECT_EQ(domain::BuildingAddressCandidates("江苏省张家港市杨舍镇虹桥路88号3幢"),
+            (std::vector<std::string>{"江苏省张家港市杨舍镇虹桥路88号3栋", "张家港市杨舍镇虹桥路88号3栋",
+                                      "杨舍镇虹桥路88号3栋", "虹桥路88号3栋", "江苏省张家港市杨舍镇虹桥路88号",
+                                      "张家港市杨舍镇虹桥路88号", "杨舍镇虹桥路88号", "虹桥路88号"}))
+      << "each form also without its province, city and town";
+}
+
+TEST(BuildingAddress, VariantsOfAnAddressShareItsKey) {
+  const std::string key = domain::AddressKey("虹桥路88号3栋");
+  EXPECT_EQ(key, "虹桥路88号3栋");
+  for (const char* variant : {"虹橋路８８號３棟", "虹桥路 88 号 3 号楼", "虹桥路八十八号三幢", "虹桥路88号，3座", "虹桥路(88号)3栋"}) {
+    EXPECT_EQ(domain::AddressKey(variant), key) << variant;
+  }
+  EXPECT_EQ(domain::AddressKey("人民路一百零五号"), "人民路105号");
+  EXPECT_EQ(domain::AddressKey("幸福里三零一室"), "幸福里301室");
+  EXPECT_EQ(domain::AddressKey("Ａ座"), "a栋") << "building A, its letter halved and lower case";
+  EXPECT_EQ(domain::AddressKey("星座路6号"), "星座路6号") << "座 after no number is part of a name";
+  EXPECT_EQ(domain::AddressKey("三元里"), "三元里") << "numerals not before a numbered part are a name";
+  EXPECT_EQ(domain::AddressKey("十里铺二十号"), "十里铺20号");
+  EXPECT_EQ(domain::AddressKey(""), "");
+  EXPECT_NE(domain::AddressKey("虹桥路88号"), domain::AddressKey("虹桥路89号"));
 }
 
 }  // namespace

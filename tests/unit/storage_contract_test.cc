@@ -401,6 +401,36 @@ TEST_P(StorageContract, ATakenTrackingCodeIsAlreadyExistsNamingTheField) {
   EXPECT_EQ(again.error().field, "tracking_code");
 }
 
+TEST_P(StorageContract, BuildingsAreFoundByTheirAddressKeyIncludingThoseFromBeforeKeys) {
+  auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
+  Status st = db_->WriteSync([&](SqlSession& s) -> Status {
+    for (auto [code, address] : {std::pair{"B1", "虹橋路８８號"}, {"B2", "虹桥路89号"}, {"B3", ""}}) {
+      LINLI_TRY(BuildingRepo::Insert(s, {.node_id = sub.id, .node_path = sub.path, .code = code, .name = code,
+                                         .address = address, .created_at = 1000}));
+    }
+    // As a database from before address keys would have them.
+    return StatusOf(s.Exec("UPDATE buildings SET address_key = NULL WHERE code IN ('B2', 'B3')"));
+  });
+  ASSERT_TRUE(st) << st.error().message;
+  auto found = [&](const std::string& key) {
+    auto rows = ReadValue<std::vector<BuildingRow>>(*db_, [&](SqlSession& s) { return BuildingRepo::ByAddressKey(s, key); });
+    std::vector<std::string> codes;
+    if (rows) {
+      for (const auto& b : *rows) codes.push_back(b.code);
+    }
+    return codes;
+  };
+  EXPECT_EQ(found("虹桥路88号"), std::vector<std::string>{"B1"});
+  EXPECT_TRUE(found("虹桥路89号").empty());
+  auto filled = WriteAndWait<int>(*db_, [](SqlSession& s) { return BuildingRepo::FillAddressKeys(s, 10); });
+  ASSERT_TRUE(filled) << filled.error().message;
+  EXPECT_EQ(*filled, 1) << "B2; a building without an address has no key to give";
+  EXPECT_EQ(found("虹桥路89号"), std::vector<std::string>{"B2"});
+  auto again = WriteAndWait<int>(*db_, [](SqlSession& s) { return BuildingRepo::FillAddressKeys(s, 10); });
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0);
+}
+
 TEST_P(StorageContract, SqlitesWalStaysBoundedUnderBackToBackWrites) {
   if (GetParam() != "sqlite") GTEST_SKIP() << "the WAL file is SQLite's";
   // 48 transactions of ~4 MiB with no idle second between them (the idle-time truncation never
