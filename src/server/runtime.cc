@@ -117,7 +117,9 @@ int Serve(Runtime& rt) {
                so.threads > 0 ? so.threads : static_cast<int>(std::thread::hardware_concurrency()), ms);
   s.deadlines.Start();
   s.webhooks.Start();
+  s.address_keys.Start();
   server.Run();
+  s.address_keys.Stop();
   s.webhooks.Stop();
   s.deadlines.Stop();
   spdlog::info("HTTP stopped; committing queued writes");

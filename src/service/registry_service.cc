@@ -250,13 +250,20 @@ Result<storage::ResidentListQuery> RegistryService::Query(SqlSession& s, const C
 // ---------------------------------------------------------------------------------------------
 // Buildings
 
-Status RegistryService::Prepare() {
-  for (;;) {  // in batches, so the writer's other work is not held up behind a large backlog
+Result<int> RegistryService::FillAddressKeys() {
+  if (address_keys_filled_) return 0;
+  int total = 0;
+  for (int round = 0; round < 2; ++round) {
     LINLI_ASSIGN_OR_RETURN(int filled, storage::WriteAndWait<int>(db_, [](SqlSession& s) {
-      return storage::BuildingRepo::FillAddressKeys(s, 2000);
+      return storage::BuildingRepo::FillAddressKeys(s, 2500);
     }));
-    if (filled == 0) return Ok();
+    total += filled;
+    if (filled == 0) {
+      address_keys_filled_ = true;
+      break;
+    }
   }
+  return total;
 }
 
 void RegistryService::CreateBuilding(const Caller& who, BuildingInput in, Done<BuildingRow> done) {

@@ -19,6 +19,7 @@
 #include "service/notification_service.h"
 #include "service/org_service.h"
 #include "service/registry_service.h"
+#include "service/ticker.h"
 #include "service/restructure_service.h"
 #include "storage/database.h"
 
@@ -49,6 +50,7 @@ class Services {
         council(db, clock, audit, cases),
         cockpit(options.cockpit_db ? *options.cockpit_db : db, clock, cases),
         deadlines(cases, clock),
+        address_keys("address-keys", std::chrono::seconds(1), [this] { return registry.FillAddressKeys(); }),
         webhooks(notifications, options.http_poster ? options.http_poster : [](const OutboundRequest&) {
           return OutboundResponse{0, "no HTTP client in this process"};
         }) {}
@@ -57,7 +59,6 @@ class Services {
   Status Prepare() {
     LINLI_TRY(accounts.EnsureDefaultRoles());
     LINLI_TRY(geo.Reload());
-    LINLI_TRY(registry.Prepare());
     LINLI_TRY(notifications.Prepare());
     LINLI_TRY(cases.Prepare());
     return policy.LoadSaved(db);
@@ -84,6 +85,7 @@ class Services {
   CouncilService council;
   CockpitService cockpit;
   DeadlineScheduler deadlines;  // started by `serve` only
+  Ticker address_keys;          // started by `serve` only (RegistryService::FillAddressKeys)
   WebhookDispatcher webhooks;   // started by `serve` only
 };
 

@@ -206,6 +206,39 @@ TEST_F(InProcess, TheDeadlineSchedulerNoticesAPassedDeadlineWithinASecond) {
   EXPECT_LT(waited.count(), 1000) << "noticed within a second";
 }
 
+TEST_F(InProcess, BuildingsFromBeforeAddressKeysGetThemInTheBackgroundAndAReportFindsThem) {
+  auto root = Await<domain::OrgNode>([&](auto done) {
+    services_->org.Create(Caller::Cli(), {0, "subdistrict", "320581001", "街道"}, std::move(done));
+  });
+  ASSERT_TRUE(root);
+  // 4,100 buildings without keys, as after upgrading a database from before them.
+  Status st = db_->WriteSync([&](storage::SqlSession& s) -> Status {
+    for (int i = 1; i <= 4100; ++i) {
+      LINLI_TRY(storage::BuildingRepo::Insert(s, {.node_id = root->id, .node_path = root->path, .code = "B" + std::to_string(i),
+                                                  .name = "楼", .address = "虹橋路" + std::to_string(i) + "號", .created_at = 1}));
+    }
+    return StatusOf(s.Exec("UPDATE buildings SET address_key = NULL"));
+  });
+  ASSERT_TRUE(st) << st.error().message;
+  auto filled = services_->registry.FillAddressKeys();
+  ASSERT_TRUE(filled) << filled.error().message;
+  EXPECT_EQ(*filled, 4100);
+  EXPECT_EQ(*services_->registry.FillAddressKeys(), 0);
+  service::CaseIntake in;
+  in.channel = "resident_web";
+  in.category_code = "city.environment";
+  in.description = "楼下垃圾没人清理";
+  in.address = "虹桥路4099号 2单元";
+  auto c = Await<CaseView>([&](auto done) { services_->cases.ReportPublic(std::move(in), "device:test", std::move(done)); });
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_NE(c->row.building_id, 0);
+  auto b = storage::ReadValue<std::optional<storage::BuildingRow>>(*db_, [&](storage::SqlSession& s) {
+    return storage::BuildingRepo::Get(s, c->row.building_id);
+  });
+  ASSERT_TRUE(b && *b);
+  EXPECT_EQ((*b)->code, "B4099");
+}
+
 TEST_F(InProcess, BadWebhookDefinitionsAreRefusedNamingTheField) {
   auto add = [&](std::string name, std::string url, std::vector<std::string> kinds) {
     return Await<NewWebhook>([&](auto done) {
