@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/api_fixture.h"
+#include "cli/demo_population.h"
 #include "core/crypto.h"
 #include "domain/identity.h"
 #include "support/http_sink.h"
@@ -858,11 +859,8 @@ TEST_P(ApiTest, RepeatsAcrossACommunityLineAreSuggestedToWhoeverSeesBoth) {
   auto admin = st.As("sysadmin");
   for (auto [node, x0, x1] : {std::tuple{2, 121.10, 121.11}, {4, 121.10, 121.11}, {5, 121.10, 121.11},
                               {3, 121.11, 121.12}, {10, 121.11, 121.12}}) {
-    char geojson[300];
-    std::snprintf(geojson, sizeof geojson,
-                  R"({"type":"Polygon","coordinates":[[[%f,31.30],[%f,31.30],[%f,31.31],[%f,31.31],[%f,31.30]]]})", x0, x1,
-                  x1, x0, x0);
-    auto r = admin.Send("PUT", "/api/v1/org/nodes/" + std::to_string(node) + "/boundary", geojson,
+    auto r = admin.Send("PUT", "/api/v1/org/nodes/" + std::to_string(node) + "/boundary",
+                        cli::RectangleGeoJson(x0, 31.30, x1, 31.31),
                         {{"Content-Type", "application/geo+json"}});
     ASSERT_EQ(r.status, 200) << node << ": " << r.body;
   }

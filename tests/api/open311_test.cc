@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "api/api_fixture.h"
+#include "cli/demo_population.h"
 
 namespace linli::testing {
 namespace {
@@ -56,15 +57,10 @@ class Open311Test : public ApiTest {
     if (key.empty()) {
       // Grid 5 and its parents get boundaries around the test point (once per stack).
       auto admin = stack().As("sysadmin");
-      for (auto [node, box] : {std::pair{2, "120.70,31.60,120.80,31.70"}, std::pair{4, "120.70,31.60,120.76,31.70"},
-                               std::pair{5, "120.73,31.63,120.75,31.66"}}) {
-        double x0, y0, x1, y1;
-        std::sscanf(box, "%lf,%lf,%lf,%lf", &x0, &y0, &x1, &y1);
-        char geojson[300];
-        std::snprintf(geojson, sizeof geojson,
-                      R"({"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]})", x0, y0, x1,
-                      y0, x1, y1, x0, y1, x0, y0);
-        auto r = admin.Send("PUT", "/api/v1/org/nodes/" + std::to_string(node) + "/boundary", geojson,
+      for (auto [node, x0, y0, x1, y1] : {std::tuple{2, 120.70, 31.60, 120.80, 31.70}, {4, 120.70, 31.60, 120.76, 31.70},
+                                          {5, 120.73, 31.63, 120.75, 31.66}}) {
+        auto r = admin.Send("PUT", "/api/v1/org/nodes/" + std::to_string(node) + "/boundary",
+                            cli::RectangleGeoJson(x0, y0, x1, y1),
                             {{"Content-Type", "application/geo+json"}});
         EXPECT_EQ(r.status, 200) << r.body;
       }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/api_fixture.h"
+#include "cli/demo_population.h"
 #include "domain/identity.h"
 
 namespace linli::testing {
@@ -294,13 +295,8 @@ TEST_P(ApiTest, LifeEventsKeepHistoryAndCountsFollow) {
   EXPECT_NE(gone.body.find("迁出者"), std::string::npos);
 }
 
-std::string Square(double x0, double y0, double x1, double y1) {
-  char buf[300];
-  std::snprintf(buf, sizeof buf,
-                R"({"type":"Polygon","coordinates":[[[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f]]]})",
-                x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
-  return buf;
-}
+// A boundary the way the demo draws its grids.
+std::string Square(double x0, double y0, double x1, double y1) { return cli::RectangleGeoJson(x0, y0, x1, y1); }
 
 TEST_P(ApiTest, BoundariesAreCheckedAndLocatePointsToTheirGrid) {
   auto admin = stack().As("sysadmin");
