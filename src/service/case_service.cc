@@ -1279,7 +1279,7 @@ Result<std::vector<CaseService::Similar>> CaseService::SimilarTo(const Caller& w
   // cases_path) and, when it has a map point, of every community with a grid within 200 m of it:
   // the same broken lamp reported from across the street may lie in the next community.
   std::vector<std::string> communities;
-  LINLI_TRY(storage::ReadValue<bool>(db_, [&](SqlSession& s) -> Result<bool> {
+  LINLI_TRY(db_.Read([&](SqlSession& s) -> Status {
     std::vector<std::string> paths = {me.node_path};
     if (me.lon && me.lat) {
       std::vector<std::int64_t> near;
@@ -1292,7 +1292,7 @@ Result<std::vector<CaseService::Similar>> CaseService::SimilarTo(const Caller& w
       auto community = HandlingPath(path, chain, domain::HandlingLevel::kCommunity);
       if (std::find(communities.begin(), communities.end(), community) == communities.end()) communities.push_back(community);
     }
-    return true;
+    return Ok();
   }));
   std::vector<CaseView> candidates;
   for (const auto& community : communities) {
