@@ -104,6 +104,11 @@ int PathDepth(std::string_view path) {
   return n > 0 ? n - 1 : 0;
 }
 
+std::string ParentPath(std::string_view path) {
+  if (path.size() < 2) return "/";
+  return std::string(path.substr(0, path.rfind('/', path.size() - 2) + 1));
+}
+
 std::vector<std::int64_t> PathIds(std::string_view path) {
   std::vector<std::int64_t> ids;
   std::size_t i = 0;

@@ -53,6 +53,8 @@ std::string CodeUnder(const OrgNode& parent, std::string_view code);
 
 // Path helpers.
 std::string ChildPath(std::string_view parent_path, std::int64_t id);
+// The path of the node's parent: "/1/7/" for "/1/7/42/", "/" for a root's "/1/".
+std::string ParentPath(std::string_view path);
 bool PathIsUnder(std::string_view path, std::string_view ancestor_path);  // inclusive
 int PathDepth(std::string_view path);
 std::vector<std::int64_t> PathIds(std::string_view path);

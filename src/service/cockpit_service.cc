@@ -82,7 +82,15 @@ Result<Cockpit> CockpitService::ForRegion(const Caller& who, std::string month) 
     LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::GetMany(s, tops));
     tops.clear();
     for (const auto& n : kids) tops.push_back(n.id);
-    return Build(s, std::move(out), tops, std::move(kids), now);
+    // Overseeing every subdistrict, the caller's region is the whole deployment: its own row.
+    LINLI_ASSIGN_OR_RETURN(auto roots, storage::OrgRepo::RootIds(s));
+    std::vector<std::int64_t> held = tops;
+    std::sort(held.begin(), held.end());
+    std::vector<std::int64_t> summed = tops;
+    if (!roots.empty() && std::includes(held.begin(), held.end(), roots.begin(), roots.end())) {
+      summed = {storage::RollupRepo::kEverywhere};
+    }
+    return Build(s, std::move(out), summed, std::move(kids), now);
   });
 }
 

@@ -61,6 +61,13 @@ Result<std::vector<domain::OrgNode>> OrgRepo::GetMany(SqlSession& s, const std::
   return out;
 }
 
+Result<std::vector<std::int64_t>> OrgRepo::RootIds(SqlSession& s) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id FROM org_nodes WHERE parent_id IS NULL ORDER BY id"));
+  std::vector<std::int64_t> out;
+  for (const auto& r : rows) out.push_back(r.Int(0));
+  return out;
+}
+
 Result<std::optional<domain::OrgNode>> OrgRepo::GetByCode(SqlSession& s, std::string_view code) {
   return One(s, "code = $1", Text(code));
 }
@@ -152,8 +159,8 @@ Status OrgRepo::Move(SqlSession& s, const domain::OrgNode& node, std::int64_t ne
   }
   // The subtree's own counts are unchanged; its old ancestors lose them and the new ones gain them.
   LINLI_ASSIGN_OR_RETURN(auto counts, RollupRepo::ForNode(s, node.id));
-  std::string old_parent_path = node.path.substr(0, node.path.rfind('/', node.path.size() - 2) + 1);
-  std::string new_parent_path = new_path.substr(0, new_path.rfind('/', new_path.size() - 2) + 1);
+  std::string old_parent_path = domain::ParentPath(node.path);
+  std::string new_parent_path = domain::ParentPath(new_path);
   for (const auto& [metric, value] : counts) {
     LINLI_TRY(RollupRepo::Add(s, old_parent_path, metric, -value));
     LINLI_TRY(RollupRepo::Add(s, new_parent_path, metric, value));

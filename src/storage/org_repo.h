@@ -27,6 +27,8 @@ class OrgRepo {
   // The nodes of these ids that exist, in the order of `ids` (a city's 100 subdistricts in a few
   // statements instead of 100).
   static Result<std::vector<domain::OrgNode>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);
+  // The ids of the roots (the subdistricts), archived ones included, in id order.
+  static Result<std::vector<std::int64_t>> RootIds(SqlSession& s);
   // A node and whether `code` is taken, in one round trip (the checks before a create).
   static Result<std::pair<std::optional<domain::OrgNode>, bool>> GetWithCodeTaken(
       SqlSession& s, std::int64_t id, std::string_view code);

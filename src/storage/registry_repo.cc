@@ -1,5 +1,6 @@
 #include "storage/registry_repo.h"
 
+#include <algorithm>
 #include <map>
 
 #include "domain/org.h"
@@ -253,6 +254,7 @@ Status RollupRepo::Add(SqlSession& s, std::string_view path, std::string_view me
 Status RollupRepo::AddMany(SqlSession& s, std::string_view path,
                            const std::vector<std::pair<std::string, std::int64_t>>& deltas) {
   auto ids = domain::PathIds(path);
+  ids.push_back(kEverywhere);
   if (s.defer_counts) {
     for (const auto& [metric, delta] : deltas) {
       if (delta == 0) continue;
@@ -277,7 +279,7 @@ Status RollupRepo::AddMany(SqlSession& s, std::string_view path,
       first = false;
     }
   }
-  if (ids.empty() || first) return Ok();
+  if (first) return Ok();
   sql += " ON CONFLICT (node_id, metric) DO UPDATE SET value = node_counts.value + excluded.value";
   return s.ExecDeferred(sql, Params(p));
 }
@@ -334,11 +336,39 @@ Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
       for (const auto& [name, value] : counts) totals[{id, name}] += value;
     }
   }
+  // What the recount changes at the subtree's top (its root, or every subdistrict for "/"): the
+  // same change is due above it.
+  auto root_ids = domain::PathIds(root_path);
+  std::vector<std::int64_t> tops;
+  if (!root_ids.empty()) {
+    if (paths.count(root_ids.back())) tops.push_back(root_ids.back());
+  } else {
+    for (const auto& [id, path] : paths) {
+      if (domain::PathDepth(path) == 1) tops.push_back(id);
+    }
+  }
+  std::map<std::string, std::int64_t> change;
+  for (std::size_t i = 0; i < tops.size(); i += 100) {
+    std::size_t n = std::min<std::size_t>(100, tops.size() - i);
+    std::vector<SqlValue> p;
+    for (std::size_t k = 0; k < n; ++k) p.push_back(Int(tops[i + k]));
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT metric, value FROM node_counts WHERE node_id IN (" +
+                                                  Markers(1, n) + ")", Params(p)));
+    for (const auto& r : rows) change[r.Text(0)] -= r.Int(1);
+  }
+  for (const auto& [key, value] : totals) {
+    if (std::find(tops.begin(), tops.end(), key.first) != tops.end()) change[key.second] += value;
+  }
   LINLI_TRY(s.Exec("DELETE FROM node_counts WHERE node_id IN (SELECT id FROM org_nodes WHERE path >= $1 AND path < $2)",
                    {Text(lo), Text(hi)}));
   RowInserter ins(s, "node_counts", {"node_id", "metric", "value"}, 64);
   for (const auto& [key, value] : totals) LINLI_TRY(ins.Add(Int(key.first), Text(key.second), Int(value)));
-  return ins.Finish();
+  LINLI_TRY(ins.Finish());
+  std::vector<std::pair<std::string, std::int64_t>> above;
+  for (const auto& [metric, delta] : change) {
+    if (delta != 0) above.emplace_back(metric, delta);
+  }
+  return AddMany(s, root_ids.empty() ? "/" : domain::ParentPath(root_path), above);
 }
 
 Result<std::vector<std::pair<std::string, std::int64_t>>> RollupRepo::ForNode(SqlSession& s, std::int64_t node_id) {

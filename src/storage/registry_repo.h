@@ -157,7 +157,12 @@ inline constexpr std::string_view kBuildings = "buildings";
 
 class RollupRepo {
  public:
-  // Adds `delta` to `metric` of every node on `path` (the node and its ancestors).
+  // Every count also goes to this row: the whole deployment's total, the sum of its subdistricts.
+  // A city's officials oversee every subdistrict; their cockpit reads this one row's figures
+  // instead of adding up a hundred nodes' (CockpitService::ForRegion).
+  static constexpr std::int64_t kEverywhere = 0;
+
+  // Adds `delta` to `metric` of every node on `path` (the node and its ancestors) and of kEverywhere.
   static Status Add(SqlSession& s, std::string_view path, std::string_view metric, std::int64_t delta);
   // Several metrics at once for the node at `path` and its ancestors: one statement, or, on a
   // session that defers counts (the writer's), entries written by FlushPending before COMMIT.
@@ -165,8 +170,10 @@ class RollupRepo {
   // Writes the deferred deltas not yet written, summed per row. The writer calls it before every
   // commit; the reads and the recount below call it first so they see the transaction's counts.
   static Status FlushPending(SqlSession& s);
-  // Recounts every metric for the subtree at `root_path` from the base tables (after a split,
-  // merge or move; the subtree's own total does not change, so ancestors stay right).
+  // Recounts every metric for the subtree at `root_path` ("/": everything) from the base tables:
+  // after a split, merge or move (the subtree's own total does not change), or after a bulk load
+  // that left its counts to it. Whatever the recount changes at the subtree's top, it changes in
+  // the ancestors above it and in kEverywhere too.
   static Status Rebuild(SqlSession& s, std::string_view root_path);
   static Result<std::vector<std::pair<std::string, std::int64_t>>> ForNode(SqlSession& s, std::int64_t node_id);
   // The named metrics of these nodes (absent ones are simply missing): node id → metric → value.

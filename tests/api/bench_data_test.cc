@@ -1,6 +1,6 @@
 // `linli bench-data` on both engines: the community scale lands beside the demo, refuses to run
 // twice, leaves an intact database, and its cockpit counts (rebuilt once from the rows) agree with
-// the cases themselves as the API lists them.
+// the cases themselves as the API lists them, and with the whole deployment's row.
 #include <gtest/gtest.h>
 
 #include "api/api_fixture.h"
@@ -48,6 +48,15 @@ TEST_P(ApiTest, BenchDataMakesAConsistentRegionOnce) {
   }
   EXPECT_GT(open, 0);
   EXPECT_EQ(c.at("open").as_int64(), open);
+  // The official oversees both subdistricts there are now, the demo's and the generated one: the
+  // region is read from the whole deployment's own row, and must be the two added up.
+  auto region = official.Get("/api/v1/cockpit/region");
+  ASSERT_EQ(region.status, 200) << region.body;
+  auto demo = official.Get("/api/v1/cockpit/nodes/1").Json();
+  EXPECT_EQ(region.Json().at("children").as_array().size(), 2u);
+  for (const char* k : {"open", "overdue", "reported", "resolved", "residents", "households"}) {
+    EXPECT_EQ(region.Json().at(k).as_int64(), demo.at(k).as_int64() + c.at(k).as_int64()) << k;
+  }
   // A year of cases: the trend of the last 30 days is not empty, and some were solved in the grid.
   std::int64_t trend = 0;
   for (const auto& d : c.at("trend").as_array()) trend += d.at("reported").as_int64();

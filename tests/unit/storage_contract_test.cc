@@ -346,6 +346,60 @@ TEST_P(StorageContract, DeferredCountsAreSummedAtCommitAndForgetWhatARefusedJobA
   }
 }
 
+TEST_P(StorageContract, EveryCountAlsoReachesTheWholeDeploymentsRow) {
+  auto a = Insert(0, domain::NodeType::kSubdistrict, "1");
+  auto b = Insert(0, domain::NodeType::kSubdistrict, "2");
+  auto in_a = Insert(a.id, domain::NodeType::kCommunity, "1001");
+  auto in_b = Insert(b.id, domain::NodeType::kCommunity, "2001");
+  SeedCategory();
+  auto count = [&](std::int64_t id, const std::string& metric) -> std::int64_t {
+    auto all = ReadValue<std::vector<std::pair<std::string, std::int64_t>>>(
+        *db_, [id](SqlSession& s) { return RollupRepo::ForNode(s, id); });
+    if (!all) {
+      ADD_FAILURE() << all.error().message;
+      return -1;
+    }
+    for (const auto& [m, v] : *all) {
+      if (m == metric) return v;
+    }
+    return 0;
+  };
+  constexpr auto kAll = RollupRepo::kEverywhere;
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
+    LINLI_TRY(RollupRepo::Add(s, in_a.path, "t.visits", 2));
+    return RollupRepo::Add(s, in_b.path, "t.visits", 3);
+  }));
+  EXPECT_EQ(count(kAll, "t.visits"), 5);
+
+  // A move between subdistricts changes them, not the whole.
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) {
+    return OrgRepo::Move(s, in_b, a.id, domain::ChildPath(a.path, in_b.id), "1002", 2000);
+  }));
+  EXPECT_EQ(count(a.id, "t.visits"), 5);
+  EXPECT_EQ(count(b.id, "t.visits"), 0);
+  EXPECT_EQ(count(kAll, "t.visits"), 5);
+
+  // Cases written without counts (the generator's bulk load) reach the whole only through the
+  // recount, once, however often it runs and over whichever subtree.
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
+    for (int i = 0; i < 3; ++i) LINLI_TRY(StatusOf(CaseRepo::Insert(s, NewCase(in_a, "B" + std::to_string(i), "路灯不亮"), false)));
+    return StatusOf(CaseRepo::Insert(s, NewCase(b, "B9", "井盖缺失"), false));
+  }));
+  EXPECT_EQ(count(kAll, "cases.open"), 0);
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return RollupRepo::Rebuild(s, a.path); }));
+  EXPECT_EQ(count(a.id, "cases.open"), 3);
+  EXPECT_EQ(count(kAll, "cases.open"), 3);
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return RollupRepo::Rebuild(s, in_a.path); }));
+  EXPECT_EQ(count(kAll, "cases.open"), 3) << "a recount that finds nothing changed changes nothing above";
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return RollupRepo::Rebuild(s, "/"); }));
+  EXPECT_EQ(count(kAll, "cases.open"), 4);
+  EXPECT_EQ(count(b.id, "cases.open"), 1);
+  // The recount keeps no metric it cannot recount from rows ("t.visits" was only ever added), and
+  // the whole loses it with its subdistricts.
+  EXPECT_EQ(count(kAll, "t.visits"), 0);
+  EXPECT_EQ(count(kAll, "cases.open"), count(a.id, "cases.open") + count(b.id, "cases.open"));
+}
+
 TEST_P(StorageContract, TheCaseSearchIndexFollowsCommittedTextOnly) {
   auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
   SeedCategory();
