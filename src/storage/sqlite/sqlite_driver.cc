@@ -15,6 +15,13 @@
 #include <unordered_map>
 
 namespace linli::storage {
+
+// CROSS JOIN fixes the join order: case_search_pending is empty whenever ANALYZE runs, so it has
+// no statistics, and SQLite then guesses a million rows and scans the cases instead — a full scan
+// of the cases table in every commit (district scale: intake 10,000 → 400 reports/s).
+const char* const kSqliteIndexChangedCases =
+    "INSERT INTO case_search (rowid, search_text) "
+    "SELECT p.case_id, c.search_text FROM case_search_pending p CROSS JOIN cases c ON c.id = p.case_id";
 namespace {
 
 // $1 → ?1: SQLite reads ?NNN as a numbered parameter, whatever order they appear in.
@@ -254,9 +261,7 @@ class SqliteDriver final : public Driver {
     LINLI_TRY(writer.Exec(
         "INSERT INTO case_search (case_search, rowid, search_text) "
         "SELECT 'delete', case_id, indexed_text FROM case_search_pending WHERE indexed_text IS NOT NULL"));
-    LINLI_TRY(writer.Exec(
-        "INSERT INTO case_search (rowid, search_text) "
-        "SELECT p.case_id, c.search_text FROM case_search_pending p JOIN cases c ON c.id = p.case_id"));
+    LINLI_TRY(writer.Exec(kSqliteIndexChangedCases));
     return StatusOf(writer.Exec("DELETE FROM case_search_pending"));
   }
 

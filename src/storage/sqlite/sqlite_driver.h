@@ -13,4 +13,9 @@ namespace linli::storage {
 // commits before a power loss for speed (never the default).
 Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, bool synchronous_full);
 
+// What the writer runs before each commit to put the cases changed in the transaction into the
+// full-text index (migration 013). Named here so a test can check its plan: it must walk the few
+// pending rows, never the cases table.
+extern const char* const kSqliteIndexChangedCases;
+
 }  // namespace linli::storage
