@@ -373,6 +373,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
   for (std::size_t begin = start; begin < total || (begin == start && total == 0); begin += chunk) {
     std::size_t end = std::min(total, begin + chunk);
     Status st = db_.WriteSync([&](SqlSession& s) -> Status {
+      storage::BulkWriteScope bulk(s);
       std::map<std::string, std::int64_t> resident_delta, household_delta;
       struct Membership {
         int added = 0;

@@ -64,6 +64,10 @@ class SqlSession {
   virtual Status ExecDeferred(std::string_view sql, Params params) = 0;
   // Several statements separated by ';', no parameters (migrations).
   virtual Status ExecScript(std::string_view sql) = 0;
+  // A bulk write (a roster import's chunk) starts (`true`) or ends (`false`) on this session. An
+  // engine with a page cache per connection gives the job a larger one and takes it back after,
+  // so the server's memory stays small the rest of the time (BulkWriteScope does both).
+  virtual Status SetBulkWrite(bool) { return Ok(); }
 
   Result<SqlRows> Query(std::string_view sql, std::initializer_list<SqlValue> params = {}) {
     return Query(sql, Params(params.begin(), params.size()));
@@ -137,6 +141,19 @@ class SqlSession {
 
  protected:
   bool sql_failed_ = false;
+};
+
+// Bulk mode for as long as the scope lives (SqlSession::SetBulkWrite); a failure to switch only
+// costs speed, so it is not an error.
+class BulkWriteScope {
+ public:
+  explicit BulkWriteScope(SqlSession& s) : s_(s) { (void)s_.SetBulkWrite(true); }
+  ~BulkWriteScope() { (void)s_.SetBulkWrite(false); }
+  BulkWriteScope(const BulkWriteScope&) = delete;
+  BulkWriteScope& operator=(const BulkWriteScope&) = delete;
+
+ private:
+  SqlSession& s_;
 };
 
 // The first row of a one-parameter query turned into a Row by `from`, or nullopt.

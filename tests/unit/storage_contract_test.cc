@@ -304,7 +304,7 @@ std::vector<Status> RunAsOneBatch(Database& db, std::vector<std::function<Status
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   gate.set_value();
   std::vector<Status> out;
-  first.get_future().get();
+  EXPECT_TRUE(first.get_future().get()) << "the job holding the batch open";
   for (auto& p : promises) out.push_back(p.get_future().get());
   return out;
 }
@@ -521,6 +521,27 @@ TEST_P(StorageContract, SqlitesSearchIndexStepWalksThePendingRowsNotTheCases) {
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_NE(plan->find("SCAN p"), std::string::npos) << *plan;
   EXPECT_EQ(plan->find("SCAN c"), std::string::npos) << *plan;
+}
+
+TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "the page cache per connection is SQLite's";
+  auto cache = [](SqlSession& s) -> Result<std::int64_t> {
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("PRAGMA cache_size"));
+    return rows.at(0).Int(0);
+  };
+  std::int64_t serving = 0, bulk = 0, after = 0;
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
+    LINLI_ASSIGN_OR_RETURN(serving, cache(s));
+    {
+      BulkWriteScope scope(s);
+      LINLI_ASSIGN_OR_RETURN(bulk, cache(s));
+    }
+    LINLI_ASSIGN_OR_RETURN(after, cache(s));
+    return Ok();
+  }));
+  EXPECT_EQ(serving, -16384) << "KiB: the writer serves with 16 MiB";
+  EXPECT_EQ(bulk, -65536) << "KiB: a bulk import gets 64 MiB";
+  EXPECT_EQ(after, serving);
 }
 
 TEST_P(StorageContract, SqlitesWalStaysBoundedUnderBackToBackWrites) {

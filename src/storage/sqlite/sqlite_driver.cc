@@ -67,6 +67,13 @@ class SqliteSession final : public SqlSession {
 
   Dialect dialect() const override { return Dialect::kSqlite; }
 
+  // The writer's page cache: 16 MiB serving (intake measured the same as with 64 MiB), 64 MiB for
+  // a bulk import, which touches index pages all over the tree (blind indexes are random by
+  // design): 10–20% slower at 16 MiB. Shrinking frees the pages beyond the limit.
+  Status SetBulkWrite(bool on) override {
+    return ExecScript(on ? "PRAGMA cache_size=-65536" : "PRAGMA cache_size=-16384");
+  }
+
   Result<SqlRows> Query(std::string_view sql, Params params) override {
     LINLI_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, Prepare(sql, params));
     SqlRows rows;
@@ -245,9 +252,7 @@ class SqliteDriver final : public Driver {
       // hook, so a hook set before it is silently dropped — which left the checkpointer and the
       // 64 MiB RESTART blind, and the WAL grew to 13 GB under back-to-back writes.
       sqlite3_wal_hook(db, &SqliteDriver::OnWal, this);
-      // The writer touches index pages all over the tree (blind indexes are random by design);
-      // a larger cache keeps a bulk import from re-reading them. Pages are allocated on use.
-      LINLI_TRY(session->ExecScript("PRAGMA cache_size=-65536"));
+      LINLI_TRY(session->SetBulkWrite(false));
       StartCheckpointer();
     }
     return std::unique_ptr<SqlSession>(std::move(session));
