@@ -118,7 +118,9 @@ int Serve(Runtime& rt) {
   s.deadlines.Start();
   s.webhooks.Start();
   s.address_keys.Start();
+  s.event_partitions.Start();
   server.Run();
+  s.event_partitions.Stop();
   s.address_keys.Stop();
   s.webhooks.Stop();
   s.deadlines.Stop();

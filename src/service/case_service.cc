@@ -382,8 +382,15 @@ void CaseService::SaveCalendar(const Caller& who, domain::WorkCalendar calendar,
   }, std::move(done));
 }
 
+Result<int> CaseService::EnsureEventPartitions() {
+  return storage::WriteAndWait<int>(db_, [now = clock_.NowMillis()](SqlSession& s) {
+    return storage::CaseRepo::EnsureEventPartitions(s, now);
+  });
+}
+
 Status CaseService::Prepare() {
   Millis now = clock_.NowMillis();
+  LINLI_TRY(StatusOf(EnsureEventPartitions()));
   LINLI_TRY(db_.WriteSync([&](SqlSession& s) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto rows, storage::CategoryRepo::All(s));
     if (!rows.empty()) return Ok();
@@ -804,7 +811,7 @@ Result<CaseDetail> CaseService::Get(const Caller& who, std::int64_t id) {
     LINLI_ASSIGN_OR_RETURN(auto row, VisibleRecord(std::move(found), who, "case", id, perm::kCaseRead, perm::kCaseRead));
     CaseDetail d;
     LINLI_ASSIGN_OR_RETURN(d.view, View(s, who, std::move(row), Reporter::kMasked));
-    LINLI_ASSIGN_OR_RETURN(d.events, storage::CaseRepo::Events(s, id));
+    LINLI_ASSIGN_OR_RETURN(d.events, storage::CaseRepo::Events(s, id, d.view.row.created_at));
     LINLI_ASSIGN_OR_RETURN(d.attachments, storage::CaseRepo::Attachments(s, id));
     // The timeline names the staff who acted (a handful of people per case).
     for (const auto& e : d.events) {
@@ -1122,7 +1129,7 @@ Result<PublicCase> CaseService::PublicView(SqlSession& s, const CaseRow& row) co
   p.closed_at = row.closed_at;
   p.level = row.level;
   p.department = row.department;
-  LINLI_ASSIGN_OR_RETURN(auto events, storage::CaseRepo::Events(s, row.id));
+  LINLI_ASSIGN_OR_RETURN(auto events, storage::CaseRepo::Events(s, row.id, row.created_at));
   for (const auto& e : events) {
     if (!PublicStep(e.action)) continue;
     p.timeline.push_back({e.at, e.action, e.to_state, PublicNote(e.action) ? e.note : std::string()});
@@ -1146,7 +1153,7 @@ Result<PublicCase> CaseService::PublicView(SqlSession& s, const CaseRow& row) co
       p.department = original->department;
       p.may_rate = false;
       Millis merged_at = row.closed_at;
-      LINLI_ASSIGN_OR_RETURN(auto events, storage::CaseRepo::Events(s, original->id));
+      LINLI_ASSIGN_OR_RETURN(auto events, storage::CaseRepo::Events(s, original->id, original->created_at));
       for (const auto& e : events) {
         if (e.at < merged_at || !PublicStep(e.action) || e.action == "rate") continue;
         p.timeline.push_back({e.at, e.action, e.to_state, PublicNote(e.action) ? e.note : std::string()});

@@ -164,8 +164,12 @@ class CaseService {
         handlers_at_(epoch, kCacheLifetime, kCacheEntries),
         public_limiter_(public_requests_per_minute, 60000), shared_ip_limiter_(4 * public_requests_per_minute, 60000) {}
 
-  // Start-up: seeds the default categories into an empty catalogue and loads it.
+  // Start-up: the months of case events ahead (EnsureEventPartitions); seeds the default
+  // categories into an empty catalogue and loads it.
   Status Prepare();
+  // PostgreSQL: the monthly partitions of case events for this month and the next three
+  // (storage::CaseRepo::EnsureEventPartitions); `serve` runs it hourly. How many it made.
+  Result<int> EnsureEventPartitions();
 
   // --- categories ---
   std::vector<domain::CategoryDefinition> Categories(bool include_retired = false) const;

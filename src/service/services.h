@@ -51,6 +51,7 @@ class Services {
         cockpit(options.cockpit_db ? *options.cockpit_db : db, clock, cases),
         deadlines(cases, clock),
         address_keys("address-keys", std::chrono::seconds(1), [this] { return registry.FillAddressKeys(); }),
+        event_partitions("case-event-partitions", std::chrono::hours(1), [this] { return cases.EnsureEventPartitions(); }),
         webhooks(notifications, options.http_poster ? options.http_poster : [](const OutboundRequest&) {
           return OutboundResponse{0, "no HTTP client in this process"};
         }) {}
@@ -86,6 +87,7 @@ class Services {
   CockpitService cockpit;
   DeadlineScheduler deadlines;  // started by `serve` only
   Ticker address_keys;          // started by `serve` only (RegistryService::FillAddressKeys)
+  Ticker event_partitions;      // started by `serve` only (CaseService::EnsureEventPartitions)
   WebhookDispatcher webhooks;   // started by `serve` only
 };
 

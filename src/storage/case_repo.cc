@@ -343,9 +343,16 @@ Result<std::optional<AttachmentRow>> CaseRepo::Attachment(SqlSession& s, std::in
                                Int(id), AttachmentFrom);
 }
 
-Result<std::vector<CaseEventRow>> CaseRepo::Events(SqlSession& s, std::int64_t case_id) {
-  return ManyRows<CaseEventRow>(s, std::string("SELECT ") + kEventCols + " FROM case_events e WHERE e.case_id = $1 ORDER BY e.id",
-                                std::vector<SqlValue>{Int(case_id)}, EventFrom);
+Result<std::vector<CaseEventRow>> CaseRepo::Events(SqlSession& s, std::int64_t case_id, Millis since) {
+  return ManyRows<CaseEventRow>(s, std::string("SELECT ") + kEventCols +
+                                       " FROM case_events e WHERE e.case_id = $1 AND e.at >= $2 ORDER BY e.id",
+                                std::vector<SqlValue>{Int(case_id), Int(since)}, EventFrom);
+}
+
+Result<int> CaseRepo::EnsureEventPartitions(SqlSession& s, Millis now) {
+  if (s.dialect() != Dialect::kPostgres) return 0;
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT linli_ensure_case_event_partitions($1, 3)", {Int(now)}));
+  return static_cast<int>(rows.at(0).Int(0));
 }
 
 Result<std::vector<std::pair<CaseEventRow, std::string>>> CaseRepo::EventsBetween(SqlSession& s, Millis from, Millis to,

@@ -140,7 +140,12 @@ class CaseRepo {
   // multi-row statements, counts left to RollupRepo::Rebuild.
   static Status InsertMany(SqlSession& s, const std::vector<CaseRow>& cases);
   static Status AppendEvents(SqlSession& s, const std::vector<CaseEventRow>& events);
-  static Result<std::vector<CaseEventRow>> Events(SqlSession& s, std::int64_t case_id);
+  // A case's events in order. `since` is the case's creation: no event is older, and on
+  // PostgreSQL, where events are partitioned by month, it spares the months before it.
+  static Result<std::vector<CaseEventRow>> Events(SqlSession& s, std::int64_t case_id, Millis since);
+  // PostgreSQL: creates the monthly partitions of case_events for this month and the next three
+  // that are missing (migration 016); how many it made. SQLite has no partitions: 0.
+  static Result<int> EnsureEventPartitions(SqlSession& s, Millis now);
   static Status InsertAttachment(SqlSession& s, const AttachmentRow& a);
   static Result<std::vector<AttachmentRow>> Attachments(SqlSession& s, std::int64_t case_id);
   static Result<std::optional<AttachmentRow>> Attachment(SqlSession& s, std::int64_t id);

@@ -9,12 +9,15 @@
 
 #include "core/clock.h"
 #include "domain/audit_chain.h"
+#include "domain/identity.h"
 #include "storage/account_repo.h"
 #include "storage/audit_repo.h"
 #include "storage/case_repo.h"
 #include "storage/database.h"
 #include "storage/org_repo.h"
 #include "storage/registry_repo.h"
+#include "storage/migrations.h"
+#include "storage/postgres/pg_driver.h"
 #include "storage/sqlite/sqlite_driver.h"
 #include "support/test_env.h"
 
@@ -542,6 +545,96 @@ TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
   EXPECT_EQ(serving, -16384) << "KiB: the writer serves with 16 MiB";
   EXPECT_EQ(bulk, -65536) << "KiB: a bulk import gets 64 MiB";
   EXPECT_EQ(after, serving);
+}
+
+// The first instant of the China month `months` after the one holding `at`.
+Millis ChinaMonthStart(Millis at, int months) {
+  auto d = domain::ChinaDate(at);
+  int index = d.year * 12 + (d.month - 1) + months;
+  return domain::ChinaMidnight({index / 12, index % 12 + 1, 1});
+}
+
+TEST_P(StorageContract, PostgresKeepsCaseEventsInMonthlyPartitionsAndKeepsTheRowsFromBefore) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "partitions are PostgreSQL's";
+  // A database at the schema before partitioning, with a case and its events in it.
+  TempDir dir;
+  auto url = linli::testing::FreshDatabaseUrl("postgres", dir.path());
+  Millis now = SystemClock::Instance().NowMillis();
+  {
+    auto driver = MakePostgresDriver(url);
+    ASSERT_TRUE(driver) << driver.error().message;
+    auto admin = (*driver)->Connect(ConnectionRole::kAdmin);
+    ASSERT_TRUE(admin) << admin.error().message;
+    auto& a = **admin;
+    ASSERT_TRUE(a.ExecScript("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                             "applied_at BIGINT NOT NULL)"));
+    for (const auto& m : EmbeddedMigrations()) {
+      if (std::string_view(m.dialect) != "postgres" || m.version >= 16) continue;
+      ASSERT_TRUE(a.ExecScript(m.sql)) << m.name;
+      ASSERT_TRUE(a.Exec("INSERT INTO schema_migrations VALUES ($1, $2, 0)", {Int(m.version), Text(m.name)}));
+    }
+    ASSERT_TRUE(a.ExecScript(
+        "INSERT INTO org_nodes (id, type, code, name, path, created_at, updated_at) "
+        "VALUES (1, 'subdistrict', '1', '街道', '/1/', 0, 0);"
+        "INSERT INTO case_categories VALUES ('g', NULL, '组', 1, '{}', NULL, 0);"
+        "INSERT INTO cases (id, tracking_code, node_id, node_path, category_code, channel, priority, state, level, "
+        "description, response_due_at, resolve_due_at, created_at, updated_at) "
+        "VALUES (7, 'OLDCASE234', 1, '/1/', 'g', 'web', 'normal', 'accepted', 'grid', '旧', 0, 0, 1000, 1000);"
+        "INSERT INTO case_events (case_id, at, actor_kind, action, to_state, to_level) VALUES "
+        "(7, 1000, 'system', 'report', 'reported', 'grid'), (7, 2000, 'system', 'accept', 'accepted', 'grid')"));
+  }
+  auto db = Database::Open({.url = url});
+  ASSERT_TRUE(db) << db.error().message;
+  auto partition_of = [&](std::int64_t event_id) {
+    auto r = ReadValue<std::string>(**db, [&](SqlSession& s) -> Result<std::string> {
+      LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT tableoid::regclass::text FROM case_events WHERE id = $1", {Int(event_id)}));
+      return rows.empty() ? std::string("(none)") : rows[0].Text(0);
+    });
+    return r ? *r : r.error().message;
+  };
+  // The events from before stay, in the first partition; new ids continue after theirs.
+  auto old = ReadValue<std::vector<CaseEventRow>>(**db, [](SqlSession& s) { return CaseRepo::Events(s, 7, 1000); });
+  ASSERT_TRUE(old) << old.error().message;
+  ASSERT_EQ(old->size(), 2u);
+  EXPECT_EQ((*old)[1].action, "accept");
+  EXPECT_EQ(partition_of((*old)[0].id), "case_events_before");
+
+  // New events land in their month's partition; one far beyond the months made ahead, in DEFAULT.
+  auto event = [&](Millis at) {
+    CaseEventRow e{.case_id = 7, .at = at, .actor_kind = "system", .action = "note", .to_state = "accepted", .to_level = "grid"};
+    return e;
+  };
+  Millis next_month = ChinaMonthStart(now, 1) + 3600000, far = ChinaMonthStart(now, 40);
+  std::vector<std::int64_t> ids;
+  ASSERT_TRUE((*db)->WriteSync([&](SqlSession& s) -> Status {
+    std::vector<CaseEventRow> events = {event(next_month), event(far)};
+    for (auto& e : events) {
+      LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("case_events"));
+      ids.push_back(e.id);
+    }
+    return CaseRepo::AppendEvents(s, events);
+  }));
+  EXPECT_GT(ids[0], (*old)[1].id);
+  auto d = domain::ChinaDate(next_month);
+  char name[32];
+  std::snprintf(name, sizeof name, "case_events_%04d_%02d", d.year, d.month);
+  EXPECT_EQ(partition_of(ids[0]), name);
+  EXPECT_EQ(partition_of(ids[1]), "case_events_default");
+  auto all = ReadValue<std::vector<CaseEventRow>>(**db, [](SqlSession& s) { return CaseRepo::Events(s, 7, 1000); });
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[3].at, far);
+
+  // Making months ahead is idempotent, and a month whose rows already sit in DEFAULT is left there.
+  auto made = WriteAndWait<int>(**db, [&](SqlSession& s) { return CaseRepo::EnsureEventPartitions(s, now); });
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_EQ(*made, 0);
+  made = WriteAndWait<int>(**db, [&](SqlSession& s) { return CaseRepo::EnsureEventPartitions(s, far); });
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_EQ(*made, 3) << "the three months after the one in DEFAULT";
+  EXPECT_EQ(partition_of(ids[1]), "case_events_default");
+  db->reset();
+  linli::testing::DropPgDatabase(url);
 }
 
 TEST_P(StorageContract, SqlitesWalStaysBoundedUnderBackToBackWrites) {

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <unordered_map>
@@ -303,12 +304,51 @@ class PgDriver final : public Driver {
     return Ok();
   }
 
+  // pg_restore --clean cannot drop a partition's inherited constraints, so the restore is one psql
+  // transaction instead: drop what is there (tables with their partitions, sequences, functions
+  // — not an extension's), then the backup as SQL. A failure anywhere leaves the database as it was.
   Status Restore(const std::string& source) override {
-    int rc = RunCommand({"pg_restore", "--clean", "--if-exists", "--no-owner",
-                         "--single-transaction", "--dbname=" + url_, source});
+    std::string script = source + ".restore.sql";
+    std::string prelude = source + ".prelude.sql";
+    struct Cleanup {
+      std::vector<std::string> files;
+      ~Cleanup() {
+        for (const auto& f : files) std::remove(f.c_str());
+      }
+    } cleanup{{script, prelude}};
+    int rc = RunCommand({"pg_restore", "--no-owner", "--file=" + script, source});
     if (rc != 0) return Error::Internal("pg_restore failed with exit code " + std::to_string(rc));
+    {
+      std::FILE* f = std::fopen(prelude.c_str(), "w");
+      if (!f) return Error::Internal("cannot write " + prelude);
+      std::fputs(kDropEverything, f);
+      if (std::fclose(f) != 0) return Error::Internal("cannot write " + prelude);
+    }
+    rc = RunCommand({"psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
+                     "--output=/dev/null", "--dbname=" + url_, "--file=" + prelude, "--file=" + script});
+    if (rc != 0) return Error::Internal("restoring with psql failed with exit code " + std::to_string(rc));
     return Ok();
   }
+
+  static constexpr const char* kDropEverything = R"sql(
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I CASCADE', r.relname);
+  END LOOP;
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = current_schema() AND c.relkind = 'S' LOOP
+    EXECUTE format('DROP SEQUENCE IF EXISTS %I CASCADE', r.relname);
+  END LOOP;
+  FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = current_schema()
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('DROP FUNCTION IF EXISTS %s', r.f);
+  END LOOP;
+END $$;
+)sql";
 
   Result<std::string> IntegrityCheck() override {
     // PostgreSQL checksums its pages itself; here we check that every table can be read.
