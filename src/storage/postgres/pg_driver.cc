@@ -331,6 +331,7 @@ class PgDriver final : public Driver {
   }
 
   static constexpr const char* kDropEverything = R"sql(
+SET client_min_messages = warning;
 DO $$
 DECLARE r record;
 BEGIN
