@@ -24,20 +24,11 @@ BEGIN
   -- by the partitioned table, continuing where the identity left off.
   ALTER TABLE case_events_before ALTER COLUMN id DROP IDENTITY;
 
+  -- The same columns as before (no identity: see above), keyed and partitioned by time.
   CREATE TABLE case_events (
-    id          BIGINT NOT NULL,
-    case_id     BIGINT NOT NULL REFERENCES cases(id),
-    at          BIGINT NOT NULL,
-    actor_kind  TEXT    NOT NULL,
-    actor_id    BIGINT,
-    action      TEXT    NOT NULL,
-    from_state  TEXT,
-    to_state    TEXT    NOT NULL,
-    from_level  TEXT,
-    to_level    TEXT    NOT NULL,
-    note        TEXT    NOT NULL DEFAULT '',
-    detail      TEXT,
-    PRIMARY KEY (id, at)
+    LIKE case_events_before INCLUDING DEFAULTS,
+    PRIMARY KEY (id, at),
+    FOREIGN KEY (case_id) REFERENCES cases(id)
   ) PARTITION BY RANGE (at);
   EXECUTE format('CREATE SEQUENCE case_events_id_seq START WITH %s OWNED BY case_events.id', next_id);
   ALTER TABLE case_events ALTER COLUMN id SET DEFAULT nextval('case_events_id_seq');
