@@ -14,8 +14,10 @@
 #include <cmath>
 #include <numbers>
 #include <cstdio>
+#include <future>
 #include <iostream>
 #include <random>
+#include <unordered_map>
 
 #include "cli/commands.h"
 #include "cli/demo_population.h"
@@ -116,6 +118,12 @@ std::string Digits(int v, int width) {
 }
 
 // A tracking code no other case has: five random letters, then the case's number in base 31.
+struct CaseBatch {
+  std::vector<storage::CaseRow> rows;
+  std::vector<storage::CaseEventRow> events;
+  std::vector<std::size_t> first_event;  // rows[i]'s events are events[first_event[i] .. first_event[i + 1])
+};
+
 std::string TrackingCode(std::mt19937_64& rng, std::int64_t n) {
   static constexpr std::string_view kAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
   std::string code;
@@ -312,8 +320,38 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
     static const char* kStaffChannels[] = {"patrol", "patrol", "micro_grid_clue", "visit", "hotline", "meeting"};
     std::uniform_real_distribution<double> unit(0, 1);
     auto minutes = [&](int lo, int hi) { return static_cast<Millis>(lo + static_cast<int>(rng() % (hi - lo + 1))) * kMinute; };
+    // When each case was reported: a year back, more in summer (noise, water) and in the day's
+    // working hours. Drawn first and sorted, so case ids grow with time as they do in a running
+    // system, and each batch's events fall near the end of the events' time index, not all over it.
+    std::vector<Millis> reported_times;
+    reported_times.reserve(static_cast<std::size_t>(scale->cases));
+    for (std::int64_t n = 0; n < scale->cases; ++n) {
+      Millis day;
+      for (;;) {
+        double d = unit(rng) * 365;
+        double season = 1 + 0.35 * std::sin((d / 365.0) * 2 * std::numbers::pi);
+        if (unit(rng) * 1.35 < season) {
+          day = now - static_cast<Millis>(d) * kDay;
+          break;
+        }
+      }
+      static const int kHours[] = {7, 8, 8, 9, 9, 9, 10, 10, 10, 11, 11, 14, 14, 15, 15, 16, 16, 17, 19, 20, 21};
+      Millis reported = day - (day % kDay) + (kHours[rng() % std::size(kHours)] - 8) * kHour + minutes(0, 59);
+      if (reported > now - kMinute) reported = now - minutes(1, 600);
+      reported_times.push_back(reported);
+    }
+    std::sort(reported_times.begin(), reported_times.end());
+    // The search form of a case's text, by text: the generator draws from a few phrases and place
+    // names, and converting each case's anew (OpenCC) took a sixth of this phase.
+    std::unordered_map<std::string, std::string> search_forms;
+    auto search_form = [&](const std::string& text) -> const std::string& {
+      auto it = search_forms.find(text);
+      if (it == search_forms.end()) it = search_forms.emplace(text, SearchForm(text)).first;
+      return it->second;
+    };
     std::int64_t made = 0, events = 0;
     constexpr std::int64_t kPerTransaction = 5000;
+    std::future<Status> in_flight;  // the batch the writer has
     while (made < scale->cases) {
       std::int64_t batch_end = std::min(scale->cases, made + kPerTransaction);
       struct Built {
@@ -322,19 +360,7 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
       };
       std::vector<Built> built;
       for (std::int64_t n = made; n < batch_end; ++n) {
-        // When: a year back, more in summer (noise, water) and in the day's working hours.
-        Millis day;
-        for (;;) {
-          double d = unit(rng) * 365;
-          double season = 1 + 0.35 * std::sin((d / 365.0) * 2 * std::numbers::pi);
-          if (unit(rng) * 1.35 < season) {
-            day = now - static_cast<Millis>(d) * kDay;
-            break;
-          }
-        }
-        static const int kHours[] = {7, 8, 8, 9, 9, 9, 10, 10, 10, 11, 11, 14, 14, 15, 15, 16, 16, 17, 19, 20, 21};
-        Millis reported = day - (day % kDay) + (kHours[rng() % std::size(kHours)] - 8) * kHour + minutes(0, 59);
-        if (reported > now - kMinute) reported = now - minutes(1, 600);
+        Millis reported = reported_times[static_cast<std::size_t>(n)];
         const auto& home = homes[rng() % homes.size()];
         const auto& category = categories[rng() % categories.size()];
         Built b;
@@ -354,7 +380,7 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
         std::uniform_real_distribution<double> x(home.box.west, home.box.east), y(home.box.south, home.box.north);
         c.lon = x(rng);
         c.lat = y(rng);
-        c.search_text = SearchForm(c.description + " " + c.address);
+        c.search_text = search_form(c.description + " " + c.address);
         c.response_due_at = calendar->AddWorkingMinutes(reported, service::CaseDeadlineMinutes(category.response_minutes, c.priority));
         c.resolve_due_at = calendar->AddWorkingMinutes(reported, service::CaseDeadlineMinutes(category.resolve_minutes, c.priority));
         c.created_at = c.updated_at = reported;
@@ -428,26 +454,39 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
         c.updated_at = at;
         built.push_back(std::move(b));
       }
-      for (const auto& b : built) events += static_cast<std::int64_t>(b.events.size());
-      Status st = s.db.WriteSync([&](SqlSession& ss) -> Status {
-        std::vector<storage::CaseRow> rows;
-        std::vector<storage::CaseEventRow> case_events;
-        rows.reserve(built.size());
-        for (auto& b : built) {
-          LINLI_ASSIGN_OR_RETURN(b.row.id, ss.NextId("cases"));
-          for (auto& e : b.events) {
-            LINLI_ASSIGN_OR_RETURN(e.id, ss.NextId("case_events"));
-            e.case_id = b.row.id;
-            case_events.push_back(std::move(e));
-          }
-          rows.push_back(std::move(b.row));
-        }
-        LINLI_TRY(storage::CaseRepo::InsertMany(ss, rows));
-        return storage::CaseRepo::AppendEvents(ss, case_events);
-      });
-      if (!st) return Report(st.error());
+      // Handed to the writer whole, so the next batch is built while this one is written. Ids are
+      // drawn in the job, so a re-run of the job (Database::RunOneByOne) draws them again.
+      auto batch = std::make_shared<CaseBatch>();
+      batch->rows.reserve(built.size());
+      for (auto& b : built) {
+        batch->first_event.push_back(batch->events.size());
+        batch->rows.push_back(std::move(b.row));
+        for (auto& e : b.events) batch->events.push_back(std::move(e));
+      }
+      batch->first_event.push_back(batch->events.size());
+      events += static_cast<std::int64_t>(batch->events.size());
+      if (in_flight.valid()) {
+        if (Status st = in_flight.get(); !st) return Report(st.error());
+        bar.Set(made);
+      }
+      auto written = std::make_shared<std::promise<Status>>();
+      in_flight = written->get_future();
+      s.db.Submit({[batch](SqlSession& ss) -> Status {
+                     for (std::size_t i = 0; i < batch->rows.size(); ++i) {
+                       LINLI_ASSIGN_OR_RETURN(batch->rows[i].id, ss.NextId("cases"));
+                       for (std::size_t e = batch->first_event[i]; e < batch->first_event[i + 1]; ++e) {
+                         LINLI_ASSIGN_OR_RETURN(batch->events[e].id, ss.NextId("case_events"));
+                         batch->events[e].case_id = batch->rows[i].id;
+                       }
+                     }
+                     LINLI_TRY(storage::CaseRepo::InsertMany(ss, batch->rows));
+                     return storage::CaseRepo::AppendEvents(ss, batch->events);
+                   },
+                   [written](Status st) { written->set_value(std::move(st)); }});
       made = batch_end;
-      bar.Set(made);
+    }
+    if (in_flight.valid()) {
+      if (Status st = in_flight.get(); !st) return Report(st.error());
     }
     bar.Finish(made);
     rows_written += made + events;
