@@ -463,7 +463,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       report.residents_created += created_residents;
       report.likely_duplicates += duplicates;
       return Ok();
-    });
+    }, storage::Batching::kAlone);
     if (!st) return st.error();
     if (total == 0) break;
   }

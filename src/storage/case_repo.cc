@@ -229,9 +229,30 @@ Result<Millis> CaseRepo::EarliestDue(SqlSession& s) {
   return rows.empty() ? 0 : rows[0].Int(0);
 }
 
-Result<std::vector<CaseRow>> CaseRepo::Under(SqlSession& s, std::string_view path) {
+Result<std::vector<std::pair<std::string, domain::CaseFacts>>> CaseRepo::FactsUnder(SqlSession& s, std::string_view path) {
   auto [lo, hi] = PrefixRange(path);
-  return CaseQuery(s, Select() + "WHERE node_path >= $1 AND node_path < $2", std::vector<SqlValue>{Text(lo), Text(hi)});
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT node_path, state, category_code, created_at, responded_at, resolved_at, "
+                                            "resolve_due_at, solved_level, overdue, rating, rated_at FROM cases "
+                                            "WHERE node_path >= $1 AND node_path < $2",
+                                            {Text(lo), Text(hi)}));
+  std::vector<std::pair<std::string, domain::CaseFacts>> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    // Facts reads these fields of a case and no others.
+    CaseRow c;
+    c.state = r.Text(1);
+    c.category_code = r.Text(2);
+    c.created_at = r.Int(3);
+    c.responded_at = r.Int(4);
+    c.resolved_at = r.Int(5);
+    c.resolve_due_at = r.Int(6);
+    c.solved_level = r.Text(7);
+    c.overdue = static_cast<int>(r.Int(8));
+    c.rating = static_cast<int>(r.Int(9));
+    c.rated_at = r.Int(10);
+    out.emplace_back(r.Text(0), Facts(c));
+  }
+  return out;
 }
 
 domain::CaseFacts CaseRepo::Facts(const CaseRow& c) {

@@ -170,10 +170,10 @@ void Database::Submit(WriteJob job) {
   job.done(Error::Unavailable("the server is shutting down"));
 }
 
-Status Database::WriteSync(std::function<Status(SqlSession&)> body) {
+Status Database::WriteSync(std::function<Status(SqlSession&)> body, Batching batching) {
   std::promise<Status> promise;
   auto future = promise.get_future();
-  Submit(WriteJob{std::move(body), [&promise](Status st) { promise.set_value(std::move(st)); }});
+  Submit(WriteJob{std::move(body), [&promise](Status st) { promise.set_value(std::move(st)); }, batching});
   return future.get();
 }
 
@@ -211,10 +211,14 @@ void Database::WriterLoop() {
         continue;
       }
       if (queue_.empty() && stopping_) break;
-      std::size_t n = std::min<std::size_t>(queue_.size(), options_.max_batch);
-      for (std::size_t i = 0; i < n; ++i) {
+      // Up to max_batch jobs in queue order; a job that must be alone ends the batch before it,
+      // or is the batch.
+      while (!queue_.empty() && batch.size() < static_cast<std::size_t>(options_.max_batch)) {
+        bool alone = queue_.front().batching == Batching::kAlone;
+        if (alone && !batch.empty()) break;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
+        if (alone) break;
       }
       QueueGauge() = static_cast<std::int64_t>(queue_.size());
     }

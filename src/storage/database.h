@@ -56,9 +56,20 @@ class Driver {
   virtual std::string Describe() const = 0;  // for logs; never contains a password
 };
 
+// Whether a write may share its transaction with others queued beside it.
+enum class Batching {
+  kGrouped,  // the default: many small jobs, one commit
+  // A bulk job (a roster import's chunk, generated data): committed in a transaction of its own.
+  // Grouped, it would run inside a savepoint, and SQLite keeps the original of every page a job
+  // changes inside one in an in-memory sub-journal it walks from the start — two 84,000-row
+  // imports queued together held the writer for 30 s instead of 4.
+  kAlone,
+};
+
 struct WriteJob {
   std::function<Status(SqlSession&)> body;
   std::function<void(Status)> done;  // called on the writer thread; keep it short
+  Batching batching = Batching::kGrouped;
 };
 
 struct DatabaseOptions {
@@ -88,7 +99,7 @@ class Database {
   // Runs fn with a read session inside a read transaction (one consistent snapshot).
   Status Read(const std::function<Status(SqlSession&)>& fn);
   void Submit(WriteJob job);
-  Status WriteSync(std::function<Status(SqlSession&)> body);
+  Status WriteSync(std::function<Status(SqlSession&)> body, Batching batching = Batching::kGrouped);
 
   // Stops accepting writes, commits what is queued, stops the writer. Idempotent.
   void Stop();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include "domain/org.h"
 #include "domain/registry.h"
@@ -311,7 +312,10 @@ Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
                                               {Text(lo), Text(hi)}));
     for (const auto& r : rows) paths[r.Int(0)] = r.Text(1);
   }
-  std::map<std::pair<std::int64_t, std::string>, std::int64_t> totals;
+  // Counted at each node first, then added up the tree once per node (not once per row: a
+  // subdistrict's 200,000 cases made 8 M additions into one ordered map, 3 s).
+  using Metrics = std::unordered_map<std::string, std::int64_t>;
+  std::unordered_map<std::string, Metrics> own;  // node path → its own rows' counts
   static const std::pair<std::string_view, const char*> kSources[] = {
       {metric::kResidents, "SELECT node_id, count(*) FROM residents WHERE status = 'active' AND node_path >= $1 AND node_path < $2 GROUP BY node_id"},
       {metric::kHouseholds, "SELECT node_id, count(*) FROM households WHERE status = 'active' AND node_path >= $1 AND node_path < $2 GROUP BY node_id"},
@@ -321,19 +325,21 @@ Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
     LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, {Text(lo), Text(hi)}));
     for (const auto& r : rows) {
       auto it = paths.find(r.Int(0));
-      if (it == paths.end()) continue;
-      for (auto id : domain::PathIds(it->second)) {
-        if (paths.count(id)) totals[{id, std::string(name)}] += r.Int(1);
-      }
+      if (it != paths.end()) own[it->second][std::string(name)] += r.Int(1);
     }
   }
   // Cases count through the one rule that keeps their counts current (domain::CaseCounts).
-  LINLI_ASSIGN_OR_RETURN(auto cases, CaseRepo::Under(s, root_path));
-  for (const auto& c : cases) {
-    auto counts = domain::CaseCounts(CaseRepo::Facts(c));
-    for (auto id : domain::PathIds(c.node_path)) {
+  LINLI_ASSIGN_OR_RETURN(auto cases, CaseRepo::FactsUnder(s, root_path));
+  for (const auto& [path, facts] : cases) {
+    auto& at = own[path];
+    for (auto& [name, value] : domain::CaseCounts(facts)) at[std::move(name)] += value;
+  }
+  std::unordered_map<std::int64_t, Metrics> totals;  // node id → counts of its whole subtree
+  for (const auto& [path, counts] : own) {
+    for (auto id : domain::PathIds(path)) {
       if (!paths.count(id)) continue;
-      for (const auto& [name, value] : counts) totals[{id, name}] += value;
+      auto& total = totals[id];
+      for (const auto& [name, value] : counts) total[name] += value;
     }
   }
   // What the recount changes at the subtree's top (its root, or every subdistrict for "/"): the
@@ -356,13 +362,17 @@ Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
                                                   Markers(1, n) + ")", Params(p)));
     for (const auto& r : rows) change[r.Text(0)] -= r.Int(1);
   }
-  for (const auto& [key, value] : totals) {
-    if (std::find(tops.begin(), tops.end(), key.first) != tops.end()) change[key.second] += value;
+  for (auto top : tops) {
+    if (auto it = totals.find(top); it != totals.end()) {
+      for (const auto& [name, value] : it->second) change[name] += value;
+    }
   }
   LINLI_TRY(s.Exec("DELETE FROM node_counts WHERE node_id IN (SELECT id FROM org_nodes WHERE path >= $1 AND path < $2)",
                    {Text(lo), Text(hi)}));
   RowInserter ins(s, "node_counts", {"node_id", "metric", "value"}, 64);
-  for (const auto& [key, value] : totals) LINLI_TRY(ins.Add(Int(key.first), Text(key.second), Int(value)));
+  for (const auto& [id, counts] : totals) {
+    for (const auto& [name, value] : counts) LINLI_TRY(ins.Add(Int(id), Text(name), Int(value)));
+  }
   LINLI_TRY(ins.Finish());
   std::vector<std::pair<std::string, std::int64_t>> above;
   for (const auto& [metric, delta] : change) {

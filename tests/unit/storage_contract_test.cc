@@ -206,6 +206,34 @@ TEST_P(StorageContract, GroupCommitIsolatesAFailingWriteFromItsBatch) {
   EXPECT_EQ(ListUnder({"/"}).size(), static_cast<std::size_t>(1 + ok));
 }
 
+TEST_P(StorageContract, ABulkJobIsCommittedInATransactionOfItsOwn) {
+  // The writer is held by a first job while three more queue: grouped, alone, grouped. A job's
+  // `done` runs after its transaction commits, so the alone job must find the one before it told
+  // already, and the one after it not yet started.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> told_before{0}, after_started{0};
+  int before_told_when_alone_ran = -1, after_started_when_alone_ran = -1;
+  std::vector<std::promise<Status>> outcomes(4);
+  auto note_done = [&outcomes](int i) { return [&outcomes, i](Status st) { outcomes[i].set_value(std::move(st)); }; };
+  db_->Submit(WriteJob{[released](SqlSession&) -> Status { released.wait(); return Ok(); }, note_done(0)});
+  while (db_->QueueDepth() > 0) std::this_thread::yield();  // the writer holds the first job
+  db_->Submit(WriteJob{[](SqlSession&) -> Status { return Ok(); },
+                       [&, done = note_done(1)](Status st) { ++told_before; done(std::move(st)); }});
+  db_->Submit(WriteJob{[&](SqlSession&) -> Status {
+                         before_told_when_alone_ran = told_before.load();
+                         after_started_when_alone_ran = after_started.load();
+                         return Ok();
+                       },
+                       note_done(2), Batching::kAlone});
+  db_->Submit(WriteJob{[&](SqlSession&) -> Status { ++after_started; return Ok(); }, note_done(3)});
+  release.set_value();
+  for (auto& o : outcomes) EXPECT_TRUE(o.get_future().get());
+  EXPECT_EQ(before_told_when_alone_ran, 1) << "the job queued before it was committed first";
+  EXPECT_EQ(after_started_when_alone_ran, 0) << "the job queued after it waits for the next transaction";
+  EXPECT_EQ(after_started.load(), 1);
+}
+
 TEST_P(StorageContract, AStatementThatFailsToPrepareFailsTheSameWayEachTimeAndLeavesTheSessionUsable) {
   // A parameter that appears nowhere cannot be typed by PostgreSQL (SQLite treats it as unused);
   // the second, well-formed statement shows the session is still in step afterwards.
