@@ -98,7 +98,7 @@ void RestructureService::Split(const Caller& who, std::int64_t grid_id, std::vec
   }, [this, done = std::move(done)](Result<SplitResult> r) {
     if (r) (void)geo_.Reload();
     done(std::move(r));
-  });
+  }, storage::Batching::kAlone);  // moves a grid's residents and cases, and recounts them
 }
 
 void RestructureService::Merge(const Caller& who, std::int64_t into_id, std::int64_t from_id, Done<domain::OrgNode> done) {
@@ -144,7 +144,7 @@ void RestructureService::Merge(const Caller& who, std::int64_t into_id, std::int
   }, [this, bumped = BumpingEpoch(epoch_, std::move(done))](Result<domain::OrgNode> r) {
     if (r) (void)geo_.Reload();
     bumped(std::move(r));
-  });
+  }, storage::Batching::kAlone);  // moves a grid's rows and recounts up to the common ancestor
 }
 
 Result<std::vector<OrgChange>> RestructureService::History(const Caller& who, std::int64_t node_id) {

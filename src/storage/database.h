@@ -136,7 +136,7 @@ class Database {
 // Queues a write whose body produces a value, and delivers it after the commit.
 template <class T>
 void SubmitWrite(Database& db, std::function<Result<T>(SqlSession&)> body,
-                 std::function<void(Result<T>)> done) {
+                 std::function<void(Result<T>)> done, Batching batching = Batching::kGrouped) {
   auto slot = std::make_shared<std::optional<Result<T>>>();
   db.Submit(WriteJob{
       [body = std::move(body), slot](SqlSession& s) -> Status {
@@ -148,7 +148,8 @@ void SubmitWrite(Database& db, std::function<Result<T>(SqlSession&)> body,
       [done = std::move(done), slot](Status st) {
         if (!st) return done(st.error());
         done(std::move(**slot));
-      }});
+      },
+      batching});
 }
 
 // The blocking form, for the CLI, tests and start-up.
