@@ -4,10 +4,11 @@
 // - The org tree and its boundaries go in directly (rectangles tiling their parent, so the
 //   placement rules hold by construction), as do the buildings.
 // - Residents go through the roster import (the same validation, encryption, households, tags and
-//   history as a community's own Excel file), a few thousand buildings at a time.
-// - A year of cases is written directly, each case walked through the workflow's own rules
-//   (domain::ApplyCaseAction) so its states, levels and events are ones Linli could have made;
-//   deadlines come from the working calendar. The cockpit's counts are rebuilt once at the end
+//   history as a community's own Excel file), a few thousand buildings at a time, the next file
+//   checked while the last is written.
+// - A year of cases is written directly, in the order they were reported, each case walked
+//   through the workflow's own rules (domain::ApplyCaseAction) so its states, levels and events
+//   are ones Linli could have made; deadlines come from the working calendar. The cockpit's counts are rebuilt once at the end
 //   from the rows (RollupRepo::Rebuild), through the same rule that keeps them current.
 #include <algorithm>
 #include <chrono>
@@ -118,13 +119,14 @@ std::string Digits(int v, int width) {
   return std::string(std::max(0, width - static_cast<int>(s.size())), '0') + s;
 }
 
-// A tracking code no other case has: five random letters, then the case's number in base 31.
+// A batch of generated cases with their events, handed to the writer whole.
 struct CaseBatch {
   std::vector<storage::CaseRow> rows;
   std::vector<storage::CaseEventRow> events;
   std::vector<std::size_t> first_event;  // rows[i]'s events are events[first_event[i] .. first_event[i + 1])
 };
 
+// A tracking code no other case has: five random letters, then the case's number in base 31.
 std::string TrackingCode(std::mt19937_64& rng, std::int64_t n) {
   static constexpr std::string_view kAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
   std::string code;
