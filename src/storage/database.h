@@ -59,7 +59,8 @@ class Driver {
 // Whether a write may share its transaction with others queued beside it.
 enum class Batching {
   kGrouped,  // the default: many small jobs, one commit
-  // A bulk job (a roster import's chunk, generated data): committed in a transaction of its own.
+  // A bulk job (a roster import's chunk, a grid's split or merge, generated data): committed in a
+  // transaction of its own.
   // Grouped, it would run inside a savepoint, and SQLite keeps the original of every page a job
   // changes inside one in an in-memory sub-journal it walks from the start — two 84,000-row
   // imports queued together held the writer for 30 s instead of 4.
