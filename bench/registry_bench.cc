@@ -327,10 +327,14 @@ int main(int argc, char** argv) {
                    report ? report->issues[0].message.c_str() : report.error().message.c_str());
       return 1;
     }
-    // Baseline: the same number of rows, raw, in one transaction of the same database.
+    // The import is answered once committed; the writer's checkpoint of what it wrote (copying
+    // the WAL into the database) follows, and the next write waits for it: shown, not counted.
+    auto tc = Steady::now();
     (void)runtime.db->WriteSync([](storage::SqlSession& ss) {
       return ss.ExecScript("CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c INTEGER)");
     });
+    double after_import_s = Seconds(tc);
+    // Baseline: the same number of rows, raw, in one transaction of the same database.
     auto t1 = Steady::now();
     Status st = runtime.db->WriteSync([&](storage::SqlSession& ss) -> Status {
       for (std::size_t i = 0; i < people; ++i) {
@@ -344,8 +348,10 @@ int main(int argc, char** argv) {
     if (!st) std::fprintf(stderr, "baseline failed: %s\n", st.error().message.c_str());
     rows.push_back({"CSV import, residents/s (SQLite, encrypted, indexed)", people / import_s, "/s", people / raw_s,
                     ">= 33,333/s (1M in 30 s)"});
-    std::fprintf(stderr, "imported %zu residents in %.1f s (validation %.1f s, write %.1f s; raw inserts: %.1f s)\n",
-                 people, import_s, validated_s, import_s - validated_s, raw_s);
+    std::fprintf(stderr,
+                 "imported %zu residents in %.1f s (validation %.1f s, write %.1f s; then the checkpoint %.1f s; "
+                 "raw inserts: %.1f s)\n",
+                 people, import_s, validated_s, import_s - validated_s, after_import_s, raw_s);
   }
 
   std::printf("\n| benchmark | Linli | baseline | ratio | target |\n|---|---:|---:|---:|---|\n");

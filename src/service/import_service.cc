@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <future>
 #include <map>
 #include <unordered_map>
 
@@ -381,20 +382,24 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       };
       std::unordered_map<std::int64_t, Membership> members;
       std::size_t created_households = 0, created_residents = 0, duplicates = 0;
-      // In slices of a few thousand rows: ids first (the writer's sequences), then the sealing on
-      // every core — each ciphertext is bound to its row's id —, then the inserts (households, then
-      // residents in multi-row statements). Slices keep the rows in flight small and in cache.
+      // In slices of a few thousand rows: ids first (the writer's sequences), then the sealing —
+      // each ciphertext is bound to its row's id —, then the inserts (households, then residents
+      // in multi-row statements). The next slice is sealed on another core while this one is
+      // inserted, so the writer's thread only draws ids and inserts. Slices keep the rows in
+      // flight small and in cache.
       static const std::string kImportEvent = "{\"source\":\"import\"}";
       constexpr std::size_t kSlice = 8192;
-      std::vector<storage::HouseholdRow> households;
-      std::vector<std::size_t> household_rows;  // the plan row whose address each new household has
-      std::vector<storage::ResidentRow> batch;
-      for (std::size_t slice = begin; slice < end; slice += kSlice) {
-        std::size_t slice_end = std::min(end, slice + kSlice);
-        households.clear();
-        household_rows.clear();
-        batch.assign(slice_end - slice, storage::ResidentRow{});
-        for (std::size_t i = slice; i < slice_end; ++i) {
+      struct Slice {
+        std::size_t first = 0;                   // the plan row of residents[0]
+        std::vector<storage::HouseholdRow> households;
+        std::vector<std::size_t> household_rows;  // the plan row whose address each new household has
+        std::vector<storage::ResidentRow> residents;
+      };
+      auto prepare = [&](std::size_t from, std::size_t to) -> Result<Slice> {
+        Slice sl;
+        sl.first = from;
+        sl.residents.resize(to - from);
+        for (std::size_t i = from; i < to; ++i) {
           const auto& pr = plan.rows[i];
           auto& hid = household_ids[pr.household_key];
           if (hid == 0) {
@@ -406,12 +411,12 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
             h.unit = pr.unit;
             h.created_at = now;
             hid = h.id;
-            households.push_back(std::move(h));
-            household_rows.push_back(i);
+            sl.households.push_back(std::move(h));
+            sl.household_rows.push_back(i);
             ++household_delta[pr.node_path];
             ++created_households;
           }
-          auto& r = batch[i - slice];
+          auto& r = sl.residents[i - from];
           LINLI_ASSIGN_OR_RETURN(r.id, s.NextId("residents"));
           r.node_id = pr.node_id;
           r.node_path = pr.node_path;
@@ -428,21 +433,36 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
           if (pr.fields.relation == "head") m.head = r.id;
           ++created_residents;
         }
-        ParallelFor(batch.size() + households.size(), [&](std::size_t from, std::size_t to) {
-          for (std::size_t k = from; k < to; ++k) {
-            if (k < batch.size()) {
-              registry_.Seal(plan.rows[slice + k].fields, batch[k]);
-              continue;
-            }
-            auto& h = households[k - batch.size()];
-            const auto& pr = plan.rows[household_rows[k - batch.size()]];
-            h.room_enc = registry_.SealRoom(pr.room, h.id);
-            h.address_index = registry_.AddressIndex(pr.building_id, pr.unit, pr.room);
+        return sl;
+      };
+      auto seal = [this, &plan](Slice& sl, std::size_t from, std::size_t to) {
+        for (std::size_t k = from; k < to; ++k) {
+          if (k < sl.residents.size()) {
+            registry_.Seal(plan.rows[sl.first + k].fields, sl.residents[k]);
+            continue;
           }
-        }, 1024);
-        LINLI_TRY(storage::HouseholdRepo::InsertMany(s, households));
-        LINLI_TRY(storage::ResidentRepo::InsertMany(s, batch, kImportEvent, who.user_id()));
+          auto& h = sl.households[k - sl.residents.size()];
+          const auto& pr = plan.rows[sl.household_rows[k - sl.residents.size()]];
+          h.room_enc = registry_.SealRoom(pr.room, h.id);
+          h.address_index = registry_.AddressIndex(pr.building_id, pr.unit, pr.room);
+        }
+      };
+      auto items = [](const Slice& sl) { return sl.residents.size() + sl.households.size(); };
+      LINLI_ASSIGN_OR_RETURN(Slice current, prepare(begin, std::min(end, begin + kSlice)));
+      ParallelFor(items(current), [&](std::size_t from, std::size_t to) { seal(current, from, to); }, 1024);
+      for (std::size_t slice = begin; slice < end; slice += kSlice) {
+        std::size_t slice_end = std::min(end, slice + kSlice);
+        Slice next;
+        std::future<void> next_sealed;  // declared after `next`: an early return waits for it first
+        if (slice_end < end) {
+          LINLI_ASSIGN_OR_RETURN(next, prepare(slice_end, std::min(end, slice_end + kSlice)));
+          next_sealed = std::async(std::launch::async, [&] { seal(next, 0, items(next)); });
+        }
+        LINLI_TRY(storage::HouseholdRepo::InsertMany(s, current.households));
+        LINLI_TRY(storage::ResidentRepo::InsertMany(s, current.residents, kImportEvent, who.user_id()));
         if (options.progress) options.progress("write", slice_end, total);
+        if (next_sealed.valid()) next_sealed.get();
+        current = std::move(next);
       }
       for (const auto& [path, n] : resident_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kResidents, n));
       for (const auto& [path, n] : household_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kHouseholds, n));

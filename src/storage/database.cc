@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -264,7 +265,6 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
     ReconnectIfBroken();
     return false;
   }
-  driver_->AfterCommit(*writer_);
   RunAfterCommitHooks(*writer_);
   return true;
 }
@@ -281,7 +281,6 @@ void Database::RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& ou
     if (st) st = AuditRepo::FlushHead(*writer_);
     if (st) st = StatusOf(writer_->Exec("COMMIT"));
     if (st) {
-      driver_->AfterCommit(*writer_);
       RunAfterCommitHooks(*writer_);
     } else {
       (void)writer_->Exec("ROLLBACK");
@@ -318,9 +317,14 @@ void Database::RunBatch(std::vector<WriteJob>& batch) {
   BatchSizes().Observe(static_cast<double>(batch.size()));
   CommitSeconds().Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  bool committed = std::ranges::any_of(outcomes, [](const Status& st) { return st.has_value(); });
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].done) batch[i].done(std::move(outcomes[i]));
   }
+  // The engine's housekeeping (SQLite's checkpoint once the WAL passes 64 MiB) after the callers
+  // have their answers: their writes are committed, and a bulk job's checkpoint copies hundreds of
+  // megabytes they need not wait for.
+  if (committed) driver_->AfterCommit(*writer_);
 }
 
 }  // namespace linli::storage
