@@ -648,8 +648,8 @@ Result<std::unordered_set<std::string>> ResidentRepo::ActiveIdIndexes(SqlSession
   std::unordered_set<std::string> found;
   // "Active" said as the second column of residents_id_number (migration 017), so both columns are
   // index conditions and each key is known to match at most one row. Said as status = 'active',
-  // PostgreSQL's cached generic plan, made while a generator's residents table was still small,
-  // scanned the whole table for each batch of 500 (2 s each at 300 k residents).
+  // PostgreSQL's generic plan, cached while the residents table was empty and never analysed,
+  // scanned the whole table for each batch of 500 as it grew (1–2 s each at 300 k residents).
   LINLI_TRY(QueryInBatches(s, "SELECT id_index FROM residents WHERE (CASE WHEN status = 'active' THEN 1 END) = 1 AND id_index IN ", indexes,
                            [&](const SqlRow& r) { found.insert(r.Text(0)); }));
   return found;

@@ -79,6 +79,23 @@ class StorageContract : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(st) << st.error().message;
   }
 
+  // A resident at `at` with only the columns a row needs; its blind index is given.
+  static ResidentRow NewResident(const domain::OrgNode& at, std::string id_index, std::string status = "active") {
+    ResidentRow r;
+    r.node_id = at.id;
+    r.node_path = at.path;
+    r.relation = "head";
+    r.name = "王秀英";
+    r.gender = "female";
+    r.birth_date = "1949-12-31";
+    r.id_index = std::move(id_index);
+    r.ethnic = "汉族";
+    r.residence_type = "registered";
+    r.status = std::move(status);
+    r.created_at = 1;
+    return r;
+  }
+
   static CaseRow NewCase(const domain::OrgNode& at, std::string tracking_code, std::string text) {
     CaseRow c;
     c.tracking_code = std::move(tracking_code);
@@ -601,18 +618,7 @@ TEST_P(StorageContract, AnIdNumberIsActiveOnceAndMayRecurInRecordsThatAreNot) {
   // active ones unique; records moved away or deceased may share it.
   auto sd = Insert(0, domain::NodeType::kSubdistrict, "1");
   auto resident = [&](std::string status) {
-    ResidentRow r;
-    r.node_id = sd.id;
-    r.node_path = sd.path;
-    r.relation = "head";
-    r.name = "王秀英";
-    r.gender = "female";
-    r.birth_date = "1949-12-31";
-    r.id_index = "same-blind-index";
-    r.ethnic = "汉族";
-    r.residence_type = "registered";
-    r.status = std::move(status);
-    r.created_at = 1;
+    auto r = NewResident(sd, "same-blind-index", std::move(status));
     return WriteAndWait<ResidentRow>(*db_, [r](SqlSession& s) { return ResidentRepo::Insert(s, r, false); });
   };
   ASSERT_TRUE(resident("moved_out"));
@@ -654,18 +660,8 @@ TEST_P(StorageContract, CheckingIdNumbersAgainstTheRegisterNeverScansTheResident
     if (!none.empty()) return Error::Internal("found ID numbers in an empty register");
     std::vector<ResidentRow> rows;
     for (int i = 0; i < 3000; ++i) {
-      ResidentRow r;
+      auto r = NewResident(sd, "blind-" + std::to_string(i));
       LINLI_ASSIGN_OR_RETURN(r.id, s.NextId("residents"));
-      r.node_id = sd.id;
-      r.node_path = sd.path;
-      r.relation = "head";
-      r.name = "王秀英";
-      r.gender = "female";
-      r.birth_date = "1949-12-31";
-      r.id_index = "blind-" + std::to_string(i);
-      r.ethnic = "汉族";
-      r.residence_type = "registered";
-      r.created_at = 1;
       rows.push_back(std::move(r));
     }
     LINLI_TRY(ResidentRepo::InsertMany(s, rows, "{}", 0));
