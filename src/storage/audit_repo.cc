@@ -41,12 +41,10 @@ Status AuditRepo::Append(SqlSession& s, domain::AuditEntry& e) {
   e.hash = domain::ComputeAuditHash(e);
   s.audit_head = std::make_pair(e.seq, e.hash);
   s.audit_head_dirty = true;
-  LINLI_TRY(s.ExecDeferred(
-      std::string("INSERT INTO audit_log (") + kCols +
-          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-      {Int(e.seq), Int(e.at), Int(e.actor_id), Text(e.actor_name), Text(e.action), Text(e.outcome),
-       Text(e.node_path), Text(e.target), Text(e.detail), Text(e.ip), Text(e.prev_hash), Text(e.hash)}));
-  return Ok();
+  static constexpr AppendTable kAuditLog{"audit_log", kCols};
+  return AppendRow(s, kAuditLog,
+                   {Int(e.seq), Int(e.at), Int(e.actor_id), Text(e.actor_name), Text(e.action), Text(e.outcome),
+                    Text(e.node_path), Text(e.target), Text(e.detail), Text(e.ip), Text(e.prev_hash), Text(e.hash)});
 }
 
 Status AuditRepo::FlushHead(SqlSession& s) {
@@ -57,6 +55,7 @@ Status AuditRepo::FlushHead(SqlSession& s) {
 }
 
 Result<std::vector<domain::AuditEntry>> AuditRepo::Query(SqlSession& s, const AuditQuery& q) {
+  LINLI_TRY(FlushAppends(s));
   std::string sql = std::string("SELECT ") + kCols + " FROM audit_log WHERE (";
   std::vector<SqlValue> params;
   AppendPrefixFilter(sql, "node_path", q.scope_prefixes, params);
@@ -99,6 +98,7 @@ Result<std::vector<domain::AuditEntry>> AuditRepo::Query(SqlSession& s, const Au
 }
 
 Result<std::vector<domain::AuditEntry>> AuditRepo::Run(SqlSession& s, std::int64_t after_seq, int limit) {
+  LINLI_TRY(FlushAppends(s));
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(std::string("SELECT ") + kCols +
                                                 " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
                                             {Int(after_seq), Int(limit)}));

@@ -285,16 +285,12 @@ Status CaseRepo::Count(SqlSession& s, const std::optional<CaseRow>& before, cons
 }
 
 namespace {
-RowInserter CaseEventInserter(SqlSession& s, std::size_t rows_per_statement) {
-  return RowInserter(s, "case_events",
-                     {"id", "case_id", "at", "actor_kind", "actor_id", "action", "from_state", "to_state", "from_level",
-                      "to_level", "note", "detail"},
-                     rows_per_statement);
-}
-Status AddCaseEvent(RowInserter& ins, const CaseEventRow& e) {
-  return ins.Add(Int(e.id), Int(e.case_id), Int(e.at), Text(e.actor_kind), IdOrNull(e.actor_id), Text(e.action),
-                 TextOrNull(e.from_state), Text(e.to_state), TextOrNull(e.from_level), Text(e.to_level), Text(e.note),
-                 TextOrNull(e.detail));
+constexpr AppendTable kCaseEvents{
+    "case_events", "id, case_id, at, actor_kind, actor_id, action, from_state, to_state, from_level, to_level, note, detail"};
+std::vector<SqlValue> CaseEventValues(const CaseEventRow& e) {
+  return {Int(e.id),           Int(e.case_id),   Int(e.at),         Text(e.actor_kind),
+          IdOrNull(e.actor_id), Text(e.action),  TextOrNull(e.from_state), Text(e.to_state),
+          TextOrNull(e.from_level), Text(e.to_level), Text(e.note), TextOrNull(e.detail)};
 }
 }  // namespace
 
@@ -302,16 +298,14 @@ Status CaseRepo::AppendEvent(SqlSession& s, CaseEventRow e) {
   if (e.id == 0) {
     LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("case_events"));
   }
-  auto ins = CaseEventInserter(s, 1);
-  LINLI_TRY(AddCaseEvent(ins, e));
-  return ins.Finish();
+  return AppendRow(s, kCaseEvents, CaseEventValues(e));
 }
 
 Status CaseRepo::AppendEvents(SqlSession& s, const std::vector<CaseEventRow>& events) {
-  auto ins = CaseEventInserter(s, 64);
+  RowInserter ins(s, kCaseEvents.table, kCaseEvents.columns, 64);
   for (const auto& e : events) {
     if (e.id == 0) return Error::Internal("CaseRepo::AppendEvents needs ids drawn beforehand");
-    LINLI_TRY(AddCaseEvent(ins, e));
+    LINLI_TRY(ins.AddRow(CaseEventValues(e)));
   }
   return ins.Finish();
 }
@@ -365,6 +359,7 @@ Result<std::optional<AttachmentRow>> CaseRepo::Attachment(SqlSession& s, std::in
 }
 
 Result<std::vector<CaseEventRow>> CaseRepo::Events(SqlSession& s, std::int64_t case_id, Millis since) {
+  LINLI_TRY(FlushAppends(s));
   return ManyRows<CaseEventRow>(s, std::string("SELECT ") + kEventCols +
                                        " FROM case_events e WHERE e.case_id = $1 AND e.at >= $2 ORDER BY e.id",
                                 std::vector<SqlValue>{Int(case_id), Int(since)}, EventFrom);
@@ -379,6 +374,7 @@ Result<int> CaseRepo::EnsureEventPartitions(SqlSession& s, Millis now) {
 Result<std::vector<std::pair<CaseEventRow, std::string>>> CaseRepo::EventsBetween(SqlSession& s, Millis from, Millis to,
                                                                                  const std::vector<std::string>& prefixes,
                                                                                  int limit) {
+  LINLI_TRY(FlushAppends(s));
   std::vector<SqlValue> p = {Int(from), Int(to)};
   std::string sql = std::string("SELECT ") + kEventCols +
                     ", c.tracking_code FROM case_events e JOIN cases c ON c.id = e.case_id "

@@ -107,7 +107,7 @@ Database::~Database() { Stop(); }
 
 Status Database::StartWriter() {
   LINLI_ASSIGN_OR_RETURN(writer_, driver_->Connect(ConnectionRole::kWrite));
-  writer_->defer_counts = true;  // every commit below flushes them first
+  writer_->defer_to_commit = true;  // every commit below flushes them first
   writer_thread_ = std::thread([this] { WriterLoop(); });
   return Ok();
 }
@@ -256,9 +256,7 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
     }
     ok = ok && writer_->ExecDeferred("RELEASE SAVEPOINT w").has_value();
   }
-  if (ok) ok = RollupRepo::FlushPending(*writer_).has_value() && !writer_->sql_failed();
-  if (ok) ok = driver_->BeforeCommit(*writer_).has_value() && !writer_->sql_failed();
-  if (ok) ok = AuditRepo::FlushHead(*writer_).has_value();
+  if (ok) ok = WriteHeldBack().has_value() && !writer_->sql_failed();
   if (ok) ok = writer_->Exec("COMMIT").has_value() && !writer_->sql_failed();
   if (!ok) {
     (void)writer_->Exec("ROLLBACK");
@@ -269,6 +267,16 @@ bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& 
   return true;
 }
 
+// What the transaction's jobs held back, written just before COMMIT: appended rows in multi-row
+// statements, the summed count deltas, the engine's own (SQLite: the trigram index), the audit
+// chain's head.
+Status Database::WriteHeldBack() {
+  LINLI_TRY(FlushAppends(*writer_));
+  LINLI_TRY(RollupRepo::FlushPending(*writer_));
+  LINLI_TRY(driver_->BeforeCommit(*writer_));
+  return AuditRepo::FlushHead(*writer_);
+}
+
 // Each job in a transaction of its own: whatever fails belongs to that job.
 void Database::RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& outcomes) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -276,9 +284,7 @@ void Database::RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& ou
     writer_->ForgetTransactionState();
     Status st = writer_->ExecDeferred(driver_->BeginWriteSql());
     if (st) st = RunBody(batch[i], *writer_);
-    if (st) st = RollupRepo::FlushPending(*writer_);
-    if (st) st = driver_->BeforeCommit(*writer_);
-    if (st) st = AuditRepo::FlushHead(*writer_);
+    if (st) st = WriteHeldBack();
     if (st) st = StatusOf(writer_->Exec("COMMIT"));
     if (st) {
       RunAfterCommitHooks(*writer_);
@@ -299,7 +305,7 @@ void Database::ReconnectIfBroken() {
   auto fresh = driver_->Connect(ConnectionRole::kWrite);
   if (fresh) {
     writer_ = std::move(*fresh);
-    writer_->defer_counts = true;
+    writer_->defer_to_commit = true;
   }
 }
 

@@ -114,6 +114,7 @@ class Database {
   void RunBatch(std::vector<WriteJob>& batch);
   bool RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& outcomes);
   void RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& outcomes);
+  Status WriteHeldBack();
   void ReconnectIfBroken();
   Result<std::unique_ptr<SqlSession>> AcquireReader();
   void ReleaseReader(std::unique_ptr<SqlSession> s, bool healthy);

@@ -25,14 +25,14 @@ Status NotificationRepo::Insert(SqlSession& s, NotificationRow n) {
   if (n.id == 0) {
     LINLI_ASSIGN_OR_RETURN(n.id, s.NextId("notifications"));
   }
-  return s.ExecDeferred("INSERT INTO notifications (id, user_id, at, kind, case_id, title, body) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        {Int(n.id), Int(n.user_id), Int(n.at), Text(n.kind), IdOrNull(n.case_id), Text(n.title),
-                         Text(n.body)});
+  static constexpr AppendTable kNotifications{"notifications", "id, user_id, at, kind, case_id, title, body"};
+  return AppendRow(s, kNotifications,
+                   {Int(n.id), Int(n.user_id), Int(n.at), Text(n.kind), IdOrNull(n.case_id), Text(n.title), Text(n.body)});
 }
 
 Result<std::vector<NotificationRow>> NotificationRepo::Inbox(SqlSession& s, std::int64_t user_id, bool unread_only,
                                                              std::int64_t before_id, int limit) {
+  LINLI_TRY(FlushAppends(s));
   std::vector<SqlValue> p = {Int(user_id)};
   std::string sql = std::string("SELECT ") + kNotificationCols + " FROM notifications WHERE user_id = $1";
   if (unread_only) sql += " AND read_at IS NULL";
@@ -46,12 +46,14 @@ Result<std::vector<NotificationRow>> NotificationRepo::Inbox(SqlSession& s, std:
 }
 
 Result<std::int64_t> NotificationRepo::UnreadCount(SqlSession& s, std::int64_t user_id) {
+  LINLI_TRY(FlushAppends(s));
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
                                             {Int(user_id)}));
   return rows.empty() ? 0 : rows[0].Int(0);
 }
 
 Result<std::int64_t> NotificationRepo::MarkRead(SqlSession& s, std::int64_t user_id, std::int64_t id, Millis now) {
+  LINLI_TRY(FlushAppends(s));
   if (id > 0) {
     return s.Exec("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND id = $3 AND read_at IS NULL",
                   {Int(now), Int(user_id), Int(id)});

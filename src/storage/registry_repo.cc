@@ -256,7 +256,7 @@ Status RollupRepo::AddMany(SqlSession& s, std::string_view path,
                            const std::vector<std::pair<std::string, std::int64_t>>& deltas) {
   auto ids = domain::PathIds(path);
   ids.push_back(kEverywhere);
-  if (s.defer_counts) {
+  if (s.defer_to_commit) {
     for (const auto& [metric, delta] : deltas) {
       if (delta == 0) continue;
       for (auto id : ids) s.pending_counts.push_back({id, metric, delta});

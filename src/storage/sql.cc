@@ -1,6 +1,8 @@
 #include "storage/sql.h"
 
 #include <algorithm>
+#include <bit>
+#include <map>
 #include <charconv>
 #include <unordered_map>
 
@@ -121,61 +123,115 @@ RowInserter::RowInserter(SqlSession& s, std::string_view table, std::string_view
   Build(table, columns, on_conflict);
 }
 
+// The statements of one (table, columns, batch, conflict): the same every time, so built once per
+// thread (single-row inserts on the writer would otherwise rebuild them per row).
+struct RowInserter::Statements {
+  std::string head, tail;              // "INSERT INTO t (a, b) VALUES " and the conflict clause
+  std::size_t columns = 0;
+  std::map<std::size_t, std::string> by_rows;  // statement for n rows, built when first needed
+};
+
 void RowInserter::Build(std::string_view table, const std::vector<std::string_view>& columns,
                         std::string_view on_conflict) {
-  // The two statements of a (table, columns, batch, conflict) are the same every time: built once
-  // per thread, since single-row inserts on the writer would otherwise rebuild them per row.
-  struct Statements {
-    std::string row, batch;
-  };
   thread_local std::unordered_map<std::string, Statements, StringHash, std::equal_to<>> built;
   std::string key(table);
   key += '\x1f';
   for (auto c : columns) (key += c) += ',';
-  key += '\x1f' + std::to_string(rows_per_statement_) + '\x1f';
+  key += '\x1f';
   key += on_conflict;
   auto it = built.find(key);
   if (it == built.end()) {
-    std::string head = "INSERT INTO " + std::string(table) + " (";
-    for (std::size_t i = 0; i < columns.size(); ++i) head += (i ? ", " : "") + std::string(columns[i]);
-    head += ") VALUES ";
-    std::string tail = on_conflict.empty() ? "" : " " + std::string(on_conflict);
     Statements st;
-    st.row = head + "(" + Markers(1, columns_) + ")" + tail;
-    st.batch = head;
-    for (std::size_t r = 0; r < rows_per_statement_; ++r) {
-      st.batch += (r ? ", (" : "(") + Markers(r * columns_ + 1, columns_) + ")";
-    }
-    st.batch += tail;
+    st.head = "INSERT INTO " + std::string(table) + " (";
+    for (std::size_t i = 0; i < columns.size(); ++i) st.head += (i ? ", " : "") + std::string(columns[i]);
+    st.head += ") VALUES ";
+    st.tail = on_conflict.empty() ? "" : " " + std::string(on_conflict);
+    st.columns = columns_;
     it = built.emplace(std::move(key), std::move(st)).first;
   }
-  // Elements of an unordered_map stay where they are, and an inserter lives on one thread.
-  row_sql_ = &it->second.row;
-  batch_sql_ = &it->second.batch;
+  // Elements of an unordered_map (and of a map) stay where they are, and an inserter lives on one
+  // thread.
+  statements_ = &it->second;
+  batch_sql_ = &SqlFor(rows_per_statement_);
   pending_.reserve(rows_per_statement_ * columns_);
+}
+
+const std::string& RowInserter::SqlFor(std::size_t rows) {
+  auto [it, fresh] = statements_->by_rows.try_emplace(rows);
+  if (fresh) {
+    std::string sql = statements_->head;
+    for (std::size_t r = 0; r < rows; ++r) sql += (r ? ", (" : "(") + Markers(r * columns_ + 1, columns_) + ")";
+    it->second = sql + statements_->tail;
+  }
+  return it->second;
 }
 
 Status RowInserter::AddRow(std::vector<SqlValue> values) {
   if (values.size() != columns_) return Error::Internal("RowInserter: a row has the wrong number of values");
   for (auto& v : values) pending_.push_back(std::move(v));
-  if (pending_.size() == rows_per_statement_ * columns_) return Send(*batch_sql_, rows_per_statement_);
+  if (pending_.size() == rows_per_statement_ * columns_) return SendFull();
   return Ok();
 }
 
-Status RowInserter::Finish() {
-  std::size_t rows = pending_.size() / columns_;
-  std::vector<SqlValue> tail = std::move(pending_);
+Status RowInserter::AddRow(Params values) {
+  if (values.size() != columns_) return Error::Internal("RowInserter: a row has the wrong number of values");
+  pending_.insert(pending_.end(), values.begin(), values.end());
+  if (pending_.size() == rows_per_statement_ * columns_) return SendFull();
+  return Ok();
+}
+
+Status RowInserter::SendFull() {
+  Status st = s_.ExecDeferred(*batch_sql_, Params(pending_));
   pending_.clear();
-  for (std::size_t r = 0; r < rows; ++r) {
-    LINLI_TRY(s_.ExecDeferred(*row_sql_, Params(tail.data() + r * columns_, columns_)));
+  return st;
+}
+
+Status RowInserter::Finish() {
+  // What is left (fewer rows than a full statement) goes in statements of 32, 16, ... rows, so a
+  // batch of 200 reports' events costs 3 full statements and 3 more, not 3 and 8.
+  std::vector<SqlValue> rest = std::move(pending_);
+  pending_.clear();
+  std::size_t rows = rest.size() / columns_, done = 0;
+  while (done < rows) {
+    std::size_t n = std::bit_floor(rows - done);
+    LINLI_TRY(s_.ExecDeferred(SqlFor(n), Params(rest.data() + done * columns_, n * columns_)));
+    done += n;
   }
   return Ok();
 }
 
-Status RowInserter::Send(const std::string& sql, std::size_t rows) {
-  Status st = s_.ExecDeferred(sql, Params(pending_.data(), rows * columns_));
-  pending_.clear();
-  return st;
+// ---------------------------------------------------------------------------------------------
+
+Status AppendRow(SqlSession& s, const AppendTable& table, std::vector<SqlValue> values) {
+  if (s.defer_to_commit) {
+    s.pending_appends.push_back({&table, std::move(values)});
+    return Ok();
+  }
+  RowInserter one(s, table.table, table.columns, 1);
+  LINLI_TRY(one.AddRow(std::move(values)));
+  return one.Finish();
+}
+
+Status FlushAppends(SqlSession& s) {
+  auto& rows = s.pending_appends;
+  std::size_t from = s.appends_flushed;
+  if (from == rows.size()) return Ok();
+  // Table by table, in the order each first appears. The rows stay held until the transaction
+  // ends: if a later job's savepoint (inside which this flush ran) rolls back, they are written
+  // again at the next flush (SqlSession::RollBackJob).
+  std::vector<const AppendTable*> tables;
+  for (std::size_t i = from; i < rows.size(); ++i) {
+    if (std::find(tables.begin(), tables.end(), rows[i].table) == tables.end()) tables.push_back(rows[i].table);
+  }
+  for (const AppendTable* t : tables) {
+    RowInserter ins(s, t->table, t->columns, 64);
+    for (std::size_t i = from; i < rows.size(); ++i) {
+      if (rows[i].table == t) LINLI_TRY(ins.AddRow(Params(rows[i].values)));
+    }
+    LINLI_TRY(ins.Finish());
+  }
+  s.appends_flushed = rows.size();
+  return Ok();
 }
 
 }  // namespace linli::storage

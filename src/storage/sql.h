@@ -46,6 +46,8 @@ struct SqlRow {
 using SqlRows = std::vector<SqlRow>;
 using Params = std::span<const SqlValue>;
 
+struct AppendTable;  // below
+
 class SqlSession {
  public:
   virtual ~SqlSession() = default;
@@ -96,16 +98,19 @@ class SqlSession {
     after_commit.clear();
     pending_counts.clear();
     counts_flushed = 0;
+    pending_appends.clear();
+    appends_flushed = 0;
   }
   // Where one job of the writer's batch began, to undo its bookkeeping when its savepoint rolls
   // back (the SQL is undone by the savepoint itself).
   struct JobMark {
     std::optional<std::pair<std::int64_t, std::string>> audit_head;
     bool audit_head_dirty;
-    std::size_t after_commit, pending_counts, counts_flushed;
+    std::size_t after_commit, pending_counts, counts_flushed, pending_appends, appends_flushed;
   };
   JobMark MarkJob() const {
-    return {audit_head, audit_head_dirty, after_commit.size(), pending_counts.size(), counts_flushed};
+    return {audit_head,          audit_head_dirty, after_commit.size(),    pending_counts.size(),
+            counts_flushed,      pending_appends.size(), appends_flushed};
   }
   void RollBackJob(const JobMark& m) {
     audit_head = m.audit_head;
@@ -115,6 +120,8 @@ class SqlSession {
     // savepoint was undone with it, so the earlier jobs' entries are pending again.
     pending_counts.resize(m.pending_counts);
     counts_flushed = m.counts_flushed;
+    pending_appends.resize(m.pending_appends);
+    appends_flushed = m.appends_flushed;
   }
   // The audit chain's head as of the last append in this transaction. AuditRepo keeps it and
   // writes it to audit_head once, when the writer commits (AuditRepo::FlushHead).
@@ -126,18 +133,29 @@ class SqlSession {
   void AfterCommit(std::function<void()> fn) { after_commit.push_back(std::move(fn)); }
   std::vector<std::function<void()>> after_commit;
 
+  // Whether this session's owner writes what is held back before every COMMIT (the writer does):
+  // only then are count deltas and appended rows held back; other sessions write them at once.
+  bool defer_to_commit = false;
+
   // Count deltas for node_counts (RollupRepo) gathered through the transaction and written once,
   // summed per row, just before COMMIT (RollupRepo::FlushPending): a batch of 200 cases reported in
-  // one grid updates each of the grid's and its ancestors' rows once instead of 200 times. Only a
-  // session whose owner flushes before every commit defers (the writer); others write at once.
+  // one grid updates each of the grid's and its ancestors' rows once instead of 200 times.
   struct PendingCount {
     std::int64_t node_id;
     std::string metric;
     std::int64_t delta;
   };
-  bool defer_counts = false;
   std::vector<PendingCount> pending_counts;
   std::size_t counts_flushed = 0;  // entries before this index are written already
+
+  // Rows for append-only tables (AppendRow) gathered through the transaction and written just
+  // before COMMIT as multi-row statements (FlushAppends).
+  struct PendingAppend {
+    const AppendTable* table;
+    std::vector<SqlValue> values;
+  };
+  std::vector<PendingAppend> pending_appends;
+  std::size_t appends_flushed = 0;  // entries before this index are written already
 
  protected:
   bool sql_failed_ = false;
@@ -177,9 +195,9 @@ Result<std::vector<Row>> ManyRows(SqlSession& s, const std::string& sql, Params 
 // "$first, $first+1, ..." for `count` parameters.
 std::string Markers(std::size_t first, std::size_t count);
 // Inserts many rows into one table in multi-row statements (`rows_per_statement` rows each, the
-// rest one row at a time), so a bulk write pays SQLite's statement overhead and PostgreSQL's
-// round trips once per batch instead of once per row. Only two statement shapes exist per table,
-// so both stay prepared. Call Finish() before reading what was inserted; a failure surfaces at
+// rest in statements of halving powers of two: 64, 32, ... 1), so a bulk write pays SQLite's
+// statement overhead and PostgreSQL's round trips once per batch instead of once per row. A few
+// statement shapes exist per table, so all stay prepared. Call Finish() before reading what was inserted; a failure surfaces at
 // the Add() that sent its batch, or at Finish().
 class RowInserter {
  public:
@@ -194,22 +212,40 @@ class RowInserter {
   Status Add(Values&&... values) {
     if (sizeof...(values) != columns_) return Error::Internal("RowInserter: a row has the wrong number of values");
     (pending_.push_back(SqlValue(std::forward<Values>(values))), ...);
-    if (pending_.size() == rows_per_statement_ * columns_) return Send(*batch_sql_, rows_per_statement_);
+    if (pending_.size() == rows_per_statement_ * columns_) return SendFull();
     return Ok();
   }
   // The same, for a row whose values are already in a vector.
   Status AddRow(std::vector<SqlValue> values);
+  // The same, copied.
+  Status AddRow(Params values);
   Status Finish();
 
  private:
+  struct Statements;
   void Build(std::string_view table, const std::vector<std::string_view>& columns, std::string_view on_conflict);
-  Status Send(const std::string& sql, std::size_t rows);
+  const std::string& SqlFor(std::size_t rows);
+  Status SendFull();
   SqlSession& s_;
   std::size_t columns_, rows_per_statement_;
+  Statements* statements_;
   const std::string* batch_sql_;
-  const std::string* row_sql_;
   std::vector<SqlValue> pending_;
 };
+
+// A history table that only ever gains rows (case events, notifications, the audit log). Each
+// report adds a row to each, and one statement per row was a fifth of the writer's time at
+// district intake; so the writer holds them back and writes a batch's rows of each table in
+// multi-row statements just before COMMIT. A repository that reads such a table inside a write
+// calls FlushAppends first, so a write still sees what it appended.
+struct AppendTable {
+  std::string_view table;
+  std::string_view columns;  // "a, b, c", in the order AppendRow's values follow
+};
+// Appends one row: held back on a session that defers to its commit, else written at once.
+Status AppendRow(SqlSession& s, const AppendTable& table, std::vector<SqlValue> values);
+// Writes the rows held back, each table's in multi-row statements in the order they came.
+Status FlushAppends(SqlSession& s);
 
 // "$n" for the parameter about to be appended to `params`.
 inline std::string NextMarker(const std::vector<SqlValue>& params) { return "$" + std::to_string(params.size() + 1); }

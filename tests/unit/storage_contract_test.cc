@@ -18,6 +18,7 @@
 #include "storage/org_repo.h"
 #include "storage/registry_repo.h"
 #include "storage/migrations.h"
+#include "storage/notification_repo.h"
 #include "storage/postgres/pg_driver.h"
 #include "storage/sqlite/sqlite_driver.h"
 #include "support/test_env.h"
@@ -394,6 +395,87 @@ TEST_P(StorageContract, DeferredCountsAreSummedAtCommitAndForgetWhatARefusedJobA
     ASSERT_EQ(counts->size(), 1u);
     EXPECT_EQ((*counts)[0], (std::pair<std::string, std::int64_t>{"t.visits", ok}));
   }
+}
+
+TEST_P(StorageContract, AppendedRowsAreWrittenAtCommitSeenWithinTheirWriteAndForgottenWithARefusedJob) {
+  auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
+  SeedCategory();
+  UserRecord u;
+  u.username = "worker1";
+  u.display_name = "网格员";
+  u.password_hash = "$argon2id$x";
+  u.home_node_id = sub.id;
+  auto user = WriteAndWait<std::int64_t>(*db_, [&](SqlSession& s) { return AccountRepo::InsertUser(s, u); });
+  ASSERT_TRUE(user) << user.error().message;
+  auto a_case = WriteAndWait<CaseRow>(*db_, [&](SqlSession& s) { return CaseRepo::Insert(s, NewCase(sub, "T1", "井盖缺失")); });
+  ASSERT_TRUE(a_case) << a_case.error().message;
+  // 150 jobs in one batch (more than two full statements of each table, and a tail) each append
+  // a case event, a notification and an audit entry; every 7th then refuses. Job 100 first reads
+  // the timeline, the inbox and the audit log (which writes the rows held so far inside its
+  // savepoint) and must find the earlier jobs' rows and its own; then it refuses, and the earlier
+  // jobs' rows must still be written.
+  constexpr int kJobs = 150, kReader = 100;
+  std::vector<std::function<Status(SqlSession&)>> jobs;
+  for (int i = 0; i < kJobs; ++i) {
+    jobs.push_back([i, case_id = a_case->id, user_id = *user](SqlSession& s) -> Status {
+      std::string mark = "第" + std::to_string(i) + "步";
+      CaseEventRow e{.case_id = case_id, .at = 2000 + i, .actor_kind = "staff", .action = "note", .to_state = "reported",
+                     .to_level = "grid", .note = mark};
+      LINLI_TRY(CaseRepo::AppendEvent(s, e));
+      LINLI_TRY(NotificationRepo::Insert(s, {.user_id = user_id, .at = 2000 + i, .kind = "case.note", .case_id = case_id,
+                                             .title = mark}));
+      domain::AuditEntry a{.at = 2000 + i, .action = "test.append", .outcome = "ok", .target = mark, .detail = "{}"};
+      LINLI_TRY(AuditRepo::Append(s, a));
+      if (i == kReader) {
+        LINLI_ASSIGN_OR_RETURN(auto events, CaseRepo::Events(s, case_id, 0));
+        LINLI_ASSIGN_OR_RETURN(auto inbox, NotificationRepo::Inbox(s, user_id, true, 0, 500));
+        LINLI_ASSIGN_OR_RETURN(auto unread, NotificationRepo::UnreadCount(s, user_id));
+        LINLI_ASSIGN_OR_RETURN(auto log, AuditRepo::Run(s, 0, 500));
+        // Jobs 0..kReader-1 less the refused ones, and this one.
+        std::size_t expected = kReader - (kReader + 1) / 7 + 1;
+        if (events.size() != expected || inbox.size() != expected || unread != static_cast<std::int64_t>(expected) ||
+            log.size() != expected || events.back().note != mark || inbox.front().title != mark ||
+            log.back().target != mark) {
+          return Error::Internal("a write did not see what its batch appended: " + std::to_string(events.size()) + " events, " +
+                                 std::to_string(inbox.size()) + " notices, " + std::to_string(log.size()) + " audit entries");
+        }
+        return Error::Invalid("test", "refused after reading");
+      }
+      if (i % 7 == 6) return Error::Invalid("test", "refused");
+      return Ok();
+    });
+  }
+  auto outcomes = RunAsOneBatch(*db_, jobs);
+  std::vector<std::string> kept;
+  for (int i = 0; i < kJobs; ++i) {
+    bool refused = i == kReader || i % 7 == 6;
+    ASSERT_EQ(outcomes[i].has_value(), !refused) << i << ": " << (outcomes[i] ? "" : outcomes[i].error().message);
+    if (refused) {
+      EXPECT_EQ(outcomes[i].error().code, ErrorCode::kInvalidArgument) << i << ": " << outcomes[i].error().message;
+    } else {
+      kept.push_back("第" + std::to_string(i) + "步");
+    }
+  }
+  auto events = ReadValue<std::vector<CaseEventRow>>(*db_, [&](SqlSession& s) { return CaseRepo::Events(s, a_case->id, 0); });
+  auto inbox = ReadValue<std::vector<NotificationRow>>(
+      *db_, [&](SqlSession& s) { return NotificationRepo::Inbox(s, *user, false, 0, 500); });
+  auto log = ReadValue<std::vector<domain::AuditEntry>>(*db_, [](SqlSession& s) { return AuditRepo::Run(s, 0, 500); });
+  ASSERT_TRUE(events && inbox && log);
+  std::vector<std::string> event_notes, titles, targets;
+  for (const auto& e : *events) event_notes.push_back(e.note);
+  for (auto it = inbox->rbegin(); it != inbox->rend(); ++it) titles.push_back(it->title);  // newest first
+  for (const auto& a : *log) targets.push_back(a.target);
+  EXPECT_EQ(event_notes, kept);
+  EXPECT_EQ(titles, kept);
+  EXPECT_EQ(targets, kept);
+  // The refused jobs' audit entries left no gap: the chain verifies and its head is the last kept.
+  std::string prev = domain::kAuditGenesisHash;
+  std::int64_t seq = 1;
+  EXPECT_FALSE(domain::VerifyAuditRun(*log, prev, seq));
+  auto head = ReadValue<std::pair<std::int64_t, std::string>>(*db_, [](SqlSession& s) { return AuditRepo::Head(s); });
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->first, static_cast<std::int64_t>(kept.size()));
+  EXPECT_EQ(head->second, prev);
 }
 
 TEST_P(StorageContract, EveryCountAlsoReachesTheWholeDeploymentsRow) {
