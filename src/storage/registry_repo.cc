@@ -285,20 +285,41 @@ Status RollupRepo::AddMany(SqlSession& s, std::string_view path,
   return s.ExecDeferred(sql, Params(p));
 }
 
-Status RollupRepo::FlushPending(SqlSession& s) {
-  if (s.counts_flushed == s.pending_counts.size()) return Ok();
-  // Summed per row and written in key order (the index's order), each row once.
-  std::map<std::pair<std::int64_t, std::string_view>, std::int64_t> sums;
-  for (std::size_t i = s.counts_flushed; i < s.pending_counts.size(); ++i) {
-    const auto& c = s.pending_counts[i];
-    sums[{c.node_id, c.metric}] += c.delta;
-  }
+namespace {
+// (node, metric) → delta, in key order (the index's order).
+using CountSums = std::map<std::pair<std::int64_t, std::string_view>, std::int64_t>;
+
+// Adds each sum to its row, each row once.
+Status AddSums(SqlSession& s, const CountSums& sums) {
   RowInserter ins(s, "node_counts", {"node_id", "metric", "value"}, 32,
                   "ON CONFLICT (node_id, metric) DO UPDATE SET value = node_counts.value + excluded.value");
   for (const auto& [key, delta] : sums) {
     if (delta != 0) LINLI_TRY(ins.Add(Int(key.first), Text(key.second), Int(delta)));
   }
-  LINLI_TRY(ins.Finish());
+  return ins.Finish();
+}
+}  // namespace
+
+Status RollupRepo::AddByPath(SqlSession& s, const std::unordered_map<std::string, MetricSums>& deltas_by_path) {
+  CountSums sums;
+  for (const auto& [path, deltas] : deltas_by_path) {
+    auto ids = domain::PathIds(path);
+    ids.push_back(kEverywhere);
+    for (const auto& [metric, delta] : deltas) {
+      for (auto id : ids) sums[{id, metric}] += delta;
+    }
+  }
+  return AddSums(s, sums);
+}
+
+Status RollupRepo::FlushPending(SqlSession& s) {
+  if (s.counts_flushed == s.pending_counts.size()) return Ok();
+  CountSums sums;
+  for (std::size_t i = s.counts_flushed; i < s.pending_counts.size(); ++i) {
+    const auto& c = s.pending_counts[i];
+    sums[{c.node_id, c.metric}] += c.delta;
+  }
+  LINLI_TRY(AddSums(s, sums));
   s.counts_flushed = s.pending_counts.size();
   return Ok();
 }

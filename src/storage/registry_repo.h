@@ -167,6 +167,11 @@ class RollupRepo {
   // Several metrics at once for the node at `path` and its ancestors: one statement, or, on a
   // session that defers counts (the writer's), entries written by FlushPending before COMMIT.
   static Status AddMany(SqlSession& s, std::string_view path, const std::vector<std::pair<std::string, std::int64_t>>& deltas);
+  // Deltas for many nodes at once, each path's added to its node, its ancestors and kEverywhere,
+  // summed per row first and written at once, one row each: for a bulk load that counted its rows
+  // as it made them (a generated year of cases over 100,000 grids), instead of a recount.
+  using MetricSums = std::unordered_map<std::string, std::int64_t>;  // metric → delta
+  static Status AddByPath(SqlSession& s, const std::unordered_map<std::string, MetricSums>& deltas_by_path);
   // Writes the deferred deltas not yet written, summed per row. The writer calls it before every
   // commit; the reads and the recount below call it first so they see the transaction's counts.
   static Status FlushPending(SqlSession& s);

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "domain/audit_chain.h"
+#include "domain/case_counts.h"
 #include "domain/identity.h"
 #include "storage/account_repo.h"
 #include "storage/audit_repo.h"
@@ -532,7 +533,7 @@ TEST_P(StorageContract, EveryCountAlsoReachesTheWholeDeploymentsRow) {
   EXPECT_EQ(count(kAll, "cases.open"), count(a.id, "cases.open") + count(b.id, "cases.open"));
 }
 
-TEST_P(StorageContract, ARecountFindsWhatTheLiveCountsHold) {
+TEST_P(StorageContract, ARecountAndCountsAddedByPathFindWhatTheLiveCountsHold) {
   // Cases counted as they are written, in every kind of state a count looks at; then the recount
   // from the rows (which reads only the columns the counts use) must land on the same rows.
   auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
@@ -592,6 +593,17 @@ TEST_P(StorageContract, ARecountFindsWhatTheLiveCountsHold) {
     EXPECT_GT((live[{sub.id, metric}]), 0) << metric << ": the cases cover it";
   }
   ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return RollupRepo::Rebuild(s, sub.path); }));
+  EXPECT_EQ(counts_of(), live);
+  // A bulk load that summed its cases' counts by path as it made them (the generator) lands on
+  // the same rows too, kEverywhere's included.
+  std::unordered_map<std::string, RollupRepo::MetricSums> by_path;
+  for (const auto& c : {open_late, solved_rated, solved_late, rejected}) {
+    for (const auto& [metric, value] : domain::CaseCounts(CaseRepo::Facts(c))) by_path[c.node_path][metric] += value;
+  }
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
+    LINLI_TRY(StatusOf(s.Exec("DELETE FROM node_counts")));
+    return RollupRepo::AddByPath(s, by_path);
+  }));
   EXPECT_EQ(counts_of(), live);
 }
 
