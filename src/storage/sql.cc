@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <map>
 #include <charconv>
+#include <map>
 #include <unordered_map>
 
 namespace linli::storage {
@@ -123,12 +123,11 @@ RowInserter::RowInserter(SqlSession& s, std::string_view table, std::string_view
   Build(table, columns, on_conflict);
 }
 
-// The statements of one (table, columns, batch, conflict): the same every time, so built once per
-// thread (single-row inserts on the writer would otherwise rebuild them per row).
+// The statements of one (table, columns, conflict): the same every time, so built once per thread
+// (single-row inserts on the writer would otherwise rebuild them per row).
 struct RowInserter::Statements {
-  std::string head, tail;              // "INSERT INTO t (a, b) VALUES " and the conflict clause
-  std::size_t columns = 0;
-  std::map<std::size_t, std::string> by_rows;  // statement for n rows, built when first needed
+  std::string head, tail;                      // "INSERT INTO t (a, b) VALUES " and the conflict clause
+  std::map<std::size_t, std::string> by_rows;  // the statement for n rows, built when first needed
 };
 
 void RowInserter::Build(std::string_view table, const std::vector<std::string_view>& columns,
@@ -146,7 +145,6 @@ void RowInserter::Build(std::string_view table, const std::vector<std::string_vi
     for (std::size_t i = 0; i < columns.size(); ++i) st.head += (i ? ", " : "") + std::string(columns[i]);
     st.head += ") VALUES ";
     st.tail = on_conflict.empty() ? "" : " " + std::string(on_conflict);
-    st.columns = columns_;
     it = built.emplace(std::move(key), std::move(st)).first;
   }
   // Elements of an unordered_map (and of a map) stay where they are, and an inserter lives on one

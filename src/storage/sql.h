@@ -109,8 +109,8 @@ class SqlSession {
     std::size_t after_commit, pending_counts, counts_flushed, pending_appends, appends_flushed;
   };
   JobMark MarkJob() const {
-    return {audit_head,          audit_head_dirty, after_commit.size(),    pending_counts.size(),
-            counts_flushed,      pending_appends.size(), appends_flushed};
+    return {audit_head,     audit_head_dirty,       after_commit.size(), pending_counts.size(),
+            counts_flushed, pending_appends.size(), appends_flushed};
   }
   void RollBackJob(const JobMark& m) {
     audit_head = m.audit_head;
@@ -195,10 +195,10 @@ Result<std::vector<Row>> ManyRows(SqlSession& s, const std::string& sql, Params 
 // "$first, $first+1, ..." for `count` parameters.
 std::string Markers(std::size_t first, std::size_t count);
 // Inserts many rows into one table in multi-row statements (`rows_per_statement` rows each, the
-// rest in statements of halving powers of two: 64, 32, ... 1), so a bulk write pays SQLite's
+// rest in statements of halving powers of two: 32, 16, ... 1 rows), so a bulk write pays SQLite's
 // statement overhead and PostgreSQL's round trips once per batch instead of once per row. A few
-// statement shapes exist per table, so all stay prepared. Call Finish() before reading what was inserted; a failure surfaces at
-// the Add() that sent its batch, or at Finish().
+// statement shapes exist per table, so all stay prepared. Call Finish() before reading what was
+// inserted; a failure surfaces at the Add() that sent its batch, or at Finish().
 class RowInserter {
  public:
   // `on_conflict`, when given, ends every statement (an upsert: "ON CONFLICT (k) DO UPDATE ...").
