@@ -288,9 +288,9 @@ namespace {
 constexpr AppendTable kCaseEvents{
     "case_events", "id, case_id, at, actor_kind, actor_id, action, from_state, to_state, from_level, to_level, note, detail"};
 std::vector<SqlValue> CaseEventValues(const CaseEventRow& e) {
-  return {Int(e.id),           Int(e.case_id),   Int(e.at),         Text(e.actor_kind),
-          IdOrNull(e.actor_id), Text(e.action),  TextOrNull(e.from_state), Text(e.to_state),
-          TextOrNull(e.from_level), Text(e.to_level), Text(e.note), TextOrNull(e.detail)};
+  return {Int(e.id), Int(e.case_id), Int(e.at), Text(e.actor_kind), IdOrNull(e.actor_id), Text(e.action),
+          TextOrNull(e.from_state), Text(e.to_state), TextOrNull(e.from_level), Text(e.to_level), Text(e.note),
+          TextOrNull(e.detail)};
 }
 }  // namespace
 
