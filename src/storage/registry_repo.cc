@@ -302,7 +302,8 @@ Status RollupRepo::AddByPath(SqlSession& s, const std::unordered_map<std::string
     if (!path.starts_with('/')) return Error::Internal("RollupRepo::AddByPath: not a node path: " + path);
     for (std::string p = path; p != "/";) {
       p = domain::ParentPath(p);
-      if (!totals.try_emplace(p).second) break;  // there already, and so are its ancestors
+      // Already there: added with its ancestors, or a path given, whose own turn adds them.
+      if (!totals.try_emplace(p).second) break;
     }
   }
   std::vector<std::pair<int, const std::string*>> deepest_first;
