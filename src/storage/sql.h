@@ -223,7 +223,7 @@ class RowInserter {
 
  private:
   struct Statements;
-  void Build(std::string_view table, const std::vector<std::string_view>& columns, std::string_view on_conflict);
+  void Build(std::string_view table, std::string_view column_list, std::string_view on_conflict);
   const std::string& SqlFor(std::size_t rows);
   Status SendFull();
   SqlSession& s_;
