@@ -185,7 +185,7 @@ Status RowInserter::SendFull() {
 
 Status RowInserter::Finish() {
   // What is left (fewer rows than a full statement) goes in statements of 32, 16, ... rows, so a
-  // batch of 200 reports' events costs 3 full statements and 3 more, not 3 and 8.
+  // batch of 205 reports' events costs 3 full statements and 3 more (8, 4, 1), not 3 and 13.
   std::vector<SqlValue> rest = std::move(pending_);
   pending_.clear();
   std::size_t rows = rest.size() / columns_, done = 0;
