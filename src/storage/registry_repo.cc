@@ -293,27 +293,37 @@ RowInserter CountAdder(SqlSession& s) {
 }
 }  // namespace
 
-Status RollupRepo::AddByPath(SqlSession& s, const std::unordered_map<std::string, MetricSums>& deltas_by_path) {
-  // Summed up the tree a level at a time, each node's total added once to its parent's ("/" stands
-  // for kEverywhere), so the work grows with the nodes and not with each path's depth times its
-  // metrics: a generated grid's cases have ~900 (days, months, categories).
-  std::unordered_map<std::string, MetricSums> totals(deltas_by_path.begin(), deltas_by_path.end());
-  for (const auto& [path, sums] : deltas_by_path) {
-    if (!path.starts_with('/')) return Error::Internal("RollupRepo::AddByPath: not a node path: " + path);
+namespace {
+// Adds each path's counts up the tree in place, a level at a time: afterwards every path and each
+// of its ancestors ("/" standing for kEverywhere) holds the sum of its subtree. Each node's total
+// is added once to its parent's, so the work grows with the nodes, not with each path's depth
+// times its metrics (a generated grid's cases have ~900: days, months, categories).
+Status SumUpTheTree(std::unordered_map<std::string, RollupRepo::MetricSums>& by_path) {
+  std::vector<std::string> given;
+  for (const auto& [path, sums] : by_path) given.push_back(path);
+  for (const auto& path : given) {
+    if (!path.starts_with('/')) return Error::Internal("not a node path: " + path);
     for (std::string p = path; p != "/";) {
       p = domain::ParentPath(p);
       // Already there: added with its ancestors, or a path given, whose own turn adds them.
-      if (!totals.try_emplace(p).second) break;
+      if (!by_path.try_emplace(p).second) break;
     }
   }
   std::vector<std::pair<int, const std::string*>> deepest_first;
-  for (const auto& [path, sums] : totals) deepest_first.emplace_back(domain::PathDepth(path), &path);
+  for (const auto& [path, sums] : by_path) deepest_first.emplace_back(domain::PathDepth(path), &path);
   std::ranges::sort(deepest_first, std::greater<>(), &std::pair<int, const std::string*>::first);
   for (const auto& [depth, path] : deepest_first) {
     if (*path == "/") continue;
-    auto& parent = totals.at(domain::ParentPath(*path));
-    for (const auto& [metric, delta] : totals.at(*path)) parent[metric] += delta;
+    auto& parent = by_path.at(domain::ParentPath(*path));
+    for (const auto& [metric, delta] : by_path.at(*path)) parent[metric] += delta;
   }
+  return Ok();
+}
+}  // namespace
+
+Status RollupRepo::AddByPath(SqlSession& s, const std::unordered_map<std::string, MetricSums>& deltas_by_path) {
+  std::unordered_map<std::string, MetricSums> totals(deltas_by_path.begin(), deltas_by_path.end());
+  LINLI_TRY(SumUpTheTree(totals));
   // Written in key order (the index's), each row once.
   std::vector<std::pair<std::int64_t, const MetricSums*>> nodes;
   for (const auto& [path, sums] : totals) nodes.emplace_back(path == "/" ? kEverywhere : domain::PathIds(path).back(), &sums);
@@ -358,7 +368,7 @@ Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
   }
   // Counted at each node first, then added up the tree once per node (not once per row: a
   // subdistrict's 200,000 cases made 8 M additions into one ordered map, 3 s).
-  using Metrics = std::unordered_map<std::string, std::int64_t>;
+  using Metrics = MetricSums;
   std::unordered_map<std::string, Metrics> own;  // node path → its own rows' counts
   static const std::pair<std::string_view, const char*> kSources[] = {
       {metric::kResidents, "SELECT node_id, count(*) FROM residents WHERE status = 'active' AND node_path >= $1 AND node_path < $2 GROUP BY node_id"},
@@ -378,13 +388,10 @@ Status RollupRepo::Rebuild(SqlSession& s, std::string_view root_path) {
     auto& at = own[path];
     for (auto& [name, value] : domain::CaseCounts(facts)) at[std::move(name)] += value;
   }
+  LINLI_TRY(SumUpTheTree(own));
   std::unordered_map<std::int64_t, Metrics> totals;  // node id → counts of its whole subtree
-  for (const auto& [path, counts] : own) {
-    for (auto id : domain::PathIds(path)) {
-      if (!paths.count(id)) continue;
-      auto& total = totals[id];
-      for (const auto& [name, value] : counts) total[name] += value;
-    }
+  for (const auto& [id, path] : paths) {
+    if (auto it = own.find(path); it != own.end() && !it->second.empty()) totals[id] = std::move(it->second);
   }
   // What the recount changes at the subtree's top (its root, or every subdistrict for "/"): the
   // same change is due above it.
