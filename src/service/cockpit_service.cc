@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include "domain/access.h"
 #include "domain/case_counts.h"
@@ -57,8 +58,7 @@ Result<Cockpit> CockpitService::ForNode(const Caller& who, std::int64_t node_id,
     children.parent_id = out.node.id;
     children.limit = 5000;
     LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::List(s, children));
-    std::vector<std::int64_t> summed = {out.node.id};
-    return Build(s, std::move(out), summed, std::move(kids), now);
+    return Build(s, std::move(out), SummedNodes{.added = {out.node.id}}, std::move(kids), now);
   });
 }
 
@@ -82,19 +82,24 @@ Result<Cockpit> CockpitService::ForRegion(const Caller& who, std::string month) 
     LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::GetMany(s, tops));
     tops.clear();
     for (const auto& n : kids) tops.push_back(n.id);
-    // Overseeing every subdistrict, the caller's region is the whole deployment: its own row.
+    // Overseeing subdistricts (roots) only, the caller's region may be cheaper to read as the
+    // whole deployment's own row less the subdistricts they do not hold: a city's officials read
+    // one row, or a few, instead of adding up a hundred. Counts are sums, so either is exact; the
+    // shorter list is read.
+    SummedNodes summed{.added = tops};
     LINLI_ASSIGN_OR_RETURN(auto roots, storage::OrgRepo::RootIds(s));
     std::vector<std::int64_t> held = tops;
     std::sort(held.begin(), held.end());
-    std::vector<std::int64_t> summed = tops;
-    if (!roots.empty() && std::includes(held.begin(), held.end(), roots.begin(), roots.end())) {
-      summed = {storage::RollupRepo::kEverywhere};
+    if (!held.empty() && std::includes(roots.begin(), roots.end(), held.begin(), held.end())) {
+      std::vector<std::int64_t> others;
+      std::set_difference(roots.begin(), roots.end(), held.begin(), held.end(), std::back_inserter(others));
+      if (others.size() < held.size()) summed = {.added = {storage::RollupRepo::kEverywhere}, .subtracted = others};
     }
     return Build(s, std::move(out), summed, std::move(kids), now);
   });
 }
 
-Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const std::vector<std::int64_t>& summed,
+Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNodes& summed,
                                       std::vector<domain::OrgNode> kids, Millis now) {
   const std::string at = "@" + out.month;
   // Every metric wanted is named up front, so the reads are point lookups on node_counts' key.
@@ -116,15 +121,19 @@ Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const std::vec
   for (const auto& c : catalogue) own.push_back("cases.reported." + c.code + at);
   const std::vector<std::string> per_child = {"cases.open", "cases.overdue", "cases.reported" + at, "cases.resolved" + at};
 
-  LINLI_ASSIGN_OR_RETURN(auto mine, storage::RollupRepo::Values(s, summed, own));
+  std::vector<std::int64_t> read = summed.added;
+  read.insert(read.end(), summed.subtracted.begin(), summed.subtracted.end());
+  LINLI_ASSIGN_OR_RETURN(auto mine, storage::RollupRepo::Values(s, read, own));
+  auto value = [&](std::int64_t id, const std::string& k) -> std::int64_t {
+    auto node = mine.find(id);
+    if (node == mine.end()) return 0;
+    auto it = node->second.find(k);
+    return it == node->second.end() ? 0 : it->second;
+  };
   auto get = [&](const std::string& k) {
     std::int64_t total = 0;
-    for (auto id : summed) {
-      auto node = mine.find(id);
-      if (node == mine.end()) continue;
-      auto it = node->second.find(k);
-      if (it != node->second.end()) total += it->second;
-    }
+    for (auto id : summed.added) total += value(id, k);
+    for (auto id : summed.subtracted) total -= value(id, k);
     return total;
   };
   auto& f = out.figures;

@@ -66,8 +66,12 @@ class CockpitService {
   Result<domain::OrgNode> LiveNode(const Caller& who, std::int64_t node_id);
 
  private:
-  // What ForNode and ForRegion share: `summed` nodes' own figures added up, `kids` with theirs.
-  Result<Cockpit> Build(storage::SqlSession& s, Cockpit out, const std::vector<std::int64_t>& summed,
+  // The nodes whose own figures make a cockpit's: `added` summed, less `subtracted`.
+  struct SummedNodes {
+    std::vector<std::int64_t> added, subtracted;
+  };
+  // What ForNode and ForRegion share: `summed` nodes' figures, `kids` with theirs.
+  Result<Cockpit> Build(storage::SqlSession& s, Cockpit out, const SummedNodes& summed,
                         std::vector<domain::OrgNode> kids, Millis now);
   storage::Database& db_;
   const Clock& clock_;

@@ -117,6 +117,53 @@ TEST_P(ApiTest, TheRegionCockpitSumsTheTopNodesOfTheCallersScope) {
   EXPECT_EQ(bad.ErrorField(), "month");
 }
 
+TEST_P(ApiTest, ARegionOfMostSubdistrictsIsTheWholeDeploymentLessTheOthers) {
+  // Three subdistricts: the demo's, an empty one the official is given too, and one they do not
+  // hold with a case of its own. Holding two of three, the region is read as the whole
+  // deployment's row less the third's; its case must not show.
+  auto own = NewStack(GetParam());
+  auto run = [&](std::initializer_list<std::string> args) {
+    auto r = RunLinli(own->With(args));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  };
+  run({"org", "create", "--type", "subdistrict", "--code", "320581002", "--name", "东湖街道"});
+  run({"org", "create", "--type", "subdistrict", "--code", "320581003", "--name", "西湖街道"});
+  run({"org", "create", "--type", "community", "--code", "320581003001", "--name", "西湖社区", "--parent", "320581003"});
+  run({"org", "create", "--type", "grid", "--code", "320581003001001", "--name", "西湖第一网格", "--parent", "320581003001"});
+  run({"user", "assign", "official", "--role", "subdistrict_official", "--node", "320581002"});
+  auto elsewhere = own->Anonymous().PostJson(
+      "/api/v1/public/cases",
+      R"({"category":"community.suggestion","node_code":"320581003001001","description":"建议西湖社区增设路灯"})");
+  ASSERT_EQ(elsewhere.status, 201) << elsewhere.body;
+
+  auto official = own->As("official");
+  auto region = official.Get("/api/v1/cockpit/region");
+  ASSERT_EQ(region.status, 200) << region.body;
+  auto r = region.Json();
+  auto demo = official.Get("/api/v1/cockpit/nodes/1").Json();
+  auto children = r.at("children").as_array();
+  ASSERT_EQ(children.size(), 2u) << "the demo's subdistrict and 东湖街道";
+  for (const auto& c : children) EXPECT_NE(c.at("code").as_string(), "320581003");
+  for (const char* k : {"reported", "open", "overdue", "resolved", "residents", "households"}) {
+    EXPECT_EQ(Int(r, k), Int(demo, k)) << k << ": 东湖街道 has nothing, 西湖街道's case is not the official's";
+  }
+  std::int64_t trend = 0, demo_trend = 0;
+  for (const auto& d : r.at("trend").as_array()) trend += Int(d, "reported");
+  for (const auto& d : demo.at("trend").as_array()) demo_trend += Int(d, "reported");
+  EXPECT_EQ(trend, demo_trend);
+  // The case is in the whole deployment's row: the city's official, holding all three, sees it.
+  auto created = RunLinli(own->With({"user", "create", "--username", "city", "--name", "市级", "--node", "320581001",
+                                     "--role", "subdistrict_official", "--password-stdin", "--no-password-change"}),
+                          "City-password-2026\n");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  run({"user", "assign", "city", "--role", "subdistrict_official", "--node", "320581002"});
+  run({"user", "assign", "city", "--role", "subdistrict_official", "--node", "320581003"});
+  auto city = own->As("city", "City-password-2026").Get("/api/v1/cockpit/region").Json();
+  EXPECT_EQ(city.at("children").as_array().size(), 3u);
+  EXPECT_EQ(Int(city, "reported"), Int(demo, "reported") + 1);
+  EXPECT_EQ(Int(city, "open"), Int(demo, "open") + 1);
+}
+
 TEST_P(ApiTest, TheMapIsTheNodesOwnBoundariesAsOneFeatureCollection) {
   auto& st = stack();
   auto secretary = st.As("secretary");
