@@ -78,6 +78,7 @@ struct DatabaseOptions {
   int read_pool_size = 4;
   int max_batch = 1024;      // most jobs committed together
   bool synchronous_full = true;  // SQLite: fsync on every commit
+  int bulk_cache_mib = 64;       // SQLite: the writer's page cache during a bulk write
   bool migrate = true;       // apply pending migrations when opening
   // A read replica (a PostgreSQL hot standby): read sessions only — no writer, no migrations
   // (the primary's server applies them and the standby replays them); writes are refused.

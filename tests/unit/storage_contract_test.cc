@@ -810,6 +810,20 @@ TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
   EXPECT_EQ(serving, -16384) << "KiB: the writer serves with 16 MiB";
   EXPECT_EQ(bulk, -65536) << "KiB: a bulk import gets 64 MiB";
   EXPECT_EQ(after, serving);
+
+  // --bulk-cache-mib: the same database opened again with 1 GiB for its bulk writes.
+  db_.reset();
+  auto reopened = Database::Open({.url = url_, .bulk_cache_mib = 1024});
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  db_ = std::move(*reopened);
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
+    LINLI_ASSIGN_OR_RETURN(serving, cache(s));
+    BulkWriteScope scope(s);
+    LINLI_ASSIGN_OR_RETURN(bulk, cache(s));
+    return Ok();
+  }));
+  EXPECT_EQ(serving, -16384) << "serving stays at 16 MiB whatever the bulk size";
+  EXPECT_EQ(bulk, -1048576) << "KiB: 1 GiB while the bulk write runs";
 }
 
 // The first instant of the China month `months` after the one holding `at`.
