@@ -158,8 +158,9 @@ inline constexpr std::string_view kBuildings = "buildings";
 class RollupRepo {
  public:
   // Every count also goes to this row: the whole deployment's total, the sum of its subdistricts.
-  // A city's officials oversee every subdistrict; their cockpit reads this one row's figures
-  // instead of adding up a hundred nodes' (CockpitService::ForRegion).
+  // A city's officials oversee every subdistrict, or nearly; their cockpit reads this row's
+  // figures (less the few subdistricts they do not hold) instead of adding up a hundred nodes'
+  // (CockpitService::ForRegion).
   static constexpr std::int64_t kEverywhere = 0;
 
   // Adds `delta` to `metric` of every node on `path` (the node and its ancestors) and of kEverywhere.
