@@ -453,19 +453,22 @@ Result<std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int
     p.clear();
     for (std::size_t k = 0; k < n; ++k) p.push_back(Int(node_ids[i + k]));
     for (const auto& m : metrics) p.push_back(Text(m));
-    // The wanted metrics drive the join, so each (node, metric) is one seek on the primary key.
-    // Written as `metric IN (…)`, SQLite's planner (after ANALYZE: ~50 metrics a node on average)
-    // walked every metric a node has gathered instead — a subdistrict's thousand and more, growing
-    // by two a day — and tested each against the list.
-    std::string wanted;
-    for (std::size_t k = 0; k < metrics.size(); ++k) wanted += (k ? ", ($" : "($") + std::to_string(n + 1 + k) + ")";
-    std::string sql = "WITH wanted(metric) AS (VALUES " + wanted +
-                      ") SELECT c.node_id, c.metric, c.value FROM wanted CROSS JOIN node_counts c WHERE c.node_id IN (" +
-                      Markers(1, n) + ") AND c.metric = wanted.metric";
-    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(ValuesSql(n, metrics.size()), Params(p)));
     for (const auto& r : rows) out[r.Int(0)][r.Text(1)] = r.Int(2);
   }
   return out;
+}
+
+// The wanted metrics drive the join, so each (node, metric) is one seek on the primary key.
+// Written as `metric IN (…)`, SQLite's planner (after ANALYZE: ~50 metrics a node on average)
+// walked every metric a node has gathered instead — a subdistrict's thousand and more, growing by
+// two a day — and tested each against the list. Parameters: the node ids, then the metrics.
+std::string RollupRepo::ValuesSql(std::size_t nodes, std::size_t metrics) {
+  std::string wanted;
+  for (std::size_t k = 0; k < metrics; ++k) wanted += (k ? ", ($" : "($") + std::to_string(nodes + 1 + k) + ")";
+  return "WITH wanted(metric) AS (VALUES " + wanted +
+         ") SELECT c.node_id, c.metric, c.value FROM wanted CROSS JOIN node_counts c WHERE c.node_id IN (" +
+         Markers(1, nodes) + ") AND c.metric = wanted.metric";
 }
 
 // ---------------------------------------------------------------------------------------------

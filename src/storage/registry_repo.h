@@ -184,6 +184,8 @@ class RollupRepo {
   static Result<std::vector<std::pair<std::string, std::int64_t>>> ForNode(SqlSession& s, std::int64_t node_id);
   // The named metrics of these nodes (absent ones are simply missing): node id → metric → value.
   // Point reads on the primary key, whatever the number of metrics a node has gathered.
+  // Its statement for `nodes` nodes and `metrics` metrics (named so a test can check its plan).
+  static std::string ValuesSql(std::size_t nodes, std::size_t metrics);
   static Result<std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>> Values(
       SqlSession& s, const std::vector<std::int64_t>& node_ids, const std::vector<std::string>& metrics);
 };
