@@ -48,10 +48,13 @@ Result<Cockpit> CockpitService::ForNode(const Caller& who, std::int64_t node_id,
     Cockpit out;
     LINLI_ASSIGN_OR_RETURN(out.node, VisibleNode(s, who, node_id, perm::kCockpitRead));
     out.month = month;
-    for (auto ancestor : domain::PathIds(out.node.path)) {
-      if (ancestor == out.node.id) break;
-      LINLI_ASSIGN_OR_RETURN(auto n, storage::OrgRepo::Get(s, ancestor));
-      if (n && domain::Allows(who.principal, perm::kCockpitRead, n->path)) out.trail.push_back(std::move(*n));
+    // The trail of ancestors the caller may open, read at once (on PostgreSQL each statement is a
+    // round trip).
+    auto ancestors = domain::PathIds(out.node.path);
+    if (!ancestors.empty() && ancestors.back() == out.node.id) ancestors.pop_back();
+    LINLI_ASSIGN_OR_RETURN(auto above, storage::OrgRepo::GetMany(s, ancestors));
+    for (auto& n : above) {
+      if (domain::Allows(who.principal, perm::kCockpitRead, n.path)) out.trail.push_back(std::move(n));
     }
     storage::OrgListQuery children;
     children.scope_prefixes = {out.node.path};
@@ -123,10 +126,14 @@ Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNo
 
   std::vector<std::int64_t> read = summed.added;
   read.insert(read.end(), summed.subtracted.begin(), summed.subtracted.end());
-  LINLI_ASSIGN_OR_RETURN(auto mine, storage::RollupRepo::Values(s, read, own));
+  std::vector<std::int64_t> child_ids;
+  for (const auto& k : kids) child_ids.push_back(k.id);
+  // The node's own figures and its children's in one read (the children are never among `read`:
+  // a node's children are below it, and a region's are the subdistricts it holds, not the others).
+  LINLI_ASSIGN_OR_RETURN(auto values, storage::RollupRepo::Values(s, {{read, own}, {child_ids, per_child}}));
   auto value = [&](std::int64_t id, const std::string& k) -> std::int64_t {
-    auto node = mine.find(id);
-    if (node == mine.end()) return 0;
+    auto node = values.find(id);
+    if (node == values.end()) return 0;
     auto it = node->second.find(k);
     return it == node->second.end() ? 0 : it->second;
   };
@@ -164,16 +171,12 @@ Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNo
     if (list->size() > kTopCategories) list->resize(kTopCategories);
   }
 
-  std::vector<std::int64_t> ids;
-  for (const auto& k : kids) ids.push_back(k.id);
-  LINLI_ASSIGN_OR_RETURN(auto theirs, storage::RollupRepo::Values(s, ids, per_child));
   for (auto& k : kids) {
     CockpitChild c{.node = std::move(k)};
-    auto& v = theirs[c.node.id];
-    c.open = v["cases.open"];
-    c.overdue = v["cases.overdue"];
-    c.reported = v["cases.reported" + at];
-    c.resolved = v["cases.resolved" + at];
+    c.open = value(c.node.id, "cases.open");
+    c.overdue = value(c.node.id, "cases.overdue");
+    c.reported = value(c.node.id, "cases.reported" + at);
+    c.resolved = value(c.node.id, "cases.resolved" + at);
     out.children.push_back(std::move(c));
   }
   return out;

@@ -441,34 +441,49 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> RollupRepo::ForNode(Sq
   return out;
 }
 
-Result<std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>> RollupRepo::Values(
-    SqlSession& s, const std::vector<std::int64_t>& node_ids, const std::vector<std::string>& metrics) {
-  std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>> out;
-  if (node_ids.empty() || metrics.empty()) return out;
-  LINLI_TRY(FlushPending(s));
-  constexpr std::size_t kNodesPerQuery = 100;
+Result<RollupRepo::NodeValues> RollupRepo::Values(SqlSession& s, const std::vector<Ask>& asks) {
+  NodeValues out;
+  // A region may list a hundred subdistricts or more: each ask's nodes go in parts of at most
+  // kNodesPerPart, so the statement's shapes (and the prepared statements cached for them) stay few.
+  constexpr std::size_t kNodesPerPart = 100;
+  std::vector<std::pair<std::size_t, std::size_t>> shapes;
   std::vector<SqlValue> p;
-  for (std::size_t i = 0; i < node_ids.size(); i += kNodesPerQuery) {
-    std::size_t n = std::min(kNodesPerQuery, node_ids.size() - i);
-    p.clear();
-    for (std::size_t k = 0; k < n; ++k) p.push_back(Int(node_ids[i + k]));
-    for (const auto& m : metrics) p.push_back(Text(m));
-    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(ValuesSql(n, metrics.size()), Params(p)));
-    for (const auto& r : rows) out[r.Int(0)][r.Text(1)] = r.Int(2);
+  for (const auto& ask : asks) {
+    if (ask.metrics.empty()) continue;
+    for (std::size_t i = 0; i < ask.nodes.size(); i += kNodesPerPart) {
+      std::size_t n = std::min(kNodesPerPart, ask.nodes.size() - i);
+      shapes.emplace_back(n, ask.metrics.size());
+      for (std::size_t k = 0; k < n; ++k) p.push_back(Int(ask.nodes[i + k]));
+      for (const auto& m : ask.metrics) p.push_back(Text(m));
+    }
   }
+  if (shapes.empty()) return out;
+  LINLI_TRY(FlushPending(s));
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(ValuesSql(shapes), Params(p)));
+  for (const auto& r : rows) out[r.Int(0)][r.Text(1)] = r.Int(2);
   return out;
 }
 
 // The wanted metrics drive the join, so each (node, metric) is one seek on the primary key.
 // Written as `metric IN (…)`, SQLite's planner (after ANALYZE: ~50 metrics a node on average)
 // walked every metric a node has gathered instead — a subdistrict's thousand and more, growing by
-// two a day — and tested each against the list. Parameters: the node ids, then the metrics.
-std::string RollupRepo::ValuesSql(std::size_t nodes, std::size_t metrics) {
-  std::string wanted;
-  for (std::size_t k = 0; k < metrics; ++k) wanted += (k ? ", ($" : "($") + std::to_string(nodes + 1 + k) + ")";
-  return "WITH wanted(metric) AS (VALUES " + wanted +
-         ") SELECT c.node_id, c.metric, c.value FROM wanted CROSS JOIN node_counts c WHERE c.node_id IN (" +
-         Markers(1, nodes) + ") AND c.metric = wanted.metric";
+// two a day — and tested each against the list. One part per shape, joined by UNION ALL.
+std::string RollupRepo::ValuesSql(const std::vector<std::pair<std::size_t, std::size_t>>& shapes) {
+  std::string with, select;
+  std::size_t next = 1;  // the next parameter's number
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    auto [nodes, metrics] = shapes[i];
+    std::string name = "wanted" + std::to_string(i);
+    std::string nodes_list = Markers(next, nodes);
+    next += nodes;
+    with += (i ? ", " : "WITH ") + name + "(metric) AS (VALUES ";
+    for (std::size_t k = 0; k < metrics; ++k) with += (k ? ", ($" : "($") + std::to_string(next + k) + ")";
+    with += ")";
+    next += metrics;
+    select += std::string(i ? " UNION ALL " : " ") + "SELECT c.node_id, c.metric, c.value FROM " + name +
+              " CROSS JOIN node_counts c WHERE c.node_id IN (" + nodes_list + ") AND c.metric = " + name + ".metric";
+  }
+  return with + select;
 }
 
 // ---------------------------------------------------------------------------------------------

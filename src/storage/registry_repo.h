@@ -182,12 +182,20 @@ class RollupRepo {
   // the ancestors above it and in kEverywhere too.
   static Status Rebuild(SqlSession& s, std::string_view root_path);
   static Result<std::vector<std::pair<std::string, std::int64_t>>> ForNode(SqlSession& s, std::int64_t node_id);
-  // The named metrics of these nodes (absent ones are simply missing): node id → metric → value.
-  // Point reads on the primary key, whatever the number of metrics a node has gathered.
-  // Its statement for `nodes` nodes and `metrics` metrics (named so a test can check its plan).
-  static std::string ValuesSql(std::size_t nodes, std::size_t metrics);
-  static Result<std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>> Values(
-      SqlSession& s, const std::vector<std::int64_t>& node_ids, const std::vector<std::string>& metrics);
+  // Named metrics of named nodes: each ask is some nodes and the metrics wanted of each of them
+  // (a cockpit's own figures of its node, and four of each child).
+  struct Ask {
+    std::vector<std::int64_t> nodes;
+    std::vector<std::string> metrics;
+  };
+  using NodeValues = std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>;
+  // Every ask's values (absent ones are simply missing): node id → metric → value. One statement
+  // for all the asks — on PostgreSQL each statement is a round trip — and each figure a point read
+  // on the primary key, whatever the number of metrics a node has gathered.
+  static Result<NodeValues> Values(SqlSession& s, const std::vector<Ask>& asks);
+  // The statement for asks of these shapes, (nodes, metrics) each, its parameters each ask's node
+  // ids and then its metrics (named so a test can check its plan).
+  static std::string ValuesSql(const std::vector<std::pair<std::size_t, std::size_t>>& shapes);
 };
 
 class BuildingRepo {

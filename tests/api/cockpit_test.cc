@@ -40,6 +40,11 @@ TEST_P(ApiTest, TheCockpitCountsMoveWithTheCasesAndStayInScope) {
   auto b = before.Json();
   EXPECT_EQ(b.at("node").at("name").as_string(), "虹桥社区");
   EXPECT_EQ(b.at("trail").as_array().size(), 1u) << "the subdistrict above, for the way back";
+  // A grid's trail is every node above it, from the subdistrict down, in that order.
+  auto grid = official.Get("/api/v1/cockpit/nodes/5").Json();
+  std::vector<std::int64_t> trail;
+  for (const auto& n : grid.at("trail").as_array()) trail.push_back(n.at("id").as_int64());
+  EXPECT_EQ(trail, (std::vector<std::int64_t>{1, 2, 4}));
   EXPECT_EQ(b.at("trend").as_array().size(), 30u);
 
   ASSERT_EQ(st.Anonymous().PostJson("/api/v1/public/cases", Suggestion("建议小区增设快递柜")).status, 201);

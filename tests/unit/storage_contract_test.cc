@@ -806,22 +806,38 @@ TEST_P(StorageContract, ACockpitFigureIsOneSeekHoweverManyMetricsANodeHolds) {
     }
     return s.ExecScript("ANALYZE");
   }));
+  // As a cockpit asks: its node's 140 figures, and four of each of three children, in one statement.
   auto plan = ReadValue<std::string>(*db_, [&](SqlSession& s) -> Result<std::string> {
     std::vector<SqlValue> p = {Int(1), Int(2)};
     for (int m = 0; m < 140; ++m) p.push_back(Text("cases.reported@" + std::to_string(m * 7)));
-    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("EXPLAIN QUERY PLAN " + RollupRepo::ValuesSql(2, 140), Params(p)));
+    for (int child : {3, 4, 5}) p.push_back(Int(child));
+    for (int m = 0; m < 4; ++m) p.push_back(Text("cases.reported@" + std::to_string(m)));
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("EXPLAIN QUERY PLAN " + RollupRepo::ValuesSql({{2, 140}, {3, 4}}), Params(p)));
     std::string text;
     for (const auto& r : rows) text += r.Text(r.cols.size() - 1) + "\n";
     return text;
   });
   ASSERT_TRUE(plan) << plan.error().message;
-  EXPECT_NE(plan->find("node_id=? AND metric=?"), std::string::npos) << *plan;
-  // And it reads what is there: two of the three named figures for each node.
-  auto values = ReadValue<std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>>(
-      *db_, [](SqlSession& s) { return RollupRepo::Values(s, {1, 2}, {"cases.reported@5", "cases.reported@7", "residents"}); });
+  auto count = [&](std::string_view what) {
+    int n = 0;
+    for (auto at = plan->find(what); at != std::string::npos; at = plan->find(what, at + 1)) ++n;
+    return n;
+  };
+  // Each part of the statement searches node_counts, and each by node and metric.
+  EXPECT_EQ(count("SEARCH c "), 2) << *plan;
+  EXPECT_EQ(count("SEARCH c USING PRIMARY KEY (node_id=? AND metric=?)"), 2) << *plan;
+  // And it reads what is there: two of the three named figures for each node of the first ask, the
+  // one named of the second's.
+  auto values = ReadValue<RollupRepo::NodeValues>(*db_, [](SqlSession& s) {
+    return RollupRepo::Values(s, {{{1, 2}, {"cases.reported@5", "cases.reported@7", "residents"}},
+                                  {{3}, {"cases.reported@1"}}});
+  });
   ASSERT_TRUE(values) << values.error().message;
   EXPECT_EQ((*values)[1].size(), 2u);
   EXPECT_EQ((*values)[2]["cases.reported@7"], 1);
+  EXPECT_EQ((*values)[3].size(), 1u);
+  EXPECT_EQ((*values)[3]["cases.reported@1"], 1);
+  EXPECT_EQ(values->count(4), 0u);
 }
 
 TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
