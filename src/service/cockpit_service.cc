@@ -128,8 +128,8 @@ Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNo
   read.insert(read.end(), summed.subtracted.begin(), summed.subtracted.end());
   std::vector<std::int64_t> child_ids;
   for (const auto& k : kids) child_ids.push_back(k.id);
-  // The node's own figures and its children's in one read (the children are never among `read`:
-  // a node's children are below it, and a region's are the subdistricts it holds, not the others).
+  // The node's own figures and its children's in one read. A region summed from its top nodes has
+  // them in both asks; a (node, metric) has one value, so the merged answer serves both.
   LINLI_ASSIGN_OR_RETURN(auto values, storage::RollupRepo::Values(s, {{read, own}, {child_ids, per_child}}));
   auto value = [&](std::int64_t id, const std::string& k) -> std::int64_t {
     auto node = values.find(id);
