@@ -45,4 +45,10 @@ class ManualClock final : public Clock {
 // "2026-11-22T02:53:19.123Z"
 std::string FormatUtc(Millis t);
 
+// The proleptic Gregorian date `days` days after 1970-01-01 (negative: before it).
+struct YearMonthDay {
+  int year, month, day;
+};
+YearMonthDay CivilFromDays(std::int64_t days);
+
 }  // namespace linli

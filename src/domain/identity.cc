@@ -52,19 +52,12 @@ Result<CivilDate> ParseCivilDate(std::string_view text, std::string_view field) 
 }
 
 CivilDate ChinaDate(Millis utc_millis) {
-  // Days since 1970-01-01 in UTC+8, then the civil-from-days algorithm (proleptic Gregorian).
-  std::int64_t z = (utc_millis + 8LL * 3600 * 1000) / 86400000;
-  if (utc_millis + 8LL * 3600 * 1000 < 0 && (utc_millis + 8LL * 3600 * 1000) % 86400000 != 0) --z;
-  z += 719468;
-  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  auto doe = static_cast<unsigned>(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int>(y + (m <= 2)), static_cast<int>(m), static_cast<int>(d)};
+  // Days since 1970-01-01 in UTC+8 (rounded down), then the civil date.
+  constexpr Millis kDay = 86400000;
+  Millis local = utc_millis + 8LL * 3600 * 1000;
+  std::int64_t days = local / kDay - (local < 0 && local % kDay != 0 ? 1 : 0);
+  auto date = CivilFromDays(days);
+  return {date.year, date.month, date.day};
 }
 
 Millis ChinaMidnight(const CivilDate& d) {

@@ -219,10 +219,6 @@ std::string_view CharAt(std::string_view s, std::size_t i) {
   return s.substr(i, std::min(n, s.size() - i));
 }
 
-bool IsAsciiAlnum(std::string_view ch) {
-  return ch.size() == 1 && std::isalnum(static_cast<unsigned char>(ch[0]));
-}
-
 // What follows a house, building, unit, floor or room number.
 constexpr std::string_view kNumberedParts[] = {"号", "栋", "幢", "座", "单元", "室", "层", "楼", "弄", "巷"};
 

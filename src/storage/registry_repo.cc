@@ -446,15 +446,31 @@ Result<RollupRepo::NodeValues> RollupRepo::Values(SqlSession& s, const std::vect
   // A region may list a hundred subdistricts or more: each ask's nodes go in parts of at most
   // kNodesPerPart, so the statement's shapes (and the prepared statements cached for them) stay few.
   constexpr std::size_t kNodesPerPart = 100;
-  std::vector<std::pair<std::size_t, std::size_t>> shapes;
+  std::vector<Shape> shapes;
   std::vector<SqlValue> p;
+  const bool ranges = s.dialect() == Dialect::kSqlite;
   for (const auto& ask : asks) {
-    if (ask.metrics.empty()) continue;
+    std::vector<std::string> metrics = ask.metrics;
+    std::vector<std::pair<std::string, std::string>> bounds;  // each run's first and last
+    for (const auto& run : ask.runs) {
+      if (run.empty()) continue;
+      if (ranges) {
+        auto [first, last] = std::minmax_element(run.begin(), run.end());
+        bounds.emplace_back(*first, *last);
+      } else {
+        metrics.insert(metrics.end(), run.begin(), run.end());
+      }
+    }
+    if (metrics.empty() && bounds.empty()) continue;
     for (std::size_t i = 0; i < ask.nodes.size(); i += kNodesPerPart) {
       std::size_t n = std::min(kNodesPerPart, ask.nodes.size() - i);
-      shapes.emplace_back(n, ask.metrics.size());
+      shapes.push_back({n, metrics.size(), bounds.size()});
       for (std::size_t k = 0; k < n; ++k) p.push_back(Int(ask.nodes[i + k]));
-      for (const auto& m : ask.metrics) p.push_back(Text(m));
+      for (const auto& m : metrics) p.push_back(Text(m));
+      for (const auto& [first, last] : bounds) {
+        p.push_back(Text(first));
+        p.push_back(Text(last));
+      }
     }
   }
   if (shapes.empty()) return out;
@@ -467,21 +483,30 @@ Result<RollupRepo::NodeValues> RollupRepo::Values(SqlSession& s, const std::vect
 // The wanted metrics drive the join, so each (node, metric) is one seek on the primary key.
 // Written as `metric IN (…)`, SQLite's planner (after ANALYZE: ~50 metrics a node on average)
 // walked every metric a node has gathered instead — a subdistrict's thousand and more, growing by
-// two a day — and tested each against the list. One part per shape, joined by UNION ALL.
-std::string RollupRepo::ValuesSql(const std::vector<std::pair<std::size_t, std::size_t>>& shapes) {
+// two a day — and tested each against the list. A range is one seek to (node, first metric),
+// then the rows up to its last. One part per shape and per range, joined by UNION ALL.
+std::string RollupRepo::ValuesSql(const std::vector<Shape>& shapes) {
   std::string with, select;
   std::size_t next = 1;  // the next parameter's number
+  auto part = [&select](const std::string& from_where) {
+    select += std::string(select.empty() ? " " : " UNION ALL ") + "SELECT c.node_id, c.metric, c.value FROM " + from_where;
+  };
   for (std::size_t i = 0; i < shapes.size(); ++i) {
-    auto [nodes, metrics] = shapes[i];
-    std::string name = "wanted" + std::to_string(i);
-    std::string nodes_list = Markers(next, nodes);
-    next += nodes;
-    with += (i ? ", " : "WITH ") + name + "(metric) AS (VALUES ";
-    for (std::size_t k = 0; k < metrics; ++k) with += (k ? ", ($" : "($") + std::to_string(next + k) + ")";
-    with += ")";
-    next += metrics;
-    select += std::string(i ? " UNION ALL " : " ") + "SELECT c.node_id, c.metric, c.value FROM " + name +
-              " CROSS JOIN node_counts c WHERE c.node_id IN (" + nodes_list + ") AND c.metric = " + name + ".metric";
+    const auto& shape = shapes[i];
+    std::string nodes_list = Markers(next, shape.nodes);
+    next += shape.nodes;
+    if (shape.metrics > 0) {
+      std::string name = "wanted" + std::to_string(i);
+      with += (with.empty() ? "WITH " : ", ") + name + "(metric) AS (VALUES ";
+      for (std::size_t k = 0; k < shape.metrics; ++k) with += (k ? ", ($" : "($") + std::to_string(next + k) + ")";
+      with += ")";
+      next += shape.metrics;
+      part(name + " CROSS JOIN node_counts c WHERE c.node_id IN (" + nodes_list + ") AND c.metric = " + name + ".metric");
+    }
+    for (std::size_t k = 0; k < shape.ranges; ++k, next += 2) {
+      part("node_counts c WHERE c.node_id IN (" + nodes_list + ") AND c.metric >= $" + std::to_string(next) +
+           " AND c.metric <= $" + std::to_string(next + 1));
+    }
   }
   return with + select;
 }

@@ -186,16 +186,25 @@ class RollupRepo {
   // (a cockpit's own figures of its node, and four of each child).
   struct Ask {
     std::vector<std::int64_t> nodes;
-    std::vector<std::string> metrics;
+    std::vector<std::string> metrics;  // each a seek on the key
+    // Runs of metrics that are neighbours in the key (a trend's thirty days). On SQLite a run is
+    // one seek to its first and a walk to its last, and whatever lies between may come back too,
+    // so a run must be bounded by what may lie between (days: at most the months between them).
+    // On PostgreSQL its metrics are read as the others are: a range's bounds as parameters keep
+    // the statement custom-planned, and planning it (a hundred nodes) cost more than the seeks.
+    std::vector<std::vector<std::string>> runs;
   };
   using NodeValues = std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>;
   // Every ask's values (absent ones are simply missing): node id → metric → value. One statement
   // for all the asks — on PostgreSQL each statement is a round trip — and each figure a point read
   // on the primary key, whatever the number of metrics a node has gathered.
   static Result<NodeValues> Values(SqlSession& s, const std::vector<Ask>& asks);
-  // The statement for asks of these shapes, (nodes, metrics) each, its parameters each ask's node
-  // ids and then its metrics (named so a test can check its plan).
-  static std::string ValuesSql(const std::vector<std::pair<std::size_t, std::size_t>>& shapes);
+  // The statement for asks of these shapes; its parameters are, ask by ask, the node ids, then
+  // the metrics, then each range's first and last metric (named so a test can check its plan).
+  struct Shape {
+    std::size_t nodes, metrics, ranges;
+  };
+  static std::string ValuesSql(const std::vector<Shape>& shapes);
 };
 
 class BuildingRepo {

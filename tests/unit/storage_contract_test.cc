@@ -806,13 +806,20 @@ TEST_P(StorageContract, ACockpitFigureIsOneSeekHoweverManyMetricsANodeHolds) {
     }
     return s.ExecScript("ANALYZE");
   }));
-  // As a cockpit asks: its node's 140 figures, and four of each of three children, in one statement.
+  // As a cockpit asks: its node's 140 figures and two runs of neighbours (a trend's days), and
+  // two figures and a run of each of three children, in one statement.
   auto plan = ReadValue<std::string>(*db_, [&](SqlSession& s) -> Result<std::string> {
     std::vector<SqlValue> p = {Int(1), Int(2)};
     for (int m = 0; m < 140; ++m) p.push_back(Text("cases.reported@" + std::to_string(m * 7)));
+    for (const char* bound : {"cases.reported@100", "cases.reported@129", "cases.reported@200", "cases.reported@229"}) {
+      p.push_back(Text(bound));
+    }
     for (int child : {3, 4, 5}) p.push_back(Int(child));
-    for (int m = 0; m < 4; ++m) p.push_back(Text("cases.reported@" + std::to_string(m)));
-    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("EXPLAIN QUERY PLAN " + RollupRepo::ValuesSql({{2, 140}, {3, 4}}), Params(p)));
+    for (int m = 0; m < 2; ++m) p.push_back(Text("cases.reported@" + std::to_string(m)));
+    p.push_back(Text("cases.reported@10"));
+    p.push_back(Text("cases.reported@11"));
+    LINLI_ASSIGN_OR_RETURN(auto rows,
+                           s.Query("EXPLAIN QUERY PLAN " + RollupRepo::ValuesSql({{2, 140, 2}, {3, 2, 1}}), Params(p)));
     std::string text;
     for (const auto& r : rows) text += r.Text(r.cols.size() - 1) + "\n";
     return text;
@@ -823,21 +830,31 @@ TEST_P(StorageContract, ACockpitFigureIsOneSeekHoweverManyMetricsANodeHolds) {
     for (auto at = plan->find(what); at != std::string::npos; at = plan->find(what, at + 1)) ++n;
     return n;
   };
-  // Each part of the statement searches node_counts, and each by node and metric.
-  EXPECT_EQ(count("SEARCH c "), 2) << *plan;
+  // Each part of the statement searches node_counts: the named figures by node and metric, each
+  // run by node and a range of metrics.
+  EXPECT_EQ(count("SEARCH c "), 5) << *plan;
   EXPECT_EQ(count("SEARCH c USING PRIMARY KEY (node_id=? AND metric=?)"), 2) << *plan;
+  EXPECT_EQ(count("SEARCH c USING PRIMARY KEY (node_id=? AND metric>? AND metric<?)"), 3) << *plan;
   // And it reads what is there: two of the three named figures for each node of the first ask, the
-  // one named of the second's.
+  // one named of the second's, and on SQLite a run's every metric from its first to its last in key
+  // order, both included — whatever lies between: node 2's "@10" … "@11" also holds "@100" …
+  // "@109" and "@1000" … "@1099", which is why a caller must know what its runs may hold.
   auto values = ReadValue<RollupRepo::NodeValues>(*db_, [](SqlSession& s) {
     return RollupRepo::Values(s, {{{1, 2}, {"cases.reported@5", "cases.reported@7", "residents"}},
-                                  {{3}, {"cases.reported@1"}}});
+                                  {{3}, {"cases.reported@1"}, {{"cases.reported@11", "cases.reported@10"}}},
+                                  {{4}, {}, {{"cases.reported@12"}}},
+                                  {{2}, {}, {{"cases.reported@10", "cases.reported@11"}}}});
   });
   ASSERT_TRUE(values) << values.error().message;
   EXPECT_EQ((*values)[1].size(), 2u);
   EXPECT_EQ((*values)[2]["cases.reported@7"], 1);
-  EXPECT_EQ((*values)[3].size(), 1u);
+  EXPECT_EQ((*values)[2].size(), 2u + 1 + 10 + 100 + 1);
+  EXPECT_EQ((*values)[3].size(), 3u) << "@1, @10 and @11: node 3 has twenty metrics, @0 … @19";
   EXPECT_EQ((*values)[3]["cases.reported@1"], 1);
-  EXPECT_EQ(values->count(4), 0u);
+  EXPECT_EQ((*values)[3].count("cases.reported@10"), 1u);
+  EXPECT_EQ((*values)[3].count("cases.reported@11"), 1u);
+  EXPECT_EQ((*values)[4].size(), 1u) << "a run of one";
+  EXPECT_EQ(values->count(5), 0u);
 }
 
 TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
