@@ -197,7 +197,7 @@ class RollupRepo {
   using NodeValues = std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>;
   // Every ask's values (absent ones are simply missing): node id → metric → value. One statement
   // for all the asks — on PostgreSQL each statement is a round trip — and each figure a point read
-  // on the primary key, whatever the number of metrics a node has gathered.
+  // on the primary key (or a run's short walk), whatever the number of metrics a node has gathered.
   static Result<NodeValues> Values(SqlSession& s, const std::vector<Ask>& asks);
   // The statement for asks of these shapes; its parameters are, ask by ask, the node ids, then
   // the metrics, then each range's first and last metric (named so a test can check its plan).
