@@ -857,6 +857,35 @@ TEST_P(StorageContract, ACockpitFigureIsOneSeekHoweverManyMetricsANodeHolds) {
   EXPECT_EQ(values->count(5), 0u);
 }
 
+TEST_P(StorageContract, ARunOfMetricsReadsEachOfThemOnEitherEngine) {
+  // A cockpit's runs (open and overdue; a trend's days with a month key between them) must come
+  // back whole on both engines: SQLite reads a run as a range of the key, PostgreSQL as points.
+  ASSERT_TRUE(db_->WriteSync([](SqlSession& s) -> Status {
+    for (auto [metric, value] : std::vector<std::pair<std::string, int>>{
+             {"cases.open", 3}, {"cases.open.extra", 9}, {"cases.overdue", 1}, {"cases.reported@2026-11-30", 4},
+             {"cases.reported@2026-12", 10}, {"cases.reported@2026-12-01", 5}, {"cases.reported@2026-12-02", 6}}) {
+      LINLI_TRY(s.Exec("INSERT INTO node_counts (node_id, metric, value) VALUES (1, $1, $2)", {Text(metric), Int(value)}));
+    }
+    return Ok();
+  }));
+  auto values = ReadValue<RollupRepo::NodeValues>(*db_, [](SqlSession& s) {
+    return RollupRepo::Values(
+        s, {{{1, 2}, {"cases.reported@2026-12"},
+             {{"cases.open", "cases.overdue"}, {"cases.reported@2026-11-30", "cases.reported@2026-12-01"}, {}}}});
+  });
+  ASSERT_TRUE(values) << values.error().message;
+  auto& node = (*values)[1];
+  EXPECT_EQ(node["cases.open"], 3);
+  EXPECT_EQ(node["cases.overdue"], 1);
+  EXPECT_EQ(node["cases.reported@2026-11-30"], 4);
+  EXPECT_EQ(node["cases.reported@2026-12-01"], 5);
+  EXPECT_EQ(node["cases.reported@2026-12"], 10);
+  EXPECT_EQ(node.count("cases.reported@2026-12-02"), 0u) << "past the run's last";
+  // What lies inside a run but was not named comes back only where the run is a range.
+  EXPECT_EQ(node.count("cases.open.extra"), GetParam() == "sqlite" ? 1u : 0u);
+  EXPECT_EQ(values->count(2), 0u) << "a node with no counts has no entry";
+}
+
 TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
   if (GetParam() != "sqlite") GTEST_SKIP() << "the page cache per connection is SQLite's";
   auto cache = [](SqlSession& s) -> Result<std::int64_t> {
