@@ -1,5 +1,6 @@
 // A counter bumped after every committed change that can alter what someone may do: sessions
-// ended, accounts disabled, passwords reset, roles granted or edited, nodes moved or archived.
+// ended, accounts disabled, passwords reset, roles granted or edited, nodes moved or archived —
+// and nodes created or renamed, which the org node cache (org_node_cache.h) holds.
 // The authentication cache drops everything loaded before the current epoch, so such changes
 // take effect on the next request in this process (and within the cache's lifetime, 2 s, in
 // other processes sharing the database).

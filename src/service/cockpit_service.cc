@@ -46,22 +46,20 @@ Result<Cockpit> CockpitService::ForNode(const Caller& who, std::int64_t node_id,
   LINLI_ASSIGN_OR_RETURN(month, MonthOrCurrent(std::move(month), now));
   return storage::ReadValue<Cockpit>(db_, [&](SqlSession& s) -> Result<Cockpit> {
     Cockpit out;
-    LINLI_ASSIGN_OR_RETURN(out.node, VisibleNode(s, who, node_id, perm::kCockpitRead));
+    LINLI_ASSIGN_OR_RETURN(auto node, nodes_.Node(s, node_id, now));
+    LINLI_ASSIGN_OR_RETURN(out.node, CheckVisible(std::move(node), who, node_id, perm::kCockpitRead));
     out.month = month;
-    // The trail of ancestors the caller may open, read at once (on PostgreSQL each statement is a
-    // round trip).
+    // The trail of ancestors the caller may open.
     auto ancestors = domain::PathIds(out.node.path);
     if (!ancestors.empty() && ancestors.back() == out.node.id) ancestors.pop_back();
-    LINLI_ASSIGN_OR_RETURN(auto above, storage::OrgRepo::GetMany(s, ancestors));
+    LINLI_ASSIGN_OR_RETURN(auto above, nodes_.Nodes(s, ancestors, now));
     for (auto& n : above) {
       if (domain::Allows(who.principal, perm::kCockpitRead, n.path)) out.trail.push_back(std::move(n));
     }
-    storage::OrgListQuery children;
-    children.scope_prefixes = {out.node.path};
-    children.parent_id = out.node.id;
-    children.limit = 5000;
-    LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::List(s, children));
-    return Build(s, std::move(out), SummedNodes{.added = {out.node.id}}, std::move(kids), now);
+    // Whoever may open a node may open the subtree under it, so a node's children are the same
+    // list for every caller.
+    LINLI_ASSIGN_OR_RETURN(auto kids, nodes_.Children(s, out.node, now));
+    return Build(s, std::move(out), SummedNodes{.added = {out.node.id}}, *kids, now);
   });
 }
 
@@ -82,7 +80,7 @@ Result<Cockpit> CockpitService::ForRegion(const Caller& who, std::string month) 
       auto ids = domain::PathIds(prefix);
       if (!ids.empty()) tops.push_back(ids.back());
     }
-    LINLI_ASSIGN_OR_RETURN(auto kids, storage::OrgRepo::GetMany(s, tops));
+    LINLI_ASSIGN_OR_RETURN(auto kids, nodes_.Nodes(s, tops, now));
     tops.clear();
     for (const auto& n : kids) tops.push_back(n.id);
     // Overseeing subdistricts (roots) only, the caller's region may be cheaper to read as the
@@ -90,12 +88,12 @@ Result<Cockpit> CockpitService::ForRegion(const Caller& who, std::string month) 
     // one row, or a few, instead of adding up a hundred. Counts are sums, so either is exact; the
     // shorter list is read.
     SummedNodes summed{.added = tops};
-    LINLI_ASSIGN_OR_RETURN(auto roots, storage::OrgRepo::RootIds(s));
+    LINLI_ASSIGN_OR_RETURN(auto roots, nodes_.RootIds(s, now));
     std::vector<std::int64_t> held = tops;
     std::sort(held.begin(), held.end());
-    if (!held.empty() && std::includes(roots.begin(), roots.end(), held.begin(), held.end())) {
+    if (!held.empty() && std::includes(roots->begin(), roots->end(), held.begin(), held.end())) {
       std::vector<std::int64_t> others;
-      std::set_difference(roots.begin(), roots.end(), held.begin(), held.end(), std::back_inserter(others));
+      std::set_difference(roots->begin(), roots->end(), held.begin(), held.end(), std::back_inserter(others));
       if (others.size() < held.size()) summed = {.added = {storage::RollupRepo::kEverywhere}, .subtracted = others};
     }
     return Build(s, std::move(out), summed, std::move(kids), now);
@@ -191,7 +189,7 @@ Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNo
 
 Result<domain::OrgNode> CockpitService::LiveNode(const Caller& who, std::int64_t node_id) {
   return storage::ReadValue<domain::OrgNode>(db_, [&](SqlSession& s) -> Result<domain::OrgNode> {
-    LINLI_ASSIGN_OR_RETURN(auto node, storage::OrgRepo::Get(s, node_id));
+    LINLI_ASSIGN_OR_RETURN(auto node, nodes_.Node(s, node_id, clock_.NowMillis()));
     auto cockpit = CheckVisible(node, who, node_id, perm::kCockpitRead);
     if (cockpit) return cockpit;
     return CheckVisible(std::move(node), who, node_id, perm::kCaseRead);

@@ -13,7 +13,9 @@
 #include "core/result.h"
 #include "domain/org.h"
 #include "service/caller.h"
+#include "service/access_epoch.h"
 #include "service/case_service.h"
+#include "service/org_node_cache.h"
 #include "storage/database.h"
 
 namespace linli::service {
@@ -53,8 +55,8 @@ struct Cockpit {
 
 class CockpitService {
  public:
-  CockpitService(storage::Database& db, const Clock& clock, const CaseService& cases)
-      : db_(db), clock_(clock), cases_(cases) {}
+  CockpitService(storage::Database& db, const Clock& clock, const CaseService& cases, const AccessEpoch& epoch)
+      : db_(db), clock_(clock), cases_(cases), nodes_(epoch) {}
 
   // `month` "YYYY-MM" (empty: this month).
   Result<Cockpit> ForNode(const Caller& who, std::int64_t node_id, std::string month);
@@ -76,6 +78,7 @@ class CockpitService {
   storage::Database& db_;
   const Clock& clock_;
   const CaseService& cases_;
+  OrgNodeCache nodes_;  // the node, its trail and children; a region's top nodes
 };
 
 }  // namespace linli::service

@@ -98,13 +98,13 @@ void OrgService::Create(const Caller& who, CreateNodeInput in, Done<domain::OrgN
                                      .detail = JsonObject().Add("type", in.type).Add("code", in.code)
                                                    .Add("name", in.name).Str()}));
     return node;
-  }, [done = std::move(done)](Result<domain::OrgNode> r) {
+  }, BumpingEpoch<domain::OrgNode>(epoch_, [done = std::move(done)](Result<domain::OrgNode> r) {
     if (!r && r.error().code == ErrorCode::kFailedPrecondition) {
       return done(Error{ErrorCode::kAborted, "the parent node was changed or archived meanwhile; retry",
                         "parent_id"});
     }
     done(std::move(r));
-  });
+  }));
 }
 
 void OrgService::Rename(const Caller& who, std::int64_t id, std::string name,
@@ -124,7 +124,7 @@ void OrgService::Rename(const Caller& who, std::int64_t id, std::string name,
     node.version += 1;
     node.updated_at = now;
     return node;
-  }, std::move(done));
+  }, BumpingEpoch(epoch_, std::move(done)));
 }
 
 void OrgService::Move(const Caller& who, std::int64_t id, std::int64_t new_parent_id, std::optional<std::string> code,

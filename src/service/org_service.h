@@ -60,7 +60,7 @@ class OrgService {
   storage::Database& db_;
   const Clock& clock_;
   AuditService& audit_;
-  AccessEpoch& epoch_;  // moves and archives change the paths that grants point at
+  AccessEpoch& epoch_;  // moves and archives change the paths grants point at; every change, the cached nodes
 };
 
 // Reads a node the caller may see with `permission`, in the given session: not_found when it does

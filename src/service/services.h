@@ -48,7 +48,7 @@ class Services {
         cases(db, clock, audit, options.field_crypto, geo, notifications, changes, epoch, options.attachments_dir,
               options.public_requests_per_minute_per_ip),
         council(db, clock, audit, cases),
-        cockpit(options.cockpit_db ? *options.cockpit_db : db, clock, cases),
+        cockpit(options.cockpit_db ? *options.cockpit_db : db, clock, cases, epoch),
         deadlines(cases, clock),
         address_keys("address-keys", std::chrono::seconds(1), [this] { return registry.FillAddressKeys(); }),
         event_partitions("case-event-partitions", std::chrono::hours(1), [this] { return cases.EnsureEventPartitions(); }),

@@ -190,7 +190,7 @@ class RollupRepo {
     // Runs of metrics that are neighbours in the key (a trend's thirty days). On SQLite a run is
     // one seek to its first and a walk to its last, and whatever lies between may come back too,
     // so a run must be bounded by what may lie between (days: at most the months between them).
-    // On PostgreSQL its metrics are read as the others are: a range's bounds as parameters keep
+    // On PostgreSQL its metrics are read as the others are: a range's bounds as parameters kept
     // the statement custom-planned, and planning it (a hundred nodes) cost more than the seeks.
     std::vector<std::vector<std::string>> runs;
   };
@@ -199,8 +199,9 @@ class RollupRepo {
   // for all the asks — on PostgreSQL each statement is a round trip — and each figure a point read
   // on the primary key (or a run's short walk), whatever the number of metrics a node has gathered.
   static Result<NodeValues> Values(SqlSession& s, const std::vector<Ask>& asks);
-  // The statement for asks of these shapes; its parameters are, ask by ask, the node ids, then
-  // the metrics, then each range's first and last metric (named so a test can check its plan).
+  // SQLite's statement for asks of these shapes; its parameters are, ask by ask, the node ids,
+  // then the metrics, then each range's first and last metric (named so a test can check its
+  // plan). PostgreSQL's binds each ask's nodes and metrics as two arrays instead.
   struct Shape {
     std::size_t nodes, metrics, ranges;
   };

@@ -100,6 +100,27 @@ std::string Markers(std::size_t first, std::size_t count) {
   return out;
 }
 
+std::string PgArray(const std::vector<std::int64_t>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) (out += i ? "," : "") += std::to_string(values[i]);
+  return out + "}";
+}
+
+std::string PgArray(const std::vector<std::string>& values) {
+  // Every element quoted, so commas, braces, spaces and the word NULL stay text; within the
+  // quotes only a quote and a backslash are escaped.
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    out += i ? ",\"" : "\"";
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 RowInserter::RowInserter(SqlSession& s, std::string_view table, std::initializer_list<std::string_view> columns,
                          std::size_t rows_per_statement, std::string_view on_conflict)
     : s_(s), columns_(0), rows_per_statement_(std::max<std::size_t>(1, rows_per_statement)) {

@@ -194,6 +194,11 @@ Result<std::vector<Row>> ManyRows(SqlSession& s, const std::string& sql, Params 
 
 // "$first, $first+1, ..." for `count` parameters.
 std::string Markers(std::size_t first, std::size_t count);
+// PostgreSQL array literals ("{1,2}", "{\"a\",\"b\"}"), bound as one text parameter and cast in the
+// statement (`= ANY($1::bigint[])`): the statement's text and its plan do not depend on how many
+// values there are.
+std::string PgArray(const std::vector<std::int64_t>& values);
+std::string PgArray(const std::vector<std::string>& values);
 // Inserts many rows into one table in multi-row statements (`rows_per_statement` rows each, the
 // rest in statements of halving powers of two: 32, 16, ... 1 rows), so a bulk write pays SQLite's
 // statement overhead and PostgreSQL's round trips once per batch instead of once per row. A few

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <thread>
 
 #include "api/api_fixture.h"
@@ -81,6 +82,42 @@ TEST_P(ApiTest, TheCockpitCountsMoveWithTheCasesAndStayInScope) {
   }
   EXPECT_EQ(official.Get("/api/v1/cockpit/nodes/abc").status, 400);
   EXPECT_EQ(official.Get("/api/v1/cockpit/nodes/999999").status, 404);
+}
+
+TEST_P(ApiTest, TheCockpitShowsTheTreeAsItIsAfterEachChange) {
+  // The cockpit keeps the nodes it names in memory; every change to the tree made through this
+  // server must show on the next read, not seconds later.
+  auto& st = stack();
+  auto official = st.As("official");
+  auto sys = st.As("sysadmin");
+  auto child_names = [&](std::int64_t node) {
+    std::map<std::int64_t, std::string> names;
+    auto c = official.Get("/api/v1/cockpit/nodes/" + std::to_string(node));
+    EXPECT_EQ(c.status, 200) << c.body;
+    auto body = c.Json();
+    for (const auto& k : body.at("children").as_array()) names[Int(k, "id")] = std::string(k.at("name").as_string());
+    return names;
+  };
+  auto before = child_names(4);
+  ASSERT_FALSE(before.empty());
+  auto g = sys.PostJson("/api/v1/org/nodes", R"({"parent_id":4,"type":"grid","code":"320581001001101820","name":"新建网格"})");
+  ASSERT_EQ(g.status, 201) << g.body;
+  auto id = g.Json().at("id").as_int64();
+  auto created = child_names(4);
+  EXPECT_EQ(created.size(), before.size() + 1);
+  EXPECT_EQ(created[id], "新建网格") << "a new child at once";
+  EXPECT_EQ(official.Get("/api/v1/cockpit/nodes/" + std::to_string(id)).Json().at("node").at("name").as_string(), "新建网格");
+
+  ASSERT_EQ(sys.Json("PATCH", "/api/v1/org/nodes/" + std::to_string(id), R"({"name":"改名网格","version":1})").status, 200);
+  EXPECT_EQ(child_names(4)[id], "改名网格") << "renamed among the children";
+  auto own = official.Get("/api/v1/cockpit/nodes/" + std::to_string(id)).Json();
+  EXPECT_EQ(own.at("node").at("name").as_string(), "改名网格") << "and as the node itself";
+  EXPECT_EQ(Int(own.at("node"), "version"), 2);
+
+  ASSERT_EQ(sys.PostJson("/api/v1/org/nodes/" + std::to_string(id) + "/archive", "").status, 200);
+  EXPECT_EQ(child_names(4), before) << "archived: gone from the children";
+  // A grid worker outside still cannot open it, cached or not.
+  EXPECT_EQ(st.As("worker1").Get("/api/v1/cockpit/nodes/" + std::to_string(id)).status, 404);
 }
 
 TEST_P(ApiTest, TheRegionCockpitSumsTheTopNodesOfTheCallersScope) {
