@@ -96,7 +96,10 @@ void RestructureService::Split(const Caller& who, std::int64_t grid_id, std::vec
                                      .target = "org_node:" + std::to_string(grid_id), .detail = detail}));
     return result;
   }, [this, done = std::move(done)](Result<SplitResult> r) {
-    if (r) (void)geo_.Reload();
+    if (r) {
+      epoch_.Bump();  // new micro-grids under the grid (org_node_cache.h)
+      (void)geo_.Reload();
+    }
     done(std::move(r));
   }, storage::Batching::kAlone);  // moves a grid's residents and cases, and recounts them
 }

@@ -516,6 +516,12 @@ TEST_P(ApiTest, SplitMergeAndMoveCarryRecordsCountsAndHistory) {
   EXPECT_EQ(admin.PostJson("/api/v1/org/nodes/10/split", R"({"micro_grids":"x"})").ErrorField(), "micro_grids");
   EXPECT_EQ(xinjie.PostJson("/api/v1/org/nodes/10/split",
                             split_body(Square(120.80, 31.60, 120.82, 31.70), Square(120.82, 31.60, 120.84, 31.70))).status, 403);
+  auto cockpit_children = [&](std::int64_t node) {
+    auto c = official.Get("/api/v1/cockpit/nodes/" + std::to_string(node));
+    EXPECT_EQ(c.status, 200) << c.body;
+    return c.Json().at("children").as_array().size();
+  };
+  EXPECT_EQ(cockpit_children(10), 1u) << "the demo's micro-grid";
   auto split = admin.PostJson("/api/v1/org/nodes/10/split",
                               split_body(Square(120.80, 31.60, 120.82, 31.70), Square(120.82, 31.60, 120.84, 31.70)));
   ASSERT_EQ(split.status, 201) << split.body;
@@ -526,6 +532,7 @@ TEST_P(ApiTest, SplitMergeAndMoveCarryRecordsCountsAndHistory) {
   EXPECT_EQ(xinjie.Get("/api/v1/residents/" + std::to_string(west_resident)).Json().at("node_id").as_int64(), west_micro);
   EXPECT_EQ(counts(west_micro), 1);
   EXPECT_EQ(counts(10), 3) << "the grid's total is unchanged";
+  EXPECT_EQ(cockpit_children(10), 3u) << "the cockpit shows the new micro-grids at once";
   auto located = xinjie.Get("/api/v1/geo/locate?lon=120.805&lat=31.65");
   EXPECT_EQ(located.Json().at("node").at("id").as_int64(), west_micro);
   // The filter by micro-grid finds the resident that moved with its building.
