@@ -938,6 +938,34 @@ TEST_P(StorageContract, PostgresKeepsOneGenericPlanForTheCockpitsValues) {
   EXPECT_EQ(*plans, "1 3 5");
 }
 
+TEST_P(StorageContract, PostgresSessionsKeepABoundedNumberOfPreparedStatements) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "prepared statements are PostgreSQL's";
+  // Each distinct text is prepared once per session; past a thousand the one used longest ago is
+  // deallocated, and a text used again after that is prepared again and still answers.
+  auto counts = ReadValue<std::string>(*db_, [](SqlSession& s) -> Result<std::string> {
+    auto ask = [&](int k) -> Result<std::int64_t> {
+      std::vector<SqlValue> p = {Int(k)};
+      LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT $1::bigint + " + std::to_string(k), Params(p)));
+      return rows.at(0).Int(0);
+    };
+    LINLI_ASSIGN_OR_RETURN(auto first, ask(0));
+    for (int k = 1; k < 1200; ++k) {
+      LINLI_ASSIGN_OR_RETURN(auto v, ask(k));
+      if (v != 2 * k) return Error::Internal("statement " + std::to_string(k) + " answered " + std::to_string(v));
+      if (k % 100 == 0) LINLI_TRY(ask(1));  // used often: never the least recent
+    }
+    LINLI_ASSIGN_OR_RETURN(auto again, ask(0));
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT count(*), count(*) FILTER (WHERE statement LIKE '%+ 1') "
+                                              "FROM pg_prepared_statements"));
+    return std::to_string(first) + " " + std::to_string(again) + " " + std::to_string(rows.at(0).Int(0)) + " " +
+           std::to_string(rows.at(0).Int(1));
+  });
+  ASSERT_TRUE(counts) << counts.error().message;
+  // 0 + 0 both times; at most a thousand prepared (the count's own statement is one of them); the
+  // often-used "+ 1" kept throughout.
+  EXPECT_EQ(*counts, "0 0 1000 1");
+}
+
 TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
   if (GetParam() != "sqlite") GTEST_SKIP() << "the page cache per connection is SQLite's";
   auto cache = [](SqlSession& s) -> Result<std::int64_t> {

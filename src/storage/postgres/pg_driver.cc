@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <list>
 #include <unordered_map>
 
 namespace linli::storage {
@@ -153,20 +154,44 @@ class PgSession final : public SqlSession {
   Status Send(std::string_view sql, Params params, bool wanted) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
+      if (statements_.size() >= kMaxPrepared) LINLI_TRY(DeallocateLeastRecent());
       std::string key(sql);
       std::string name = "s" + std::to_string(++statements_named_);
       if (!PQsendPrepare(conn_, name.c_str(), key.c_str(), 0, nullptr)) return PgError(nullptr, conn_);
       pending_.push_back({PendingKind::kPrepare, key});
-      it = statements_.emplace(std::move(key), std::move(name)).first;
+      it = statements_.emplace(std::move(key), Prepared{std::move(name), {}}).first;
+      recency_.push_front(&it->first);
+      it->second.used = recency_.begin();
       if (!pipeline_) LINLI_TRY(Sync());
+    } else {
+      recency_.splice(recency_.begin(), recency_, it->second.used);
     }
     TextParams text(params);
-    if (!PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
+    if (!PQsendQueryPrepared(conn_, it->second.name.c_str(), static_cast<int>(params.size()),
                              text.values.data(), nullptr, nullptr, 0)) {
       return PgError(nullptr, conn_);
     }
     pending_.push_back({wanted ? PendingKind::kWanted : PendingKind::kDeferred, {}});
     return Ok();
+  }
+
+  // The server keeps a session's prepared statements until it ends: past kMaxPrepared the one
+  // used longest ago is deallocated (in the pipeline, before the new one is prepared). Should the
+  // pipeline abort first, the server keeps it under a name never used again — harmless.
+  Status DeallocateLeastRecent() {
+    std::string sql = "DEALLOCATE " + statements_.find(*recency_.back())->second.name;
+    if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) return PgError(nullptr, conn_);
+    pending_.push_back({PendingKind::kDeferred, {}});
+    Forget(*recency_.back());
+    if (!pipeline_) return Sync();
+    return Ok();
+  }
+
+  void Forget(std::string_view sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) return;
+    recency_.erase(it->second.used);
+    statements_.erase(it);
   }
 
   // Sends a sync point (in pipeline mode) and reads every pending result. The first error wins;
@@ -185,7 +210,7 @@ class PgSession final : public SqlSession {
         } else if (pending.kind == PendingKind::kPrepare) {
           // The server holds no statement under that name (a bad statement, or an aborted
           // pipeline skipped the Parse): forget it so the next use prepares it again.
-          statements_.erase(pending.prepared_sql);
+          Forget(pending.prepared_sql);
           if (!first_error && st != PGRES_PIPELINE_ABORTED) {
             // Naming the SQL (its $n markers, never the values bound to them) says which query is wrong.
             first_error = PgError(res, conn_);
@@ -248,7 +273,14 @@ class PgSession final : public SqlSession {
 
   PGconn* conn_;
   bool pipeline_;
-  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> statements_;
+  // A session's prepared statements by their text, and their texts most recently used first.
+  struct Prepared {
+    std::string name;
+    std::list<const std::string*>::iterator used;  // its place in recency_
+  };
+  static constexpr std::size_t kMaxPrepared = 1000;
+  std::unordered_map<std::string, Prepared, StringHash, std::equal_to<>> statements_;
+  std::list<const std::string*> recency_;  // the keys of statements_ (stable: the map's nodes)
   std::int64_t statements_named_ = 0;  // names are never reused, even after a failed Parse
   std::deque<Pending> pending_;
   std::unordered_map<std::string, std::vector<std::int64_t>> id_blocks_;  // ids to hand out, last first
