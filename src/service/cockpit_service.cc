@@ -9,7 +9,6 @@
 #include "domain/case_workflow.h"
 #include "domain/identity.h"
 #include "service/org_service.h"
-#include "storage/org_repo.h"
 #include "storage/registry_repo.h"
 
 namespace linli::service {
