@@ -105,7 +105,14 @@ Scope ScopeFor(const Principal& who, std::string_view permission) {
 }
 
 bool Allows(const Principal& who, std::string_view permission, std::string_view record_path) {
-  return ScopeFor(who, permission).Covers(record_path);
+  // ScopeFor(who, permission).Covers(record_path), without building the scope: a city's official
+  // holds a role at a hundred subdistricts, and sorting their paths for every check was a quarter
+  // of a cockpit's time in the server.
+  if (who.system) return PathIsUnder(record_path, "/");
+  for (const auto& g : who.grants) {
+    if (g.role_def && g.role_def->permissions.contains(permission) && PathIsUnder(record_path, g.node_path)) return true;
+  }
+  return false;
 }
 
 bool HoldsAnywhere(const Principal& who, std::string_view permission) {

@@ -142,6 +142,31 @@ TEST(Access, ScopeMergesNestedAssignments) {
   EXPECT_TRUE(HoldsAtRoot(p, "case.read"));
 }
 
+TEST(Access, AllowsIsTheScopesCoverForEveryGrantAndPath) {
+  // Allows answers without building the scope; it must answer as the scope does, for nested,
+  // repeated and sibling grants, prefix traps, other permissions and the system principal.
+  const std::vector<std::string> paths = {"/", "/1/", "/1/2/", "/1/2/5/", "/1/2/50/", "/1/2/5/77/", "/1/3/", "/4/",
+                                          "/40/", "/4/1/", ""};
+  std::uint32_t seed = 7;
+  auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
+  for (int round = 0; round < 400; ++round) {
+    std::vector<std::pair<RoleDefinition, std::string>> grants;
+    for (int g = static_cast<int>(next() % 5); g > 0; --g) {
+      std::set<std::string, std::less<>> perms;
+      if (next() % 2) perms.insert("org.read");
+      if (next() % 2) perms.insert("case.read");
+      grants.push_back({Role("r" + std::to_string(g), perms), paths[next() % (paths.size() - 1)]});
+    }
+    auto p = With(grants);
+    p.system = next() % 17 == 0;
+    for (const char* perm : {"org.read", "case.read", "audit.read"}) {
+      for (const auto& path : paths) {
+        EXPECT_EQ(Allows(p, perm, path), ScopeFor(p, perm).Covers(path)) << "round " << round << " " << perm << " " << path;
+      }
+    }
+  }
+}
+
 TEST(Access, TheSystemPrincipalIsTheOperatorOnly) {
   Principal sys;
   sys.system = true;
