@@ -2,8 +2,9 @@
 // children, a region's top nodes — kept in memory while the org tree stands, so a cockpit reads
 // only its figures from the database (on PostgreSQL, one round trip instead of four).
 //
-// Entries live while the AccessEpoch stands and at most kLifetime: creating, renaming, moving and
-// archiving a node bump the epoch when committed, so this process sees them on its next request;
+// Entries live while the AccessEpoch stands and at most kLifetime: creating, renaming, moving,
+// archiving, splitting and merging nodes bump the epoch when committed, so this process sees them
+// on its next request;
 // another process sharing the database (and a boundary edit, which changes only a node's version
 // and updated_at) within the lifetime — the authentication cache's two seconds.
 #pragma once
