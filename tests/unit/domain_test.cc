@@ -1,6 +1,10 @@
 // Pure rules of the domain layer: the org tree, access, sign-in rules, the audit chain, text.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <string>
+
 #include "core/crypto.h"
 #include "domain/access.h"
 #include "domain/audit_chain.h"
@@ -315,3 +319,32 @@ TEST(SqlHelpers, PrefixRangeCoversExactlyTheSubtree) {
 
 }  // namespace
 }  // namespace linli::domain
+
+// Tracking codes are read out over the phone and guessed at by nobody: each character must be
+// equally likely, also for an alphabet whose size does not divide 256 (a byte taken modulo 31
+// would make the first 8 characters 12 % likelier than the rest).
+TEST(Crypto, RandomCodesDrawEveryCharacterOfTheAlphabetEquallyOften) {
+  const std::string alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXY";  // 31 characters
+  ASSERT_EQ(alphabet.size(), 31u);
+  constexpr int kCodes = 20000, kLength = 10;
+  std::map<char, int> seen;
+  std::set<std::string> codes;
+  for (int i = 0; i < kCodes; ++i) {
+    auto code = linli::crypto::RandomCode(kLength, alphabet);
+    ASSERT_EQ(code.size(), static_cast<std::size_t>(kLength));
+    for (char c : code) ++seen[c];
+    codes.insert(code);
+  }
+  EXPECT_EQ(codes.size(), static_cast<std::size_t>(kCodes)) << "31^10 codes: no repeats in 20,000";
+  ASSERT_EQ(seen.size(), alphabet.size()) << "only and every character of the alphabet";
+  for (const auto& [c, n] : seen) EXPECT_NE(alphabet.find(c), std::string::npos) << c;
+  // Chi-square with 30 degrees of freedom: 80 is exceeded by chance a few times in a million runs;
+  // the modulo bias above gives ~560.
+  const double expected = double(kCodes) * kLength / alphabet.size();
+  double chi2 = 0;
+  for (const auto& [c, n] : seen) chi2 += (n - expected) * (n - expected) / expected;
+  EXPECT_LT(chi2, 80.0);
+  EXPECT_EQ(linli::crypto::RandomCode(5, "A"), "AAAAA");
+  EXPECT_EQ(linli::crypto::RandomCode(0, alphabet), "");
+  EXPECT_EQ(linli::crypto::RandomCode(4, ""), "");
+}
