@@ -151,7 +151,9 @@ Status OrgRepo::Move(SqlSession& s, const domain::OrgNode& node, std::int64_t ne
   auto [mlo, mhi] = PrefixRange(marker);
   LINLI_TRY(s.Exec("UPDATE org_nodes SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4",
                    {Text(new_path), Int(static_cast<std::int64_t>(marker.size()) + 1), Text(mlo), Text(mhi)}));
-  // Records follow their node: every table that carries node_path for scoping.
+  // Records follow their node: every table that carries node_path for scoping, the batch's
+  // held-back rows (new cases) written first.
+  LINLI_TRY(FlushAppends(s));
   for (std::string_view table : PathBearingTables()) {
     LINLI_TRY(s.Exec("UPDATE " + std::string(table) +
                          " SET node_path = $1 || substr(node_path, $2) WHERE node_path >= $3 AND node_path < $4",

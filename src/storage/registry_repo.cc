@@ -596,6 +596,7 @@ Result<std::vector<BuildingRow>> BuildingRepo::AtNode(SqlSession& s, std::int64_
 }
 
 Status BuildingRepo::Relocate(SqlSession& s, std::int64_t building_id, std::int64_t node_id, const std::string& path) {
+  LINLI_TRY(FlushAppends(s));  // the batch's new cases too (CaseRepo::Insert holds them back)
   const SqlValue b = Int(building_id), n = Int(node_id), p = Text(path);
   LINLI_TRY(s.Exec("UPDATE buildings SET node_id = $2, node_path = $3, version = version + 1 WHERE id = $1", {b, n, p}));
   LINLI_TRY(s.Exec("UPDATE households SET node_id = $2, node_path = $3 WHERE building_id = $1", {b, n, p}));
@@ -614,6 +615,7 @@ Status BuildingRepo::Relocate(SqlSession& s, std::int64_t building_id, std::int6
 }
 
 Status BuildingRepo::RelocateAllAt(SqlSession& s, std::int64_t from_node, std::int64_t to_node, const std::string& to_path) {
+  LINLI_TRY(FlushAppends(s));
   LINLI_ASSIGN_OR_RETURN(auto buildings, AtNode(s, from_node));
   for (const auto& b : buildings) LINLI_TRY(Relocate(s, b.id, to_node, to_path));
   // Residents placed at the node without a household, and positions held at the node itself.

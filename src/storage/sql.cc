@@ -234,13 +234,14 @@ Status FlushAppends(SqlSession& s) {
   auto& rows = s.pending_appends;
   std::size_t from = s.appends_flushed;
   if (from == rows.size()) return Ok();
-  // Table by table, in the order each first appears. The rows stay held until the transaction
-  // ends: if a later job's savepoint (inside which this flush ran) rolls back, they are written
-  // again at the next flush (SqlSession::RollBackJob).
+  // Table by table, parents first (AppendTable::order), else in the order each first appears.
+  // The rows stay held until the transaction ends: if a later job's savepoint (inside which this
+  // flush ran) rolls back, they are written again at the next flush (SqlSession::RollBackJob).
   std::vector<const AppendTable*> tables;
   for (std::size_t i = from; i < rows.size(); ++i) {
     if (std::find(tables.begin(), tables.end(), rows[i].table) == tables.end()) tables.push_back(rows[i].table);
   }
+  std::stable_sort(tables.begin(), tables.end(), [](const AppendTable* a, const AppendTable* b) { return a->order < b->order; });
   for (const AppendTable* t : tables) {
     RowInserter ins(s, t->table, t->columns, 64);
     for (std::size_t i = from; i < rows.size(); ++i) {
@@ -250,6 +251,13 @@ Status FlushAppends(SqlSession& s) {
   }
   s.appends_flushed = rows.size();
   return Ok();
+}
+
+Status FlushAppendsHolding(SqlSession& s, const AppendTable& table) {
+  const auto& rows = s.pending_appends;
+  bool holding = std::any_of(rows.begin() + static_cast<std::ptrdiff_t>(s.appends_flushed), rows.end(),
+                             [&](const SqlSession::PendingAppend& r) { return r.table == &table; });
+  return holding ? FlushAppends(s) : Ok();
 }
 
 }  // namespace linli::storage

@@ -238,19 +238,27 @@ class RowInserter {
   std::vector<SqlValue> pending_;
 };
 
-// A history table that only ever gains rows (case events, notifications, the audit log). Each
-// report adds a row to each, and one statement per row was a fifth of the writer's time at
-// district intake; so the writer holds them back and writes a batch's rows of each table in
-// multi-row statements just before COMMIT. A repository that reads such a table inside a write
-// calls FlushAppends first, so a write still sees what it appended.
+// A table whose new rows the writer holds back: the history tables that only ever gain rows (case
+// events, notifications, the audit log) and new cases. Each report adds a row to each, and one
+// statement per row was a fifth of the writer's time at district intake; so the writer holds them
+// back and writes a batch's rows of each table in multi-row statements just before COMMIT. A
+// repository that reads such a table inside a write calls FlushAppends (or FlushAppendsHolding)
+// first, so a write still sees what it appended.
 struct AppendTable {
   std::string_view table;
   std::string_view columns;  // "a, b, c", in the order AppendRow's values follow
+  // Tables of lower order are written first, so a row's parent (a new case) is in place before
+  // the rows whose foreign keys name it (its event, its notifications).
+  int order = 1;
 };
 // Appends one row: held back on a session that defers to its commit, else written at once.
 Status AppendRow(SqlSession& s, const AppendTable& table, std::vector<SqlValue> values);
-// Writes the rows held back, each table's in multi-row statements in the order they came.
+// Writes the rows held back, each table's in multi-row statements in the order they came,
+// tables of lower AppendTable::order first.
 Status FlushAppends(SqlSession& s);
+// The same, only if some row held back is `table`'s: a write about to read or change such a row
+// by its key sees it, and a batch that holds none keeps its rows for one write at COMMIT.
+Status FlushAppendsHolding(SqlSession& s, const AppendTable& table);
 
 // "$n" for the parameter about to be appended to `params`.
 inline std::string NextMarker(const std::vector<SqlValue>& params) { return "$" + std::to_string(params.size() + 1); }

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <fstream>
 #include <filesystem>
+#include <future>
+#include <set>
 #include <thread>
 
 #include "api/api_fixture.h"
@@ -169,6 +171,51 @@ TEST_P(ApiTest, ALowRatingReopensOnceThenTheCaseCloses) {
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(Str(second.Json(), "state"), "closed") << "a case reopens once; then it closes with its rating";
   EXPECT_EQ(second.Json().at("rating").as_int64(), 2);
+}
+
+// A phone on a bad network may send one report many times at once. The copies land in one of the
+// writer's batches, where a new case is held back until the commit (CaseRepo::Insert): the
+// client key's UNIQUE index catches the copies there, and each then answers with the one case.
+TEST_P(ApiTest, CopiesOfOneReportArrivingTogetherMakeOneCaseAndOtherReportsTheirOwn) {
+  auto& st = stack();
+  auto worker1 = st.As("worker1");
+  auto open_at_grid = [&] {
+    auto counts = worker1.Get("/api/v1/org/nodes/5/counts").Json();
+    return counts.as_object().contains("cases.open") ? counts.at("cases.open").as_int64() : 0;
+  };
+  auto open_before = open_at_grid();
+  auto report = [&](const std::string& key) {
+    return worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment",)"
+                                             R"("description":"5栋门口地砖翘起，行人易绊倒","node_id":5,"client_key":")" +
+                                                 key + "\"}");
+  };
+  constexpr int kCopies = 16, kOthers = 16;
+  std::vector<std::future<HttpResult>> copies, others;
+  for (int i = 0; i < kCopies + kOthers; ++i) {
+    if (i % 2 == 0) copies.push_back(std::async(std::launch::async, [&] { return report("together-1"); }));
+    else others.push_back(std::async(std::launch::async, [&report, i] { return report("alone-" + std::to_string(i)); }));
+  }
+  std::set<std::int64_t> copy_ids, other_ids;
+  for (auto& f : copies) {
+    auto r = f.get();
+    ASSERT_EQ(r.status, 201) << r.body;
+    copy_ids.insert(r.Json().at("id").as_int64());
+  }
+  for (auto& f : others) {
+    auto r = f.get();
+    ASSERT_EQ(r.status, 201) << r.body;
+    other_ids.insert(r.Json().at("id").as_int64());
+  }
+  EXPECT_EQ(copy_ids.size(), 1u) << "one case for every copy";
+  EXPECT_EQ(other_ids.size(), static_cast<std::size_t>(kOthers)) << "a case for each other report";
+  EXPECT_FALSE(other_ids.count(*copy_ids.begin()));
+  EXPECT_EQ(open_at_grid(), open_before + 1 + kOthers);
+  // Each is whole: found by id with its report in the timeline.
+  auto detail = worker1.Get("/api/v1/cases/" + std::to_string(*copy_ids.begin()));
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  auto events = detail.Json().at("events").as_array();
+  ASSERT_EQ(events.size(), 1u) << detail.body;
+  EXPECT_EQ(Str(events[0], "action"), "report");
 }
 
 TEST_P(ApiTest, StaffReportAssignRejectAsDuplicateAndTheCounts) {

@@ -651,6 +651,92 @@ TEST_P(StorageContract, TheCaseSearchIndexFollowsCommittedTextOnly) {
   EXPECT_TRUE(found("井盖松").empty());
 }
 
+// A new case is held back until its batch commits (CaseRepo::Insert), like its events. What the
+// batch does with it meanwhile must find it: its own job by id, a list, a move of its node.
+TEST_P(StorageContract, ANewCaseHeldBackIsSeenByWhatReadsOrRewritesCasesAndWrittenBeforeItsRows) {
+  auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
+  auto c1 = Insert(sub.id, domain::NodeType::kCommunity, "11");
+  auto c2 = Insert(sub.id, domain::NodeType::kCommunity, "12");
+  auto g = Insert(c1.id, domain::NodeType::kGrid, "111");
+  SeedCategory();
+  auto old_case = WriteAndWait<CaseRow>(*db_, [&](SqlSession& s) { return CaseRepo::Insert(s, NewCase(g, "T0", "旧的一件")); });
+  ASSERT_TRUE(old_case) << old_case.error().message;
+  // One job names a new case in an event before making the case (its id drawn first): the
+  // events' table is held back first, yet the case must reach the table before its event.
+  auto early_event = WriteAndWait<std::int64_t>(*db_, [&](SqlSession& s) -> Result<std::int64_t> {
+    LINLI_ASSIGN_OR_RETURN(auto id, s.NextId("cases"));
+    LINLI_TRY(CaseRepo::AppendEvent(s, {.case_id = id, .at = 1000, .actor_kind = "staff", .action = "report",
+                                        .to_state = "reported", .to_level = "grid"}));
+    auto c = NewCase(g, "T1", "事件先于诉求");
+    c.id = id;
+    LINLI_TRY(CaseRepo::Insert(s, c));
+    return id;
+  });
+  ASSERT_TRUE(early_event) << early_event.error().message;
+  std::string new_path = c2.path + std::to_string(g.id) + "/";
+  std::int64_t listed = -1;
+  auto outcomes = RunAsOneBatch(*db_, {
+      // An event on an old case first, so its table is the batch's first held back.
+      [&](SqlSession& s) {
+        return CaseRepo::AppendEvent(s, {.case_id = old_case->id, .at = 1500, .actor_kind = "staff", .action = "note",
+                                         .to_state = "reported", .to_level = "grid", .note = "旧案备注"});
+      },
+      [&](SqlSession& s) -> Status {
+        LINLI_ASSIGN_OR_RETURN(auto c, CaseRepo::Insert(s, NewCase(g, "T2", "楼道灯坏了")));
+        return CaseRepo::AppendEvent(s, {.case_id = c.id, .at = 2000, .actor_kind = "resident", .action = "report",
+                                         .to_state = "reported", .to_level = "grid"});
+      },
+      // The node moves while T2 is held back: T2 must follow it.
+      [&](SqlSession& s) { return OrgRepo::Move(s, g, c2.id, new_path, "121", 2000); },
+      // Its own case, by id, then changed.
+      [&](SqlSession& s) -> Status {
+        auto moved_grid = g;
+        moved_grid.path = new_path;
+        LINLI_ASSIGN_OR_RETURN(auto c, CaseRepo::Insert(s, NewCase(moved_grid, "T3", "井盖缺失")));
+        LINLI_ASSIGN_OR_RETURN(auto got, CaseRepo::Get(s, c.id));
+        if (!got || got->tracking_code != "T3") return Error::Internal("a job did not find the case it had just made");
+        got->state = "accepted";
+        ++got->version;
+        return CaseRepo::Update(s, *got);
+      },
+      [&](SqlSession& s) -> Status {
+        LINLI_TRY(CaseRepo::Insert(s, NewCase(g, "T4", "held back, then refused")));
+        return Error::Invalid("test", "refused");
+      },
+      [&](SqlSession& s) -> Status {
+        CaseListQuery q;
+        q.prefixes = {new_path};
+        q.limit = 50;
+        LINLI_ASSIGN_OR_RETURN(auto rows, CaseRepo::List(s, q));
+        listed = static_cast<std::int64_t>(rows.size());
+        return Ok();
+      },
+  });
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (i == 4) continue;
+    ASSERT_TRUE(outcomes[i]) << i << ": " << outcomes[i].error().message;
+  }
+  ASSERT_FALSE(outcomes[4]);
+  EXPECT_EQ(outcomes[4].error().code, ErrorCode::kInvalidArgument) << outcomes[4].error().message;
+  EXPECT_EQ(listed, 4) << "T0, T1, and the batch's T2 and T3 (not the refused T4)";
+  CaseListQuery q;
+  q.prefixes = {new_path};
+  q.limit = 50;
+  auto moved = ReadValue<std::vector<CaseRow>>(*db_, [&](SqlSession& s) { return CaseRepo::List(s, q); });
+  ASSERT_TRUE(moved) << moved.error().message;
+  std::map<std::string, std::string> state_of;
+  for (const auto& c : *moved) state_of[c.tracking_code] = c.state;
+  EXPECT_EQ(state_of, (std::map<std::string, std::string>{
+                          {"T0", "reported"}, {"T1", "reported"}, {"T2", "reported"}, {"T3", "accepted"}}))
+      << "every case, the batch's new ones too, follows its node";
+  auto t2 = ReadValue<std::optional<CaseRow>>(*db_, [](SqlSession& s) { return CaseRepo::GetByTracking(s, "T2"); });
+  ASSERT_TRUE(t2 && *t2);
+  auto events = ReadValue<std::vector<CaseEventRow>>(*db_, [&](SqlSession& s) { return CaseRepo::Events(s, (*t2)->id, 0); });
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].action, "report");
+}
+
 TEST_P(StorageContract, ATakenTrackingCodeIsAlreadyExistsNamingTheField) {
   // The case service draws codes without looking them up and retries on exactly this error.
   auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
