@@ -4,11 +4,25 @@
 #include <gtest/gtest.h>
 
 #include "api/api_fixture.h"
+#include "storage/bulk_load.h"
+#include "storage/database.h"
 
 namespace linli::testing {
 namespace {
 
 namespace json = boost::json;
+
+// The secondary indexes of the tables bench-data fills (it drops them while it loads).
+std::vector<std::string> LoadedTablesIndexes(const std::string& url) {
+  auto db = storage::Database::Open({.url = url});
+  EXPECT_TRUE(db) << db.error().message;
+  if (!db) return {};
+  auto defs = storage::ReadValue<std::vector<std::string>>(**db, [](storage::SqlSession& s) {
+    return storage::SecondaryIndexes(s, {"households", "residents", "resident_tags", "resident_events", "cases", "case_events"});
+  });
+  EXPECT_TRUE(defs) << defs.error().message;
+  return defs ? *defs : std::vector<std::string>{};
+}
 
 TEST_P(ApiTest, BenchDataMakesAConsistentRegionOnce) {
   auto own = NewStack(GetParam());
@@ -22,6 +36,15 @@ TEST_P(ApiTest, BenchDataMakesAConsistentRegionOnce) {
   EXPECT_NE(RunLinli(own->With({"bench-data", "--scale", "planet"})).exit_code, 0);
   auto check = RunLinli(own->With({"check"}));
   EXPECT_EQ(check.exit_code, 0) << check.output;
+  // Every index is back, as a new database has them.
+  {
+    TempDir fresh_dir;
+    auto fresh = FreshDatabaseUrl(GetParam(), fresh_dir.path());
+    auto expected = LoadedTablesIndexes(fresh);
+    if (GetParam() == "postgres") DropPgDatabase(fresh);
+    EXPECT_GE(expected.size(), 10u);
+    EXPECT_EQ(LoadedTablesIndexes(own->url), expected);
+  }
 
   // The official of the demo is given the generated subdistrict to look at.
   auto assign = RunLinli(own->With({"user", "assign", "official", "--role", "subdistrict_official", "--node", "320582001"}));
