@@ -76,15 +76,17 @@ class Progress {
     double spent = std::chrono::duration<double>(now - start_).count();
     double left = share > 0 ? spent / share - spent : 0;
     int bars = static_cast<int>(share * 30);
-    if (finished) {  // the phase's time to a tenth, to compare runs
-      std::fprintf(stderr, "\r%-10s [%s%s] %5.1f%% %lld/%lld · %.1f s               ", label_.c_str(),
-                   std::string(bars, '#').c_str(), std::string(30 - bars, '.').c_str(), share * 100,
-                   static_cast<long long>(done), static_cast<long long>(total_), spent);
-      return;
+    // While it runs, the time spent and left; once finished, the phase's time to a tenth of a
+    // second, to compare runs.
+    char clock_text[48];
+    if (finished) {
+      std::snprintf(clock_text, sizeof clock_text, "%.1f s", spent);
+    } else {
+      std::snprintf(clock_text, sizeof clock_text, "%.0f s, %.0f s left", spent, left);
     }
-    std::fprintf(stderr, "\r%-10s [%s%s] %5.1f%% %lld/%lld · %.0f s, %.0f s left   ", label_.c_str(),
-                 std::string(bars, '#').c_str(), std::string(30 - bars, '.').c_str(), share * 100,
-                 static_cast<long long>(done), static_cast<long long>(total_), spent, left);
+    std::fprintf(stderr, "\r%-10s [%s%s] %5.1f%% %lld/%lld · %-22s", label_.c_str(), std::string(bars, '#').c_str(),
+                 std::string(30 - bars, '.').c_str(), share * 100, static_cast<long long>(done),
+                 static_cast<long long>(total_), clock_text);
   }
   double Finish(std::int64_t done) {
     Set(done, true);
@@ -147,6 +149,12 @@ std::string TrackingCode(std::mt19937_64& rng, std::int64_t n) {
 }
 
 }  // namespace
+
+const std::vector<std::string_view>& BenchDataTables() {
+  static const std::vector<std::string_view> tables = {"households", "residents", "resident_tags", "resident_events",
+                                                       "cases", "case_events"};
+  return tables;
+}
 
 int RunBenchData(service::Services& s, const std::string& scale_name, std::uint64_t seed) {
   const Scale* scale = nullptr;
@@ -301,8 +309,7 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
   // still whole, only not fully generated.
   std::vector<std::string> suspended;
   Status dropped = s.db.WriteSync([&](SqlSession& ss) -> Status {
-    LINLI_ASSIGN_OR_RETURN(suspended, storage::SecondaryIndexes(ss, {"households", "residents", "resident_tags", "resident_events",
-                                                                      "cases", "case_events"}));
+    LINLI_ASSIGN_OR_RETURN(suspended, storage::SecondaryIndexes(ss, BenchDataTables()));
     return storage::DropIndexes(ss, suspended);
   }, storage::Batching::kAlone);
   if (!dropped) return Report(dropped.error());

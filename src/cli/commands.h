@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string_view>
+#include <vector>
 
 #include "service/services.h"
 
@@ -30,6 +32,8 @@ std::function<bool()> RunParsed(Runners runners, CliContext& ctx);
 
 // `linli bench-data`: a synthetic region for the benchmarks (bench_data.cc).
 int RunBenchData(service::Services& s, const std::string& scale, std::uint64_t seed);
+// The tables it fills, whose secondary indexes it builds after the load instead of during it.
+const std::vector<std::string_view>& BenchDataTables();
 
 // Shared by the subcommands: print an error and return its exit code; find a node by code or id.
 int Report(const Error& e);

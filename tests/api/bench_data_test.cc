@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "api/api_fixture.h"
+#include "cli/commands.h"
 #include "storage/bulk_load.h"
 #include "storage/database.h"
 
@@ -18,7 +19,7 @@ std::vector<std::string> LoadedTablesIndexes(const std::string& url) {
   EXPECT_TRUE(db) << db.error().message;
   if (!db) return {};
   auto defs = storage::ReadValue<std::vector<std::string>>(**db, [](storage::SqlSession& s) {
-    return storage::SecondaryIndexes(s, {"households", "residents", "resident_tags", "resident_events", "cases", "case_events"});
+    return storage::SecondaryIndexes(s, cli::BenchDataTables());
   });
   EXPECT_TRUE(defs) << defs.error().message;
   return defs ? *defs : std::vector<std::string>{};
