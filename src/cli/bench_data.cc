@@ -4,8 +4,8 @@
 // - The org tree and its boundaries go in directly (rectangles tiling their parent, so the
 //   placement rules hold by construction), as do the buildings.
 // - Residents go through the roster import (the same validation, encryption, households, tags and
-//   history as a community's own Excel file), a few thousand buildings at a time, the next file
-//   checked while the last is written.
+//   history as a community's own Excel file), a few thousand buildings at a time, the next files
+//   checked while the writer writes.
 // - A year of cases is written directly, in the order they were reported, each case walked
 //   through the workflow's own rules (domain::ApplyCaseAction) so its states, levels and events
 //   are ones Linli could have made; deadlines come from the working calendar. The cockpit's
@@ -17,10 +17,12 @@
 #include <cmath>
 #include <numbers>
 #include <cstdio>
+#include <deque>
 #include <future>
 #include <iostream>
 #include <mutex>
 #include <random>
+#include <semaphore>
 #include <unordered_map>
 
 #include "cli/commands.h"
@@ -330,25 +332,49 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
   std::int64_t imported = 0;
   {
     Progress bar("residents", scale->residents);
-    constexpr std::size_t kBuildingsPerFile = 3000;  // ~84,000 residents per roster file
+    // The roster files: ~84,000 residents each, the first ones smaller (1/8, 1/4, 1/2 of that)
+    // so the writer starts after a tenth of a second instead of waiting a second for a whole file
+    // to be made and checked.
+    constexpr std::size_t kBuildingsPerFile = 3000;
+    std::vector<std::pair<std::size_t, std::size_t>> files;  // [from, to) in building_codes
+    for (std::size_t from = 0, size = kBuildingsPerFile / 8; from < building_codes.size(); from += size) {
+      if (!files.empty()) size = std::min(size * 2, kBuildingsPerFile);
+      files.emplace_back(from, std::min(building_codes.size(), from + size));
+    }
     std::mutex bar_mu;
-    std::vector<std::int64_t> written_by_file(building_codes.size() / kBuildingsPerFile + 1);  // GUARDED_BY(bar_mu)
-    auto import_file = [&](std::size_t from) -> Result<service::ImportReport> {
+    std::vector<std::int64_t> written_by_file(files.size());  // GUARDED_BY(bar_mu)
+    // Files are made and checked two at a time (each check reads on every core), and a file's
+    // slot frees as soon as its check is done, so the next file is checked while the writer
+    // writes: the writer, which bounds this phase, never waits for a file once it has begun.
+    // Waiting for a file's *write* before starting the next check left the writer idle for a
+    // second between files.
+    std::counting_semaphore<2> checking(2);
+    auto import_file = [&](std::size_t file) -> Result<service::ImportReport> {
+      bool checked = false;
+      auto check_done = [&] {
+        if (!checked) checking.release();
+        checked = true;
+      };
+      auto [from, to] = files[file];
       std::vector<std::string> codes(building_codes.begin() + static_cast<std::ptrdiff_t>(from),
-                                     building_codes.begin() + static_cast<std::ptrdiff_t>(std::min(building_codes.size(), from + kBuildingsPerFile)));
+                                     building_codes.begin() + static_cast<std::ptrdiff_t>(to));
       // Each file's ID numbers start with a county code of their own, so no two files share one.
-      auto roster = DemoRoster(codes, kHouseholdsPerBuilding, seed + from, "32" + Digits(1000 + static_cast<int>(from / kBuildingsPerFile), 4));
+      auto roster = DemoRoster(codes, kHouseholdsPerBuilding, seed + from, "32" + Digits(1000 + static_cast<int>(file), 4));
       auto csv = tabular::WriteCsv(roster);
+      roster.clear();
       service::ImportOptions options;
-      options.progress = [&](const char* phase, std::size_t done, std::size_t) {
+      options.progress = [&](const char* phase, std::size_t done, std::size_t total) {
+        if (std::string_view(phase) == "validate" && done == total) check_done();
         if (std::string_view(phase) != "write") return;
         std::lock_guard lock(bar_mu);
-        written_by_file[from / kBuildingsPerFile] = static_cast<std::int64_t>(done);
+        written_by_file[file] = static_cast<std::int64_t>(done);
         std::int64_t written = 0;
         for (auto n : written_by_file) written += n;
         bar.Set(written);
       };
-      return s.imports.ImportResidents(cli, csv, tabular::Format::kCsv, options);
+      auto report = s.imports.ImportResidents(cli, csv, tabular::Format::kCsv, options);
+      check_done();
+      return report;
     };
     auto take = [&](std::future<Result<service::ImportReport>>& file) -> Status {
       auto report = file.get();
@@ -361,19 +387,25 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
       rows_written += static_cast<std::int64_t>(report->residents_created + report->households_created) * 2;
       return Ok();
     };
-    // Two files in flight: one is checked (a read, on every core) while the writer writes the
-    // other. The files share no building and no ID number, so neither check depends on the other.
-    std::future<Result<service::ImportReport>> writing;
-    for (std::size_t from = 0; from < building_codes.size(); from += kBuildingsPerFile) {
-      auto next = std::async(std::launch::async, import_file, from);
-      if (writing.valid()) {
-        if (Status st = take(writing); !st) return Report(st.error());
+    // The files share no building and no ID number, so no check depends on another file's write.
+    // At most three files are held at once (being checked, or checked and queued at the writer):
+    // a city's 240 files must not all wait in memory for the writer.
+    constexpr std::size_t kFilesHeld = 3;
+    std::deque<std::future<Result<service::ImportReport>>> held;
+    Status so_far = Ok();
+    for (std::size_t file = 0; file < files.size() && so_far; ++file) {
+      checking.acquire();
+      held.push_back(std::async(std::launch::async, import_file, file));
+      while (held.size() >= kFilesHeld && so_far) {
+        so_far = take(held.front());
+        held.pop_front();
       }
-      writing = std::move(next);
     }
-    if (writing.valid()) {
-      if (Status st = take(writing); !st) return Report(st.error());
+    // Every file started is waited for, even after a failure: each refers to this frame.
+    for (auto& file : held) {
+      if (Status st = take(file); !st && so_far) so_far = st;
     }
+    if (!so_far) return Report(so_far.error());
     bar.Finish(imported);
   }
 
