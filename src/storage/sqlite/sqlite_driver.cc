@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "storage/sqlite/bigram_tokenizer.h"
+
 namespace linli::storage {
 
 // CROSS JOIN fixes the join order: case_search_pending is empty whenever ANALYZE runs, so it has
@@ -238,6 +240,7 @@ class SqliteDriver final : public Driver {
     // build has no STAT4, so no other plan looks at values.
     sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, nullptr);
     auto session = std::make_unique<SqliteSession>(db);
+    LINLI_TRY(RegisterBigramTokenizer(db));
     std::string pragmas =
         "PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
         "PRAGMA cache_size=-8000;";
