@@ -1,5 +1,6 @@
 #include "domain/text.h"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -7,12 +8,32 @@
 
 namespace linli::domain {
 
+std::size_t Utf8CharBytes(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 1;
+}
+
+std::vector<std::string_view> CharacterPairs(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t previous = std::string_view::npos;
+  for (std::size_t at = 0; at < s.size();) {
+    std::size_t end = std::min(s.size(), at + Utf8CharBytes(static_cast<unsigned char>(s[at])));
+    if (previous != std::string_view::npos) out.push_back(s.substr(previous, end - previous));
+    previous = at;
+    at = end;
+  }
+  return out;
+}
+
 namespace {
 std::vector<std::string_view> Characters(std::string_view s) {
   std::vector<std::string_view> out;
   for (std::size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    std::size_t len = Utf8CharBytes(c);
     if (c != ' ' && c != ',' && c != '.') out.push_back(s.substr(i, std::min(len, s.size() - i)));
     i += len;
   }
@@ -55,8 +76,7 @@ double TextSimilarity(std::string_view a, std::string_view b) {
 std::string Utf8Excerpt(std::string_view s, long max_chars) {
   std::size_t i = 0;
   for (long n = 0; i < s.size() && n < max_chars; ++n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    i += c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    i += Utf8CharBytes(static_cast<unsigned char>(s[i]));
   }
   if (i >= s.size()) return std::string(s);
   return std::string(s.substr(0, i)) + "…";

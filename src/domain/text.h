@@ -20,6 +20,12 @@ struct TextRules {
 
 // Number of Unicode code points, or nullopt-like -1 when the bytes are not valid UTF-8.
 long Utf8Length(std::string_view s);
+// Bytes of the UTF-8 character that starts with `lead`; a stray continuation or invalid byte counts
+// as one, so a walk over any bytes moves forward and never reads past the end it clamps to.
+std::size_t Utf8CharBytes(unsigned char lead);
+// Every pair of neighbouring characters, in order ("楼道漏水" → 楼道, 道漏, 漏水): the unit of the
+// case search index on both engines. One character has none.
+std::vector<std::string_view> CharacterPairs(std::string_view s);
 // How alike two texts are, 0 to 1: the Dice coefficient of their character bigrams (the unit
 // that works for Chinese, which has no spaces). Give both in search form.
 double TextSimilarity(std::string_view a, std::string_view b);

@@ -1,7 +1,12 @@
 #include "storage/case_repo.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 
 #include "domain/text.h"
 
@@ -18,14 +23,78 @@ namespace {
 // text in 11,600 of them took 20 ms from the index and 2–3 ms walking; a text in none 0.5 ms from
 // the index and 408 ms walking a subdistrict). So the index while matches² < 0.6 × page × cases:
 // at 200,000 cases below ~2,500 matches, at ten million below ~17,000. A walk is bounded by the
-// scope whatever the text; reading the index, by this count.
+// scope whatever the text; reading the index, by this.
+double MostMatchesFromTheIndex(double cases, int page) {
+  return std::max(1000.0, std::sqrt(0.6 * std::max(page, 1) * cases));
+}
+
+// SQLite: counts the phrase's matches in the FTS5 index, reading at most the threshold's worth.
 Result<bool> BetterFromTheIndex(SqlSession& s, const std::string& phrase, int page) {
   LINLI_ASSIGN_OR_RETURN(auto last, s.Query("SELECT coalesce(max(id), 0) FROM cases"));
-  double cases = last.empty() ? 0 : static_cast<double>(last[0].Int(0));
-  auto most = static_cast<std::int64_t>(std::max(1000.0, std::sqrt(0.6 * std::max(page, 1) * cases)));
+  auto most = static_cast<std::int64_t>(MostMatchesFromTheIndex(last.empty() ? 0 : static_cast<double>(last[0].Int(0)), page));
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH $1 LIMIT $2)",
                                             {Text(phrase), Int(most + 1)}));
   return !rows.empty() && rows[0].Int(0) <= most;
+}
+
+// PostgreSQL: a GIN index cannot count a key's matches without reading them all, so its
+// statistics decide: ANALYZE's most common elements of linli_pairs(search_text) (up to 1,000
+// pairs with their shares of the cases; a pair not among them is rarer than the least of them).
+// Read at most once a minute per database — they change only when ANALYZE runs.
+struct PairStatistics {
+  double cases = 0;
+  double least_listed = 0;  // 0: no statistics yet (a new database): every pair is taken as rare
+  std::unordered_map<std::string, double> listed;
+};
+
+Result<std::shared_ptr<const PairStatistics>> PairStatisticsOf(SqlSession& s) {
+  struct Kept {
+    std::shared_ptr<const PairStatistics> stats;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  static std::mutex mu;
+  static std::unordered_map<std::string, Kept> kept;  // GUARDED_BY(mu), by SqlSession::DatabaseKey
+  auto now = std::chrono::steady_clock::now();
+  const std::string database = s.DatabaseKey();
+  {
+    std::lock_guard lock(mu);
+    auto it = kept.find(database);
+    if (it != kept.end() && now - it->second.read_at < std::chrono::minutes(1)) return it->second.stats;
+  }
+  auto stats = std::make_shared<PairStatistics>();
+  LINLI_ASSIGN_OR_RETURN(auto size, s.Query("SELECT reltuples::float8 FROM pg_class WHERE oid = 'cases'::regclass"));
+  if (!size.empty()) stats->cases = std::max(0.0, size[0].Real(0));
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(
+      "SELECT u.pair, u.share FROM pg_stats s, "
+      "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(pair, share) "
+      "WHERE s.schemaname = current_schema() AND s.tablename = 'cases_search' AND s.attname = 'linli_pairs' "
+      "AND u.pair IS NOT NULL"));
+  for (const auto& r : rows) {
+    double share = r.Real(1);
+    stats->listed.emplace(r.Text(0), share);
+    stats->least_listed = stats->least_listed == 0 ? share : std::min(stats->least_listed, share);
+  }
+  std::lock_guard lock(mu);
+  kept[database] = {stats, now};
+  return std::shared_ptr<const PairStatistics>(std::move(stats));
+}
+
+// The query's rarest pair, when it is rare enough to read its matches from the index.
+Result<std::optional<std::string>> RarePairOf(SqlSession& s, const std::vector<std::string_view>& pairs, int page) {
+  LINLI_ASSIGN_OR_RETURN(auto stats, PairStatisticsOf(s));
+  std::string_view rarest;
+  double share = 2;
+  for (auto pair : pairs) {
+    auto it = stats->listed.find(std::string(pair));
+    double pair_share = it != stats->listed.end() ? it->second : stats->least_listed;
+    if (pair_share < share) {
+      rarest = pair;
+      share = pair_share;
+    }
+  }
+  std::optional<std::string> out;
+  if (!rarest.empty() && share * stats->cases <= MostMatchesFromTheIndex(stats->cases, page)) out = std::string(rarest);
+  return out;
 }
 
 constexpr const char* kCaseCols =
@@ -228,11 +297,28 @@ Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& 
   if (q.overdue_only) sql += " AND overdue <> 0 AND closed_at IS NULL";
   if (q.supervised_only) sql += " AND supervised = 1";
   if (!q.text.empty()) {
-    // SQLite: two characters or more through the index of character pairs (FTS5, migration 018)
-    // when the text is rare enough that reading its matches costs less than a walk; otherwise,
-    // and for one character, a substring match along the scope's rows, which the path filter above
-    // bounds. PostgreSQL: three characters or more through pg_trgm, its planner choosing.
+    // Two characters or more through the index of character pairs (migration 018) when the text
+    // is rare enough that reading its matches costs less than a walk: on SQLite (FTS5) counted,
+    // on PostgreSQL (a GIN index of linli_pairs) from ANALYZE's statistics. Otherwise, and for
+    // one character, a substring match along the scope's rows, which the path filter bounds.
     bool indexed = false;
+    if (s.dialect() == Dialect::kPostgres && domain::Utf8Length(q.text) >= 2) {
+      // The text itself by strpos (a LIKE would need its % and _ escaped and be estimated from
+      // the texts' statistics), and, when its rarest pair is rare enough, that pair through the
+      // index — one pair, so the planner's estimate is that pair's share; given all of a word's
+      // pairs it multiplied their shares as if independent, guessed a common word at a
+      // seventeenth of its matches and read all of them from the index (17–21 ms against a walk's
+      // 3). Walking, strpos comes first: a row's pairs (two regexp_replace, ~13 µs) are computed
+      // only for rows holding the text.
+      indexed = true;
+      add("strpos(search_text, ", Text(q.text));
+      sql += ") > 0";
+      LINLI_ASSIGN_OR_RETURN(auto rare, RarePairOf(s, domain::CharacterPairs(q.text), q.limit));
+      if (rare) {
+        add("linli_pairs(search_text) @> ", Text(PgArray(std::vector<std::string>{*rare})));
+        sql += "::text[]";
+      }
+    }
     if (s.dialect() == Dialect::kSqlite && domain::Utf8Length(q.text) >= 2) {
       std::string phrase = "\"";
       for (char ch : q.text) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);

@@ -52,6 +52,9 @@ class SqlSession {
  public:
   virtual ~SqlSession() = default;
   virtual Dialect dialect() const = 0;
+  // Which database the session talks to (PostgreSQL: host:port/name), for what is kept per
+  // database beside the connections, like the search's index statistics. No round trip.
+  virtual std::string DatabaseKey() const { return {}; }
 
   virtual Result<SqlRows> Query(std::string_view sql, Params params) = 0;
   // The same, planned for these very values each time instead of once for any (PostgreSQL: an

@@ -100,6 +100,20 @@ TEST(SearchForm, TraditionalBecomesSimplifiedAndLatinLowerCaseHalfWidth) {
   EXPECT_EQ(SearchForm("已更換LED燈泡"), "已更换led灯泡");
 }
 
+// The search index's unit on both engines: neighbouring characters, not bytes, whatever the bytes.
+TEST(Search, CharacterPairsAreNeighbouringCharactersAndNeverReadPastTheText) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(domain::CharacterPairs("楼道漏水"), (V{"楼道", "道漏", "漏水"}));
+  EXPECT_EQ(domain::CharacterPairs("wifi没"), (V{"wi", "if", "fi", "i没"}));
+  EXPECT_EQ(domain::CharacterPairs("漏 水"), (V{"漏 ", " 水"}));
+  EXPECT_TRUE(domain::CharacterPairs("漏").empty());
+  EXPECT_TRUE(domain::CharacterPairs("").empty());
+  // A character cut short at the end, and a stray continuation byte, count as themselves.
+  std::string cut = std::string("漏") + "\xE6\xB0";
+  EXPECT_EQ(domain::CharacterPairs(cut), (V{cut}));
+  EXPECT_EQ(domain::CharacterPairs("\x80" "a"), (V{"\x80" "a"}));
+}
+
 TEST(Duplicates, TextSimilarityAndDistanceRankRepeats) {
   EXPECT_GT(TextSimilarity("小区东门垃圾桶满了没人清运", "东门的垃圾桶满了,好几天没人清运了"), 0.5);
   EXPECT_LT(TextSimilarity("小区东门垃圾桶满了没人清运", "绿化带里有人倒建筑垃圾"), 0.2);

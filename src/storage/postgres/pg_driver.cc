@@ -53,6 +53,10 @@ class PgSession final : public SqlSession {
   ~PgSession() override { PQfinish(conn_); }
 
   Dialect dialect() const override { return Dialect::kPostgres; }
+  std::string DatabaseKey() const override {
+    auto text = [](const char* s) { return std::string(s ? s : ""); };
+    return text(PQhost(conn_)) + ":" + text(PQport(conn_)) + "/" + text(PQdb(conn_));
+  }
 
   Result<SqlRows> Query(std::string_view sql, Params params) override {
     LINLI_TRY(Send(sql, params, /*wanted=*/true));

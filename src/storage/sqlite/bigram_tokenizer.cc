@@ -1,21 +1,12 @@
 #include "storage/sqlite/bigram_tokenizer.h"
 
-#include <algorithm>
 #include <string>
+
+#include "domain/text.h"
 
 namespace linli::storage {
 
 namespace {
-
-// Bytes of the UTF-8 character that starts with `lead`; a stray continuation or invalid byte
-// counts as one character, so any input tokenizes without reading past its end.
-int CharBytes(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) return 2;
-  if ((lead & 0xF0) == 0xE0) return 3;
-  if ((lead & 0xF8) == 0xF0) return 4;
-  return 1;
-}
 
 // The tokenizer has no settings, so its instance is a placeholder FTS5 only hands back.
 int Create(void*, const char**, int, Fts5Tokenizer** out) {
@@ -30,14 +21,11 @@ void Delete(Fts5Tokenizer*) {}
 // character has none (the caller searches those without the index).
 int Tokenize(Fts5Tokenizer*, void* ctx, int, const char* text, int size,
              int (*emit)(void*, int, const char*, int, int, int)) {
-  int previous = -1;
-  for (int at = 0; at < size;) {
-    int end = std::min(size, at + CharBytes(static_cast<unsigned char>(text[at])));
-    if (previous >= 0) {
-      if (int rc = emit(ctx, 0, text + previous, end - previous, previous, end); rc != SQLITE_OK) return rc;
-    }
-    previous = at;
-    at = end;
+  if (size <= 0) return SQLITE_OK;
+  for (std::string_view pair : domain::CharacterPairs(std::string_view(text, static_cast<std::size_t>(size)))) {
+    auto start = static_cast<int>(pair.data() - text);
+    auto bytes = static_cast<int>(pair.size());
+    if (int rc = emit(ctx, 0, pair.data(), bytes, start, start + bytes); rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
 }
