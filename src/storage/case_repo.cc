@@ -301,7 +301,7 @@ Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& 
     // is rare enough that reading its matches costs less than a walk: on SQLite (FTS5) counted,
     // on PostgreSQL (a GIN index of linli_pairs) from ANALYZE's statistics. Otherwise, and for
     // one character, a substring match along the scope's rows, which the path filter bounds.
-    bool indexed = false;
+    bool text_tested = false;  // by the engine's own condition, else by LIKE below
     if (s.dialect() == Dialect::kPostgres && domain::Utf8Length(q.text) >= 2) {
       // The text itself by strpos (a LIKE would need its % and _ escaped and be estimated from
       // the texts' statistics), and, when its rarest pair is rare enough, that pair through the
@@ -310,7 +310,7 @@ Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& 
       // seventeenth of its matches and read all of them from the index (17–21 ms against a walk's
       // 3). Walking, strpos comes first: a row's pairs (two regexp_replace, ~13 µs) are computed
       // only for rows holding the text.
-      indexed = true;
+      text_tested = true;
       add("strpos(search_text, ", Text(q.text));
       sql += ") > 0";
       LINLI_ASSIGN_OR_RETURN(auto rare, RarePairOf(s, domain::CharacterPairs(q.text), q.limit));
@@ -325,19 +325,20 @@ Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& 
       phrase += "\"";
       LINLI_ASSIGN_OR_RETURN(auto from_index, BetterFromTheIndex(s, phrase, q.limit));
       if (from_index) {
-        indexed = true;
+        text_tested = true;
         add("id IN (SELECT rowid FROM case_search WHERE case_search MATCH ", Text(std::move(phrase)));
         sql += ")";
       }
     }
-    if (!indexed) {
+    if (!text_tested) {
       add("search_text LIKE ", Text(LikeContaining(q.text)));
       sql += " ESCAPE '\\'";
     }
   }
   AppendPathPage(sql, p, "cases", "node_path", "id", q.after_id, q.limit);
   if (q.text.empty()) return CaseQuery(s, sql, Params(p));
-  // How many rows a pattern matches decides between walking the path index and the trigram index.
+  // Planned for these values: how many rows the text (or its pair) matches decides between walking
+  // the path index and reading the search index.
   LINLI_ASSIGN_OR_RETURN(auto rows, s.QueryPlannedForValues(sql, Params(p)));
   std::vector<CaseRow> out;
   out.reserve(rows.size());
