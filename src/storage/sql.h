@@ -52,8 +52,8 @@ class SqlSession {
  public:
   virtual ~SqlSession() = default;
   virtual Dialect dialect() const = 0;
-  // Which database the session talks to (PostgreSQL: host:port/name), for what is kept per
-  // database beside the connections, like the search's index statistics. No round trip.
+  // Which database the session talks to (SQLite: the file; PostgreSQL: host:port/name), for
+  // what is kept per database beside the connections, like the search's plan choices. No round trip.
   virtual std::string DatabaseKey() const { return {}; }
 
   virtual Result<SqlRows> Query(std::string_view sql, Params params) = 0;

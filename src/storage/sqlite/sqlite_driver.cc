@@ -61,6 +61,10 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
 class SqliteSession final : public SqlSession {
  public:
   explicit SqliteSession(sqlite3* db) : db_(db) {}
+  std::string DatabaseKey() const override {
+    const char* file = sqlite3_db_filename(db_, "main");
+    return file ? file : "";
+  }
   ~SqliteSession() override {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
