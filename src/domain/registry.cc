@@ -214,8 +214,7 @@ namespace {
 
 // One UTF-8 character of `s` at `i` (its byte length from the lead byte).
 std::string_view CharAt(std::string_view s, std::size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  std::size_t n = Utf8CharBytes(static_cast<unsigned char>(s[i]));
   return s.substr(i, std::min(n, s.size() - i));
 }
 

@@ -8,11 +8,10 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 
 #include "core/clock.h"
+#include "core/expiring_cache.h"
 
 #include "service/caller.h"
 
@@ -35,36 +34,27 @@ template <class Key, class Value, class Hash = std::hash<Key>>
 class EpochCache {
  public:
   EpochCache(const AccessEpoch& epoch, Millis lifetime, std::size_t max_entries)
-      : epoch_(epoch), lifetime_(lifetime), max_entries_(max_entries) {}
+      : epoch_(epoch), entries_(lifetime, max_entries) {}
 
   std::uint64_t Stamp() const { return epoch_.Current(); }
 
   std::optional<Value> Get(const Key& key, Millis now) const {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(key);
-    if (it == entries_.end() || it->second.epoch != epoch_.Current() || now - it->second.loaded_at >= lifetime_) {
-      return std::nullopt;
-    }
-    return it->second.value;
+    auto found = entries_.Get(key, now);
+    if (!found || found->epoch != epoch_.Current()) return std::nullopt;
+    return std::move(found->value);
   }
 
   void Put(Key key, Value value, std::uint64_t stamp, Millis now) {
-    std::lock_guard lock(mu_);
-    if (entries_.size() >= max_entries_) entries_.clear();
-    entries_.insert_or_assign(std::move(key), Entry{std::move(value), stamp, now});
+    entries_.Put(std::move(key), Stamped{std::move(value), stamp}, now);
   }
 
  private:
-  struct Entry {
+  struct Stamped {
     Value value;
     std::uint64_t epoch;
-    Millis loaded_at;
   };
   const AccessEpoch& epoch_;
-  const Millis lifetime_;
-  const std::size_t max_entries_;
-  mutable std::mutex mu_;
-  std::unordered_map<Key, Entry, Hash> entries_;  // GUARDED_BY(mu_)
+  ExpiringCache<Key, Stamped, Hash> entries_;
 };
 
 // Wraps a completion so the epoch moves once the change is committed.

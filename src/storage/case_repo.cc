@@ -1,12 +1,13 @@
 #include "storage/case_repo.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
+
+#include "core/clock.h"
+#include "core/expiring_cache.h"
 
 #include "domain/text.h"
 
@@ -28,40 +29,25 @@ double MostMatchesFromTheIndex(double cases, int page) {
   return std::max(1000.0, std::sqrt(0.6 * std::max(page, 1) * cases));
 }
 
-// What a search worked out to choose its plan, kept a minute by key (the database, and what was
-// asked). It only chooses the plan, so a stale value costs time, never a wrong answer.
-template <class T>
-class MinuteMemo {
- public:
-  std::optional<T> Get(const std::string& key) {
-    std::lock_guard lock(mu_);
-    auto it = kept_.find(key);
-    if (it == kept_.end() || std::chrono::steady_clock::now() - it->second.second >= std::chrono::minutes(1)) return std::nullopt;
-    return it->second.first;
-  }
-  void Put(const std::string& key, T value) {
-    std::lock_guard lock(mu_);
-    if (kept_.size() >= 10000) kept_.clear();  // a bound, not an LRU: refilling costs a count each
-    kept_[key] = {std::move(value), std::chrono::steady_clock::now()};
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::string, std::pair<T, std::chrono::steady_clock::time_point>> kept_;  // GUARDED_BY(mu_)
-};
+// What a search worked out to choose its plan — SQLite's count of a text's matches, PostgreSQL's
+// statistics — kept a minute per database (and text). It only chooses the plan, so a stale value
+// costs time, never a wrong answer.
+constexpr Millis kPlanChoiceLifetime = 60'000;
+constexpr std::size_t kPlanChoicesKept = 10'000;
+Millis Now() { return SystemClock::Instance().NowMillis(); }
 
 // SQLite: counts the phrase's matches in the FTS5 index, reading at most the threshold's worth —
 // ~17,000 entries for a common word at city scale, 1–2.5 ms — so the answer is remembered.
 Result<bool> BetterFromTheIndex(SqlSession& s, const std::string& phrase, int page) {
-  static MinuteMemo<bool> decided;
+  static ExpiringCache<std::string, bool> decided(kPlanChoiceLifetime, kPlanChoicesKept);
   const std::string key = s.DatabaseKey() + '\n' + std::to_string(page) + '\n' + phrase;
-  if (auto known = decided.Get(key)) return *known;
+  if (auto known = decided.Get(key, Now())) return *known;
   LINLI_ASSIGN_OR_RETURN(auto last, s.Query("SELECT coalesce(max(id), 0) FROM cases"));
   auto most = static_cast<std::int64_t>(MostMatchesFromTheIndex(last.empty() ? 0 : static_cast<double>(last[0].Int(0)), page));
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH $1 LIMIT $2)",
                                             {Text(phrase), Int(most + 1)}));
   bool from_index = !rows.empty() && rows[0].Int(0) <= most;
-  decided.Put(key, from_index);
+  decided.Put(key, from_index, Now());
   return from_index;
 }
 
@@ -76,9 +62,9 @@ struct PairStatistics {
 };
 
 Result<std::shared_ptr<const PairStatistics>> PairStatisticsOf(SqlSession& s) {
-  static MinuteMemo<std::shared_ptr<const PairStatistics>> kept;
+  static ExpiringCache<std::string, std::shared_ptr<const PairStatistics>> kept(kPlanChoiceLifetime, kPlanChoicesKept);
   const std::string database = s.DatabaseKey();
-  if (auto known = kept.Get(database)) return *known;
+  if (auto known = kept.Get(database, Now())) return *known;
   auto stats = std::make_shared<PairStatistics>();
   LINLI_ASSIGN_OR_RETURN(auto size, s.Query("SELECT reltuples::float8 FROM pg_class WHERE oid = 'cases'::regclass"));
   if (!size.empty()) stats->cases = std::max(0.0, size[0].Real(0));
@@ -93,7 +79,7 @@ Result<std::shared_ptr<const PairStatistics>> PairStatisticsOf(SqlSession& s) {
     stats->least_listed = stats->least_listed == 0 ? share : std::min(stats->least_listed, share);
   }
   std::shared_ptr<const PairStatistics> out = std::move(stats);
-  kept.Put(database, out);
+  kept.Put(database, out, Now());
   return out;
 }
 

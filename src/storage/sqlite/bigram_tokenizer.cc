@@ -8,7 +8,8 @@ namespace linli::storage {
 
 namespace {
 
-// The tokenizer has no settings, so its instance is a placeholder FTS5 only hands back.
+// The tokenizer keeps no state (no settings, nothing between calls), so every table that uses it
+// shares one instance; FTS5 needs a non-null handle to pass back to Tokenize and Delete.
 int Create(void*, const char**, int, Fts5Tokenizer** out) {
   static int instance;
   *out = reinterpret_cast<Fts5Tokenizer*>(&instance);
