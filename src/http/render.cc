@@ -25,7 +25,7 @@ json::object RenderHistoryEntry(std::int64_t id, const std::string& kind, Millis
 }
 
 json::object RenderNode(const domain::OrgNode& n) {
-  json::object o(14);  // its ten fields and a cockpit child's four figures, without rehashing
+  json::object o(10);  // its ten fields, without rehashing
   o["id"] = n.id;
   if (n.parent_id) o["parent_id"] = n.parent_id; else o["parent_id"] = nullptr;
   o["type"] = domain::NodeTypeName(n.type);

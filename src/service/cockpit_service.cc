@@ -175,12 +175,19 @@ Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNo
     if (list->size() > kTopCategories) list->resize(kTopCategories);
   }
 
+  out.children.reserve(kids.size());
   for (auto& k : kids) {
     CockpitChild c{.node = std::move(k)};
-    c.open = value(c.node.id, "cases.open");
-    c.overdue = value(c.node.id, "cases.overdue");
-    c.reported = value(c.node.id, "cases.reported" + at);
-    c.resolved = value(c.node.id, "cases.resolved" + at);
+    if (auto node = values.find(c.node.id); node != values.end()) {
+      auto figure = [&figures = node->second](const std::string& k) {
+        auto it = figures.find(k);
+        return it == figures.end() ? 0 : it->second;
+      };
+      c.open = figure(per_child_runs[0][0]);
+      c.overdue = figure(per_child_runs[0][1]);
+      c.reported = figure(per_child[0]);
+      c.resolved = figure(per_child[1]);
+    }
     out.children.push_back(std::move(c));
   }
   return out;

@@ -441,6 +441,17 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> RollupRepo::ForNode(Sq
   return out;
 }
 
+namespace {
+// Rows of (node_id, metric, value) into node → metric → value. The metric's text is moved, not
+// copied: a city's region cockpit reads ~500 rows.
+void Collect(SqlRows& rows, RollupRepo::NodeValues& out) {
+  for (auto& r : rows) {
+    auto* metric = std::get_if<std::string>(&r.cols[1]);
+    if (metric) out[r.Int(0)].insert_or_assign(std::move(*metric), r.Int(2));
+  }
+}
+}  // namespace
+
 Result<RollupRepo::NodeValues> RollupRepo::Values(SqlSession& s, const std::vector<Ask>& asks) {
   NodeValues out;
   if (s.dialect() == Dialect::kPostgres) {
@@ -467,7 +478,7 @@ Result<RollupRepo::NodeValues> RollupRepo::Values(SqlSession& s, const std::vect
     if (sql.empty()) return out;
     LINLI_TRY(FlushPending(s));
     LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
-    for (const auto& r : rows) out[r.Int(0)][r.Text(1)] = r.Int(2);
+    Collect(rows, out);
     return out;
   }
   // A region may list a hundred subdistricts or more: each ask's nodes go in parts of at most
@@ -498,7 +509,7 @@ Result<RollupRepo::NodeValues> RollupRepo::Values(SqlSession& s, const std::vect
   if (shapes.empty()) return out;
   LINLI_TRY(FlushPending(s));
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(ValuesSql(shapes), Params(p)));
-  for (const auto& r : rows) out[r.Int(0)][r.Text(1)] = r.Int(2);
+  Collect(rows, out);
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include <future>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "api/api_fixture.h"
@@ -61,6 +62,10 @@ TEST_P(ApiTest, TheCockpitCountsMoveWithTheCasesAndStayInScope) {
   std::int64_t compound_open = -1;
   for (const auto& c : after.at("children").as_array()) {
     if (Int(c, "id") == 4) compound_open = Int(c, "open");
+    // A child is a row of the table and a shape on the map: what names it and its four figures.
+    std::set<std::string> keys;
+    for (const auto& kv : c.as_object()) keys.insert(std::string(kv.key()));
+    EXPECT_EQ(keys, (std::set<std::string>{"id", "type", "code", "name", "path", "open", "overdue", "reported", "resolved"}));
   }
   EXPECT_GE(compound_open, 1);
   auto district = official.Get("/api/v1/cockpit/nodes/1").Json();
