@@ -190,8 +190,9 @@ class RollupRepo {
     // Runs of metrics that are neighbours in the key (a trend's thirty days). On SQLite a run is
     // one seek to its first and a walk to its last, and whatever lies between may come back too,
     // so a run must be bounded by what may lie between (days: at most the months between them).
-    // On PostgreSQL its metrics are read as the others are: a range's bounds as parameters kept
-    // the statement custom-planned, and planning it (a hundred nodes) cost more than the seeks.
+    // On PostgreSQL too, each (node, run) one range scan; the runs' bounds are passed as two
+    // arrays hidden from the planner, so the plan is made once (bound one by one, they kept the
+    // statement custom-planned, and planning cost more than the seeks).
     std::vector<std::vector<std::string>> runs;
   };
   using NodeValues = std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>>;
