@@ -422,6 +422,12 @@ std::vector<domain::CategoryDefinition> CaseService::Categories(bool include_ret
   return out;
 }
 
+std::shared_ptr<const std::vector<domain::CategoryDefinition>> CaseService::AllCategories() const {
+  auto cat = catalogue();
+  if (!cat) return std::make_shared<const std::vector<domain::CategoryDefinition>>();
+  return {cat, &cat->all};  // shares the catalogue's ownership
+}
+
 std::optional<domain::CategoryDefinition> CaseService::Category(std::string_view code) const {
   auto cat = catalogue();
   if (!cat) return std::nullopt;

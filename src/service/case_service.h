@@ -173,6 +173,8 @@ class CaseService {
 
   // --- categories ---
   std::vector<domain::CategoryDefinition> Categories(bool include_retired = false) const;
+  // Every definition, retired ones too, without a copy; a new pointer whenever the catalogue changes.
+  std::shared_ptr<const std::vector<domain::CategoryDefinition>> AllCategories() const;
   std::optional<domain::CategoryDefinition> Category(std::string_view code) const;
   // Adds or replaces a definition; needs case.supervise at a root (the subdistrict sets the catalogue).
   void SaveCategory(const Caller& who, domain::CategoryDefinition def, Done<domain::CategoryDefinition> done);

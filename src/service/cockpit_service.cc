@@ -99,34 +99,68 @@ Result<Cockpit> CockpitService::ForRegion(const Caller& who, std::string month) 
   });
 }
 
-Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNodes& summed,
-                                      std::vector<domain::OrgNode> kids, Millis now) {
-  const std::string at = "@" + out.month;
-  // Every metric wanted is named up front, so the reads are point lookups on node_counts' key, or
-  // short walks along it where the wanted metrics are neighbours.
-  std::vector<std::string> own = {"residents", "households"};
-  for (const char* m : {"reported", "accepted", "resolved", "resolved_on_time", "rated", "rating_sum", "satisfied"}) {
-    own.push_back(std::string("cases.") + m + at);
-  }
+struct CockpitService::MetricNames {
+  std::shared_ptr<const std::vector<domain::CategoryDefinition>> catalogue;
+  std::vector<std::string> days;  // the trend's, oldest first
+  // The node's own figures: points, and runs of neighbours in the key (see RollupRepo::Ask).
+  std::vector<std::string> own;
+  std::vector<std::vector<std::string>> own_runs;
+  // Each child's: reported and resolved this month; open and overdue as a run.
+  std::vector<std::string> per_child;
+  std::vector<std::vector<std::string>> per_child_runs;
+  std::string reported, accepted, resolved, resolved_on_time, rated, rating_sum, satisfied;
+  std::vector<std::pair<std::string, std::string>> solved;  // level, its metric
+  std::vector<std::string> categories;                      // parallel to the catalogue
+};
+
+std::shared_ptr<const CockpitService::MetricNames> CockpitService::NamesFor(const std::string& month, Millis now) {
+  auto catalogue = cases_.AllCategories();
+  std::string key = month + " " + domain::ChinaDate(now).Iso();
+  if (auto hit = names_.Get(key, now); hit && (*hit)->catalogue == catalogue) return *hit;
+  auto n = std::make_shared<MetricNames>();
+  n->catalogue = catalogue;
+  const std::string at = "@" + month;
+  auto named = [&](const char* m) { return std::string("cases.") + m + at; };
+  n->reported = named("reported");
+  n->accepted = named("accepted");
+  n->resolved = named("resolved");
+  n->resolved_on_time = named("resolved_on_time");
+  n->rated = named("rated");
+  n->rating_sum = named("rating_sum");
+  n->satisfied = named("satisfied");
+  n->own = {"residents", "households", n->reported, n->accepted, n->resolved, n->resolved_on_time,
+            n->rated, n->rating_sum, n->satisfied};
   for (auto level : {domain::HandlingLevel::kMicroGrid, domain::HandlingLevel::kGrid, domain::HandlingLevel::kCommunity,
                      domain::HandlingLevel::kSubdistrict, domain::HandlingLevel::kDepartment}) {
-    own.push_back("cases.solved." + std::string(domain::HandlingLevelName(level)) + at);
+    std::string name(domain::HandlingLevelName(level));
+    n->solved.emplace_back(name, "cases.solved." + name + at);
+    n->own.push_back(n->solved.back().second);
   }
-  std::vector<std::string> days;
-  for (int i = kTrendDays - 1; i >= 0; --i) days.push_back(domain::ChinaDate(now - i * kDayMillis).Iso());
+  for (int i = kTrendDays - 1; i >= 0; --i) n->days.push_back(domain::ChinaDate(now - i * kDayMillis).Iso());
   // A trend's days are neighbours in the key ("cases.reported@2026-11-02" … "@2026-12-01", with
   // at most the month keys between them), and so are a node's open and overdue counts: runs, which
-  // SQLite reads as one seek and a short walk each instead of a seek a figure.
-  std::vector<std::vector<std::string>> own_runs = {{"cases.open", "cases.overdue"}};
+  // are read as one seek and a short walk each instead of a seek a figure.
+  n->own_runs = {{"cases.open", "cases.overdue"}};
   for (const char* series : {"cases.reported@", "cases.resolved@"}) {
-    auto& run = own_runs.emplace_back();
-    for (const auto& d : days) run.push_back(series + d);
+    auto& run = n->own_runs.emplace_back();
+    for (const auto& d : n->days) run.push_back(series + d);
   }
-  auto catalogue = cases_.Categories(/*include_retired=*/true);
-  for (const auto& c : catalogue) own.push_back("cases.reported." + c.code + at);
-  const std::vector<std::string> per_child = {"cases.reported" + at, "cases.resolved" + at};
-  const std::vector<std::vector<std::string>> per_child_runs = {{"cases.open", "cases.overdue"}};
+  for (const auto& c : *catalogue) {
+    n->categories.push_back("cases.reported." + c.code + at);
+    n->own.push_back(n->categories.back());
+  }
+  n->per_child = {n->reported, n->resolved};
+  n->per_child_runs = {{"cases.open", "cases.overdue"}};
+  names_.Put(std::move(key), n, now);
+  return n;
+}
 
+Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNodes& summed,
+                                      std::vector<domain::OrgNode> kids, Millis now) {
+  // Every metric wanted is named up front, so the reads are point lookups on node_counts' key, or
+  // short walks along it where the wanted metrics are neighbours.
+  auto names = NamesFor(out.month, now);
+  const MetricNames& m = *names;
   std::vector<std::int64_t> read = summed.added;
   read.insert(read.end(), summed.subtracted.begin(), summed.subtracted.end());
   std::vector<std::int64_t> child_ids;
@@ -134,7 +168,7 @@ Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNo
   // The node's own figures and its children's in one read. A region summed from its top nodes has
   // them in both asks; a (node, metric) has one value, so the merged answer serves both.
   LINLI_ASSIGN_OR_RETURN(auto values, storage::RollupRepo::Values(
-                                          s, {{read, own, own_runs}, {child_ids, per_child, per_child_runs}}));
+                                          s, {{read, m.own, m.own_runs}, {child_ids, m.per_child, m.per_child_runs}}));
   auto value = [&](std::int64_t id, const std::string& k) -> std::int64_t {
     auto node = values.find(id);
     if (node == values.end()) return 0;
@@ -150,24 +184,24 @@ Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNo
   auto& f = out.figures;
   f.open = get("cases.open");
   f.overdue = get("cases.overdue");
-  f.reported = get("cases.reported" + at);
-  f.accepted = get("cases.accepted" + at);
-  f.resolved = get("cases.resolved" + at);
-  f.resolved_on_time = get("cases.resolved_on_time" + at);
-  f.rated = get("cases.rated" + at);
-  f.rating_sum = get("cases.rating_sum" + at);
-  f.satisfied = get("cases.satisfied" + at);
+  f.reported = get(m.reported);
+  f.accepted = get(m.accepted);
+  f.resolved = get(m.resolved);
+  f.resolved_on_time = get(m.resolved_on_time);
+  f.rated = get(m.rated);
+  f.rating_sum = get(m.rating_sum);
+  f.satisfied = get(m.satisfied);
   out.residents = get("residents");
   out.households = get("households");
-  for (auto level : {domain::HandlingLevel::kMicroGrid, domain::HandlingLevel::kGrid, domain::HandlingLevel::kCommunity,
-                     domain::HandlingLevel::kSubdistrict, domain::HandlingLevel::kDepartment}) {
-    std::string name(domain::HandlingLevelName(level));
-    f.solved_by_level.emplace_back(name, get("cases.solved." + name + at));
+  for (const auto& [level, metric] : m.solved) f.solved_by_level.emplace_back(level, get(metric));
+  out.trend.reserve(m.days.size());
+  for (std::size_t i = 0; i < m.days.size(); ++i) {
+    out.trend.push_back({m.days[i], get(m.own_runs[1][i]), get(m.own_runs[2][i])});
   }
-  for (const auto& d : days) out.trend.push_back({d, get("cases.reported@" + d), get("cases.resolved@" + d)});
-  for (const auto& c : catalogue) {
-    auto n = get("cases.reported." + c.code + at);
+  for (std::size_t i = 0; i < m.catalogue->size(); ++i) {
+    auto n = get(m.categories[i]);
     if (n == 0) continue;
+    const auto& c = (*m.catalogue)[i];
     (c.group_code.empty() ? out.top_groups : out.top_categories).push_back({c.code, c.name, n});
   }
   for (auto* list : {&out.top_groups, &out.top_categories}) {
@@ -183,10 +217,10 @@ Result<Cockpit> CockpitService::Build(SqlSession& s, Cockpit out, const SummedNo
         auto it = figures.find(k);
         return it == figures.end() ? 0 : it->second;
       };
-      c.open = figure(per_child_runs[0][0]);
-      c.overdue = figure(per_child_runs[0][1]);
-      c.reported = figure(per_child[0]);
-      c.resolved = figure(per_child[1]);
+      c.open = figure(m.per_child_runs[0][0]);
+      c.overdue = figure(m.per_child_runs[0][1]);
+      c.reported = figure(m.per_child[0]);
+      c.resolved = figure(m.per_child[1]);
     }
     out.children.push_back(std::move(c));
   }

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/expiring_cache.h"
 #include "core/result.h"
 #include "domain/org.h"
 #include "service/caller.h"
@@ -75,10 +77,15 @@ class CockpitService {
   // What ForNode and ForRegion share: `summed` nodes' figures, `kids` with theirs.
   Result<Cockpit> Build(storage::SqlSession& s, Cockpit out, const SummedNodes& summed,
                         std::vector<domain::OrgNode> kids, Millis now);
+  // The names of the metrics a cockpit reads for a month on a day (~200 texts, the same for every
+  // cockpit that day), made once per month asked, day and category catalogue.
+  struct MetricNames;
+  std::shared_ptr<const MetricNames> NamesFor(const std::string& month, Millis now);
   storage::Database& db_;
   const Clock& clock_;
   const CaseService& cases_;
   OrgNodeCache nodes_;  // the node, its trail and children; a region's top nodes
+  ExpiringCache<std::string, std::shared_ptr<const MetricNames>> names_{60'000, 64};
 };
 
 }  // namespace linli::service

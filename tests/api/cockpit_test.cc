@@ -34,6 +34,24 @@ std::future<std::string> Listen(std::uint16_t port, const std::string& token, st
   return std::async(std::launch::async, [=] { return RawExchange(port, request, ms); });
 }
 
+TEST_P(ApiTest, ACategoryMadeTodayCountsInTheCockpitAtOnce) {
+  // The cockpit's metric names are made once a day; a new category must not wait for tomorrow.
+  auto& st = stack();
+  auto official = st.As("official");
+  ASSERT_EQ(official.Get("/api/v1/cockpit/nodes/2").status, 200);
+  auto saved = official.Json("PUT", "/api/v1/case-categories/community.test_kites",
+                             R"({"code":"community.test_kites","group_code":"community","name":"风筝挂线",)"
+                             R"("response_minutes":120,"resolve_minutes":900})");
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  auto r = st.Anonymous().PostJson("/api/v1/public/cases", R"({"category":"community.test_kites","description":"风筝挂在电线上",)"
+                                                           R"("node_code":")" + std::string(kGrid5Code) + R"("})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto after = official.Get("/api/v1/cockpit/nodes/2").Json();
+  std::map<std::string, std::int64_t> reported;
+  for (const auto& c : after.at("top_categories").as_array()) reported[std::string(c.at("code").as_string())] = Int(c, "reported");
+  EXPECT_EQ(reported["community.test_kites"], 1) << serialize(after.at("top_categories"));
+}
+
 TEST_P(ApiTest, TheCockpitCountsMoveWithTheCasesAndStayInScope) {
   auto& st = stack();
   auto official = st.As("official");
