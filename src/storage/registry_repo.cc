@@ -460,8 +460,7 @@ Result<RollupRepo::NodeValues> RollupRepo::Values(SqlSession& s, const std::vect
     // the same whatever the counts. Each array is passed through a scalar subquery so the planner
     // cannot look at its values: bound directly, every call was planned afresh, estimating each
     // metric against the column's statistics (45 % of the backend's time on a grid's cockpit);
-    // hidden, the plan (the primary key's index scan) is made once and kept. A run's metrics are
-    // read as the others are.
+    // hidden, the plan (the primary key's index scan) is made once and kept.
     // Runs the same way: their first and last metrics as two arrays, each (node, run) one range
     // scan of the key — a cockpit's two thirty-day trends are two walks instead of sixty seeks.
     std::string sql;
