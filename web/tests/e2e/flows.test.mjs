@@ -322,6 +322,19 @@ test('someone who oversees two areas sees the whole region summed on the cockpit
   const rows = p.locator('[data-test="children"] .el-table__row')
   assert.equal(await rows.count(), 2)
   assert.equal(Number(await p.locator('[data-test="value-residents"]').textContent()), region.residents)
+  // The children rank by a figure: its header's up arrow puts the smallest first, its down arrow
+  // the largest (one of the two is not the server's order, so an unsortable table fails here).
+  const [a, b] = region.children
+  const key = ['reported', 'open', 'overdue'].find((k) => a[k] !== b[k])
+  assert.ok(key, 'the two areas differ in some figure: ' + JSON.stringify(region.children))
+  const label = { reported: '本月上报', open: '在办', overdue: '超时' }[key]
+  const [smallest, largest] = a[key] < b[key] ? [a, b] : [b, a]
+  const header = p.locator('[data-test="children"] th', { hasText: label })
+  const firstRowIs = (name) => p.waitForFunction((n) => document.querySelector('[data-test="children"] .el-table__row')?.textContent.includes(n), name, { timeout: 5000 })
+  await header.locator('.sort-caret.ascending').click()
+  await firstRowIs(smallest.name)
+  await header.locator('.sort-caret.descending').click()
+  await firstRowIs(largest.name)
   // A row opens that area's own cockpit with its map.
   await rows.filter({ hasText: '新街社区' }).click()
   await p.waitForURL(new RegExp(`/cockpit/${xinjie.id}$`))
