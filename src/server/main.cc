@@ -11,6 +11,7 @@
 #include "core/crypto.h"
 #include "server/runtime.h"
 #include "storage/migrations.h"
+#include "storage/notification_repo.h"
 
 using namespace linli;
 
@@ -148,6 +149,15 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "database integrity: " << *integrity << "\n";
+    // References the database does not check row by row (PostgreSQL's notifications).
+    auto unanchored = storage::ReadValue<std::int64_t>(*(*rt)->db, storage::NotificationRepo::CountUnanchored);
+    if (!unanchored) {
+      std::cerr << "error: " << unanchored.error().message << "\n";
+      return 1;
+    }
+    if (*unanchored > 0) {
+      std::cout << "notifications: " << *unanchored << " name a user or a case that does not exist\n";
+    }
     auto chain = (*rt)->services->audit.Verify(service::Caller::Cli());
     if (!chain) {
       std::cerr << "error: " << chain.error().message << "\n";
@@ -155,7 +165,7 @@ int main(int argc, char** argv) {
     }
     std::cout << "audit chain: " << (chain->intact ? "intact" : "BROKEN at entry " + std::to_string(chain->first_broken_seq) + ": " + chain->reason)
               << " (" << chain->entries << " entries)\n";
-    return (*integrity == "ok" && chain->intact) ? 0 : 1;
+    return (*integrity == "ok" && *unanchored == 0 && chain->intact) ? 0 : 1;
   }
   if (backup->parsed()) {
     auto driver = open_driver();
