@@ -50,6 +50,7 @@ constexpr Millis kMinute = 60000, kHour = 60 * kMinute, kDay = 24 * kHour;
 
 struct Scale {
   const char* name;
+  int districts;  // 0: the subdistricts are the roots
   int subdistricts;
   int communities;  // in all
   int grids;        // in all
@@ -58,12 +59,14 @@ struct Scale {
   std::int64_t cases;  // over one year
 };
 
-// The scales of the city-scale issue: a community, a subdistrict, a district, a city.
+// The scales of the city-scale issue: a community, a subdistrict, a district, a city. A district
+// is one district node (区) over its subdistricts; a city ten, as a real city's platform is
+// 市 → 区 → 街道 (a city official's cockpit lists its districts, a district's its subdistricts).
 constexpr Scale kScales[] = {
-    {"community", 1, 1, 12, 30, 50'000, 4'000},
-    {"subdistrict", 1, 57, 304, 0, 300'000, 200'000},
-    {"district", 10, 400, 4'000, 0, 2'000'000, 1'000'000},
-    {"city", 100, 3'000, 100'000, 0, 20'000'000, 10'000'000},
+    {"community", 0, 1, 1, 12, 30, 50'000, 4'000},
+    {"subdistrict", 0, 1, 57, 304, 0, 300'000, 200'000},
+    {"district", 1, 10, 400, 4'000, 0, 2'000'000, 1'000'000},
+    {"city", 10, 100, 3'000, 100'000, 0, 20'000'000, 10'000'000},
 };
 
 // A progress line on stderr with the share done and the time left, redrawn at most 5 times a second.
@@ -174,13 +177,35 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
   if (auto existing = s.org.GetByCode(cli, "320582" + Digits(1, 3)); existing) {
     return Report(Error::Exists("scale", "this database has a generated region already; use an empty one"));
   }
-  std::vector<Node> subdistricts, communities, grids, micro_grids;
+  std::vector<Node> districts, subdistricts, communities, grids, micro_grids;
   const Box region{120.40, 31.40, 120.40 + 0.02 * std::sqrt(scale->grids) * 1.3, 31.40 + 0.015 * std::sqrt(scale->grids)};
-  auto sub_boxes = region.Split(scale->subdistricts);
-  for (int i = 0; i < scale->subdistricts; ++i) {
-    subdistricts.push_back({{.type = NodeType::kSubdistrict, .code = "320582" + Digits(i + 1, 3),
-                             .name = "基准" + std::to_string(i + 1) + "街道", .created_at = now},
-                            sub_boxes[i]});
+  // Districts 320582, 320583, …; their subdistricts their code and a street number, so the first
+  // subdistrict is 320582001 at every scale.
+  std::vector<std::size_t> subdistrict_parent;
+  if (scale->districts > 0) {
+    auto boxes = region.Split(scale->districts);
+    for (int d = 0; d < scale->districts; ++d) {
+      districts.push_back({{.type = NodeType::kDistrict, .code = std::to_string(320582 + d),
+                            .name = "基准" + std::to_string(d + 1) + "区", .created_at = now},
+                           boxes[d]});
+    }
+    for (int d = 0; d < scale->districts; ++d) {
+      int n = Share(scale->subdistricts, scale->districts, d);
+      auto sub_boxes = districts[d].box.Split(n);
+      for (int i = 0; i < n; ++i) {
+        subdistricts.push_back({{.type = NodeType::kSubdistrict, .code = districts[d].row.code + Digits(i + 1, 3),
+                                 .name = "基准" + std::to_string(subdistricts.size() + 1) + "街道", .created_at = now},
+                                sub_boxes[i]});
+        subdistrict_parent.push_back(static_cast<std::size_t>(d));
+      }
+    }
+  } else {
+    auto sub_boxes = region.Split(scale->subdistricts);
+    for (int i = 0; i < scale->subdistricts; ++i) {
+      subdistricts.push_back({{.type = NodeType::kSubdistrict, .code = "320582" + Digits(i + 1, 3),
+                               .name = "基准" + std::to_string(i + 1) + "街道", .created_at = now},
+                              sub_boxes[i]});
+    }
   }
   for (int i = 0; i < scale->subdistricts; ++i) {
     int n = Share(scale->communities, scale->subdistricts, i);
@@ -215,7 +240,8 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
     }
   }
   {
-    std::int64_t total = static_cast<std::int64_t>(subdistricts.size() + communities.size() + grids.size() + micro_grids.size());
+    std::int64_t total = static_cast<std::int64_t>(districts.size() + subdistricts.size() + communities.size() +
+                                                   grids.size() + micro_grids.size());
     Progress bar("org tree", total);
     auto write_level = [&](std::vector<Node>& level, const std::vector<Node>* parents, const std::vector<std::size_t>* parent_of,
                            std::int64_t& done) -> Status {
@@ -246,7 +272,9 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
     for (int i = 0; i < scale->subdistricts; ++i) {
       for (int c = 0; c < Share(scale->communities, scale->subdistricts, i); ++c) community_parent.push_back(i);
     }
-    Status st = write_level(subdistricts, nullptr, nullptr, done);
+    Status st = write_level(districts, nullptr, nullptr, done);
+    if (st) st = districts.empty() ? write_level(subdistricts, nullptr, nullptr, done)
+                                   : write_level(subdistricts, &districts, &subdistrict_parent, done);
     if (st) st = write_level(communities, &subdistricts, &community_parent, done);
     if (st) st = write_level(grids, &communities, &grid_parent, done);
     if (st && !micro_grids.empty()) st = write_level(micro_grids, &grids, &micro_parent, done);
@@ -280,7 +308,7 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
       storage::BuildingRow row;
       row.node_id = home.row.id;
       row.node_path = home.row.path;
-      row.code = "B" + home.row.code.substr(6) + "-" + std::to_string(nth);
+      row.code = "B" + home.row.code.substr(4) + "-" + std::to_string(nth);  // unique across districts
       row.name = std::to_string(nth) + "栋";
       row.address = home.row.name + " " + row.code;
       std::uniform_real_distribution<double> x(home.box.west, home.box.east), y(home.box.south, home.box.north);
@@ -621,14 +649,14 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
     bar.Finish(1);
   }
   Status audited = s.db.WriteSync([&](SqlSession& ss) {
-    return s.audit.Record(ss, cli, {.action = "bench.data", .node_path = subdistricts.front().row.path,
+    return s.audit.Record(ss, cli, {.action = "bench.data", .node_path = (districts.empty() ? subdistricts : districts).front().row.path,
                                     .detail = JsonObject().Add("scale", scale->name).Add("seed", static_cast<std::int64_t>(seed)).Str()});
   });
   if (!audited) return Report(audited.error());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("%s: %zu subdistricts, %zu communities, %zu grids, %zu micro-grids, %lld buildings, %lld residents, %lld cases "
+  std::printf("%s: %zu districts, %zu subdistricts, %zu communities, %zu grids, %zu micro-grids, %lld buildings, %lld residents, %lld cases "
               "in %.1f s (%.0f rows/s)\n",
-              scale->name, subdistricts.size(), communities.size(), grids.size(), micro_grids.size(),
+              scale->name, districts.size(), subdistricts.size(), communities.size(), grids.size(), micro_grids.size(),
               static_cast<long long>(buildings_total), static_cast<long long>(imported),
               static_cast<long long>(scale->cases), seconds, rows_written / seconds);
   return 0;

@@ -359,10 +359,10 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
   // ---- org --------------------------------------------------------------------------------
   auto* org = app.add_subcommand("org", "Manage the org tree")->require_subcommand(1);
   auto* org_create = org->add_subcommand("create", "Create a node");
-  org_create->add_option("--type", o->type, "subdistrict, community, compound, grid, micro_grid, dedicated_grid")->required();
+  org_create->add_option("--type", o->type, "district, subdistrict, community, compound, grid, micro_grid, dedicated_grid")->required();
   org_create->add_option("--code", o->code, "Administrative code (digits)")->required();
   org_create->add_option("--name", o->name)->required();
-  org_create->add_option("--parent", o->parent, "Parent node (code or id); none for a subdistrict");
+  org_create->add_option("--parent", o->parent, "Parent node (code or id); none for a district or a root subdistrict");
   runners.emplace_back(org_create, [&ctx, o] {
     auto& s = ctx.services();
     std::int64_t parent_id = 0;

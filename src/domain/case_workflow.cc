@@ -234,6 +234,9 @@ std::size_t HandlingNodeIndex(const std::vector<NodeType>& chain, HandlingLevel 
       [[fallthrough]];
     case HandlingLevel::kSubdistrict:
     case HandlingLevel::kDepartment:
+      // The subdistrict, wherever it sits: the root, or under its district. (A case placed at a
+      // district itself has no subdistrict; the district's staff handle it.)
+      if (auto i = Deepest(chain, {NodeType::kSubdistrict})) return *i;
       return 0;
   }
   return 0;
@@ -248,7 +251,8 @@ HandlingLevel StartingLevel(const std::vector<NodeType>& chain, HandlingLevel ca
     case NodeType::kDedicatedGrid: lowest = HandlingLevel::kGrid; break;
     case NodeType::kCommunity:
     case NodeType::kCompound: lowest = HandlingLevel::kCommunity; break;
-    case NodeType::kSubdistrict: lowest = HandlingLevel::kSubdistrict; break;
+    case NodeType::kSubdistrict:
+    case NodeType::kDistrict: lowest = HandlingLevel::kSubdistrict; break;
   }
   if (category_default == HandlingLevel::kDepartment) category_default = HandlingLevel::kSubdistrict;
   return static_cast<int>(category_default) < static_cast<int>(lowest) ? lowest : category_default;

@@ -89,8 +89,9 @@ bool IsOpen(CaseState s);
 // Whose turn it is: the node on the case's chain (root first, the case's own node last) whose staff
 // handle the case at `level`. A case at a grid that is escalated to the community is acted on by
 // those who hold the permission at the community; the grid worker still sees it but can no longer
-// act. micro_grid falls back to the grid, grid to the community, community to the subdistrict,
-// and a department is reached through the subdistrict. Returns an index into `chain`.
+// act. micro_grid falls back to the grid, grid to the community, community to the subdistrict
+// (the root, or the node under a root district), and a department is reached through the
+// subdistrict. Returns an index into `chain`.
 std::size_t HandlingNodeIndex(const std::vector<NodeType>& chain, HandlingLevel level);
 
 // The level a new case starts at: the category's default, but never below the node it lies at

@@ -15,14 +15,15 @@ std::string_view NodeTypeName(NodeType t) {
     case NodeType::kGrid: return "grid";
     case NodeType::kMicroGrid: return "micro_grid";
     case NodeType::kDedicatedGrid: return "dedicated_grid";
+    case NodeType::kDistrict: return "district";
   }
   return "grid";
 }
 
 const std::vector<NodeType>& AllNodeTypes() {
-  static const std::vector<NodeType> all = {NodeType::kSubdistrict, NodeType::kCommunity,
-                                            NodeType::kCompound,    NodeType::kGrid,
-                                            NodeType::kMicroGrid,   NodeType::kDedicatedGrid};
+  static const std::vector<NodeType> all = {NodeType::kDistrict, NodeType::kSubdistrict, NodeType::kCommunity,
+                                            NodeType::kCompound, NodeType::kGrid,        NodeType::kMicroGrid,
+                                            NodeType::kDedicatedGrid};
   return all;
 }
 
@@ -34,9 +35,10 @@ std::optional<NodeType> ParseNodeType(std::string_view s) {
 }
 
 bool MayParent(std::optional<NodeType> parent, NodeType child) {
-  if (!parent) return child == NodeType::kSubdistrict;
+  if (!parent) return child == NodeType::kDistrict || child == NodeType::kSubdistrict;
   switch (child) {
-    case NodeType::kSubdistrict: return false;
+    case NodeType::kDistrict: return false;
+    case NodeType::kSubdistrict: return *parent == NodeType::kDistrict;
     case NodeType::kCommunity: return *parent == NodeType::kSubdistrict;
     case NodeType::kCompound: return *parent == NodeType::kCommunity;
     // Many communities have no compound level, so a grid may hang directly under the community.
@@ -62,7 +64,8 @@ Status ValidateNodeCode(std::string_view code, std::string_view field) {
   return Ok();
 }
 
-Status CheckNodeCode(std::string_view code, const std::optional<OrgNode>& parent, std::string_view field) {
+Status CheckNodeCode(std::string_view code, const std::optional<OrgNode>& parent, NodeType type,
+                     std::string_view field) {
   LINLI_TRY(ValidateNodeCode(code, field));
   std::string f(field);
   if (!parent) {
@@ -70,8 +73,18 @@ Status CheckNodeCode(std::string_view code, const std::optional<OrgNode>& parent
     static constexpr int kProvinces[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
                                          43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
     int province = code.size() >= 2 ? (code[0] - '0') * 10 + (code[1] - '0') : 0;
-    if (code.size() != 9 || std::ranges::find(kProvinces, province) == std::end(kProvinces) ||
-        code.substr(2, 4) == "0000" || code.substr(6) == "000") {
+    bool county = code.size() >= 6 && std::ranges::find(kProvinces, province) != std::end(kProvinces) &&
+                  code.substr(2, 4) != "0000";
+    if (type == NodeType::kDistrict) {
+      // A district's code names a county, not its prefecture ("320500"). (A prefecture without
+      // districts, such as Dongguan 441900, numbers its streets under its own code: those are
+      // root subdistricts.)
+      if (code.size() != 6 || !county || code.substr(4, 2) == "00") {
+        return Error::Invalid(f, f + " of a district is its 6-digit county code (GB/T 2260), e.g. 320581");
+      }
+      return Ok();
+    }
+    if (code.size() != 9 || !county || code.substr(6) == "000") {
       return Error::Invalid(f, f + " of a subdistrict is its 6-digit county code (GB/T 2260) and a 3-digit street "
                                    "number, e.g. 320581001");
     }

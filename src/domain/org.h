@@ -17,7 +17,10 @@
 
 namespace linli::domain {
 
-enum class NodeType { kSubdistrict, kCommunity, kCompound, kGrid, kMicroGrid, kDedicatedGrid };
+// A district (区/县, county level) is optional: a city's deployment groups its subdistricts under
+// their districts, as the city's own platform does (市 → 区 → 街道 → 社区 → 网格); a subdistrict
+// deployment has subdistricts as its roots.
+enum class NodeType { kSubdistrict, kCommunity, kCompound, kGrid, kMicroGrid, kDedicatedGrid, kDistrict };
 
 std::string_view NodeTypeName(NodeType t);
 std::optional<NodeType> ParseNodeType(std::string_view s);
@@ -43,10 +46,12 @@ bool MayParent(std::optional<NodeType> parent, NodeType child);
 Status ValidateNodeName(std::string_view name);
 // Digits only, at most 32: the shape of any code, checked before anything is looked up.
 Status ValidateNodeCode(std::string_view code, std::string_view field = "code");
-// Codes grow by level. The root (a subdistrict) is a GB/T 2260 county code — 6 digits under a real
-// province prefix — and a 3-digit street number; every other node is its parent's code and its
-// own 3-digit number (001–999): 320581 001 001 101 001 = county, street, community, compound, grid.
-Status CheckNodeCode(std::string_view code, const std::optional<OrgNode>& parent, std::string_view field = "code");
+// Codes grow by level. A root district is its GB/T 2260 county code — 6 digits under a real
+// province prefix; a root subdistrict is that county code and a 3-digit street number; every other
+// node is its parent's code and its own 3-digit number (001–999): 320581 001 001 101 001 = county,
+// street, community, compound, grid. `type` is the node's own (only a root's code depends on it).
+Status CheckNodeCode(std::string_view code, const std::optional<OrgNode>& parent, NodeType type,
+                     std::string_view field = "code");
 // The code a node takes when it moves under `parent`: the parent's code and the node's own number
 // (the last three digits of its code).
 std::string CodeUnder(const OrgNode& parent, std::string_view code);

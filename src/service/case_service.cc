@@ -370,7 +370,7 @@ std::shared_ptr<const domain::WorkCalendar> CaseService::Calendar() const {
 
 void CaseService::SaveCalendar(const Caller& who, domain::WorkCalendar calendar, Done<domain::WorkCalendar> done) {
   if (!who.is_system() && !domain::HoldsAtRoot(who.principal, perm::kCaseSupervise)) {
-    return done(Error::Denied("the subdistrict sets the working calendar (case.supervise at the subdistrict)"));
+    return done(Error::Denied("the subdistrict sets the working calendar (case.supervise at a root node: the subdistrict, or in a city its district)"));
   }
   storage::SubmitWrite<domain::WorkCalendar>(db_, [=, this](SqlSession& s) -> Result<domain::WorkCalendar> {
     std::string json = CalendarToJson(calendar);
@@ -439,7 +439,7 @@ std::optional<domain::CategoryDefinition> CaseService::Category(std::string_view
 
 void CaseService::SaveCategory(const Caller& who, domain::CategoryDefinition def, Done<domain::CategoryDefinition> done) {
   if (!who.is_system() && !domain::HoldsAtRoot(who.principal, perm::kCaseSupervise)) {
-    return done(Error::Denied("the subdistrict sets the categories (case.supervise at the subdistrict)"));
+    return done(Error::Denied("the subdistrict sets the categories (case.supervise at a root node: the subdistrict, or in a city its district)"));
   }
   if (auto st = domain::ValidateCategory(def); !st) return done(st.error());
   Millis now = clock_.NowMillis();
@@ -466,7 +466,7 @@ void CaseService::SaveCategory(const Caller& who, domain::CategoryDefinition def
 
 void CaseService::RetireCategory(const Caller& who, std::string code, Done<domain::CategoryDefinition> done) {
   if (!who.is_system() && !domain::HoldsAtRoot(who.principal, perm::kCaseSupervise)) {
-    return done(Error::Denied("the subdistrict sets the categories (case.supervise at the subdistrict)"));
+    return done(Error::Denied("the subdistrict sets the categories (case.supervise at a root node: the subdistrict, or in a city its district)"));
   }
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<domain::CategoryDefinition>(db_, [=, this](SqlSession& s) -> Result<domain::CategoryDefinition> {

@@ -82,7 +82,7 @@ void OrgService::Create(const Caller& who, CreateNodeInput in, Done<domain::OrgN
                                            (*parent ? "a " + std::string(domain::NodeTypeName((*parent)->type))
                                                     : std::string("nothing"))));
   }
-  if (auto st = domain::CheckNodeCode(in.code, *parent); !st) return done(st.error());
+  if (auto st = domain::CheckNodeCode(in.code, *parent, *type); !st) return done(st.error());
   std::string parent_path = *parent ? (*parent)->path : "/";
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<domain::OrgNode>(db_, [=, this](SqlSession& s) -> Result<domain::OrgNode> {
@@ -145,7 +145,7 @@ void OrgService::Move(const Caller& who, std::int64_t id, std::int64_t new_paren
     // The node (and its subtree) is renumbered under its new parent; it keeps its own number
     // unless a new code is given.
     std::string new_code = code ? *code : parent ? domain::CodeUnder(*parent, node.code) : node.code;
-    LINLI_TRY(domain::CheckNodeCode(new_code, parent));
+    LINLI_TRY(domain::CheckNodeCode(new_code, parent, node.type));
     LINLI_TRY(CheckCodeFree(s, new_code, node));
     std::string old_path = node.path;
     std::string new_path = domain::ChildPath(parent ? parent->path : "/", node.id);

@@ -53,7 +53,7 @@ void RestructureService::Split(const Caller& who, std::int64_t grid_id, std::vec
         return Error::Invalid("micro_grids[" + std::to_string(i) + "].boundary",
                               "the boundary " + domain::DescribeViolations(v));
       }
-      LINLI_TRY(domain::CheckNodeCode(parts[i].code, grid, "micro_grids[" + std::to_string(i) + "].code"));
+      LINLI_TRY(domain::CheckNodeCode(parts[i].code, grid, domain::NodeType::kMicroGrid, "micro_grids[" + std::to_string(i) + "].code"));
       LINLI_ASSIGN_OR_RETURN(auto taken, storage::OrgRepo::GetByCode(s, parts[i].code));
       if (taken) return Error::Exists("micro_grids[" + std::to_string(i) + "].code", "code " + parts[i].code + " exists already");
       domain::OrgNode node;

@@ -229,6 +229,85 @@ TEST_P(ApiTest, ARegionOfMostSubdistrictsIsTheWholeDeploymentLessTheOthers) {
   EXPECT_EQ(Int(city, "open"), Int(demo, "open") + 1);
 }
 
+TEST_P(ApiTest, ACitysDistrictsGroupItsSubdistrictsAndEveryFigureAndTurnFollows) {
+  // A city's deployment: the demo's subdistrict moves under its district (常熟市 320581). Its
+  // counts, its people's scope and whose turn a case is must all follow it.
+  auto own = NewStack(GetParam());
+  auto run = [&](std::initializer_list<std::string> args) {
+    auto r = RunLinli(own->With(args));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return r.output;
+  };
+  auto official = own->As("official");
+  auto before = official.Get("/api/v1/cockpit/nodes/1").Json();
+
+  // A district is a county code, at the root only; a subdistrict's code is refused for it.
+  auto wrong = RunLinli(own->With({"org", "create", "--type", "district", "--code", "320581002", "--name", "常熟市"}));
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.output.find("district is its 6-digit county code"), std::string::npos) << wrong.output;
+  run({"org", "create", "--type", "district", "--code", "320581", "--name", "常熟市"});
+  auto district = official.Get("/api/v1/org/nodes?code=320581").Json().at("items").as_array();
+  EXPECT_TRUE(district.empty()) << "the official holds the subdistrict, not the district";
+  auto under = own->As("sysadmin").PostJson("/api/v1/org/nodes",
+                                            R"({"parent_id":2,"type":"district","code":"320581001998","name":"错"})");
+  EXPECT_EQ(under.status, 400) << under.body;
+  EXPECT_EQ(under.ErrorField(), "type");
+  run({"org", "move", "320581001", "--parent", "320581"});
+  // Another process moved it: the server's node and sign-in caches see it within their 2 s.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+
+  // The city's official holds the district: it lists the subdistrict with the same figures.
+  auto created = RunLinli(own->With({"user", "create", "--username", "city", "--name", "市级", "--node", "320581",
+                                     "--role", "subdistrict_official", "--password-stdin", "--no-password-change"}),
+                          "City-password-2026\n");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  auto city = own->As("city", "City-password-2026");
+  auto region = city.Get("/api/v1/cockpit/region");
+  ASSERT_EQ(region.status, 200) << region.body;
+  auto children = region.Json().at("children").as_array();
+  ASSERT_EQ(children.size(), 1u);
+  EXPECT_EQ(children[0].at("type").as_string(), "district");
+  auto district_id = Int(children[0], "id");
+  auto cockpit = city.Get("/api/v1/cockpit/nodes/" + std::to_string(district_id)).Json();
+  ASSERT_EQ(cockpit.at("children").as_array().size(), 1u);
+  EXPECT_EQ(Int(cockpit.at("children").as_array()[0], "id"), 1);
+  for (const char* k : {"reported", "open", "overdue", "resolved", "residents", "households"}) {
+    EXPECT_EQ(Int(cockpit, k), Int(before, k)) << k;
+    EXPECT_EQ(Int(region.Json(), k), Int(before, k)) << k;
+  }
+  // The subdistrict's official still sees their subdistrict, now under the district, but not the district.
+  auto after = official.Get("/api/v1/cockpit/nodes/1");
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(Int(after.Json(), "reported"), Int(before, "reported"));
+  EXPECT_EQ(official.Get("/api/v1/cockpit/nodes/" + std::to_string(district_id)).status, 404);
+
+  // A case escalated to the subdistrict is the subdistrict's to act on, not the district's.
+  auto reported = own->Anonymous().PostJson(
+      "/api/v1/public/cases",
+      std::string(R"({"category":"community.noise","node_code":")") + kGrid5Code +
+          R"(","description":"楼上每晚十一点后装修","attributes":{"when":"night"}})");
+  ASSERT_EQ(reported.status, 201) << reported.body;
+  std::int64_t case_id = 0;
+  auto tracking = reported.Json().at("tracking_code").as_string();
+  auto listed = own->As("worker1").Get("/api/v1/cases?node_id=5&open=true&limit=500").Json();
+  for (const auto& c : listed.at("items").as_array()) {
+    if (c.at("tracking_code").as_string() == tracking) case_id = Int(c, "id");
+  }
+  ASSERT_NE(case_id, 0);
+  auto act = [&](const HttpClient& who, const std::string& body) {
+    return who.PostJson("/api/v1/cases/" + std::to_string(case_id) + "/actions", body);
+  };
+  ASSERT_EQ(act(own->As("worker1"), R"({"action":"accept"})").status, 200);
+  ASSERT_EQ(act(own->As("leader1"), R"({"action":"escalate","note":"需社区协调"})").status, 200);
+  auto up = act(own->As("secretary"), R"({"action":"escalate","note":"需街道协调"})");
+  ASSERT_EQ(up.status, 200) << up.body;
+  EXPECT_EQ(up.Json().at("level").as_string(), "subdistrict");
+  auto sent = act(official, R"({"action":"dispatch","department":"城管中队","note":"夜间施工"})");
+  EXPECT_EQ(sent.status, 200) << sent.body;
+  auto taken = act(own->As("dept.chengguan"), R"({"action":"dept_accept"})");
+  EXPECT_EQ(taken.status, 200) << taken.body << " (the department sits at the subdistrict)";
+}
+
 TEST_P(ApiTest, TheMapIsTheNodesOwnBoundariesAsOneFeatureCollection) {
   auto& st = stack();
   auto secretary = st.As("secretary");

@@ -151,6 +151,12 @@ TEST(HandlingLevels, EachLevelFindsItsNodeOnThePathAndFallsBackUpward) {
   EXPECT_EQ(HandlingNodeIndex(full, HandlingLevel::kCommunity), 1u);
   EXPECT_EQ(HandlingNodeIndex(full, HandlingLevel::kSubdistrict), 0u);
   EXPECT_EQ(HandlingNodeIndex(full, HandlingLevel::kDepartment), 0u) << "departments sit at the subdistrict";
+  // In a city, the subdistrict sits under its district: escalated there, the subdistrict handles it.
+  const std::vector<T> in_district = {T::kDistrict, T::kSubdistrict, T::kCommunity, T::kGrid};
+  EXPECT_EQ(HandlingNodeIndex(in_district, HandlingLevel::kSubdistrict), 1u);
+  EXPECT_EQ(HandlingNodeIndex(in_district, HandlingLevel::kDepartment), 1u);
+  EXPECT_EQ(HandlingNodeIndex(in_district, HandlingLevel::kCommunity), 2u);
+  EXPECT_EQ(StartingLevel({T::kDistrict}, HandlingLevel::kGrid), HandlingLevel::kSubdistrict);
   std::vector<T> grid_only = {T::kSubdistrict, T::kCommunity, T::kGrid};
   EXPECT_EQ(HandlingNodeIndex(grid_only, HandlingLevel::kMicroGrid), 2u) << "no micro-grid: the grid handles it";
   // A case reported at the community itself starts there even if the category says grid.

@@ -30,6 +30,12 @@ TEST(OrgTree, ParentRulesFollowTheGovernanceGrid) {
   EXPECT_TRUE(MayParent(NodeType::kCommunity, NodeType::kDedicatedGrid));
   EXPECT_FALSE(MayParent(NodeType::kGrid, NodeType::kDedicatedGrid));
   EXPECT_FALSE(MayParent(NodeType::kCommunity, NodeType::kSubdistrict));
+  // A city's districts (区/县) group its subdistricts; a district hangs under nothing.
+  EXPECT_TRUE(MayParent(std::nullopt, NodeType::kDistrict));
+  EXPECT_TRUE(MayParent(NodeType::kDistrict, NodeType::kSubdistrict));
+  EXPECT_FALSE(MayParent(NodeType::kDistrict, NodeType::kCommunity));
+  EXPECT_FALSE(MayParent(NodeType::kDistrict, NodeType::kDistrict));
+  EXPECT_FALSE(MayParent(NodeType::kSubdistrict, NodeType::kDistrict));
 }
 
 TEST(OrgTree, NodeTypesRoundTrip) {
@@ -80,17 +86,27 @@ TEST(OrgTree, NamesAndCodesAreValidated) {
   EXPECT_FALSE(ValidateNodeCode(""));
   EXPECT_FALSE(ValidateNodeCode(std::string(33, '1')));
   // Codes grow by level: county (GB/T 2260) + street for the root, then 3 digits per level.
-  EXPECT_TRUE(CheckNodeCode("320581001", std::nullopt));
-  EXPECT_FALSE(CheckNodeCode("990581001", std::nullopt)) << "no province 99";
-  EXPECT_FALSE(CheckNodeCode("320581000", std::nullopt)) << "street 000";
-  EXPECT_FALSE(CheckNodeCode("3205810011", std::nullopt));
+  EXPECT_TRUE(CheckNodeCode("320581001", std::nullopt, NodeType::kSubdistrict));
+  EXPECT_FALSE(CheckNodeCode("990581001", std::nullopt, NodeType::kSubdistrict)) << "no province 99";
+  EXPECT_FALSE(CheckNodeCode("320581000", std::nullopt, NodeType::kSubdistrict)) << "street 000";
+  EXPECT_FALSE(CheckNodeCode("3205810011", std::nullopt, NodeType::kSubdistrict));
   OrgNode street;
   street.code = "320581001";
-  EXPECT_TRUE(CheckNodeCode("320581001002", street));
-  EXPECT_FALSE(CheckNodeCode("320581001000", street));
-  EXPECT_FALSE(CheckNodeCode("32058100102", street));
-  EXPECT_FALSE(CheckNodeCode("320581002002", street)) << "another street's prefix";
-  EXPECT_EQ(CheckNodeCode("x", street, "micro_grids[0].code").error().field, "micro_grids[0].code");
+  EXPECT_TRUE(CheckNodeCode("320581001002", street, NodeType::kCommunity));
+  EXPECT_FALSE(CheckNodeCode("320581001000", street, NodeType::kCommunity));
+  EXPECT_FALSE(CheckNodeCode("32058100102", street, NodeType::kCommunity));
+  EXPECT_FALSE(CheckNodeCode("320581002002", street, NodeType::kCommunity)) << "another street's prefix";
+  // A district at the root is the county code alone; its streets are that code and 3 digits.
+  EXPECT_TRUE(CheckNodeCode("320581", std::nullopt, NodeType::kDistrict));
+  EXPECT_FALSE(CheckNodeCode("320581001", std::nullopt, NodeType::kDistrict)) << "a street's code";
+  EXPECT_FALSE(CheckNodeCode("320500", std::nullopt, NodeType::kDistrict)) << "a prefecture, not a county";
+  EXPECT_FALSE(CheckNodeCode("990581", std::nullopt, NodeType::kDistrict)) << "no province 99";
+  EXPECT_FALSE(CheckNodeCode("320581", std::nullopt, NodeType::kSubdistrict)) << "a subdistrict needs its street number";
+  OrgNode county;
+  county.code = "320581";
+  EXPECT_TRUE(CheckNodeCode("320581003", county, NodeType::kSubdistrict));
+  EXPECT_FALSE(CheckNodeCode("320582003", county, NodeType::kSubdistrict)) << "another county's prefix";
+  EXPECT_EQ(CheckNodeCode("x", street, NodeType::kMicroGrid, "micro_grids[0].code").error().field, "micro_grids[0].code");
   OrgNode other;
   other.code = "320581001007";
   EXPECT_EQ(CodeUnder(other, "320581001002101"), "320581001007101");

@@ -131,6 +131,32 @@ TEST_P(StorageContract, OrgNodesGetPathsFromTheirIds) {
   EXPECT_EQ((*got)->type, domain::NodeType::kGrid);
 }
 
+TEST_P(StorageContract, ASubdistrictWhoseDistrictWentMeanwhileIsRefusedNotMadeARoot) {
+  // The insert names its parent through a subquery that finds it only if unchanged and active;
+  // a subdistrict may also be a root, so the engine tells the two apart by the path it was given.
+  auto district = Insert(0, domain::NodeType::kDistrict, "320581");
+  auto under = Insert(district.id, domain::NodeType::kSubdistrict, "320581001");
+  EXPECT_EQ(under.path, district.path + std::to_string(under.id) + "/");
+  ASSERT_TRUE(WriteAndWait<bool>(*db_, [&](SqlSession& s) -> Result<bool> {
+    LINLI_TRY(OrgRepo::SetArchived(s, district.id, district.version, true, 2000));
+    return true;
+  }));
+  auto r = WriteAndWait<domain::OrgNode>(*db_, [&](SqlSession& s) {
+    domain::OrgNode n;
+    n.parent_id = district.id;
+    n.type = domain::NodeType::kSubdistrict;
+    n.code = "320581002";
+    n.name = "晚到的街道";
+    return OrgRepo::Insert(s, n, district.path);
+  });
+  ASSERT_FALSE(r) << "became a root: " << r->path;
+  auto active = ListUnder({"/"});
+  ASSERT_EQ(active.size(), 1u) << "the archived district is not listed, its old subdistrict is";
+  EXPECT_EQ(active[0].id, under.id);
+  auto root = Insert(0, domain::NodeType::kSubdistrict, "320582001");
+  EXPECT_EQ(root.path, "/" + std::to_string(root.id) + "/") << "a root subdistrict still may be made";
+}
+
 TEST_P(StorageContract, DuplicateCodeIsAlreadyExistsNamingTheField) {
   Insert(0, domain::NodeType::kSubdistrict, "1");
   auto r = WriteAndWait<domain::OrgNode>(*db_, [&](SqlSession& s) {

@@ -17,8 +17,8 @@ export function homeNode(user = session.user) {
   return [...list].sort((a, b) => a.node_path.length - b.node_path.length)[0].node_id
 }
 
-// The nodes a user oversees that lie under no other of theirs: more than one (a district's
-// officials, granted at each subdistrict) opens the cockpit on the whole region.
+// The nodes a user oversees that lie under no other of theirs: more than one (officials granted
+// at several subdistricts or districts) opens the cockpit on the whole region.
 export function topNodes(user = session.user) {
   const paths = [...new Set(((user && user.assignments) || []).map((a) => a.node_path))].sort()
   const tops = []

@@ -343,5 +343,8 @@ test('someone who oversees two areas sees the whole region summed on the cockpit
   // And the crumb leads back to the whole region.
   await p.locator('[data-test="crumb-region"]').click()
   await p.locator('[data-test="region-note"]').waitFor()
+  // The org page names what a node is (a community here; 区/县 for a city's districts).
+  await p.goto(`${linli.base}/org/${xinjie.id}`)
+  await p.locator('[data-test="org-type"]', { hasText: '社区' }).waitFor()
   await p.context().close()
 })
