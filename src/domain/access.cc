@@ -51,6 +51,10 @@ const std::vector<RoleDefinition>& DefaultRoles() {
       {"subdistrict_official", "街道干部",
        S({kOrgRead, kResidentRead, kCaseRead, kCaseDispatch, kCaseSupervise, kCockpitRead,
           kUserRead})},
+      // A city's district (区/县) oversees its subdistricts as they oversee their communities.
+      {"district_official", "区级干部",
+       S({kOrgRead, kResidentRead, kCaseRead, kCaseDispatch, kCaseSupervise, kCockpitRead,
+          kUserRead})},
       {"department_handler", "职能部门", S({kOrgRead, kCaseRead, kCaseHandle})},
       // An outside intake client (Open311: a city app, FixMyStreet) through its API key.
       {"open311_client", "Open311 接入", S({kCaseRead, kCaseReport})},
@@ -68,7 +72,7 @@ std::int64_t ExportCap(const Principal& who) {
   std::int64_t cap = 0;
   for (const auto& g : who.grants) {
     if (!g.role_def || !g.role_def->permissions.count(std::string(perm::kResidentExport))) continue;
-    std::int64_t c = g.role == "subdistrict_official" ? 500000
+    std::int64_t c = (g.role == "subdistrict_official" || g.role == "district_official") ? 500000
                      : (g.role == "general_grid_leader" || g.role == "community_staff") ? 50000 : 5000;
     cap = std::max(cap, c);
   }

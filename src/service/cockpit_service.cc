@@ -82,9 +82,9 @@ Result<Cockpit> CockpitService::ForRegion(const Caller& who, std::string month) 
     LINLI_ASSIGN_OR_RETURN(auto kids, nodes_.Nodes(s, tops, now));
     tops.clear();
     for (const auto& n : kids) tops.push_back(n.id);
-    // Overseeing subdistricts (roots) only, the caller's region may be cheaper to read as the
-    // whole deployment's own row less the subdistricts they do not hold: a city's officials read
-    // one row, or a few, instead of adding up a hundred. Counts are sums, so either is exact; the
+    // Overseeing roots (districts or subdistricts) only, the caller's region may be cheaper to
+    // read as the whole deployment's own row less the roots they do not hold: a city's officials
+    // read one row, or a few, instead of adding up their districts. Counts are sums, so either is exact; the
     // shorter list is read.
     SummedNodes summed{.added = tops};
     LINLI_ASSIGN_OR_RETURN(auto roots, nodes_.RootIds(s, now));

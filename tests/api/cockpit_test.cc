@@ -258,7 +258,7 @@ TEST_P(ApiTest, ACitysDistrictsGroupItsSubdistrictsAndEveryFigureAndTurnFollows)
 
   // The city's official holds the district: it lists the subdistrict with the same figures.
   auto created = RunLinli(own->With({"user", "create", "--username", "city", "--name", "市级", "--node", "320581",
-                                     "--role", "subdistrict_official", "--password-stdin", "--no-password-change"}),
+                                     "--role", "district_official", "--password-stdin", "--no-password-change"}),
                           "City-password-2026\n");
   ASSERT_EQ(created.exit_code, 0) << created.output;
   auto city = own->As("city", "City-password-2026");

@@ -31,7 +31,7 @@ export function landing() {
   const u = session.user
   if (!u) return '/login'
   const roles = new Set((u.assignments || []).map((a) => a.role))
-  if (roles.has('subdistrict_official')) return '/cockpit'
+  if (roles.has('subdistrict_official') || roles.has('district_official')) return '/cockpit'
   if (roles.has('audit_admin')) return '/audit'
   if (roles.has('system_admin') || roles.has('security_admin')) return '/users'
   if (may(u, 'case.read') || may(u, 'case.handle')) return '/cases'
