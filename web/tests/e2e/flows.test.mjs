@@ -343,8 +343,12 @@ test('someone who oversees two areas sees the whole region summed on the cockpit
   // And the crumb leads back to the whole region.
   await p.locator('[data-test="crumb-region"]').click()
   await p.locator('[data-test="region-note"]').waitFor()
-  // The org page names what a node is (a community here; 区/县 for a city's districts).
+  // The org page's tree starts at both areas, and names what a node is (a community here; 区/县
+  // for a city's districts).
   await p.goto(`${linli.base}/org/${xinjie.id}`)
   await p.locator('[data-test="org-type"]', { hasText: '社区' }).waitFor()
+  const tree = p.locator('[data-test="org-tree"]')
+  await tree.locator('.el-tree-node__label', { hasText: '新街社区' }).waitFor()
+  await tree.locator('.el-tree-node__label', { hasText: grid.name }).waitFor()
   await p.context().close()
 })
