@@ -909,6 +909,23 @@ TEST_P(StorageContract, LookingUpAResidentByIdNumberIsAnIndexSearchNotAScan) {
   EXPECT_NE(plan->find("residents_id_number"), std::string::npos) << *plan;
 }
 
+TEST_P(StorageContract, APlacesOpenCasesAreReadWithoutItsClosedOnes) {
+  // A grid worker's inbox (CaseRepo::List with open_only): through the partial index of open
+  // cases, not the index of every case the grid ever had filtered by closed_at.
+  auto plan = ReadValue<std::string>(*db_, [&](SqlSession& s) -> Result<std::string> {
+    if (GetParam() == "postgres") LINLI_TRY(s.Exec("SET LOCAL enable_seqscan = off"));
+    std::string explain = GetParam() == "postgres" ? "EXPLAIN " : "EXPLAIN QUERY PLAN ";
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(explain + "SELECT id FROM cases WHERE node_path >= $1 AND node_path < $2 "
+                                                        "AND closed_at IS NULL ORDER BY node_path, id LIMIT 50",
+                                              {Text("/1/2/"), Text("/1/20")}));
+    std::string text;
+    for (const auto& r : rows) text += r.Text(r.cols.size() - 1) + "\n";
+    return text;
+  });
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_NE(plan->find("cases_open_path"), std::string::npos) << *plan;
+}
+
 TEST_P(StorageContract, AnIdNumberIsActiveOnceAndMayRecurInRecordsThatAreNot) {
   // One index (residents_id_number) both finds every record with a blind index and keeps the
   // active ones unique; records moved away or deceased may share it.
