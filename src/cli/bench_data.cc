@@ -180,31 +180,24 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
   std::vector<Node> districts, subdistricts, communities, grids, micro_grids;
   const Box region{120.40, 31.40, 120.40 + 0.02 * std::sqrt(scale->grids) * 1.3, 31.40 + 0.015 * std::sqrt(scale->grids)};
   // Districts 320582, 320583, …; their subdistricts their code and a street number, so the first
-  // subdistrict is 320582001 at every scale.
+  // subdistrict is 320582001 at every scale. Without districts, the region itself (county 320582)
+  // is the one parent the subdistricts are numbered and tiled under; it is not written.
+  auto district_boxes = region.Split(scale->districts);
+  for (int d = 0; d < scale->districts; ++d) {
+    districts.push_back({{.type = NodeType::kDistrict, .code = std::to_string(320582 + d),
+                          .name = "基准" + std::to_string(d + 1) + "区", .created_at = now},
+                         district_boxes[d]});
+  }
+  const std::vector<Node> counties = districts.empty() ? std::vector<Node>{{{.code = "320582"}, region}} : districts;
   std::vector<std::size_t> subdistrict_parent;
-  if (scale->districts > 0) {
-    auto boxes = region.Split(scale->districts);
-    for (int d = 0; d < scale->districts; ++d) {
-      districts.push_back({{.type = NodeType::kDistrict, .code = std::to_string(320582 + d),
-                            .name = "基准" + std::to_string(d + 1) + "区", .created_at = now},
-                           boxes[d]});
-    }
-    for (int d = 0; d < scale->districts; ++d) {
-      int n = Share(scale->subdistricts, scale->districts, d);
-      auto sub_boxes = districts[d].box.Split(n);
-      for (int i = 0; i < n; ++i) {
-        subdistricts.push_back({{.type = NodeType::kSubdistrict, .code = districts[d].row.code + Digits(i + 1, 3),
-                                 .name = "基准" + std::to_string(subdistricts.size() + 1) + "街道", .created_at = now},
-                                sub_boxes[i]});
-        subdistrict_parent.push_back(static_cast<std::size_t>(d));
-      }
-    }
-  } else {
-    auto sub_boxes = region.Split(scale->subdistricts);
-    for (int i = 0; i < scale->subdistricts; ++i) {
-      subdistricts.push_back({{.type = NodeType::kSubdistrict, .code = "320582" + Digits(i + 1, 3),
-                               .name = "基准" + std::to_string(i + 1) + "街道", .created_at = now},
-                              sub_boxes[i]});
+  for (std::size_t d = 0; d < counties.size(); ++d) {
+    int n = Share(scale->subdistricts, static_cast<int>(counties.size()), static_cast<int>(d));
+    auto boxes = counties[d].box.Split(n);
+    for (int i = 0; i < n; ++i) {
+      subdistricts.push_back({{.type = NodeType::kSubdistrict, .code = counties[d].row.code + Digits(i + 1, 3),
+                               .name = "基准" + std::to_string(subdistricts.size() + 1) + "街道", .created_at = now},
+                              boxes[i]});
+      subdistrict_parent.push_back(d);
     }
   }
   for (int i = 0; i < scale->subdistricts; ++i) {
