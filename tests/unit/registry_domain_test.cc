@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <ctime>
+#include <set>
+#include <thread>
 
 #include "core/field_crypto.h"
 #include "domain/geo.h"
@@ -277,6 +279,24 @@ TEST(FieldCrypto, SealsBindsContextAndIndexes) {
             crypto::FieldCrypto::ForTests("other")->BlindIndex("phone", "13812345678"));
   std::string big(5000, 'x');
   EXPECT_EQ(*fc->Open(fc->Seal(big, "c"), "c"), big);
+}
+
+// Nonces are drawn from a pool refilled 4 KiB at a time, per thread: none may repeat, across
+// refills and threads (a repeated nonce under one key would expose the plaintexts).
+TEST(FieldCrypto, NoncesNeverRepeatAcrossPoolsAndThreads) {
+  auto fc = crypto::FieldCrypto::ForTests("unit");
+  constexpr int kPerThread = 10000;  // ~60 refills of each thread's pool
+  std::vector<std::string> nonces[2];
+  std::vector<std::thread> threads;
+  for (auto& out : nonces) {
+    threads.emplace_back([&fc, &out] {
+      for (int i = 0; i < kPerThread; ++i) out.push_back(fc->Seal("13812345678", "c").substr(3, 32));  // 24 bytes
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> distinct(nonces[0].begin(), nonces[0].end());
+  distinct.insert(nonces[1].begin(), nonces[1].end());
+  EXPECT_EQ(distinct.size(), 2u * kPerThread);
 }
 
 }  // namespace
