@@ -12,6 +12,8 @@
 //   counts of the cases are summed per grid as the cases are made, through the same rule that
 //   keeps them current (domain::CaseCounts), and added up the tree once at the end
 //   (RollupRepo::AddByPath); the buildings, residents and households count themselves as written.
+// - Into a SQLite file that did not exist, the load goes without a journal (sqlite_driver.cc);
+//   FinishLoad at the end makes it durable and usable.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -161,6 +163,25 @@ const std::vector<std::string_view>& BenchDataTables() {
   return tables;
 }
 
+namespace {
+
+// The tables a generated region's rows are in: the org tree, buildings, households and residents
+// with their tags and history, cases with their events, and the cockpit's counts (not the
+// full-text index's own tables). Counted before and after, so the rows/s figure is what the
+// database holds, not what the generator meant to write.
+Result<std::int64_t> RowsOfARegion(service::Services& s) {
+  static constexpr std::string_view kTables[] = {"org_nodes",       "buildings", "households", "residents",  "resident_tags",
+                                                 "resident_events", "cases",     "case_events", "node_counts"};
+  std::string sql = "SELECT 0";
+  for (auto t : kTables) sql += " + (SELECT count(*) FROM " + std::string(t) + ")";
+  return storage::ReadValue<std::int64_t>(s.db, [&](SqlSession& ss) -> Result<std::int64_t> {
+    LINLI_ASSIGN_OR_RETURN(auto rows, ss.Query(sql));
+    return rows.at(0).Int(0);
+  });
+}
+
+}  // namespace
+
 int RunBenchData(service::Services& s, const std::string& scale_name, std::uint64_t seed) {
   const Scale* scale = nullptr;
   for (const auto& sc : kScales) {
@@ -171,12 +192,13 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
   std::mt19937_64 rng(seed);
   Millis now = s.clock.NowMillis();
   auto started = std::chrono::steady_clock::now();
-  std::int64_t rows_written = 0;
 
   // ---- the org tree and its boundaries -------------------------------------------------------
   if (auto existing = s.org.GetByCode(cli, "320582" + Digits(1, 3)); existing) {
     return Report(Error::Exists("scale", "this database has a generated region already; use an empty one"));
   }
+  auto rows_before = RowsOfARegion(s);
+  if (!rows_before) return Report(rows_before.error());
   std::vector<Node> districts, subdistricts, communities, grids, micro_grids;
   const Box region{120.40, 31.40, 120.40 + 0.02 * std::sqrt(scale->grids) * 1.3, 31.40 + 0.015 * std::sqrt(scale->grids)};
   // Districts 320582, 320583, …; their subdistricts their code and a street number, so the first
@@ -273,7 +295,6 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
     if (st && !micro_grids.empty()) st = write_level(micro_grids, &grids, &micro_parent, done);
     if (!st) return Report(st.error());
     bar.Finish(done);
-    rows_written += total;
   }
   if (auto st = s.geo.Reload(); !st) return Report(st.error());
   // The rosters give some residents the subdistrict's own tag 志愿者.
@@ -324,12 +345,12 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
       bar.Set(static_cast<std::int64_t>(to));
     }
     bar.Finish(buildings_total);
-    rows_written += buildings_total;
   }
   // The tables the residents and cases fill: their secondary indexes are built once, after the
   // last case, instead of taking every row's key at a random place (the keys the load itself
-  // looks up by, unique ones, stay). Built again whatever happens: a failed load's database is
-  // still whole, only not fully generated.
+  // looks up by, unique ones, stay). Built again whatever happens: a failed load into an existing
+  // file (written through the WAL) leaves it whole, only not fully generated. (A new SQLite file
+  // is loaded without a journal and stays marked half-written unless the load ends.)
   std::vector<std::string> suspended;
   Status dropped = s.db.WriteSync([&](SqlSession& ss) -> Status {
     LINLI_ASSIGN_OR_RETURN(suspended, storage::SecondaryIndexes(ss, BenchDataTables()));
@@ -405,7 +426,6 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
                                report->issues[0].message);
       }
       imported += static_cast<std::int64_t>(report->residents_created);
-      rows_written += static_cast<std::int64_t>(report->residents_created + report->households_created) * 2;
       return Ok();
     };
     // The files share no building and no ID number, so no check depends on another file's write.
@@ -473,7 +493,7 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
       if (it == search_forms.end()) it = search_forms.emplace(text, SearchForm(text)).first;
       return it->second;
     };
-    std::int64_t made = 0, events = 0;
+    std::int64_t made = 0;
     constexpr std::int64_t kPerTransaction = 5000;
     std::future<Status> in_flight;  // the batch the writer has
     while (made < scale->cases) {
@@ -590,7 +610,6 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
         for (auto& e : b.events) batch->events.push_back(std::move(e));
       }
       batch->first_event.push_back(batch->events.size());
-      events += static_cast<std::int64_t>(batch->events.size());
       if (in_flight.valid()) {
         if (Status st = in_flight.get(); !st) return Report(st.error());
         bar.Set(made);
@@ -615,7 +634,6 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
       if (Status st = in_flight.get(); !st) return Report(st.error());
     }
     bar.Finish(made);
-    rows_written += made + events;
   }
 
   if (Status st = indexes.Build(); !st) return Report(st.error());
@@ -646,12 +664,17 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
                                     .detail = JsonObject().Add("scale", scale->name).Add("seed", static_cast<std::int64_t>(seed)).Str()});
   });
   if (!audited) return Report(audited.error());
+  auto rows_after = RowsOfARegion(s);
+  if (!rows_after) return Report(rows_after.error());
+  // Into a new SQLite file the load went without a journal: now it is durable and may be opened.
+  if (Status finished = s.db.driver().FinishLoad(); !finished) return Report(finished.error());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("%s: %zu districts, %zu subdistricts, %zu communities, %zu grids, %zu micro-grids, %lld buildings, %lld residents, %lld cases "
-              "in %.1f s (%.0f rows/s)\n",
+  auto rows = static_cast<long long>(*rows_after - *rows_before);
+  std::printf("%s: %zu districts, %zu subdistricts, %zu communities, %zu grids, %zu micro-grids, %lld buildings, %lld residents, %lld cases: "
+              "%lld rows in %.1f s (%.0f rows/s)\n",
               scale->name, districts.size(), subdistricts.size(), communities.size(), grids.size(), micro_grids.size(),
               static_cast<long long>(buildings_total), static_cast<long long>(imported),
-              static_cast<long long>(scale->cases), seconds, rows_written / seconds);
+              static_cast<long long>(scale->cases), rows, seconds, static_cast<double>(rows) / seconds);
   return 0;
 }
 

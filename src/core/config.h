@@ -26,6 +26,8 @@ struct Config {
   int login_attempts_per_minute = 20;
   int public_requests_per_minute = 30;  // per IP: anonymous reports, look-ups and ratings each
   bool sqlite_synchronous_full = true;
+  // `linli bench-data` into a new SQLite file: no journal until the load ends (DatabaseOptions).
+  bool sqlite_unjournaled_load = false;
   int sqlite_bulk_cache_mib = 64;  // the writer's page cache while a bulk write runs
   int db_read_pool = 4;
   // A read replica (PostgreSQL hot standby) the cockpit reads from; empty: the primary.

@@ -57,7 +57,7 @@ Result<std::unique_ptr<Driver>> OpenDriver(const DatabaseOptions& o) {
     return MakePostgresDriver(o.url);
   }
   if (o.url.starts_with("sqlite://")) {
-    return MakeSqliteDriver(o.url.substr(9), o.synchronous_full, o.bulk_cache_mib);
+    return MakeSqliteDriver(o.url.substr(9), o);
   }
   return Error::Invalid("db", "the database URL must start with sqlite:// or postgresql://");
 }

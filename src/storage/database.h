@@ -54,6 +54,9 @@ class Driver {
   // Serialises migrations between processes. Held until the admin session closes.
   virtual Status LockForMigration(SqlSession& admin) = 0;
   virtual std::string Describe() const = 0;  // for logs; never contains a password
+  // After the last write of a load opened with DatabaseOptions::unjournaled_load: makes it durable
+  // and lets the database be opened again. No-op otherwise.
+  virtual Status FinishLoad() { return Ok(); }
 };
 
 // Whether a write may share its transaction with others queued beside it.
@@ -79,6 +82,9 @@ struct DatabaseOptions {
   int max_batch = 1024;      // most jobs committed together
   bool synchronous_full = true;  // SQLite: fsync on every commit
   int bulk_cache_mib = 64;       // SQLite: the writer's page cache during a bulk write
+  // SQLite, `linli bench-data` into a file that does not exist yet: no rollback journal and no
+  // fsync until Driver::FinishLoad (ignored for an existing file, which is loaded through the WAL).
+  bool unjournaled_load = false;
   bool migrate = true;       // apply pending migrations when opening
   // A read replica (a PostgreSQL hot standby): read sessions only — no writer, no migrations
   // (the primary's server applies them and the standby replays them); writes are refused.

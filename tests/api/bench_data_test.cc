@@ -3,6 +3,8 @@
 // the cases themselves as the API lists them, and with the whole deployment's row.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "api/api_fixture.h"
 #include "cli/commands.h"
 #include "storage/bulk_load.h"
@@ -25,10 +27,40 @@ std::vector<std::string> LoadedTablesIndexes(const std::string& url) {
   return defs ? *defs : std::vector<std::string>{};
 }
 
+// The rows of the tables a generated region is made of, counted by the test itself.
+std::int64_t RegionRows(const std::string& url) {
+  auto db = storage::Database::Open({.url = url});
+  EXPECT_TRUE(db) << db.error().message;
+  if (!db) return -1;
+  auto n = storage::ReadValue<std::int64_t>(**db, [](storage::SqlSession& s) -> Result<std::int64_t> {
+    std::int64_t total = 0;
+    for (const char* t : {"org_nodes", "buildings", "households", "residents", "resident_tags", "resident_events", "cases",
+                          "case_events", "node_counts"}) {
+      LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(std::string("SELECT count(*) FROM ") + t));
+      total += rows.at(0).Int(0);
+    }
+    return total;
+  });
+  EXPECT_TRUE(n) << n.error().message;
+  return n ? *n : -1;
+}
+
+// "…: N rows in S s (R rows/s)" → N.
+std::int64_t RowsReported(const std::string& output) {
+  auto at = output.find(" rows in ");
+  if (at == std::string::npos) return -1;
+  auto from = output.rfind(' ', at - 1);
+  return std::stoll(output.substr(from + 1, at - from - 1));
+}
+
 TEST_P(ApiTest, BenchDataMakesAConsistentRegionOnce) {
   auto own = NewStack(GetParam());
+  std::int64_t rows_before = RegionRows(own->url);
   auto run = RunLinli(own->With({"bench-data", "--scale", "community", "--seed", "7"}));
   ASSERT_EQ(run.exit_code, 0) << run.output;
+  // The rows/s figure counts the rows the region added, every table's.
+  EXPECT_EQ(RowsReported(run.output), RegionRows(own->url) - rows_before) << run.output;
+  EXPECT_GT(RowsReported(run.output), 49904 * 2 + 4000 * 4) << "residents and their history, cases and their events at least";
   EXPECT_NE(run.output.find("community: 0 districts, 1 subdistricts, 1 communities, 12 grids, 30 micro-grids"), std::string::npos)
       << run.output;
   auto again = RunLinli(own->With({"bench-data", "--scale", "community"}));
@@ -103,6 +135,49 @@ TEST_P(ApiTest, BenchDataMakesAConsistentRegionOnce) {
   ASSERT_GE(actions.size(), 4u);
   EXPECT_EQ(actions.front(), "report");
   EXPECT_EQ(actions.back(), "close");
+}
+
+// Into a SQLite file that does not exist yet, the region is written without a journal (each page
+// once, no fsync until the end): a marker beside the file says it is half-written until the load
+// ends, and a load that is killed leaves a file every later command refuses, saying what to do.
+TEST(BenchDataSqlite, ANewFileIsLoadedWithoutAJournalAndRefusedIfTheLoadDied) {
+  TempDir dir;
+  std::string file = dir.path() + "/new.db";
+  auto args = [&](std::initializer_list<std::string> more) {
+    std::vector<std::string> a = {"--db", "sqlite://" + file, "--key-file", dir.path() + "/linli.key"};
+    a.insert(a.end(), more);
+    return a;
+  };
+  auto run = RunLinli(args({"bench-data", "--scale", "community"}));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_FALSE(std::filesystem::exists(file + ".loading"));
+  EXPECT_FALSE(std::filesystem::exists(file + "-wal")) << "no WAL while loading";
+  EXPECT_EQ(RowsReported(run.output), RegionRows("sqlite://" + file)) << run.output;
+  auto check = RunLinli(args({"check"}));
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+
+  // A load killed half-way.
+  std::string killed_file = dir.path() + "/killed.db";
+  std::vector<std::string> killed = {"-s", "KILL", "2", LinliBinary(), "--db", "sqlite://" + killed_file,
+                                     "--key-file", dir.path() + "/linli.key", "bench-data", "--scale", "subdistrict"};
+  auto died = RunProgram("timeout", killed);
+  ASSERT_NE(died.exit_code, 0) << died.output;
+  ASSERT_TRUE(std::filesystem::exists(killed_file + ".loading"));
+  for (auto command : {std::vector<std::string>{"check"}, std::vector<std::string>{"user", "list"}}) {
+    std::vector<std::string> a = {"--db", "sqlite://" + killed_file, "--key-file", dir.path() + "/linli.key"};
+    a.insert(a.end(), command.begin(), command.end());
+    auto refused = RunLinli(a);
+    EXPECT_NE(refused.exit_code, 0) << refused.output;
+    EXPECT_NE(refused.output.find("half-written by an interrupted `linli bench-data`"), std::string::npos) << refused.output;
+    EXPECT_NE(refused.output.find("delete both and generate it again"), std::string::npos) << refused.output;
+  }
+  // Doing as told works.
+  std::filesystem::remove(killed_file);
+  std::filesystem::remove(killed_file + ".loading");
+  killed.erase(killed.begin(), killed.begin() + 3);
+  killed.back() = "community";
+  auto again = RunProgram(killed.front(), {killed.begin() + 1, killed.end()});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),

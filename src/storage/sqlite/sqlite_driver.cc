@@ -212,10 +212,16 @@ class SqliteSession final : public SqlSession {
 // cannot grow without bound under steady reads.
 constexpr int kWalCheckpointFrames = 16384;
 
+// An unjournaled load (`linli bench-data` into a new file, DatabaseOptions::unjournaled_load)
+// writes each page once, into the database: in WAL mode every page went into the WAL at commit
+// and was copied again by the checkpoint, and each commit waited for fsync. Generating a
+// subdistrict: 13.0 → 10.9 s (median of 4 runs each, alternately). Without a journal a failed
+// transaction cannot be rolled back, so the file is only usable once the load has ended: until
+// FinishLoad a marker beside it says so, and any other open refuses the file while it is there.
 class SqliteDriver final : public Driver {
  public:
-  SqliteDriver(std::string path, bool full, int bulk_cache_mib)
-      : path_(std::move(path)), full_(full), bulk_cache_mib_(bulk_cache_mib) {}
+  SqliteDriver(std::string path, bool full, int bulk_cache_mib, bool unjournaled)
+      : path_(std::move(path)), full_(full), bulk_cache_mib_(bulk_cache_mib), unjournaled_(unjournaled) {}
   ~SqliteDriver() override {
     {
       std::lock_guard lock(checkpoint_mu_);
@@ -230,6 +236,10 @@ class SqliteDriver final : public Driver {
   std::string Describe() const override { return "sqlite:" + path_; }
 
   Result<std::unique_ptr<SqlSession>> Connect(ConnectionRole role) override {
+    if (!unjournaled_ && std::filesystem::exists(LoadingMarkerPath(path_))) {
+      return Error::Unavailable(path_ + " was left half-written by an interrupted `linli bench-data` (" +
+                                LoadingMarkerPath(path_) + " is there): delete both and generate it again");
+    }
     sqlite3* db = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path_.c_str(), &db, flags, nullptr);
@@ -248,14 +258,19 @@ class SqliteDriver final : public Driver {
     std::string pragmas =
         "PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
         "PRAGMA cache_size=-8000;";
-    if (role != ConnectionRole::kRead) {
+    if (unjournaled_) {
+      pragmas += "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;";
+    } else if (role != ConnectionRole::kRead) {
       pragmas += "PRAGMA journal_mode=WAL; PRAGMA journal_size_limit=67108864;";
       pragmas += full_ ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
-    } else {
-      pragmas += "PRAGMA query_only=1;";
     }
+    if (role == ConnectionRole::kRead) pragmas += "PRAGMA query_only=1;";
     LINLI_TRY(session->ExecScript(pragmas));
     if (role == ConnectionRole::kWrite) {
+      session->bulk_cache_kib = std::int64_t{bulk_cache_mib_} * 1024;
+      LINLI_TRY(session->SetBulkWrite(false));
+    }
+    if (role == ConnectionRole::kWrite && !unjournaled_) {
       // Routine checkpoints run on the checkpointer's own connection, so the writer never copies
       // WAL pages into the database inside a commit that 256 callers are waiting for.
       LINLI_TRY(session->ExecScript("PRAGMA wal_autocheckpoint=0"));
@@ -263,8 +278,6 @@ class SqliteDriver final : public Driver {
       // hook, so a hook set before it is silently dropped — which left the checkpointer and the
       // 64 MiB RESTART blind, and the WAL grew to 13 GB under back-to-back writes.
       sqlite3_wal_hook(db, &SqliteDriver::OnWal, this);
-      session->bulk_cache_kib = std::int64_t{bulk_cache_mib_} * 1024;
-      LINLI_TRY(session->SetBulkWrite(false));
       StartCheckpointer();
     }
     return std::unique_ptr<SqlSession>(std::move(session));
@@ -283,12 +296,13 @@ class SqliteDriver final : public Driver {
   }
 
   void AfterCommit(SqlSession& writer) override {
+    if (unjournaled_) return;  // no WAL
     ++commits_since_checkpoint_;
     if (wal_frames_.load() > kWalCheckpointFrames) Checkpoint(writer, "RESTART");
   }
 
   void WhenIdle(SqlSession& writer) override {
-    if (commits_since_checkpoint_ > 0) Checkpoint(writer, "TRUNCATE");
+    if (!unjournaled_ && commits_since_checkpoint_ > 0) Checkpoint(writer, "TRUNCATE");
   }
 
   Status Backup(const std::string& destination) override {
@@ -367,7 +381,28 @@ class SqliteDriver final : public Driver {
     return Ok();
   }
 
+  // The load's commits reached the OS but not the disk (synchronous=OFF): one fsync makes them
+  // durable, then the marker goes.
+  Status FinishLoad() override {
+    if (!unjournaled_) return Ok();
+    LINLI_TRY(SyncPath(path_));
+    std::error_code ec;
+    std::filesystem::remove(LoadingMarkerPath(path_), ec);
+    if (ec) return Error::Internal("cannot remove " + LoadingMarkerPath(path_) + ": " + ec.message());
+    auto folder = std::filesystem::path(path_).parent_path();
+    return SyncPath(folder.empty() ? "." : folder.string());
+  }
+
  private:
+  static Status SyncPath(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Error::Unavailable("cannot open " + path + " to sync it");
+    int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) return Error::Unavailable("cannot sync " + path + " to disk");
+    return Ok();
+  }
+
   // Every 250 ms, a PASSIVE checkpoint once the WAL holds 1,000 frames (4 MiB): it runs beside
   // the writer and readers without blocking them. The writer still forces a RESTART at 64 MiB
   // (AfterCommit) and truncates the WAL when idle (WhenIdle).
@@ -430,6 +465,7 @@ class SqliteDriver final : public Driver {
   std::string path_;
   bool full_;
   int bulk_cache_mib_;
+  bool unjournaled_;
   std::atomic<int> wal_frames_{0};
   int commits_since_checkpoint_ = 0;  // writer thread only
   std::thread checkpointer_;
@@ -440,13 +476,25 @@ class SqliteDriver final : public Driver {
 
 }  // namespace
 
-Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, bool synchronous_full, int bulk_cache_mib) {
+std::string LoadingMarkerPath(const std::string& database_path) { return database_path + ".loading"; }
+
+Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, const DatabaseOptions& options) {
   if (path.empty()) return Error::Invalid("db", "the SQLite URL names no file");
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty() && !std::filesystem::is_directory(parent)) {
     return Error::Invalid("db", "the folder " + parent.string() + " does not exist");
   }
-  return std::unique_ptr<Driver>(new SqliteDriver(std::move(path), synchronous_full, bulk_cache_mib));
+  // Only a file that does not exist yet holds nothing an unjournaled load could damage.
+  bool unjournaled = options.unjournaled_load && !std::filesystem::exists(path) &&
+                     !std::filesystem::exists(path + "-wal") && !std::filesystem::exists(LoadingMarkerPath(path));
+  if (options.unjournaled_load && !unjournaled) spdlog::info("{} exists: loading it through the WAL", path);
+  if (unjournaled) {
+    int fd = ::open(LoadingMarkerPath(path).c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return Error::Unavailable("cannot create " + LoadingMarkerPath(path));
+    ::close(fd);
+  }
+  return std::unique_ptr<Driver>(
+      new SqliteDriver(std::move(path), options.synchronous_full, options.bulk_cache_mib, unjournaled));
 }
 
 }  // namespace linli::storage

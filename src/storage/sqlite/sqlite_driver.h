@@ -9,10 +9,13 @@
 
 namespace linli::storage {
 
-// `path` is the database file; its folder must exist. synchronous_full=false trades the last
-// commits before a power loss for speed (never the default). `bulk_cache_mib`: the writer's page
-// cache while a bulk write runs (SqlSession::SetBulkWrite).
-Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, bool synchronous_full, int bulk_cache_mib);
+// `path` is the database file; its folder must exist. Of `options`: synchronous_full=false trades
+// the last commits before a power loss for speed (never the default); bulk_cache_mib is the
+// writer's page cache while a bulk write runs (SqlSession::SetBulkWrite); unjournaled_load.
+Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, const DatabaseOptions& options);
+
+// The file beside a database that an unjournaled load is writing (or left half-written).
+std::string LoadingMarkerPath(const std::string& database_path);
 
 // What the writer runs before each commit to put the cases changed in the transaction into the
 // full-text index (migration 013). Named here so a test can check its plan: it must walk the few
