@@ -1,5 +1,5 @@
 -- wrk script: a resident's report through the public API per request (durable: 201 only after the
--- commit), from the QR code of grid 5 (虹桥第一网格). No account; the server runs with a large
+-- commit), from the QR code of the demo's grid 虹桥第一网格. No account; the server runs with a large
 -- --public-rate so the rate limit does not cap the figure.
 local counter = 0
 
