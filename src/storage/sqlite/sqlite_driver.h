@@ -14,9 +14,6 @@ namespace linli::storage {
 // writer's page cache while a bulk write runs (SqlSession::SetBulkWrite); unjournaled_load.
 Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, const DatabaseOptions& options);
 
-// The file beside a database that an unjournaled load is writing (or left half-written).
-std::string LoadingMarkerPath(const std::string& database_path);
-
 // What the writer runs before each commit to put the cases changed in the transaction into the
 // full-text index (migration 013). Named here so a test can check its plan: it must walk the few
 // pending rows, never the cases table.
