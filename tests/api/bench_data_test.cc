@@ -155,6 +155,8 @@ TEST(BenchDataSqlite, ANewFileIsLoadedWithoutAJournalAndRefusedIfTheLoadDied) {
   EXPECT_EQ(RowsReported(run.output), RegionRows("sqlite://" + file)) << run.output;
   auto check = RunLinli(args({"check"}));
   EXPECT_EQ(check.exit_code, 0) << check.output;
+  auto backup = RunLinli(args({"backup", dir.path() + "/whole.bak"}));
+  ASSERT_EQ(backup.exit_code, 0) << backup.output;
 
   // A load killed half-way.
   std::string killed_file = dir.path() + "/killed.db";
@@ -163,7 +165,8 @@ TEST(BenchDataSqlite, ANewFileIsLoadedWithoutAJournalAndRefusedIfTheLoadDied) {
   auto died = RunProgram("timeout", killed);
   ASSERT_NE(died.exit_code, 0) << died.output;
   ASSERT_TRUE(std::filesystem::exists(killed_file + ".loading"));
-  for (auto command : {std::vector<std::string>{"check"}, std::vector<std::string>{"user", "list"}}) {
+  for (auto command : {std::vector<std::string>{"check"}, std::vector<std::string>{"user", "list"},
+                       std::vector<std::string>{"backup", dir.path() + "/half.bak"}}) {
     std::vector<std::string> a = {"--db", "sqlite://" + killed_file, "--key-file", dir.path() + "/linli.key"};
     a.insert(a.end(), command.begin(), command.end());
     auto refused = RunLinli(a);
@@ -171,7 +174,21 @@ TEST(BenchDataSqlite, ANewFileIsLoadedWithoutAJournalAndRefusedIfTheLoadDied) {
     EXPECT_NE(refused.output.find("half-written by an interrupted `linli bench-data`"), std::string::npos) << refused.output;
     EXPECT_NE(refused.output.find("delete both and generate it again"), std::string::npos) << refused.output;
   }
-  // Doing as told works.
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/half.bak")) << "no backup of a half-written file";
+  // A whole backup restored over it is whole again.
+  {
+    std::vector<std::string> a = {"--db", "sqlite://" + killed_file, "--key-file", dir.path() + "/linli.key",
+                                  "restore", dir.path() + "/whole.bak"};
+    auto restored = RunLinli(a);
+    ASSERT_EQ(restored.exit_code, 0) << restored.output;
+    EXPECT_FALSE(std::filesystem::exists(killed_file + ".loading"));
+    a.resize(4);
+    a.push_back("check");
+    auto whole = RunLinli(a);
+    EXPECT_EQ(whole.exit_code, 0) << whole.output;
+    EXPECT_EQ(RegionRows("sqlite://" + killed_file), RegionRows("sqlite://" + file));
+  }
+  // Or, as the message says: delete both and generate again.
   std::filesystem::remove(killed_file);
   std::filesystem::remove(killed_file + ".loading");
   killed.erase(killed.begin(), killed.begin() + 3);

@@ -239,10 +239,7 @@ class SqliteDriver final : public Driver {
   std::string Describe() const override { return "sqlite:" + path_; }
 
   Result<std::unique_ptr<SqlSession>> Connect(ConnectionRole role) override {
-    if (!unjournaled_ && std::filesystem::exists(LoadingMarkerPath(path_))) {
-      return Error::Unavailable(path_ + " was left half-written by an interrupted `linli bench-data` (" +
-                                LoadingMarkerPath(path_) + " is there): delete both and generate it again");
-    }
+    LINLI_TRY(RefuseHalfWritten());
     sqlite3* db = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path_.c_str(), &db, flags, nullptr);
@@ -309,6 +306,7 @@ class SqliteDriver final : public Driver {
   }
 
   Status Backup(const std::string& destination) override {
+    LINLI_TRY(RefuseHalfWritten());
     // The online backup API copies a consistent snapshot while the server keeps writing.
     sqlite3* src = nullptr;
     sqlite3* dst = nullptr;
@@ -358,7 +356,11 @@ class SqliteDriver final : public Driver {
     Status st = CopyDatabase(src, dst);
     sqlite3_close_v2(src);
     sqlite3_close_v2(dst);
-    return st;
+    if (!st) return st;
+    // A half-written load's file is now the backup's whole one.
+    std::error_code ec;
+    std::filesystem::remove(LoadingMarkerPath(path_), ec);
+    return Ok();
   }
 
   Result<std::string> IntegrityCheck() override {
@@ -397,6 +399,14 @@ class SqliteDriver final : public Driver {
   }
 
  private:
+  // Every way into the file but the load's own: a file an unjournaled load left half-written is
+  // refused while its marker is there.
+  Status RefuseHalfWritten() const {
+    if (unjournaled_ || !std::filesystem::exists(LoadingMarkerPath(path_))) return Ok();
+    return Error::Unavailable(path_ + " was left half-written by an interrupted `linli bench-data` (" +
+                              LoadingMarkerPath(path_) + " is there): delete both and generate it again");
+  }
+
   static Status SyncPath(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Error::Unavailable("cannot open " + path + " to sync it");
