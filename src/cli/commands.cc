@@ -471,7 +471,8 @@ std::function<bool()> AddAdminCommands(CLI::App& app, CliContext& ctx) {
   runners.emplace_back(demo, [&ctx, o] { return RunDemo(ctx.services(), o->name != "small"); });
 
   // ---- bench-data ---------------------------------------------------------------------------
-  auto* bench = app.add_subcommand("bench-data", "Generate a synthetic region for the benchmarks into an empty database");
+  auto* bench = app.add_subcommand("bench-data", "Generate a synthetic region for the benchmarks into an empty database "
+                                                "(a new SQLite file is written without a journal until it ends)");
   bench->add_option("--scale", o->type, "community, subdistrict, district or city")
       ->required()->check(CLI::IsMember({"community", "subdistrict", "district", "city"}));
   bench->add_option("--seed", o->id, "The same seed gives the same region")->default_val(20261129);

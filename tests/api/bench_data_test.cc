@@ -142,58 +142,48 @@ TEST_P(ApiTest, BenchDataMakesAConsistentRegionOnce) {
 // ends, and a load that is killed leaves a file every later command refuses, saying what to do.
 TEST(BenchDataSqlite, ANewFileIsLoadedWithoutAJournalAndRefusedIfTheLoadDied) {
   TempDir dir;
-  std::string file = dir.path() + "/new.db";
-  auto args = [&](std::initializer_list<std::string> more) {
-    std::vector<std::string> a = {"--db", "sqlite://" + file, "--key-file", dir.path() + "/linli.key"};
-    a.insert(a.end(), more);
+  // `linli` arguments for the SQLite file `file` of this test's folder.
+  auto on = [&](const std::string& file, std::vector<std::string> command) {
+    std::vector<std::string> a = {"--db", "sqlite://" + dir.path() + "/" + file, "--key-file", dir.path() + "/linli.key"};
+    a.insert(a.end(), command.begin(), command.end());
     return a;
   };
-  auto run = RunLinli(args({"bench-data", "--scale", "community"}));
+  const std::string whole = dir.path() + "/whole.db", killed = dir.path() + "/killed.db";
+  auto run = RunLinli(on("whole.db", {"bench-data", "--scale", "community"}));
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_FALSE(std::filesystem::exists(file + ".loading"));
-  EXPECT_FALSE(std::filesystem::exists(file + "-wal")) << "no WAL while loading";
-  EXPECT_EQ(RowsReported(run.output), RegionRows("sqlite://" + file)) << run.output;
-  auto check = RunLinli(args({"check"}));
+  EXPECT_FALSE(std::filesystem::exists(whole + ".loading"));
+  EXPECT_FALSE(std::filesystem::exists(whole + "-wal")) << "no WAL while loading";
+  EXPECT_EQ(RowsReported(run.output), RegionRows("sqlite://" + whole)) << run.output;
+  auto check = RunLinli(on("whole.db", {"check"}));
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  auto backup = RunLinli(args({"backup", dir.path() + "/whole.bak"}));
+  auto backup = RunLinli(on("whole.db", {"backup", dir.path() + "/whole.bak"}));
   ASSERT_EQ(backup.exit_code, 0) << backup.output;
 
   // A load killed half-way.
-  std::string killed_file = dir.path() + "/killed.db";
-  std::vector<std::string> killed = {"-s", "KILL", "2", LinliBinary(), "--db", "sqlite://" + killed_file,
-                                     "--key-file", dir.path() + "/linli.key", "bench-data", "--scale", "subdistrict"};
-  auto died = RunProgram("timeout", killed);
+  auto kill_after_2s = on("killed.db", {"bench-data", "--scale", "subdistrict"});
+  kill_after_2s.insert(kill_after_2s.begin(), {"-s", "KILL", "2", LinliBinary()});
+  auto died = RunProgram("timeout", kill_after_2s);
   ASSERT_NE(died.exit_code, 0) << died.output;
-  ASSERT_TRUE(std::filesystem::exists(killed_file + ".loading"));
-  for (auto command : {std::vector<std::string>{"check"}, std::vector<std::string>{"user", "list"},
-                       std::vector<std::string>{"backup", dir.path() + "/half.bak"}}) {
-    std::vector<std::string> a = {"--db", "sqlite://" + killed_file, "--key-file", dir.path() + "/linli.key"};
-    a.insert(a.end(), command.begin(), command.end());
-    auto refused = RunLinli(a);
+  ASSERT_TRUE(std::filesystem::exists(killed + ".loading"));
+  for (const auto& command : {std::vector<std::string>{"check"}, std::vector<std::string>{"user", "list"},
+                              std::vector<std::string>{"backup", dir.path() + "/half.bak"}}) {
+    auto refused = RunLinli(on("killed.db", command));
     EXPECT_NE(refused.exit_code, 0) << refused.output;
     EXPECT_NE(refused.output.find("half-written by an interrupted `linli bench-data`"), std::string::npos) << refused.output;
     EXPECT_NE(refused.output.find("delete both and generate it again"), std::string::npos) << refused.output;
   }
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/half.bak")) << "no backup of a half-written file";
   // A whole backup restored over it is whole again.
-  {
-    std::vector<std::string> a = {"--db", "sqlite://" + killed_file, "--key-file", dir.path() + "/linli.key",
-                                  "restore", dir.path() + "/whole.bak"};
-    auto restored = RunLinli(a);
-    ASSERT_EQ(restored.exit_code, 0) << restored.output;
-    EXPECT_FALSE(std::filesystem::exists(killed_file + ".loading"));
-    a.resize(4);
-    a.push_back("check");
-    auto whole = RunLinli(a);
-    EXPECT_EQ(whole.exit_code, 0) << whole.output;
-    EXPECT_EQ(RegionRows("sqlite://" + killed_file), RegionRows("sqlite://" + file));
-  }
+  auto restored = RunLinli(on("killed.db", {"restore", dir.path() + "/whole.bak"}));
+  ASSERT_EQ(restored.exit_code, 0) << restored.output;
+  EXPECT_FALSE(std::filesystem::exists(killed + ".loading"));
+  auto checked = RunLinli(on("killed.db", {"check"}));
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_EQ(RegionRows("sqlite://" + killed), RegionRows("sqlite://" + whole));
   // Or, as the message says: delete both and generate again.
-  std::filesystem::remove(killed_file);
-  std::filesystem::remove(killed_file + ".loading");
-  killed.erase(killed.begin(), killed.begin() + 3);
-  killed.back() = "community";
-  auto again = RunProgram(killed.front(), {killed.begin() + 1, killed.end()});
+  std::filesystem::remove(killed);
+  std::filesystem::remove(killed + ".loading");
+  auto again = RunLinli(on("killed.db", {"bench-data", "--scale", "community"}));
   EXPECT_EQ(again.exit_code, 0) << again.output;
 }
 
