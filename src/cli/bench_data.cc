@@ -345,29 +345,34 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
     }
     bar.Finish(buildings_total);
   }
-  // The tables the residents and cases fill: their secondary indexes are built once, after the
-  // last case, instead of taking every row's key at a random place (the keys the load itself
-  // looks up by, unique ones, stay). Built again whatever happens: a failed load into an existing
-  // file (written through the WAL) leaves it whole, only not fully generated. (A new SQLite file
-  // is loaded without a journal and stays marked half-written unless the load ends.)
+  // The tables the residents and cases fill: their secondary indexes (and PostgreSQL's foreign
+  // keys) are put back once, after the last case, instead of taking every row's key at a random
+  // place (the keys the load itself looks up by, unique ones, stay) or checking every row's
+  // parents with a query of its own (storage/bulk_load.h). Put back whatever happens: a failed
+  // load into an existing file (written through the WAL) leaves it whole, only not fully
+  // generated. (A new SQLite file is loaded without a journal and stays marked half-written
+  // unless the load ends.)
   std::vector<std::string> suspended;
   Status dropped = s.db.WriteSync([&](SqlSession& ss) -> Status {
     LINLI_ASSIGN_OR_RETURN(suspended, storage::SecondaryIndexes(ss, BenchDataTables()));
-    return storage::DropIndexes(ss, suspended);
+    LINLI_ASSIGN_OR_RETURN(auto keys, storage::ForeignKeys(ss, BenchDataTables()));
+    suspended.insert(suspended.end(), keys.begin(), keys.end());  // after the indexes: see Reinstate
+    return storage::Suspend(ss, suspended);
   }, storage::Batching::kAlone);
   if (!dropped) return Report(dropped.error());
-  struct IndexesBuiltAgain {
+  struct PutBackAfterTheLoad {
     service::Services& s;
     std::vector<std::string>& definitions;
     Status Build() {
       if (definitions.empty()) return Ok();
-      Progress bar("indexes", static_cast<std::int64_t>(definitions.size()));
-      Status st = s.db.WriteSync([&](SqlSession& ss) { return storage::CreateIndexes(ss, definitions); }, storage::Batching::kAlone);
+      bool keys_too = std::ranges::any_of(definitions, [](const std::string& d) { return d.starts_with("ALTER TABLE"); });
+      Progress bar(keys_too ? "indexes+fk" : "indexes", static_cast<std::int64_t>(definitions.size()));
+      Status st = s.db.WriteSync([&](SqlSession& ss) { return storage::Reinstate(ss, definitions); }, storage::Batching::kAlone);
       if (st) bar.Finish(static_cast<std::int64_t>(definitions.size()));
       definitions.clear();
       return st;
     }
-    ~IndexesBuiltAgain() { (void)Build(); }
+    ~PutBackAfterTheLoad() { (void)Build(); }
   } indexes{s, suspended};
 
   std::int64_t imported = 0;

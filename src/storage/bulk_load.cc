@@ -1,25 +1,36 @@
 #include "storage/bulk_load.h"
 
+#include <algorithm>
+
 namespace linli::storage {
 
 namespace {
 
-// "CREATE INDEX name ON …" → "name" (as both engines write their definitions).
-std::string IndexName(const std::string& definition) {
-  constexpr std::string_view kPrefix = "CREATE INDEX ";
-  std::string_view rest = std::string_view(definition).substr(kPrefix.size());
-  return std::string(rest.substr(0, rest.find(' ')));
+constexpr std::string_view kCreateIndex = "CREATE INDEX ";
+constexpr std::string_view kAlterTable = "ALTER TABLE ";
+constexpr std::string_view kAddConstraint = " ADD CONSTRAINT ";
+
+// The next word of `text` from `at` on (up to a space).
+std::string_view WordAt(std::string_view text, std::size_t at) {
+  std::string_view rest = text.substr(std::min(at, text.size()));
+  return rest.substr(0, rest.find(' '));
+}
+
+// "a, b, c" as parameter markers of `params`, which gets the table names.
+std::string TableList(const std::vector<std::string_view>& tables, std::vector<SqlValue>& params) {
+  std::string in;
+  for (auto t : tables) {
+    in += (in.empty() ? "" : ", ") + NextMarker(params);
+    params.push_back(Text(t));
+  }
+  return in;
 }
 
 }  // namespace
 
 Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vector<std::string_view>& tables) {
   std::vector<SqlValue> params;
-  std::string in;
-  for (auto t : tables) {
-    in += (in.empty() ? "" : ", ") + NextMarker(params);
-    params.push_back(Text(t));
-  }
+  std::string in = TableList(tables, params);
   // SQLite: the indexes a CREATE INDEX made (keys' and UNIQUE constraints' have no sql).
   // PostgreSQL: a partitioned table's index is defined "ON ONLY" the parent; built again without
   // ONLY, it is built on every partition as well.
@@ -37,12 +48,38 @@ Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vect
   return out;
 }
 
-Status DropIndexes(SqlSession& s, const std::vector<std::string>& definitions) {
-  for (const auto& d : definitions) LINLI_TRY(s.ExecScript("DROP INDEX " + IndexName(d)));
+Result<std::vector<std::string>> ForeignKeys(SqlSession& s, const std::vector<std::string_view>& tables) {
+  if (s.dialect() == Dialect::kSqlite) return std::vector<std::string>{};
+  std::vector<SqlValue> params;
+  std::string in = TableList(tables, params);
+  // conparentid = 0: a partition's copy of its parent's key goes and comes back with the parent's.
+  LINLI_ASSIGN_OR_RETURN(
+      auto rows, s.Query("SELECT format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname, c.conname, "
+                         "pg_get_constraintdef(c.oid)) "
+                         "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+                         "WHERE c.contype = 'f' AND c.conparentid = 0 AND t.relnamespace = current_schema()::regnamespace "
+                         "AND t.relname IN (" + in + ") ORDER BY t.relname, c.conname",
+                         Params(params.data(), params.size())));
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.Text(0));
+  return out;
+}
+
+Status Suspend(SqlSession& s, const std::vector<std::string>& definitions) {
+  for (std::string_view d : definitions) {
+    if (d.starts_with(kCreateIndex)) {
+      LINLI_TRY(s.ExecScript("DROP INDEX " + std::string(WordAt(d, kCreateIndex.size()))));
+    } else if (auto add = d.find(kAddConstraint); d.starts_with(kAlterTable) && add != std::string_view::npos) {
+      LINLI_TRY(s.ExecScript(std::string(d.substr(0, add)) + " DROP CONSTRAINT " +
+                             std::string(WordAt(d, add + kAddConstraint.size()))));
+    } else {
+      return Error::Internal("bulk load: cannot suspend \"" + std::string(d) + "\"");
+    }
+  }
   return Ok();
 }
 
-Status CreateIndexes(SqlSession& s, const std::vector<std::string>& definitions) {
+Status Reinstate(SqlSession& s, const std::vector<std::string>& definitions) {
   for (const auto& d : definitions) LINLI_TRY(s.ExecScript(d));
   return Ok();
 }

@@ -1,7 +1,13 @@
 // Loading a large amount of rows into tables that are empty or nearly so (bench-data's synthetic
-// region): their secondary indexes are dropped before the load and built again after it. Building
-// an index sorts its keys once; keeping it while loading inserts every row's key into a B-tree at
-// a random place.
+// region): what makes each row's insert dear is suspended before the load and put back after it.
+// - Secondary indexes: building one sorts its keys once; keeping it while loading inserts every
+//   row's key into a B-tree at a random place.
+// - Foreign keys, on PostgreSQL: each inserted row's keys are checked by a query of its own (a
+//   third of PostgreSQL's CPU while generating a subdistrict); added back, a key is checked once
+//   over the whole table. SQLite has none to suspend: its check is a look-up in a page it holds
+//   (turning them off changed nothing), and dropping one there means rebuilding the table.
+// Each is kept as the statement that defines it ("CREATE INDEX …", "ALTER TABLE … ADD CONSTRAINT
+// … FOREIGN KEY …"), so suspending drops what the statement made and reinstating runs it again.
 #pragma once
 
 #include <string>
@@ -16,9 +22,13 @@ namespace linli::storage {
 // The CREATE INDEX statements of `tables`' indexes that neither enforce uniqueness nor back a key
 // (those stay: they keep the data right and serve the lookups a load makes as it goes).
 Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vector<std::string_view>& tables);
-// Drops the indexes that `definitions` (from SecondaryIndexes) create.
-Status DropIndexes(SqlSession& s, const std::vector<std::string>& definitions);
-// Builds them again.
-Status CreateIndexes(SqlSession& s, const std::vector<std::string>& definitions);
+// The ALTER TABLE … ADD CONSTRAINT statements of `tables`' foreign keys on PostgreSQL (a
+// partitioned table's once, on the parent: its partitions' follow it); none on SQLite.
+Result<std::vector<std::string>> ForeignKeys(SqlSession& s, const std::vector<std::string_view>& tables);
+// Drops what `definitions` (from the two above) define.
+Status Suspend(SqlSession& s, const std::vector<std::string>& definitions);
+// Defines it again, in the order given (indexes before the keys: a key's check reads the tables).
+// A foreign key added back checks every row, so a load that broke one fails here.
+Status Reinstate(SqlSession& s, const std::vector<std::string>& definitions);
 
 }  // namespace linli::storage

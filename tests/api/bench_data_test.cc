@@ -15,13 +15,17 @@ namespace {
 
 namespace json = boost::json;
 
-// The secondary indexes of the tables bench-data fills (it drops them while it loads).
-std::vector<std::string> LoadedTablesIndexes(const std::string& url) {
+// The secondary indexes and (PostgreSQL's) foreign keys of the tables bench-data fills (it drops
+// them while it loads).
+std::vector<std::string> LoadedTablesDefinitions(const std::string& url) {
   auto db = storage::Database::Open({.url = url});
   EXPECT_TRUE(db) << db.error().message;
   if (!db) return {};
-  auto defs = storage::ReadValue<std::vector<std::string>>(**db, [](storage::SqlSession& s) {
-    return storage::SecondaryIndexes(s, cli::BenchDataTables());
+  auto defs = storage::ReadValue<std::vector<std::string>>(**db, [](storage::SqlSession& s) -> Result<std::vector<std::string>> {
+    LINLI_ASSIGN_OR_RETURN(auto all, storage::SecondaryIndexes(s, cli::BenchDataTables()));
+    LINLI_ASSIGN_OR_RETURN(auto keys, storage::ForeignKeys(s, cli::BenchDataTables()));
+    all.insert(all.end(), keys.begin(), keys.end());
+    return all;
   });
   EXPECT_TRUE(defs) << defs.error().message;
   return defs ? *defs : std::vector<std::string>{};
@@ -69,14 +73,14 @@ TEST_P(ApiTest, BenchDataMakesAConsistentRegionOnce) {
   EXPECT_NE(RunLinli(own->With({"bench-data", "--scale", "planet"})).exit_code, 0);
   auto check = RunLinli(own->With({"check"}));
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  // Every index is back, as a new database has them.
+  // Every index (and on PostgreSQL every foreign key) is back, as a new database has them.
   {
     TempDir fresh_dir;
     auto fresh = FreshDatabaseUrl(GetParam(), fresh_dir.path());
-    auto expected = LoadedTablesIndexes(fresh);
+    auto expected = LoadedTablesDefinitions(fresh);
     if (GetParam() == "postgres") DropPgDatabase(fresh);
-    EXPECT_GE(expected.size(), 10u);
-    EXPECT_EQ(LoadedTablesIndexes(own->url), expected);
+    EXPECT_GE(expected.size(), GetParam() == "postgres" ? 20u : 10u);
+    EXPECT_EQ(LoadedTablesDefinitions(own->url), expected);
   }
 
   // The official of the demo is given the generated subdistrict to look at.

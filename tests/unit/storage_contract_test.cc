@@ -2,6 +2,7 @@
 // and on PostgreSQL. Each test runs once per backend against a fresh database.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <future>
@@ -1421,14 +1422,14 @@ TEST_P(StorageContract, ABulkLoadDropsSecondaryIndexesAndBuildsThemAgainKeepingU
   std::vector<std::string> definitions;
   ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
     LINLI_ASSIGN_OR_RETURN(definitions, SecondaryIndexes(s, tables));
-    return DropIndexes(s, definitions);
+    return Suspend(s, definitions);
   }));
   EXPECT_TRUE(names().empty());
   // Rows loaded meanwhile are in the indexes built afterwards: a case found by its path's index.
   auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
   SeedCategory();
   ASSERT_TRUE(WriteAndWait<CaseRow>(*db_, [&](SqlSession& s) { return CaseRepo::Insert(s, NewCase(sub, "T1", "井盖缺失")); }));
-  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return CreateIndexes(s, definitions); }));
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return Reinstate(s, definitions); }));
   EXPECT_EQ(names(), before);
   auto listed = ReadValue<std::vector<CaseRow>>(*db_, [&](SqlSession& s) {
     CaseListQuery q;
@@ -1451,6 +1452,50 @@ TEST_P(StorageContract, ABulkLoadDropsSecondaryIndexesAndBuildsThemAgainKeepingU
     EXPECT_GT((*check)[2], 0) << "case_events is partitioned";
     EXPECT_EQ((*check)[1], (*check)[2]) << "each partition has its case_events_case";
   }
+}
+
+TEST_P(StorageContract, ABulkLoadSuspendsPostgresForeignKeysAndChecksEveryRowWhenTheyComeBack) {
+  const std::vector<std::string_view> tables = {"cases", "case_events", "residents"};
+  auto keys_now = [&]() {
+    auto keys = ReadValue<std::vector<std::string>>(*db_, [&](SqlSession& s) { return ForeignKeys(s, tables); });
+    EXPECT_TRUE(keys) << keys.error().message;
+    return keys ? *keys : std::vector<std::string>{};
+  };
+  auto keys = keys_now();
+  if (GetParam() == "sqlite") {
+    EXPECT_TRUE(keys.empty()) << "SQLite's keys are not suspended";
+    return;
+  }
+  auto count_of = [&](std::string_view part) {
+    return std::ranges::count_if(keys, [&](const std::string& k) { return k.find(part) != std::string::npos; });
+  };
+  EXPECT_EQ(count_of(" ADD CONSTRAINT cases_node_id_fkey FOREIGN KEY (node_id) REFERENCES org_nodes(id)"), 1);
+  EXPECT_EQ(count_of(" ADD CONSTRAINT residents_household_id_fkey "), 1);
+  EXPECT_EQ(count_of("ALTER TABLE case_events ADD CONSTRAINT"), 1) << "the partitioned table's key, once, on the parent";
+  EXPECT_EQ(count_of("ALTER TABLE case_events_"), 0) << "its partitions' copies follow the parent's";
+
+  auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
+  SeedCategory();
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return Suspend(s, keys); }));
+  EXPECT_TRUE(keys_now().empty());
+  // While they are away a case whose grid does not exist goes in…
+  CaseRow orphan = NewCase(sub, "T404", "井盖缺失");
+  orphan.node_id = sub.id + 1000;
+  auto written = WriteAndWait<CaseRow>(*db_, [&](SqlSession& s) { return CaseRepo::Insert(s, orphan); });
+  ASSERT_TRUE(written) << written.error().message;
+  // …and putting them back checks every row: refused, naming the key, and none of them back.
+  Status back = db_->WriteSync([&](SqlSession& s) { return Reinstate(s, keys); });
+  ASSERT_FALSE(back);
+  EXPECT_NE(back.error().message.find("cases_node_id_fkey"), std::string::npos) << back.error().message;
+  EXPECT_TRUE(keys_now().empty());
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) {
+    return s.ExecScript("DELETE FROM cases WHERE id = " + std::to_string(written->id));
+  }));
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return Reinstate(s, keys); }));
+  EXPECT_EQ(keys_now(), keys);
+  orphan.tracking_code = "T405";
+  EXPECT_FALSE(WriteAndWait<CaseRow>(*db_, [&](SqlSession& s) { return CaseRepo::Insert(s, orphan); }))
+      << "the key refuses such a row again";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageContract, ::testing::Values("sqlite", "postgres"),
