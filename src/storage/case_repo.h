@@ -147,6 +147,12 @@ class CaseRepo {
   // PostgreSQL: creates the monthly partitions of case_events for this month and the next three
   // that are missing (migration 016); how many it made. SQLite has no partitions: 0.
   static Result<int> EnsureEventPartitions(SqlSession& s, Millis now);
+  // PostgreSQL, before history is loaded into a new database (`linli bench-data`): the months
+  // from `from`'s on get partitions of their own, as a database that has been running since then
+  // has them, instead of all falling in the first partition (which covers everything before the
+  // month after migration 016 ran). Done only while that first partition is empty (it is then
+  // narrowed to the time before `from`'s month); false when it is not, or on SQLite.
+  static Result<bool> PartitionEventsSince(SqlSession& s, Millis from, Millis now);
   static Status InsertAttachment(SqlSession& s, const AttachmentRow& a);
   static Result<std::vector<AttachmentRow>> Attachments(SqlSession& s, std::int64_t case_id);
   static Result<std::optional<AttachmentRow>> Attachment(SqlSession& s, std::int64_t id);

@@ -191,6 +191,36 @@ TEST(BenchDataSqlite, ANewFileIsLoadedWithoutAJournalAndRefusedIfTheLoadDied) {
   EXPECT_EQ(again.exit_code, 0) << again.output;
 }
 
+// On PostgreSQL a generated year of case events lands in its months' own partitions, as a city's
+// that has run Linli for a year does (in a new database the first partition covers everything
+// before the month after the migration, so they would all have gone there).
+TEST(BenchDataPostgres, AYearOfEventsIsSpreadOverItsMonthsPartitions) {
+  if (PgAdminUrl().empty()) GTEST_SKIP() << "no PostgreSQL test cluster";
+  TempDir dir;
+  auto url = FreshDatabaseUrl("postgres", dir.path());
+  auto run = RunLinli({"--db", url, "--key-file", dir.path() + "/linli.key", "bench-data", "--scale", "community"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto db = storage::Database::Open({.url = url});
+  ASSERT_TRUE(db) << db.error().message;
+  auto counts = storage::ReadValue<std::vector<std::int64_t>>(**db, [](storage::SqlSession& s) -> Result<std::vector<std::int64_t>> {
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(
+        "SELECT (SELECT count(*) FROM case_events_before), (SELECT count(*) FROM case_events_default), "
+        "(SELECT count(DISTINCT tableoid) FROM case_events), (SELECT count(*) FROM case_events), "
+        "(SELECT count(*) FROM pg_inherits WHERE inhparent = 'case_events'::regclass)"));
+    return std::vector<std::int64_t>{rows[0].Int(0), rows[0].Int(1), rows[0].Int(2), rows[0].Int(3), rows[0].Int(4)};
+  });
+  ASSERT_TRUE(counts) << counts.error().message;
+  EXPECT_EQ((*counts)[0], 0) << "nothing in the first partition";
+  EXPECT_EQ((*counts)[1], 0) << "nothing in the DEFAULT partition";
+  EXPECT_GE((*counts)[2], 12) << "a year's months each hold events";
+  EXPECT_GT((*counts)[3], 4000 * 3);
+  EXPECT_GE((*counts)[4], (*counts)[2] + 5) << "the first, DEFAULT and the three months ahead too";
+  db->reset();
+  auto check = RunLinli({"--db", url, "--key-file", dir.path() + "/linli.key", "check"});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  DropPgDatabase(url);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
