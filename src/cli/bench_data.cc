@@ -373,7 +373,7 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
       return st;
     }
     ~PutBackAfterTheLoad() { (void)Build(); }
-  } indexes{s, suspended};
+  } put_back{s, suspended};
 
   std::int64_t imported = 0;
   {
@@ -649,7 +649,7 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
     bar.Finish(made);
   }
 
-  if (Status st = indexes.Build(); !st) return Report(st.error());
+  if (Status st = put_back.Build(); !st) return Report(st.error());
 
   // ---- the cases' counts, added up the tree once ------------------------------------------------
   {
