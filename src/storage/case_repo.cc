@@ -365,10 +365,11 @@ Result<std::vector<CaseRow>> CaseRepo::List(SqlSession& s, const CaseListQuery& 
     }
   }
   AppendPathPage(sql, p, "cases", "node_path", "id", q.after_id, q.limit);
-  if (q.text.empty()) return CaseQuery(s, sql, Params(p));
-  // Planned for these values: how many rows the text (or its pair) matches decides between walking
-  // the path index and reading the search index.
-  LINLI_ASSIGN_OR_RETURN(auto rows, s.QueryPlannedForValues(sql, Params(p)));
+  // Without text, a walk of the path index (or its open cases' one) in key order: one plan fits
+  // every scope. With text, planned for these values: how many rows the text (or its pair) matches
+  // decides between walking the path index and reading the search index.
+  LINLI_ASSIGN_OR_RETURN(auto rows, q.text.empty() ? s.QueryPlannedOnce(sql, Params(p))
+                                                   : s.QueryPlannedForValues(sql, Params(p)));
   std::vector<CaseRow> out;
   out.reserve(rows.size());
   for (const auto& r : rows) out.push_back(CaseFrom(r));

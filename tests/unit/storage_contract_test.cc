@@ -1244,6 +1244,51 @@ TEST_P(StorageContract, PostgresKeepsOneGenericPlanForTheCockpitsValues) {
   EXPECT_EQ(*plans, "1 3 5");
 }
 
+// A list of cases without text is a walk in key order, one plan for every scope: planned once
+// and kept, never afresh per request (PostgreSQL left to choose planned a city's inbox for each
+// request: 40 % of its time). Only that statement: the session plans as before after it, also
+// after one that failed.
+TEST_P(StorageContract, PostgresPlansACaseListOnceForEveryScope) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "plan caching is PostgreSQL's";
+  auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
+  std::vector<domain::OrgNode> grids;
+  for (int g = 0; g < 4; ++g) grids.push_back(Insert(sub.id, domain::NodeType::kGrid, "1" + std::to_string(g)));
+  SeedCategory();
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
+    for (int i = 0; i < 40; ++i) {
+      LINLI_TRY(StatusOf(CaseRepo::Insert(s, NewCase(grids[i % 4], "T" + std::to_string(i), "楼道灯坏了"), false)));
+    }
+    return Ok();
+  }));
+  auto seen = ReadValue<std::string>(*db_, [&](SqlSession& s) -> Result<std::string> {
+    std::string found;
+    for (int i = 0; i < 8; ++i) {
+      CaseListQuery q;
+      q.prefixes = {i % 2 ? grids[i % 4].path : sub.path};
+      q.open_only = true;
+      q.limit = 50;
+      LINLI_ASSIGN_OR_RETURN(auto rows, CaseRepo::List(s, q));
+      found += std::to_string(rows.size()) + " ";
+    }
+    LINLI_ASSIGN_OR_RETURN(auto plans, s.Query("SELECT count(*), sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements "
+                                               "WHERE statement LIKE '%FROM cases WHERE%closed_at IS NULL%' "
+                                               "AND statement NOT LIKE '%pg_prepared_statements%'"));
+    found += "| " + std::to_string(plans.at(0).Int(0)) + " " + std::to_string(plans.at(0).Int(1)) + " " +
+             std::to_string(plans.at(0).Int(2));
+    LINLI_ASSIGN_OR_RETURN(auto mode, s.Query("SHOW plan_cache_mode"));
+    found += " | " + mode.at(0).Text(0);
+    std::vector<SqlValue> one = {Int(1)};
+    auto failed = s.QueryPlannedOnce("SELECT id FROM cases WHERE no_such_column = $1", Params(one));
+    if (failed) return Error::Internal("a bad statement succeeded");
+    LINLI_ASSIGN_OR_RETURN(auto after, s.Query("SHOW plan_cache_mode"));
+    found += " | " + after.at(0).Text(0);
+    return found;
+  });
+  ASSERT_TRUE(seen) << seen.error().message;
+  // The subdistrict's 40 and each grid's 10; one statement, its plan generic from the first time.
+  EXPECT_EQ(*seen, "40 10 40 10 40 10 40 10 | 1 8 0 | auto | auto");
+}
+
 TEST_P(StorageContract, PostgresSessionsKeepABoundedNumberOfPreparedStatements) {
   if (GetParam() != "postgres") GTEST_SKIP() << "prepared statements are PostgreSQL's";
   // Each distinct text is prepared once per session; past a thousand the one used longest ago is

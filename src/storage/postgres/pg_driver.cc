@@ -75,6 +75,18 @@ class PgSession final : public SqlSession {
     return std::move(last_rows_);
   }
 
+  Result<SqlRows> QueryPlannedOnce(std::string_view sql, Params params) override {
+    // One round trip: the mode for this statement only, then back to PostgreSQL's own choice.
+    // Should the statement fail, the pipeline's implicit transaction (or the caller's) rolls the
+    // SET back with it. (An administrator's session, outside a pipeline, plans as it will.)
+    if (!pipeline_) return Query(sql, params);
+    LINLI_TRY(Send("SET plan_cache_mode = force_generic_plan", {}, /*wanted=*/false));
+    LINLI_TRY(Send(sql, params, /*wanted=*/true));
+    LINLI_TRY(Send("RESET plan_cache_mode", {}, /*wanted=*/false));
+    LINLI_TRY(Sync());
+    return std::move(last_rows_);
+  }
+
   Result<std::int64_t> Exec(std::string_view sql, Params params) override {
     LINLI_TRY(Send(sql, params, /*wanted=*/true));
     LINLI_TRY(Sync());
