@@ -1,0 +1,12 @@
+-- The case search index keeps at most 128 kB of new entries unsorted, not 4 MB.
+--
+-- A GIN index adds new entries to a pending list and sorts them into the index only when the list
+-- outgrows gin_pending_list_limit (or at VACUUM); every search reads the whole list. With the
+-- default 4 MB (512 pages, ~750 new cases' character pairs) a search for a word no case holds
+-- took 2.3 ms in PostgreSQL on a generated city after its intake benchmarks, 0.13 ms once the
+-- list was emptied; under 8 connections 600 → 3,500 searches a second. A city's real intake
+-- (tens of cases a minute) can take an hour to fill 4 MB, so the list sat large and every search
+-- paid for it. 128 kB (16 pages) bounds that to a few hundredths of a millisecond; emptying it
+-- sixteen times as often cost the demo's public intake 7 % at 8,000 reports a second
+-- (docs/performance.md).
+ALTER INDEX cases_search SET (gin_pending_list_limit = 128);
