@@ -63,8 +63,8 @@ class SqlSession {
   // cached generic plan there cost 470 ms where the planned one took 2 ms.
   virtual Result<SqlRows> QueryPlannedForValues(std::string_view sql, Params params) { return Query(sql, params); }
   // The opposite: planned once for any values and kept (PostgreSQL: a generic plan), for a keyset
-  // walk of an index whose plan is the same whatever the scope — a grid's open cases, a page of a
-  // list. Left to choose, PostgreSQL planned such a query afresh for each request whenever the
+  // walk of an index whose plan is the same whatever the scope — a grid's open cases, a page of
+  // the case list (CaseRepo::List without text). Left to choose, PostgreSQL planned such a query afresh for each request whenever the
   // values' plan looked cheaper than the generic one: 40 % of its time under a city's inboxes.
   virtual Result<SqlRows> QueryPlannedOnce(std::string_view sql, Params params) { return Query(sql, params); }
   // Returns the number of rows changed.

@@ -1034,6 +1034,21 @@ TEST_P(StorageContract, APlacesOpenCasesAreReadWithoutItsClosedOnes) {
   });
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_NE(plan->find("cases_open_path"), std::string::npos) << *plan;
+  if (GetParam() != "postgres") return;
+  // PostgreSQL runs the list with its generic plan (SqlSession::QueryPlannedOnce): that plan too.
+  auto generic = ReadValue<std::string>(*db_, [&](SqlSession& s) -> Result<std::string> {
+    LINLI_TRY(s.ExecScript("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan; "
+                           "PREPARE open_cases(text, text) AS SELECT id FROM cases WHERE node_path >= $1 "
+                           "AND node_path < $2 AND closed_at IS NULL ORDER BY node_path, id LIMIT 50"));
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("EXPLAIN EXECUTE open_cases('/1/2/', '/1/20')"));
+    LINLI_TRY(s.ExecScript("DEALLOCATE open_cases; RESET plan_cache_mode; RESET enable_seqscan"));
+    std::string text;
+    for (const auto& r : rows) text += r.Text(0) + "\n";
+    return text;
+  });
+  ASSERT_TRUE(generic) << generic.error().message;
+  EXPECT_NE(generic->find("cases_open_path"), std::string::npos) << *generic;
+  EXPECT_NE(generic->find("$1"), std::string::npos) << "not the generic plan:\n" << *generic;
 }
 
 TEST_P(StorageContract, AnIdNumberIsActiveOnceAndMayRecurInRecordsThatAreNot) {
