@@ -48,6 +48,8 @@ std::string Trim(std::string s) {
   return s;
 }
 
+constexpr std::size_t kNoRow = static_cast<std::size_t>(-1);
+
 struct ParsedRow {
   std::size_t row_number = 0;
   std::int64_t building_id = 0;
@@ -55,15 +57,23 @@ struct ParsedRow {
   std::int64_t node_id = 0;
   std::string unit, room;
   domain::ResidentFields fields;
-  std::string household_key;
+  std::size_t household = 0;             // index into Plan::households
+  std::size_t same_person_as = kNoRow;   // an earlier plan row with the same household, name and birth date
 };
 
-// What a validated file turns into.
+// One address of the file: a household registered there already, or one the import creates.
+struct PlannedHousehold {
+  std::string address_index;
+  std::int64_t existing_id = 0;    // 0: created by the import
+  std::int64_t existing_head = 0;
+};
+
+// What a validated file turns into. Rows name their household and their likely duplicate by
+// position, worked out while validating, so the writer's thread (which bounds an import) looks
+// nothing up by text.
 struct Plan {
   std::vector<ParsedRow> rows;
-  std::size_t first_row = 0;  // rows before this index were committed by an earlier run
-  std::unordered_map<std::string, std::int64_t> existing_households;  // key → id
-  std::unordered_map<std::string, std::int64_t> existing_heads;       // key → head id
+  std::vector<PlannedHousehold> households;
 };
 
 }  // namespace
@@ -144,9 +154,10 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     }
     std::unordered_map<std::string, std::optional<storage::BuildingRow>> buildings;
     std::unordered_map<std::string, std::size_t> id_rows;  // ID number → first row
-    std::unordered_map<std::string, int> heads_in_file;
+    std::vector<int> heads_in_file;  // by household
     std::vector<std::pair<std::size_t, std::string>> id_checks;  // (plan row, blind index)
-    std::unordered_map<std::string, std::string> address_of;     // household key → address index
+    std::unordered_map<std::string, std::size_t> household_at;  // "building|unit|room" → its household
+    std::unordered_map<std::string, std::size_t> first_person;  // "household|name|birth date" → plan row
     std::unordered_map<std::string, std::vector<std::string>> custom_tags;  // node path → tags in use
     // Phase 1, on every core: each row alone — its cells parsed and checked, its ID number's
     // blind index computed. Nothing here reads the database or another row.
@@ -161,7 +172,8 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     std::vector<RowCheck> checks(sheet.rows.size() - first_data);
     // Sized once: a million rows rehashing these maps as they grow cost a second.
     id_rows.reserve(checks.size());
-    address_of.reserve(checks.size() / 2);
+    household_at.reserve(checks.size() / 2);
+    first_person.reserve(checks.size());
     plan.rows.reserve(checks.size());
     const auto& crypto = registry_.field_crypto();
     ParallelFor(checks.size(), [&](std::size_t begin, std::size_t end) {
@@ -304,16 +316,23 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
         if (!done_before) id_checks.push_back({plan.rows.size(), rc.id_index});  // checked in batches below
       }
       // Household: existing at this address, or new; one head each.
-      pr.household_key = std::to_string(pr.building_id) + "|" + pr.unit + "|" + pr.room;
-      if (!address_of.count(pr.household_key)) {
-        address_of[pr.household_key] = registry_.AddressIndex(pr.building_id, pr.unit, pr.room);
+      auto [at, new_address] = household_at.try_emplace(std::to_string(pr.building_id) + "|" + pr.unit + "|" + pr.room,
+                                                        plan.households.size());
+      if (new_address) {
+        plan.households.push_back({registry_.AddressIndex(pr.building_id, pr.unit, pr.room)});
+        heads_in_file.push_back(0);
       }
+      pr.household = at->second;
       if (pr.fields.relation == "head" && !done_before) {
-        if (++heads_in_file[pr.household_key] > 1) {
+        if (++heads_in_file[pr.household] > 1) {
           add_issue(row_number, "relation", "a second 户主 for the same household");
           continue;
         }
       }
+      // A likely duplicate: the same name and birth date in the same household, flagged when written.
+      auto [first, fresh] = first_person.try_emplace(
+          std::to_string(pr.household) + "|" + pr.fields.name + "|" + pr.fields.birth_date.Iso(), plan.rows.size());
+      if (!fresh) pr.same_person_as = first->second;
       ++report.valid;
       plan.rows.push_back(std::move(pr));
     }
@@ -322,19 +341,19 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     // 户主 row for one that has a head already is refused (unless resuming our own run).
     {
       std::vector<std::string> addresses;
-      addresses.reserve(address_of.size());
-      plan.existing_households.reserve(address_of.size());
-      for (const auto& [key, index] : address_of) addresses.push_back(index);
+      addresses.reserve(plan.households.size());
+      for (const auto& h : plan.households) addresses.push_back(h.address_index);
       LINLI_ASSIGN_OR_RETURN(auto existing, storage::HouseholdRepo::ActiveByAddresses(s, addresses));
-      for (const auto& [key, index] : address_of) {
-        auto it = existing.find(index);
-        plan.existing_households[key] = it == existing.end() ? 0 : it->second.first;
-        if (it != existing.end() && it->second.second) plan.existing_heads[key] = it->second.second;
+      for (auto& h : plan.households) {
+        if (auto it = existing.find(h.address_index); it != existing.end()) {
+          h.existing_id = it->second.first;
+          h.existing_head = it->second.second;
+        }
       }
       if (report.already_imported == 0) {
         for (std::size_t i = 0; i < plan.rows.size(); ++i) {
           const auto& pr = plan.rows[i];
-          if (pr.fields.relation == "head" && plan.existing_heads.count(pr.household_key)) {
+          if (pr.fields.relation == "head" && plan.households[pr.household].existing_head) {
             add_issue(pr.row_number, "relation", "this household has a head already");
             --report.valid;
           }
@@ -365,10 +384,9 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
   std::size_t total = plan.rows.size();
   std::size_t start = std::min(report.already_imported, total);
   std::size_t chunk = options.resumable ? std::max<std::size_t>(1, options.chunk_rows) : total + 1;
-  std::unordered_map<std::string, std::int64_t> household_ids = std::move(plan.existing_households);
-  // Likely duplicates inside the file: (household, name, birth date) → first resident id.
-  std::unordered_map<std::string, std::int64_t> seen_people;
-  seen_people.reserve(total);
+  std::vector<std::int64_t> household_ids(plan.households.size());  // by household; 0 until written
+  for (std::size_t h = 0; h < plan.households.size(); ++h) household_ids[h] = plan.households[h].existing_id;
+  std::vector<std::int64_t> resident_ids(total);  // by plan row, once drawn: a likely duplicate names its first
   std::string audit_path = write_scope.prefixes().front();
   if (!plan.rows.empty()) audit_path = plan.rows.front().node_path;
   for (std::size_t begin = start; begin < total || (begin == start && total == 0); begin += chunk) {
@@ -380,7 +398,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
         int added = 0;
         std::int64_t head = 0;
       };
-      std::unordered_map<std::int64_t, Membership> members;
+      std::vector<Membership> members(plan.households.size());  // by household
       std::size_t created_households = 0, created_residents = 0, duplicates = 0;
       // In slices of a few thousand rows: ids first (the writer's sequences), then the sealing —
       // each ciphertext is bound to its row's id —, then the inserts (households, then residents
@@ -401,7 +419,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
         sl.residents.resize(to - from);
         for (std::size_t i = from; i < to; ++i) {
           const auto& pr = plan.rows[i];
-          auto& hid = household_ids[pr.household_key];
+          auto& hid = household_ids[pr.household];
           if (hid == 0) {
             storage::HouseholdRow h;
             LINLI_ASSIGN_OR_RETURN(h.id, s.NextId("households"));
@@ -422,13 +440,14 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
           r.node_path = pr.node_path;
           r.household_id = hid;
           r.created_at = now;
-          auto [first, fresh] = seen_people.emplace(std::to_string(hid) + "|" + pr.fields.name + "|" + pr.fields.birth_date.Iso(), r.id);
-          if (!fresh) {
-            r.duplicate_of = first->second;
+          resident_ids[i] = r.id;
+          // Flagged when its first is written in this run (an earlier run's rows were never seen).
+          if (pr.same_person_as != kNoRow && pr.same_person_as >= start) {
+            r.duplicate_of = resident_ids[pr.same_person_as];
             ++duplicates;
           }
           ++resident_delta[pr.node_path];
-          auto& m = members[hid];
+          auto& m = members[pr.household];
           ++m.added;
           if (pr.fields.relation == "head") m.head = r.id;
           ++created_residents;
@@ -444,7 +463,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
           auto& h = sl.households[k - sl.residents.size()];
           const auto& pr = plan.rows[sl.household_rows[k - sl.residents.size()]];
           h.room_enc = registry_.SealRoom(pr.room, h.id);
-          h.address_index = registry_.AddressIndex(pr.building_id, pr.unit, pr.room);
+          h.address_index = plan.households[pr.household].address_index;
         }
       };
       auto items = [](const Slice& sl) { return sl.residents.size() + sl.households.size(); };
@@ -466,8 +485,11 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       }
       for (const auto& [path, n] : resident_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kResidents, n));
       for (const auto& [path, n] : household_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kHouseholds, n));
-      for (const auto& [hid, m] : members) {
-        LINLI_TRY(storage::HouseholdRepo::AdjustMembers(s, hid, m.added, m.head ? std::optional(m.head) : std::nullopt, now));
+      for (std::size_t h = 0; h < members.size(); ++h) {
+        const auto& m = members[h];
+        if (m.added == 0) continue;
+        LINLI_TRY(storage::HouseholdRepo::AdjustMembers(s, household_ids[h], m.added,
+                                                        m.head ? std::optional(m.head) : std::nullopt, now));
       }
       LINLI_ASSIGN_OR_RETURN(run_id, storage::ImportRunRepo::Save(s, run_id, file_hash, scope_node,
                                                                   static_cast<std::int64_t>(total),
