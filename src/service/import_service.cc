@@ -394,13 +394,23 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     Status st = db_.WriteSync([&](SqlSession& s) -> Status {
       storage::BulkWriteScope bulk(s);
       std::map<std::string, std::int64_t> resident_delta, household_delta;
+      // Each household's members in this chunk and its head among them, counted before any row
+      // is written (resident ids drawn up front, in row order): a household the chunk creates is
+      // inserted complete, and only those registered before it are updated afterwards.
       struct Membership {
         int added = 0;
         std::int64_t head = 0;
+        bool created = false;  // inserted by this chunk with its members counted
       };
       std::vector<Membership> members(plan.households.size());  // by household
+      for (std::size_t i = begin; i < end; ++i) {
+        LINLI_ASSIGN_OR_RETURN(resident_ids[i], s.NextId("residents"));
+        auto& m = members[plan.rows[i].household];
+        ++m.added;
+        if (plan.rows[i].fields.relation == "head") m.head = resident_ids[i];
+      }
       std::size_t created_households = 0, created_residents = 0, duplicates = 0;
-      // In slices of a few thousand rows: ids first (the writer's sequences), then the sealing —
+      // In slices of a few thousand rows: new households' ids first, then the sealing —
       // each ciphertext is bound to its row's id —, then the inserts (households, then residents
       // in multi-row statements). The next slice is sealed on another core while this one is
       // inserted, so the writer's thread only draws ids and inserts. Slices keep the rows in
@@ -428,6 +438,10 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
             h.building_id = pr.building_id;
             h.unit = pr.unit;
             h.created_at = now;
+            auto& m = members[pr.household];
+            h.members = m.added;
+            h.head_id = m.head;
+            m.created = true;
             hid = h.id;
             sl.households.push_back(std::move(h));
             sl.household_rows.push_back(i);
@@ -435,21 +449,17 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
             ++created_households;
           }
           auto& r = sl.residents[i - from];
-          LINLI_ASSIGN_OR_RETURN(r.id, s.NextId("residents"));
+          r.id = resident_ids[i];
           r.node_id = pr.node_id;
           r.node_path = pr.node_path;
           r.household_id = hid;
           r.created_at = now;
-          resident_ids[i] = r.id;
           // Flagged when its first is written in this run (an earlier run's rows were never seen).
           if (pr.same_person_as != kNoRow && pr.same_person_as >= start) {
             r.duplicate_of = resident_ids[pr.same_person_as];
             ++duplicates;
           }
           ++resident_delta[pr.node_path];
-          auto& m = members[pr.household];
-          ++m.added;
-          if (pr.fields.relation == "head") m.head = r.id;
           ++created_residents;
         }
         return sl;
@@ -487,7 +497,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       for (const auto& [path, n] : household_delta) LINLI_TRY(storage::RollupRepo::Add(s, path, storage::metric::kHouseholds, n));
       for (std::size_t h = 0; h < members.size(); ++h) {
         const auto& m = members[h];
-        if (m.added == 0) continue;
+        if (m.added == 0 || m.created) continue;
         LINLI_TRY(storage::HouseholdRepo::AdjustMembers(s, household_ids[h], m.added,
                                                         m.head ? std::optional(m.head) : std::nullopt, now));
       }

@@ -214,10 +214,12 @@ TEST_P(ApiTest, ARosterJoinsHouseholdsAtTheirAddressAndFlagsTwinRowsAsLikelyDupl
                                                      {building, "", "103", "丙户主", "户主", "男", "1980-04-04", ""},
                                                      {building, "", "102", "双胞", "子女", "女", "2015-05-05", ""},
                                                      {building, "", "101", "双胞", "子女", "女", "2015-05-05", ""},
-                                                     {building, "", "101", "双胞", "子女", "女", "2016-06-06", ""}}));
+                                                     {building, "", "101", "双胞", "子女", "女", "2016-06-06", ""},
+                                                     {building, "", "105", "戊配偶", "配偶", "女", "1985-05-05", ""},
+                                                     {building, "", "105", "戊户主", "户主", "男", "1984-04-04", ""}}));
   ASSERT_EQ(second.status, 201) << second.body;
-  EXPECT_EQ(second.Json().at("residents_created").as_int64(), 5);
-  EXPECT_EQ(second.Json().at("households_created").as_int64(), 1) << "only room 103 is new";
+  EXPECT_EQ(second.Json().at("residents_created").as_int64(), 7);
+  EXPECT_EQ(second.Json().at("households_created").as_int64(), 2) << "only rooms 103 and 105 are new";
   EXPECT_EQ(second.Json().at("likely_duplicates").as_int64(), 1) << "room 101's second 双胞 born 2015-05-05 only";
 
   // Who is where, by name and birth date.
@@ -252,6 +254,10 @@ TEST_P(ApiTest, ARosterJoinsHouseholdsAtTheirAddressAndFlagsTwinRowsAsLikelyDupl
   EXPECT_EQ(household(room102).at("members_count").as_int64(), 2);
   EXPECT_EQ(household(room103).at("members_count").as_int64(), 1);
   EXPECT_EQ(household(room103).at("head_id").as_int64(), by_name["丙户主"].at(0).at("id").as_int64());
+  std::int64_t room105 = household_of("戊配偶");
+  EXPECT_EQ(household_of("戊户主"), room105);
+  EXPECT_EQ(household(room105).at("members_count").as_int64(), 2);
+  EXPECT_EQ(household(room105).at("head_id").as_int64(), by_name["戊户主"].at(0).at("id").as_int64()) << "a head on its second row";
 
   // A 户主 for an address whose household has one is refused, and nothing of the file is written.
   auto before = Count(secretary, 6);
@@ -261,6 +267,47 @@ TEST_P(ApiTest, ARosterJoinsHouseholdsAtTheirAddressAndFlagsTwinRowsAsLikelyDupl
   EXPECT_EQ(third.status, 422) << third.body;
   EXPECT_NE(third.body.find("has a head already"), std::string::npos) << third.body;
   EXPECT_EQ(Count(secretary, 6), before);
+}
+
+TEST_P(ApiTest, AResumableImportKeepsAHouseholdWholeAcrossItsChunks) {
+  // A resumable import commits every 10,000 rows. A household whose rows straddle the boundary is
+  // created by the first chunk with the members it has there and completed by the second (its
+  // head on the far side), and a likely duplicate names its first across the boundary too.
+  auto own = NewStack(GetParam());
+  auto secretary = own->As("secretary");
+  auto building = Building(secretary, 6);
+  std::vector<tabular::Row> rows = {{"楼栋编号", "房号", "姓名", "与户主关系", "性别", "出生日期"}};
+  for (int i = 0; i < 9999; ++i) rows.push_back({building, std::to_string(10000 + i), "块内" + std::to_string(i), "户主", "女", "1950-01-01"});
+  rows.push_back({building, "9999", "跨块配偶", "配偶", "女", "1990-01-01"});  // plan row 9,999: the first chunk's last
+  rows.push_back({building, "9999", "跨块户主", "户主", "男", "1989-01-01"});
+  rows.push_back({building, "9999", "跨块配偶", "配偶", "女", "1990-01-01"});
+  auto ok = Upload(secretary, tabular::WriteCsv(rows), "?resumable=true");
+  ASSERT_EQ(ok.status, 201) << ok.body.substr(0, 500);
+  EXPECT_EQ(ok.Json().at("residents_created").as_int64(), 10002);
+  EXPECT_EQ(ok.Json().at("households_created").as_int64(), 10000);
+  EXPECT_EQ(ok.Json().at("likely_duplicates").as_int64(), 1);
+
+  auto found = secretary.Get("/api/v1/residents?node_id=6&limit=50&q=%E8%B7%A8%E5%9D%97");  // 跨块
+  ASSERT_EQ(found.status, 200) << found.body;
+  auto listed = found.Json();
+  std::int64_t head = 0, household = 0, first_spouse = 0, flagged = 0;
+  int spouses = 0;
+  for (const auto& r : listed.at("items").as_array()) {
+    household = r.at("household_id").as_int64();
+    if (r.at("name").as_string() == "跨块户主") {
+      head = r.at("id").as_int64();
+      continue;
+    }
+    ++spouses;
+    if (r.at("duplicate_of").is_null()) first_spouse = r.at("id").as_int64();
+    else flagged = r.at("duplicate_of").as_int64();
+  }
+  EXPECT_EQ(spouses, 2);
+  EXPECT_NE(first_spouse, 0);
+  EXPECT_EQ(flagged, first_spouse) << "the duplicate in the second chunk names the first chunk's row";
+  auto h = secretary.Get("/api/v1/households/" + std::to_string(household)).Json();
+  EXPECT_EQ(h.at("members_count").as_int64(), 3);
+  EXPECT_EQ(h.at("head_id").as_int64(), head) << "its head came in the second chunk";
 }
 
 TEST_P(ApiTest, ExportsAreMaskedAuditedAndNamedUnlessRevealedWithAReason) {
