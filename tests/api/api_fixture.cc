@@ -12,6 +12,20 @@ std::string Login(const HttpClient& anon, const std::string& username, const std
   return std::string(r.Json().at("token").as_string());
 }
 
+std::vector<boost::json::object> AllItems(const HttpClient& c, const std::string& path) {
+  std::vector<boost::json::object> items;
+  const char* join = path.find('?') == std::string::npos ? "?" : "&";
+  for (std::int64_t after = 0;;) {
+    auto page = c.Get(path + join + "limit=500&after=" + std::to_string(after));
+    EXPECT_EQ(page.status, 200) << path << ": " << page.body;
+    if (page.status != 200) return items;
+    auto body = page.Json();
+    for (const auto& item : body.at("items").as_array()) items.push_back(item.as_object());
+    if (body.at("next_after").is_null()) return items;
+    after = body.at("next_after").as_int64();
+  }
+}
+
 HttpClient Stack::As(const std::string& username, const std::string& password) {
   auto it = tokens.find(username);
   if (it == tokens.end()) it = tokens.emplace(username, Login(Anonymous(), username, password)).first;

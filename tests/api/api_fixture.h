@@ -47,6 +47,11 @@ std::unique_ptr<Stack> NewStack(const std::string& backend, std::vector<std::str
 // Signs in and returns the bearer token (fails the test on error).
 std::string Login(const HttpClient& anon, const std::string& username, const std::string& password);
 
+// Every item of a keyset-paged list (`path` with its filters, without limit or after), in the
+// list's order, following next_after 500 at a time; a page that does not answer 200 fails the
+// test and ends the walk.
+std::vector<boost::json::object> AllItems(const HttpClient& c, const std::string& path);
+
 class ApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {

@@ -46,16 +46,10 @@ std::string ReportFromQr(Stack& st, const std::string& extra = "") {
 
 // The staff id of a case by its tracking code, as seen by `c`.
 std::int64_t CaseIdOf(const HttpClient& c, const std::string& tracking, const std::string& node = "5") {
-  for (std::int64_t after = 0;;) {
-    auto r = c.Get("/api/v1/cases?node_id=" + node + "&limit=500&after=" + std::to_string(after));
-    EXPECT_EQ(r.status, 200) << r.body;
-    auto items = r.Json().at("items").as_array();
-    for (const auto& item : items) {
-      if (Str(item, "tracking_code") == tracking) return item.at("id").as_int64();
-    }
-    if (items.size() < 500) return 0;
-    after = items.back().at("id").as_int64();
+  for (const auto& item : AllItems(c, "/api/v1/cases?node_id=" + node)) {
+    if (Str(item, "tracking_code") == tracking) return item.at("id").as_int64();
   }
+  return 0;
 }
 
 HttpResult Act(const HttpClient& c, std::int64_t id, const std::string& body) {

@@ -66,15 +66,7 @@ TEST_P(CrashTest, EveryAcknowledgedWriteSurvivesSigkill) {
   HttpClient c{restarted.port()};
   c.bearer = Login(c, "sysadmin", kDemoPassword);
   std::set<std::string> present;
-  std::int64_t after = 0;
-  for (;;) {
-    auto page = c.Get("/api/v1/org/nodes?parent_id=5&limit=500&after=" + std::to_string(after));
-    ASSERT_EQ(page.status, 200) << page.body;
-    auto body = page.Json();
-    for (const auto& n : body.at("items").as_array()) present.insert(std::string(n.at("code").as_string()));
-    if (body.at("next_after").is_null()) break;
-    after = body.at("next_after").as_int64();
-  }
+  for (const auto& n : AllItems(c, "/api/v1/org/nodes?parent_id=5")) present.insert(std::string(n.at("code").as_string()));
   std::size_t missing = 0;
   for (const auto& code : acknowledged) missing += !present.contains(code);
   EXPECT_EQ(missing, 0u) << "of " << acked << " acknowledged writes";

@@ -141,21 +141,6 @@ TEST_P(ApiTest, GbkCsvIsConvertedAndOtherGridsBuildingsAreUnknown) {
   EXPECT_EQ(Upload(worker1, "x", "?format=pdf").ErrorField(), "format");
 }
 
-// Every resident the client sees under `node`, page by page (the demo's own come first).
-std::vector<boost::json::object> AllResidents(const HttpClient& c, int node) {
-  std::vector<boost::json::object> all;
-  for (std::int64_t after = 0;;) {
-    auto page = c.Get("/api/v1/residents?node_id=" + std::to_string(node) + "&limit=500&after=" + std::to_string(after));
-    EXPECT_EQ(page.status, 200) << page.body;
-    if (page.status != 200) return all;
-    auto listed = page.Json();
-    const auto& items = listed.at("items").as_array();
-    if (items.empty()) return all;
-    for (const auto& r : items) all.push_back(r.as_object());
-    after = items.back().at("id").as_int64();
-  }
-}
-
 TEST_P(ApiTest, ALargeRosterIsSealedRowByRowAcrossItsSlices) {
   // Over 8,192 rows the import writes in slices, sealing the next slice on another core while the
   // writer inserts this one; each ciphertext is bound to its row's id. An unmasked export must
@@ -239,7 +224,8 @@ TEST_P(ApiTest, ARosterJoinsHouseholdsAtTheirAddressAndFlagsTwinRowsAsLikelyDupl
 
   // Who is where, by name and birth date.
   std::map<std::string, std::vector<boost::json::object>> by_name;
-  for (auto& r : AllResidents(secretary, 6)) by_name[std::string(r.at("name").as_string())].push_back(std::move(r));
+  // Every page: the demo's own residents of the grid come first.
+  for (auto& r : AllItems(secretary, "/api/v1/residents?node_id=6")) by_name[std::string(r.at("name").as_string())].push_back(std::move(r));
   auto household_of = [&](const std::string& name) { return by_name[name].at(0).at("household_id").as_int64(); };
   std::int64_t room101 = household_of("甲户主"), room102 = household_of("乙户主"), room103 = household_of("丙户主");
   ASSERT_EQ(by_name["双胞"].size(), 4u);
