@@ -9,6 +9,7 @@
 #include "api/api_fixture.h"
 #include "core/tabular.h"
 #include "domain/identity.h"
+#include "service/import_service.h"
 
 namespace linli::testing {
 namespace {
@@ -304,6 +305,56 @@ TEST_P(ApiTest, AResumableImportKeepsAHouseholdWholeAcrossItsChunks) {
   auto h = secretary.Get("/api/v1/households/" + std::to_string(household)).Json();
   EXPECT_EQ(h.at("members_count").as_int64(), 3);
   EXPECT_EQ(h.at("head_id").as_int64(), head) << "its head came in the second chunk";
+}
+
+TEST_P(ApiTest, AFileLongerThanOneValidationBlockIsCheckedAsOneFile) {
+  // The import validates a block of rows at a time. Across a block's end a row must still be
+  // read from its own line, named by its own row number, and compared with the rows before it: a
+  // household straddling the end keeps its members and head, a twin names its first, and an ID
+  // number already on a row of the first block is refused in the second.
+  auto own = NewStack(GetParam());
+  auto secretary = own->As("secretary");
+  auto building = Building(secretary, 6);
+  const int block = static_cast<int>(service::ImportService::kValidationBlock);
+  std::vector<tabular::Row> rows = {{"楼栋编号", "房号", "姓名", "与户主关系", "性别", "出生日期", "身份证号"}};
+  rows.push_back({building, "20000", "首块户主", "户主", "", "", IdNumber(77)});  // file row 2
+  for (int i = 1; i < block - 1; ++i) rows.push_back({building, std::to_string(20000 + i), "块" + std::to_string(i), "户主", "女", "1950-01-01", ""});
+  rows.push_back({building, "9999", "跨界配偶", "配偶", "女", "1990-01-01", ""});  // the first block's last row
+  rows.push_back({building, "9999", "跨界户主", "户主", "男", "1989-01-01", ""});  // the second block's first
+  rows.push_back({building, "9999", "跨界配偶", "配偶", "女", "1990-01-01", ""});
+  const std::size_t bad_row = rows.size() + 1;  // as a spreadsheet numbers it, the header being row 1
+  rows.push_back({building, "9998", "重号", "户主", "", "", IdNumber(77)});
+
+  auto before = Count(secretary, 6);
+  auto refused = Upload(secretary, tabular::WriteCsv(rows));
+  ASSERT_EQ(refused.status, 422) << refused.body.substr(0, 500);
+  auto report = refused.Json();
+  ASSERT_EQ(report.at("issue_count").as_int64(), 1) << refused.body.substr(0, 500);
+  EXPECT_EQ(report.at("issues").at(0).at("row").as_int64(), static_cast<std::int64_t>(bad_row));
+  EXPECT_EQ(report.at("issues").at(0).at("message").as_string(), "the same ID number is on row 2");
+  EXPECT_EQ(Count(secretary, 6), before) << "nothing half-imported";
+
+  rows.pop_back();
+  auto ok = Upload(secretary, tabular::WriteCsv(rows));
+  ASSERT_EQ(ok.status, 201) << ok.body.substr(0, 500);
+  EXPECT_EQ(ok.Json().at("residents_created").as_int64(), block + 2);
+  EXPECT_EQ(ok.Json().at("households_created").as_int64(), block);
+  EXPECT_EQ(ok.Json().at("likely_duplicates").as_int64(), 1);
+  auto found = secretary.Get("/api/v1/residents?node_id=6&limit=50&q=%E8%B7%A8%E7%95%8C");  // 跨界
+  ASSERT_EQ(found.status, 200) << found.body;
+  auto listed = found.Json();  // kept: the loop walks into it
+  std::int64_t head = 0, household = 0, first_spouse = 0, flagged = 0;
+  for (const auto& r : listed.at("items").as_array()) {
+    household = r.at("household_id").as_int64();
+    if (r.at("name").as_string() == "跨界户主") head = r.at("id").as_int64();
+    else if (r.at("duplicate_of").is_null()) first_spouse = r.at("id").as_int64();
+    else flagged = r.at("duplicate_of").as_int64();
+  }
+  EXPECT_NE(first_spouse, 0);
+  EXPECT_EQ(flagged, first_spouse) << "the twin in the second block names the first block's row";
+  auto h = secretary.Get("/api/v1/households/" + std::to_string(household)).Json();
+  EXPECT_EQ(h.at("members_count").as_int64(), 3);
+  EXPECT_EQ(h.at("head_id").as_int64(), head) << "its head on the second block's first row";
 }
 
 TEST_P(ApiTest, ExportsAreMaskedAuditedAndNamedUnlessRevealedWithAReason) {
