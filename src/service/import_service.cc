@@ -178,11 +178,10 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     const auto& crypto = registry_.field_crypto();
     // Both phases a block of rows at a time, the block's checks in one buffer used again: a
     // million checks at once were ~0.4 GB of fresh memory touched for the first time.
-    constexpr std::size_t kBlock = kValidationBlock;
     std::vector<RowCheck> checks;
-    for (std::size_t block = 0; block < data_rows; block += kBlock) {
+    for (std::size_t block = 0; block < data_rows; block += kValidationBlock) {
       checks.clear();
-      checks.resize(std::min(kBlock, data_rows - block));
+      checks.resize(std::min(kValidationBlock, data_rows - block));
       ParallelFor(checks.size(), [&](std::size_t begin, std::size_t end) {
         for (std::size_t j = begin; j < end; ++j) {
           const auto& cells = sheet.rows[first_data + block + j];
