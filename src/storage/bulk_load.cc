@@ -80,6 +80,7 @@ Status Suspend(SqlSession& s, const std::vector<std::string>& definitions) {
 }
 
 Status Reinstate(SqlSession& s, const std::vector<std::string>& definitions) {
+  BulkWriteScope building(s, BulkWrite::kIndexes);
   for (const auto& d : definitions) LINLI_TRY(s.ExecScript(d));
   return Ok();
 }

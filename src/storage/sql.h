@@ -25,6 +25,13 @@ namespace linli::storage {
 enum class Dialect { kSqlite, kPostgres };
 std::string_view DialectName(Dialect d);
 
+// What a session writes in bulk, for the engine to tune itself (SqlSession::SetBulkWrite).
+enum class BulkWrite {
+  kNone,     // serving: small transactions
+  kRows,     // many rows into indexed tables (a roster import's chunk)
+  kIndexes,  // indexes built over whole tables (bulk_load.h's Reinstate)
+};
+
 using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
 inline SqlValue Null() { return std::monostate{}; }
 inline SqlValue Text(std::string_view s) { return std::string(s); }
@@ -74,10 +81,10 @@ class SqlSession {
   virtual Status ExecDeferred(std::string_view sql, Params params) = 0;
   // Several statements separated by ';', no parameters (migrations).
   virtual Status ExecScript(std::string_view sql) = 0;
-  // A bulk write (a roster import's chunk) starts (`true`) or ends (`false`) on this session. An
-  // engine with a page cache per connection gives the job a larger one and takes it back after,
-  // so the server's memory stays small the rest of the time (BulkWriteScope does both).
-  virtual Status SetBulkWrite(bool) { return Ok(); }
+  // A bulk write of this kind starts on this session (kNone: it ended, back to serving). An engine
+  // with settings per connection tunes them for the job and puts them back after, so the server's
+  // memory stays small the rest of the time (BulkWriteScope does both).
+  virtual Status SetBulkWrite(BulkWrite) { return Ok(); }
 
   Result<SqlRows> Query(std::string_view sql, std::initializer_list<SqlValue> params = {}) {
     return Query(sql, Params(params.begin(), params.size()));
@@ -173,8 +180,8 @@ class SqlSession {
 // costs speed, so it is not an error.
 class BulkWriteScope {
  public:
-  explicit BulkWriteScope(SqlSession& s) : s_(s) { (void)s_.SetBulkWrite(true); }
-  ~BulkWriteScope() { (void)s_.SetBulkWrite(false); }
+  explicit BulkWriteScope(SqlSession& s, BulkWrite kind = BulkWrite::kRows) : s_(s) { (void)s_.SetBulkWrite(kind); }
+  ~BulkWriteScope() { (void)s_.SetBulkWrite(BulkWrite::kNone); }
   BulkWriteScope(const BulkWriteScope&) = delete;
   BulkWriteScope& operator=(const BulkWriteScope&) = delete;
 

@@ -1376,6 +1376,32 @@ TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
   EXPECT_EQ(bulk, -65536) << "KiB: a bulk import gets 64 MiB";
   EXPECT_EQ(after, serving);
 
+  // The temporary store (2 memory, 1 files): files only while indexes are built over whole tables.
+  auto temp_store = [](SqlSession& s) -> Result<std::int64_t> {
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("PRAGMA temp_store"));
+    return rows.at(0).Int(0);
+  };
+  std::int64_t temp_serving = 0, temp_rows = 0, temp_indexes = 0, temp_after = 0, cache_indexes = 0;
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
+    LINLI_ASSIGN_OR_RETURN(temp_serving, temp_store(s));
+    {
+      BulkWriteScope rows(s);
+      LINLI_ASSIGN_OR_RETURN(temp_rows, temp_store(s));
+    }
+    {
+      BulkWriteScope indexes(s, BulkWrite::kIndexes);
+      LINLI_ASSIGN_OR_RETURN(temp_indexes, temp_store(s));
+      LINLI_ASSIGN_OR_RETURN(cache_indexes, cache(s));
+    }
+    LINLI_ASSIGN_OR_RETURN(temp_after, temp_store(s));
+    return Ok();
+  }));
+  EXPECT_EQ(temp_serving, 2) << "serving: memory";
+  EXPECT_EQ(temp_rows, 2) << "a multi-row insert's statement journal stays in memory";
+  EXPECT_EQ(temp_indexes, 1) << "an index build sorts in files";
+  EXPECT_EQ(cache_indexes, -16384) << "KiB: an index build has the serving cache (a bigger one slowed it)";
+  EXPECT_EQ(temp_after, 2);
+
   // --bulk-cache-mib: the same database opened again with 1 GiB for its bulk writes.
   db_.reset();
   auto reopened = Database::Open({.url = url_, .bulk_cache_mib = 1024});
