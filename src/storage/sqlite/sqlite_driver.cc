@@ -357,15 +357,27 @@ class SqliteDriver final : public Driver {
       sqlite3_close_v2(src);
       return Error::Invalid("input", source + " is not an intact Linli database: " + check);
     }
-    sqlite3* dst = nullptr;
-    sqlite3_open_v2(path_.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    sqlite3_busy_timeout(dst, 10000);
-    Status st = CopyDatabase(src, dst);
+    auto copy_into_target = [&](int* failed_rc) {
+      sqlite3* dst = nullptr;
+      sqlite3_open_v2(path_.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      sqlite3_busy_timeout(dst, 10000);
+      Status copied = CopyDatabase(src, dst, failed_rc);
+      sqlite3_close_v2(dst);
+      return copied;
+    };
+    int failed_rc = SQLITE_DONE;
+    Status st = copy_into_target(&failed_rc);
+    std::error_code ec;
+    // The copy reads the target first, so a damaged one — a load killed half-way, a disk's error:
+    // the reasons to restore — refused it ("malformed", "not a database"). No server can be using
+    // a file in that state: it goes, with its WAL, and the backup is copied into a new one.
+    if (!st && (failed_rc == SQLITE_CORRUPT || failed_rc == SQLITE_NOTADB)) {
+      for (const std::string& damaged : {path_, path_ + "-wal", path_ + "-shm"}) std::filesystem::remove(damaged, ec);
+      st = copy_into_target(nullptr);
+    }
     sqlite3_close_v2(src);
-    sqlite3_close_v2(dst);
     if (!st) return st;
     // A half-written load's file is now the backup's whole one.
-    std::error_code ec;
     std::filesystem::remove(LoadingMarkerPath(path_), ec);
     return Ok();
   }
@@ -469,16 +481,23 @@ class SqliteDriver final : public Driver {
     }
   }
 
-  static Status CopyDatabase(sqlite3* src, sqlite3* dst) {
+  // `failed_rc`, when given, gets SQLite's primary code of a failure.
+  static Status CopyDatabase(sqlite3* src, sqlite3* dst, int* failed_rc = nullptr) {
     sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
-    if (!b) return Error::Internal(std::string("backup: ") + sqlite3_errmsg(dst));
+    if (!b) {
+      if (failed_rc) *failed_rc = sqlite3_errcode(dst) & 0xff;
+      return Error::Internal(std::string("backup: ") + sqlite3_errmsg(dst));
+    }
     int rc;
     do {
       rc = sqlite3_backup_step(b, 1024);
       if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
     } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
     sqlite3_backup_finish(b);
-    if (rc != SQLITE_DONE) return Error::Internal(std::string("backup: ") + sqlite3_errstr(rc));
+    if (rc != SQLITE_DONE) {
+      if (failed_rc) *failed_rc = rc & 0xff;
+      return Error::Internal(std::string("backup: ") + sqlite3_errstr(rc));
+    }
     return Ok();
   }
 
