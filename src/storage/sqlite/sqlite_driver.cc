@@ -369,8 +369,9 @@ class SqliteDriver final : public Driver {
     Status st = copy_into_target(&failed_rc);
     std::error_code ec;
     // The copy reads the target first, so a damaged one — a load killed half-way, a disk's error:
-    // the reasons to restore — refused it ("malformed", "not a database"). No server can be using
-    // a file in that state: it goes, with its WAL, and the backup is copied into a new one.
+    // the reasons to restore — refused it ("malformed", "not a database"). Such a file goes, with
+    // its WAL, and the backup is copied into a new one (the server is stopped first, as `restore`
+    // says; a half-written load's file no command but this one opens).
     if (!st && (failed_rc == SQLITE_CORRUPT || failed_rc == SQLITE_NOTADB)) {
       for (const std::string& damaged : {path_, path_ + "-wal", path_ + "-shm"}) std::filesystem::remove(damaged, ec);
       st = copy_into_target(nullptr);
