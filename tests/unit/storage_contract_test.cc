@@ -1,6 +1,7 @@
 // The storage contract: every repository and the group-commit writer behave the same on SQLite
 // and on PostgreSQL. Each test runs once per backend against a fresh database.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -1415,6 +1416,77 @@ TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
   }));
   EXPECT_EQ(serving, -16384) << "serving stays at 16 MiB whatever the bulk size";
   EXPECT_EQ(bulk, -1048576) << "KiB: 1 GiB while the bulk write runs";
+}
+
+// A new file has SQLite's 4 KiB pages; an operator may convert one to 8 KiB (`PRAGMA page_size;
+// VACUUM`). SQLite's copy cannot write pages of one size into a WAL file of the other ("attempt to
+// write a readonly database"), so a backup of either must still restore over the other: the copy
+// goes into a new file that takes the target's place.
+TEST_P(StorageContract, ABackupRestoresOverADatabaseWhosePagesAreAnotherSize) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "page sizes are SQLite's";
+  const std::string file = url_.substr(std::string("sqlite://").size());
+  auto pragma = [&](const std::string& sql) -> std::int64_t {
+    sqlite3* db = nullptr;
+    std::int64_t value = -1;
+    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+      sqlite3_exec(db, sql.c_str(), [](void* out, int, char** v, char**) {
+        if (v[0]) *static_cast<std::int64_t*>(out) = std::atoll(v[0]);
+        return 0;
+      }, &value, nullptr);
+    }
+    sqlite3_close_v2(db);
+    return value;
+  };
+  auto codes = [&] {
+    std::set<std::string> out;
+    for (const auto& n : ListUnder({"/"})) out.insert(n.code);
+    return out;
+  };
+  auto backup = [&](const std::string& name) {
+    std::string to = dir_.path() + "/" + name;
+    Status st = db_->driver().Backup(to);
+    EXPECT_TRUE(st) << st.error().message;
+    return to;
+  };
+  auto restore = [&](const std::string& from) {
+    db_.reset();  // as `linli restore` asks: nothing has the file open
+    auto driver = OpenDriver({.url = url_});
+    ASSERT_TRUE(driver) << driver.error().message;
+    Status st = (*driver)->Restore(from);
+    ASSERT_TRUE(st) << st.error().message;
+    auto intact = (*driver)->IntegrityCheck();
+    ASSERT_TRUE(intact) << intact.error().message;
+    EXPECT_EQ(*intact, "ok");
+    driver->reset();
+    auto db = Database::Open({.url = url_});
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+  };
+
+  Insert(0, domain::NodeType::kSubdistrict, "1");
+  EXPECT_EQ(pragma("PRAGMA page_size"), 4096) << "a new file";
+  std::string with_4k = backup("4k.bak");
+  // The same database converted to 8 KiB pages, in WAL mode again.
+  db_.reset();
+  EXPECT_EQ(pragma("PRAGMA journal_mode=DELETE; PRAGMA page_size=8192; VACUUM; PRAGMA journal_mode=WAL; "
+                   "PRAGMA page_size"), 8192);
+  auto reopened = Database::Open({.url = url_});
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  db_ = std::move(*reopened);
+  EXPECT_EQ(pragma("PRAGMA page_size"), 8192) << "opening a converted file keeps its pages";
+  Insert(0, domain::NodeType::kSubdistrict, "2");
+  std::string with_8k = backup("8k.bak");
+
+  restore(with_4k);  // over the 8 KiB file
+  EXPECT_EQ(pragma("PRAGMA page_size"), 4096);
+  EXPECT_EQ(codes(), (std::set<std::string>{"1"}));
+  EXPECT_FALSE(std::filesystem::exists(file + ".restoring"));
+  restore(with_8k);  // and the converted file's backup over the 4 KiB one
+  EXPECT_EQ(pragma("PRAGMA page_size"), 8192);
+  EXPECT_EQ(codes(), (std::set<std::string>{"1", "2"}));
+  // The database after a restore takes writes again.
+  Insert(0, domain::NodeType::kSubdistrict, "3");
+  EXPECT_EQ(codes(), (std::set<std::string>{"1", "2", "3"}));
 }
 
 // The first instant of the China month `months` after the one holding `at`.

@@ -215,9 +215,13 @@ class SqliteSession final : public SqlSession {
   int lock_fd_ = -1;
 };
 
-// WAL frames above which the writer forces a checkpoint (64 MiB of 4 KiB pages), so the WAL
-// cannot grow without bound under steady reads.
-constexpr int kWalCheckpointFrames = 16384;
+// The WAL's size above which the writer forces a checkpoint, so the WAL cannot grow without bound
+// under steady reads; and above which the checkpointer copies it beside the writer. In bytes, not
+// frames: a frame is one page, and a file's pages are 4 KiB unless an operator converted it (8 KiB
+// pages, counted in frames, made each forced checkpoint twice as long: docs/performance.md,
+// "8 KiB pages").
+constexpr std::int64_t kWalForcedCheckpointBytes = 64 << 20;
+constexpr std::int64_t kWalPassiveCheckpointBytes = 4 << 20;
 
 // The file beside a database that an unjournaled load is writing (or left half-written).
 std::string LoadingMarkerPath(const std::string& database_path) { return database_path + ".loading"; }
@@ -278,6 +282,8 @@ class SqliteDriver final : public Driver {
       LINLI_TRY(session->SetBulkWrite(BulkWrite::kNone));
     }
     if (role == ConnectionRole::kWrite && !unjournaled_) {
+      LINLI_ASSIGN_OR_RETURN(auto page_size, static_cast<SqlSession&>(*session).Query("PRAGMA page_size"));
+      page_size_ = static_cast<int>(page_size.at(0).Int(0));
       // Routine checkpoints run on the checkpointer's own connection, so the writer never copies
       // WAL pages into the database inside a commit that 256 callers are waiting for.
       LINLI_TRY(session->ExecScript("PRAGMA wal_autocheckpoint=0"));
@@ -305,7 +311,7 @@ class SqliteDriver final : public Driver {
   void AfterCommit(SqlSession& writer) override {
     if (unjournaled_) return;  // no WAL
     ++commits_since_checkpoint_;
-    if (wal_frames_.load() > kWalCheckpointFrames) Checkpoint(writer, "RESTART");
+    if (wal_bytes_.load() > kWalForcedCheckpointBytes) Checkpoint(writer, "RESTART");
   }
 
   void WhenIdle(SqlSession& writer) override {
@@ -357,24 +363,35 @@ class SqliteDriver final : public Driver {
       sqlite3_close_v2(src);
       return Error::Invalid("input", source + " is not an intact Linli database: " + check);
     }
-    auto copy_into_target = [&](int* failed_rc) {
+    auto copy_into = [&](const std::string& target, int* failed_rc) {
       sqlite3* dst = nullptr;
-      sqlite3_open_v2(path_.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      sqlite3_open_v2(target.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
       sqlite3_busy_timeout(dst, 10000);
       Status copied = CopyDatabase(src, dst, failed_rc);
       sqlite3_close_v2(dst);
       return copied;
     };
     int failed_rc = SQLITE_DONE;
-    Status st = copy_into_target(&failed_rc);
+    Status st = copy_into(path_, &failed_rc);
     std::error_code ec;
-    // The copy reads the target first, so a damaged one — a load killed half-way, a disk's error:
-    // the reasons to restore — refused it ("malformed", "not a database"). Such a file goes, with
-    // its WAL, and the backup is copied into a new one (the server is stopped first, as `restore`
-    // says; a half-written load's file no command but this one opens).
-    if (!st && (failed_rc == SQLITE_CORRUPT || failed_rc == SQLITE_NOTADB)) {
-      for (const std::string& damaged : {path_, path_ + "-wal", path_ + "-shm"}) std::filesystem::remove(damaged, ec);
-      st = copy_into_target(nullptr);
+    // The copy reads the file it replaces, so it refuses a damaged one — a load killed half-way, a
+    // disk's error: the reasons to restore — ("malformed", "not a database"), and one in WAL mode
+    // whose page size is not the backup's ("readonly": a file converted to 8 KiB pages, or a
+    // backup of one).
+    // Then the backup is copied into a new file beside it, which takes the target's place once
+    // whole (its WAL removed first: old frames must not be replayed into the new file). The
+    // server is stopped first, as `restore` says; a half-written load's file no other command opens.
+    if (!st && (failed_rc == SQLITE_CORRUPT || failed_rc == SQLITE_NOTADB || failed_rc == SQLITE_READONLY)) {
+      const std::string fresh = path_ + ".restoring";
+      std::filesystem::remove(fresh, ec);
+      st = copy_into(fresh, nullptr);
+      if (st) {
+        for (const std::string& old : {path_ + "-wal", path_ + "-shm"}) std::filesystem::remove(old, ec);
+        std::filesystem::rename(fresh, path_, ec);
+        if (ec) st = Error::Internal("cannot move the restored copy into place: " + ec.message());
+      } else {
+        std::filesystem::remove(fresh, ec);
+      }
     }
     sqlite3_close_v2(src);
     if (!st) return st;
@@ -436,7 +453,7 @@ class SqliteDriver final : public Driver {
     return Ok();
   }
 
-  // Every 250 ms, a PASSIVE checkpoint once the WAL holds 1,000 frames (4 MiB): it runs beside
+  // Every 250 ms, a PASSIVE checkpoint once the WAL holds 4 MiB: it runs beside
   // the writer and readers without blocking them. The writer still forces a RESTART at 64 MiB
   // (AfterCommit) and truncates the WAL when idle (WhenIdle).
   void StartCheckpointer() {
@@ -452,7 +469,7 @@ class SqliteDriver final : public Driver {
       std::unique_lock lock(checkpoint_mu_);
       while (!stop_checkpointer_) {
         checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
-        if (stop_checkpointer_ || wal_frames_.load() < 1000) continue;
+        if (stop_checkpointer_ || wal_bytes_.load() < kWalPassiveCheckpointBytes) continue;
         lock.unlock();
         int log = 0, done = 0;
         sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
@@ -463,7 +480,8 @@ class SqliteDriver final : public Driver {
   }
 
   static int OnWal(void* self, sqlite3*, const char*, int frames) {
-    static_cast<SqliteDriver*>(self)->wal_frames_ = frames;
+    auto* driver = static_cast<SqliteDriver*>(self);
+    driver->wal_bytes_ = std::int64_t{frames} * driver->page_size_.load();
     return SQLITE_OK;
   }
 
@@ -476,7 +494,7 @@ class SqliteDriver final : public Driver {
                                        &log, &done);
     if (rc == SQLITE_OK) {
       commits_since_checkpoint_ = 0;
-      wal_frames_ = 0;
+      wal_bytes_ = 0;
     } else if (rc != SQLITE_BUSY) {
       spdlog::warn("WAL checkpoint failed: {}", sqlite3_errstr(rc));
     }
@@ -506,7 +524,8 @@ class SqliteDriver final : public Driver {
   bool full_;
   int bulk_cache_mib_;
   bool unjournaled_;
-  std::atomic<int> wal_frames_{0};
+  std::atomic<std::int64_t> wal_bytes_{0};  // frames × page size, as of the last commit
+  std::atomic<int> page_size_{4096};         // the file's, read when the writer connects
   int commits_since_checkpoint_ = 0;  // writer thread only
   std::thread checkpointer_;
   std::mutex checkpoint_mu_;
