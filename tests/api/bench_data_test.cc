@@ -194,6 +194,8 @@ TEST(BenchDataSqlite, ANewFileIsLoadedWithoutAJournalAndRefusedIfTheLoadDied) {
   EXPECT_NE(unreadable.exit_code, 0) << unreadable.output;
   restored = RunLinli(on("killed.db", {"restore", dir.path() + "/whole.bak"}));
   ASSERT_EQ(restored.exit_code, 0) << restored.output;
+  EXPECT_NE(restored.output.find("cannot be copied into (file is not a database); the backup goes into a new file"),
+            std::string::npos) << "the restore says it replaced the file: " << restored.output;
   checked = RunLinli(on("killed.db", {"check"}));
   EXPECT_EQ(checked.exit_code, 0) << checked.output;
   EXPECT_EQ(RegionRows("sqlite://" + killed), RegionRows("sqlite://" + whole));

@@ -382,6 +382,8 @@ class SqliteDriver final : public Driver {
     // whole (its WAL removed first: old frames must not be replayed into the new file). The
     // server is stopped first, as `restore` says; a half-written load's file no other command opens.
     if (!st && (failed_rc == SQLITE_CORRUPT || failed_rc == SQLITE_NOTADB || failed_rc == SQLITE_READONLY)) {
+      spdlog::warn("{} cannot be copied into ({}); the backup goes into a new file that replaces it", path_,
+                   sqlite3_errstr(failed_rc));
       const std::string fresh = path_ + ".restoring";
       std::filesystem::remove(fresh, ec);
       st = copy_into(fresh, nullptr);
