@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "domain/audit_chain.h"
 #include "domain/case_counts.h"
 #include "domain/identity.h"
@@ -1134,6 +1135,29 @@ TEST_P(StorageContract, SqlitesSearchIndexStepWalksThePendingRowsNotTheCases) {
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_NE(plan->find("SCAN p"), std::string::npos) << *plan;
   EXPECT_EQ(plan->find("SCAN c"), std::string::npos) << *plan;
+}
+
+// The WAL is copied into the database on a connection of its own beside the writer, once it holds
+// 4 MiB; the writer forces a checkpoint itself only at 64 MiB. (The checkpointer's connection once
+// never read, so SQLite ignored its checkpoints and every one was left to the writer.)
+TEST_P(StorageContract, SqlitesWalIsCheckpointedBesideTheWriter) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "the WAL is SQLite's";
+  auto& passive = metrics::Registry::Global().Counter("linli_sqlite_checkpoints_total", "mode=\"passive\"");
+  auto& forced = metrics::Registry::Global().Counter("linli_sqlite_checkpoints_total", "mode=\"restart\"");
+  const auto passive_before = passive.load(), forced_before = forced.load();
+  ASSERT_TRUE(db_->WriteSync([](SqlSession& s) { return s.ExecScript("CREATE TABLE wal_filler (bytes TEXT)"); }));
+  // ~6 MiB of rows in three commits: past the passive threshold, far below the forced one.
+  for (int commit = 0; commit < 3; ++commit) {
+    ASSERT_TRUE(db_->WriteSync([](SqlSession& s) {
+      return s.ExecScript("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                          "INSERT INTO wal_filler SELECT hex(randomblob(500)) FROM n");
+    }));
+  }
+  for (int waited = 0; waited < 100 && passive.load() == passive_before; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GT(passive.load(), passive_before) << "no checkpoint ran beside the writer within 5 s";
+  EXPECT_EQ(forced.load(), forced_before) << "6 MiB is far below the writer's forced checkpoint";
 }
 
 TEST_P(StorageContract, ACockpitFigureIsOneSeekHoweverManyMetricsANodeHolds) {
