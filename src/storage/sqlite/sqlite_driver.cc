@@ -298,8 +298,8 @@ class SqliteDriver final : public Driver {
     if (role == ConnectionRole::kWrite && !unjournaled_) {
       LINLI_ASSIGN_OR_RETURN(auto page_size, static_cast<SqlSession&>(*session).Query("PRAGMA page_size"));
       page_size_ = static_cast<int>(page_size.at(0).Int(0));
-      // Routine checkpoints run on the checkpointer's own connection, so the writer never copies
-      // WAL pages into the database inside a commit that 256 callers are waiting for.
+      // Routine checkpoints run on the checkpointer's own connection, so the writer seldom copies
+      // WAL pages into the database while 256 callers wait (its forced ones find most copied).
       LINLI_TRY(session->ExecScript("PRAGMA wal_autocheckpoint=0"));
       // After the pragma: wal_autocheckpoint installs (or, at 0, removes) the connection's WAL
       // hook, so a hook set before it is silently dropped — which left the checkpointer and the
@@ -391,10 +391,10 @@ class SqliteDriver final : public Driver {
     // The copy reads the file it replaces, so it refuses a damaged one — a load killed half-way, a
     // disk's error: the reasons to restore — ("malformed", "not a database"), and one in WAL mode
     // whose page size is not the backup's ("readonly": a file converted to 8 KiB pages, or a
-    // backup of one).
-    // Then the backup is copied into a new file beside it, which takes the target's place once
-    // whole (its WAL removed first: old frames must not be replayed into the new file). The
-    // server is stopped first, as `restore` says; a half-written load's file no other command opens.
+    // backup of one). Then the backup is copied into a new file beside it, which takes the
+    // target's place once whole (its WAL removed first: old frames must not be replayed into the
+    // new file). The server is stopped first, as `restore` says; a half-written load's file no
+    // other command opens.
     if (!st && (failed_rc == SQLITE_CORRUPT || failed_rc == SQLITE_NOTADB || failed_rc == SQLITE_READONLY)) {
       spdlog::warn("{} cannot be copied into ({}); the backup goes into a new file that replaces it", path_,
                    sqlite3_errstr(failed_rc));
