@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -36,11 +37,15 @@ tabular::Format FormatFromPath(const std::string& path, const std::string& bytes
   return tabular::Sniff(bytes);
 }
 
-// A progress bar on stderr with rows per second and the time left; only on a terminal.
+// A progress bar on stderr with rows per second and the time left; only on a terminal. A
+// whole-file import reports its write from the writer's thread while its validation goes on:
+// once the write has begun the bar follows it, the part left to wait for.
 class ProgressBar {
  public:
   void operator()(const char* phase, std::size_t done, std::size_t total) {
     if (!isatty(2) || total == 0) return;
+    std::lock_guard lock(mu_);
+    if (phase_ == "write" && std::string_view(phase) != "write") return;
     auto now = std::chrono::steady_clock::now();
     if (phase != phase_) {
       phase_ = phase;
@@ -57,8 +62,9 @@ class ProgressBar {
   }
 
  private:
-  std::string phase_;
-  std::chrono::steady_clock::time_point started_;
+  std::mutex mu_;
+  std::string phase_;  // GUARDED_BY(mu_)
+  std::chrono::steady_clock::time_point started_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace

@@ -1,10 +1,12 @@
 // Rosters in and out of Excel: import households and residents from CSV/XLSX with Chinese column
 // headers, export residents to CSV/XLSX.
 //
-// An import validates every row first and reports each bad one (row number, column, reason).
-// Nothing is written when any row is bad, nor on a dry run. By default the whole file commits in
-// one transaction; a resumable import commits in chunks and records its progress, so running it
-// again with the same file after an interruption continues where it stopped.
+// An import validates every row and reports each bad one (row number, column, reason). Nothing
+// is written when any row is bad, nor on a dry run. By default the whole file commits in one
+// transaction (on SQLite its write begins beside the validation with the rows that have passed,
+// and rolls back should a later row fail); a resumable import is validated whole first, then
+// commits in chunks and records its progress, so running it again with the same file after an
+// interruption continues where it stopped.
 #pragma once
 
 #include <array>
@@ -29,7 +31,8 @@ struct ImportOptions {
   std::optional<std::int64_t> node_id;  // only buildings under this node are accepted
   std::size_t max_rows = 2'000'000;
   std::size_t chunk_rows = 10'000;      // resumable imports commit this many rows at a time
-  // Called from the importing thread: (phase "validate" or "write", rows done, rows total).
+  // (phase "validate" or "write", rows done, rows total). "validate" comes from the importing
+  // thread; "write" from the writer's thread, on SQLite while the validation goes on.
   std::function<void(const char* phase, std::size_t done, std::size_t total)> progress;
 };
 

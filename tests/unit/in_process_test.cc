@@ -6,12 +6,16 @@
 #include <boost/json.hpp>
 
 #include "core/crypto.h"
+#include "core/tabular.h"
+#include "domain/identity.h"
 #include "http/outbound_http.h"
 #include "server/runtime.h"
 #include "service/services.h"
 #include "support/http_sink.h"
 #include "support/test_env.h"
 
+#include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -237,6 +241,88 @@ TEST_F(InProcess, BuildingsFromBeforeAddressKeysGetThemInTheBackgroundAndAReport
   });
   ASSERT_TRUE(b && *b);
   EXPECT_EQ((*b)->code, "B4099");
+}
+
+// A whole-file import is one transaction whose writer takes each block of validated rows while
+// the next blocks are still being checked. A bad row found after the writer has written rows
+// must still leave nothing of the file behind; the same file without it then imports whole, a
+// household straddling the blocks' end complete with its head.
+TEST_F(InProcess, AWholeFileImportsWriterBeginsBesideItsValidationAndALaterBadRowUndoesIt) {
+  auto cli = Caller::Cli();
+  auto node = [&](std::int64_t parent, const char* type, const char* code) {
+    return Await<domain::OrgNode>([&](auto done) { services_->org.Create(cli, {parent, type, code, code}, std::move(done)); });
+  };
+  auto root = node(0, "subdistrict", "320581001");
+  ASSERT_TRUE(root);
+  auto community = node(root->id, "community", "320581001001");
+  ASSERT_TRUE(community);
+  auto grid = node(community->id, "grid", "320581001001001");
+  ASSERT_TRUE(grid);
+  auto building = Await<storage::BuildingRow>([&](auto done) {
+    services_->registry.CreateBuilding(cli, {grid->id, "PIPE-1", "1栋", "", {}, {}, 30, 2}, std::move(done));
+  });
+  ASSERT_TRUE(building) << building.error().message;
+
+  const std::size_t block = ImportService::kValidationBlock;
+  const std::size_t waits_at = (block / 10000 + 1) * 10000;  // a "validate" progress call of the second block
+  auto id_number = [](int n) {
+    char first17[40];
+    std::snprintf(first17, sizeof first17, "320581%04d0101%03d", 1940 + n % 70, n % 1000);
+    return std::string(first17) + domain::IdCheckCharacter(first17);
+  };
+  std::vector<tabular::Row> rows = {{"楼栋编号", "房号", "姓名", "与户主关系", "性别", "出生日期", "身份证号"}};
+  rows.push_back({"PIPE-1", "1", "首行户主", "户主", "", "", id_number(7)});
+  for (std::size_t i = 1; i + 1 < block; ++i) rows.push_back({"PIPE-1", std::to_string(100000 + i), "住户", "户主", "女", "1950-01-01", ""});
+  rows.push_back({"PIPE-1", "99", "跨界配偶", "配偶", "女", "1990-01-01", ""});  // the first block's last row
+  rows.push_back({"PIPE-1", "99", "跨界户主", "户主", "男", "1989-01-01", ""});  // the second block's first
+  while (rows.size() < waits_at + 10) rows.push_back({"PIPE-1", std::to_string(300000 + rows.size()), "住户", "户主", "男", "1960-01-01", ""});
+  const std::size_t good_rows = rows.size() - 1;
+  rows.push_back({"PIPE-1", "98", "重号", "户主", "", "", id_number(7)});  // found after the validation waited
+
+  // The validation waits, in the second block, until the writer has written rows of the first.
+  std::atomic<std::size_t> written = 0;
+  ImportOptions options;
+  options.progress = [&](const char* phase, std::size_t done, std::size_t) {
+    if (std::string_view(phase) == "write") written = std::max(written.load(), done);
+    if (std::string_view(phase) == "validate" && done == waits_at) {
+      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (written == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  auto count = [&](const char* sql) {
+    auto rows = storage::ReadValue<std::int64_t>(*db_, [&](storage::SqlSession& s) -> Result<std::int64_t> {
+      LINLI_ASSIGN_OR_RETURN(auto r, s.Query(sql));
+      return r.at(0).Int(0);
+    });
+    return rows ? *rows : -1;
+  };
+  auto refused = services_->imports.ImportResidents(cli, tabular::WriteCsv(rows), tabular::Format::kCsv, options);
+  ASSERT_TRUE(refused) << refused.error().message;
+  EXPECT_GT(written.load(), 0u) << "the writer had written rows before the bad one was found";
+  ASSERT_EQ(refused->issue_count, 1u);
+  EXPECT_EQ(refused->issues.at(0).row, rows.size());
+  EXPECT_EQ(refused->issues.at(0).message, "the same ID number is on row 2");
+  EXPECT_FALSE(refused->committed);
+  EXPECT_EQ(count("SELECT count(*) FROM residents"), 0) << "nothing of the refused file is left";
+  EXPECT_EQ(count("SELECT count(*) FROM households"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM import_runs"), 0);
+  EXPECT_EQ(count("SELECT coalesce(sum(value), 0) FROM node_counts WHERE metric = 'residents'"), 0);
+
+  rows.pop_back();
+  written = 0;
+  auto imported = services_->imports.ImportResidents(cli, tabular::WriteCsv(rows), tabular::Format::kCsv, options);
+  ASSERT_TRUE(imported) << imported.error().message;
+  ASSERT_EQ(imported->issue_count, 0u) << imported->issues.at(0).message;
+  EXPECT_TRUE(imported->committed);
+  EXPECT_EQ(imported->residents_created, good_rows);
+  EXPECT_EQ(count("SELECT count(*) FROM residents"), static_cast<std::int64_t>(good_rows));
+  EXPECT_EQ(count("SELECT value FROM node_counts WHERE metric = 'residents' AND node_id = (SELECT id FROM org_nodes WHERE code = '320581001001001')"),
+            static_cast<std::int64_t>(good_rows));
+  // The household at room 99: created by the first block's write with its spouse, completed by
+  // the second's with its head.
+  EXPECT_EQ(count("SELECT h.members FROM households h JOIN residents r ON r.id = h.head_id WHERE r.household_id = h.id AND "
+                  "h.members = 2 AND h.id = (SELECT household_id FROM residents GROUP BY household_id HAVING count(*) = 2)"),
+            2);
 }
 
 TEST_F(InProcess, BadWebhookDefinitionsAreRefusedNamingTheField) {
