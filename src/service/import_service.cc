@@ -17,6 +17,7 @@
 #include "domain/text.h"
 #include "service/org_service.h"
 #include "storage/account_repo.h"
+#include "storage/bulk_load.h"
 #include "storage/org_repo.h"
 
 namespace linli::service {
@@ -220,6 +221,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
   struct ChunkTally {
     std::map<std::string, std::int64_t> residents_by_path, households_by_path;
     std::size_t households = 0, residents = 0, duplicates = 0;
+    bool statistics_checked = false;  // after the transaction's first slice
   };
   // Rows [from, to), whose households are among the first `households_known`. Each household's
   // members in the range and its head among them are counted before any row is written (resident
@@ -316,6 +318,12 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       }
       LINLI_TRY(storage::HouseholdRepo::InsertMany(s, current.households));
       LINLI_TRY(storage::ResidentRepo::InsertMany(s, current.residents, kImportEvent, who.user_id()));
+      // The tables the foreign keys of the rest look up, if recorded as smaller than one slice,
+      // are analysed now that the transaction holds rows (storage/bulk_load.h).
+      if (!tally.statistics_checked) {
+        LINLI_TRY(storage::AnalyzeOutgrownTables(s, {"households", "residents"}, static_cast<std::int64_t>(slice_end - slice)));
+        tally.statistics_checked = true;
+      }
       if (options.progress) options.progress("write", slice_end, data_rows);
       if (next_sealed.valid()) next_sealed.get();
       // A later row failed while this range was being written: give up now, not at its end.

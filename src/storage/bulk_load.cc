@@ -85,4 +85,23 @@ Status Reinstate(SqlSession& s, const std::vector<std::string>& definitions) {
   return Ok();
 }
 
+Status AnalyzeOutgrownTables(SqlSession& s, const std::vector<std::string_view>& tables, std::int64_t rows_written) {
+  if (s.dialect() != Dialect::kPostgres || tables.empty()) return Ok();
+  std::vector<SqlValue> params;
+  std::string in = TableList(tables, params);
+  std::string rows_marker = NextMarker(params);
+  params.push_back(Int(rows_written));
+  // reltuples is -1 for a table never vacuumed or analysed, 0 for one recorded as empty.
+  LINLI_ASSIGN_OR_RETURN(auto outgrown, s.Query("SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') AND relname IN (" + in +
+                                                    ") AND relnamespace = current_schema()::regnamespace AND reltuples < " +
+                                                    rows_marker,
+                                                params));
+  for (const auto& row : outgrown) {
+    std::string table = row.Text(0);
+    if (!IsPlainIdentifier(table)) return Error::Internal("unexpected table name " + table);
+    LINLI_TRY(StatusOf(s.Exec("ANALYZE " + table)));
+  }
+  return Ok();
+}
+
 }  // namespace linli::storage
