@@ -80,10 +80,11 @@ struct Plan {
   std::vector<PlannedHousehold> households;
 };
 
-// Plan rows handed from the validating thread to the writer's job while the rest of the file is
-// still being checked. A whole-file import is one transaction, so its write need not wait for the
-// last row: the writer writes the rows that every check has passed (a block at a time), and should
-// a later row fail, its transaction rolls back and nothing is written. The plan's vectors are
+// Plan rows handed from the validating thread to the writer's job. A whole-file import is one
+// transaction, so on SQLite its write need not wait for the last row: the writer writes the rows
+// that every check has passed (a block at a time), and should a later row fail, its transaction
+// rolls back and nothing is written. (On PostgreSQL, and for a resumable import's chunks, every
+// row has passed before the writer asks.) The plan's vectors are
 // reserved for the whole file before validation starts, so the rows and households the writer
 // reads never move while the validating thread appends after them.
 class ValidatedRows {

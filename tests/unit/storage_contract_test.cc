@@ -34,6 +34,13 @@ namespace {
 
 using linli::testing::TempDir;
 
+// An administrator's session on a PostgreSQL database (outside a pipeline and a transaction, so
+// scripts and VACUUM run as written). It owns its connection; the driver is not kept.
+Result<std::unique_ptr<SqlSession>> PgAdminSession(const std::string& url) {
+  LINLI_ASSIGN_OR_RETURN(auto driver, MakePostgresDriver(url));
+  return driver->Connect(ConnectionRole::kAdmin);
+}
+
 class StorageContract : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -1530,9 +1537,7 @@ TEST_P(StorageContract, PostgresKeepsCaseEventsInMonthlyPartitionsAndKeepsTheRow
   auto url = linli::testing::FreshDatabaseUrl("postgres", dir.path());
   Millis now = SystemClock::Instance().NowMillis();
   {
-    auto driver = MakePostgresDriver(url);
-    ASSERT_TRUE(driver) << driver.error().message;
-    auto admin = (*driver)->Connect(ConnectionRole::kAdmin);
+    auto admin = PgAdminSession(url);
     ASSERT_TRUE(admin) << admin.error().message;
     auto& a = **admin;
     ASSERT_TRUE(a.ExecScript("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
@@ -1803,9 +1808,7 @@ TEST_P(StorageContract, ABulkWriteAnalysesTheTablesRecordedAsSmallerThanWhatItWr
         << "nothing to do on SQLite";
     return;
   }
-  auto driver = MakePostgresDriver(url_);
-  ASSERT_TRUE(driver) << driver.error().message;
-  auto admin = (*driver)->Connect(ConnectionRole::kAdmin);
+  auto admin = PgAdminSession(url_);
   ASSERT_TRUE(admin) << admin.error().message;
   auto& a = **admin;
   ASSERT_TRUE(a.ExecScript("CREATE TABLE scratch_emptied (id BIGINT PRIMARY KEY); CREATE TABLE scratch_counted (id BIGINT PRIMARY KEY);"
