@@ -9,6 +9,7 @@ packages=(
   libxlsxwriter-dev libminizip-dev libexpat1-dev   # spreadsheets: write XLSX; read XLSX (zip + XML)
   libopencc-dev libopencc-data   # search: traditional and simplified characters alike
   libqrencode-dev                # printable QR codes for grids
+  libgoogle-perftools-dev        # TCMalloc, the allocator (memory freed on other threads)
   libgtest-dev libgmock-dev   # GTest's CMake package also declares the gmock targets
   postgresql sqlite3 wrk curl openssl
   libxml2-utils python3-jsonschema   # tests: xmllint and the Open311 JSON Schemas

@@ -22,7 +22,6 @@
 #include <deque>
 #include <future>
 #include <iostream>
-#include <malloc.h>
 #include <mutex>
 #include <random>
 #include <semaphore>
@@ -188,13 +187,6 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
     if (scale_name == sc.name) scale = &sc;
   }
   if (!scale) return Report(Error::Invalid("scale", "scale is community, subdistrict, district or city"));
-  // The roster files' strings are made and dropped by the hundred thousand on several threads, and
-  // glibc gave the freed memory back to the kernel after each file only to fault it in again for
-  // the next (page faults: a fifth of those threads' samples). The command's process ends with
-  // the load, so it keeps what it frees.
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 256 << 20);
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
   const Caller cli = Caller::Cli();
   std::mt19937_64 rng(seed);
   Millis now = s.clock.NowMillis();

@@ -303,20 +303,32 @@ std::string ExcelSerialToIso(std::string_view serial) {
 }
 
 std::string WriteCsv(const std::vector<Row>& rows) {
-  std::string out = "\xEF\xBB\xBF";
+  // Sized before it is written: a roster of a million residents is ~100 MB, which grown by
+  // doubling would be copied into fresh memory a dozen times over.
+  std::size_t size = 3;
+  for (const auto& row : rows) {
+    size += row.size() + 1;  // the commas and CRLF
+    for (const auto& cell : row) size += cell.size();
+  }
+  std::string out;
+  out.reserve(size + size / 64);  // and a little for quotes and formula guards
+  out = "\xEF\xBB\xBF";
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
       if (i) out += ',';
-      std::string cell = row[i];
-      if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@')) cell = "'" + cell;
+      const std::string& cell = row[i];
+      // A leading = + - @ would be read by a spreadsheet as a formula: guarded with a quote mark.
+      bool formula = !cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@');
       if (cell.find_first_of(",\"\r\n") != std::string::npos) {
         out += '"';
+        if (formula) out += '\'';
         for (char c : cell) {
           if (c == '"') out += '"';
           out += c;
         }
         out += '"';
       } else {
+        if (formula) out += '\'';
         out += cell;
       }
     }

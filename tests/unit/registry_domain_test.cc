@@ -315,8 +315,10 @@ TEST(Tabular, CsvQuotesBomAndFormulaGuard) {
   EXPECT_EQ(sheet->rows[1][1], "multi\nline");
   EXPECT_FALSE(ReadCsv("a,\"open", 10));
   EXPECT_FALSE(ReadCsv("a\nb\nc\n", 2)) << "row cap";
-  auto out = WriteCsv({{"=1+1", "a,b", "-x"}});
-  EXPECT_EQ(out, "\xEF\xBB\xBF'=1+1,\"a,b\",'-x\r\n");
+  auto out = WriteCsv({{"=1+1", "a,b", "-x"}, {"@SUM(A1,\"x\")", "", "say \"hi\""}});
+  EXPECT_EQ(out, "\xEF\xBB\xBF'=1+1,\"a,b\",'-x\r\n"
+                 "\"'@SUM(A1,\"\"x\"\")\",,\"say \"\"hi\"\"\"\r\n")
+      << "a formula that needs quoting keeps its guard inside the quotes";
 }
 
 TEST(Tabular, GbkIsDetectedAndConverted) {
