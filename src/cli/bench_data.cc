@@ -354,10 +354,8 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
   // unless the load ends.)
   std::vector<std::string> suspended;
   Status dropped = s.db.WriteSync([&](SqlSession& ss) -> Status {
-    LINLI_ASSIGN_OR_RETURN(suspended, storage::SecondaryIndexes(ss, BenchDataTables()));
-    LINLI_ASSIGN_OR_RETURN(auto keys, storage::ForeignKeys(ss, BenchDataTables()));
-    suspended.insert(suspended.end(), keys.begin(), keys.end());  // after the indexes: see Reinstate
-    return storage::Suspend(ss, suspended);
+    LINLI_ASSIGN_OR_RETURN(suspended, storage::SuspendForLoad(ss, BenchDataTables()));
+    return Ok();
   }, storage::Batching::kAlone);
   if (!dropped) return Report(dropped.error());
   struct PutBackAfterTheLoad {

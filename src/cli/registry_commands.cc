@@ -71,10 +71,11 @@ class ProgressBar {
 
 std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
   struct Opts {
-    std::string file, node, format = "csv", out, reason, tag, geojson, since, until, label, description;
+    std::string node, format = "csv", out, reason, tag, geojson, since, until, label, description;
+    std::vector<std::string> files;
     std::int64_t sweep = 0, id = 0;
     bool retired = false;
-    bool dry_run = false, resumable = false, reveal = false;
+    bool dry_run = false, resumable = false, first_load = false, reveal = false;
     double lon = 0, lat = 0;
   };
   auto o = std::make_shared<Opts>();
@@ -83,15 +84,19 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
   auto* import = app.add_subcommand("import", "Import rosters from CSV or XLSX")->require_subcommand(1);
   auto* import_residents = import->add_subcommand(
       "residents", "Import households and residents (columns as in `linli import template`)");
-  import_residents->add_option("file", o->file, "A .csv (UTF-8 or GBK) or .xlsx file")->required();
+  import_residents->add_option("files", o->files, ".csv (UTF-8 or GBK) or .xlsx files, imported one after another")
+      ->required();
   import_residents->add_option("--node", o->node, "Accept only buildings under this node (code or id)");
-  import_residents->add_flag("--dry-run", o->dry_run, "Validate and report; write nothing");
-  import_residents->add_flag("--resumable", o->resumable,
-                             "Commit every 10,000 rows; run again with the same file to continue after an interruption");
+  auto* dry_run = import_residents->add_flag("--dry-run", o->dry_run, "Validate and report; write nothing");
+  auto* resumable = import_residents->add_flag(
+      "--resumable", o->resumable, "Commit every 10,000 rows; run again with the same file to continue after an interruption");
+  import_residents->add_flag("--first-load", o->first_load,
+                             "Into an empty registry, before it goes live: the registry's indexes (and PostgreSQL's "
+                             "foreign keys) are built once after the last file instead of row by row")
+      ->excludes(dry_run)
+      ->excludes(resumable);
   runners.emplace_back(import_residents, [&ctx, o] {
     auto& s = ctx.services();
-    auto bytes = ReadWholeFile(o->file);
-    if (!bytes) return Report(bytes.error());
     service::ImportOptions options;
     options.dry_run = o->dry_run;
     options.resumable = o->resumable;
@@ -102,29 +107,54 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
     }
     ProgressBar bar;
     options.progress = [&bar](const char* phase, std::size_t done, std::size_t total) { bar(phase, done, total); };
-    auto report = s.imports.ImportResidents(Caller::Cli(), *bytes, FormatFromPath(o->file, *bytes), options);
-    if (!report) return Report(report.error());
-    std::cout << "rows: " << report->rows << ", valid: " << report->valid << ", encoding: " << report->encoding << "\n";
-    for (const auto& i : report->issues) {
-      std::cout << "row " << i.row << ", " << i.column << ": " << i.message << "\n";
-    }
-    if (report->issue_count > report->issues.size()) {
-      std::cout << "... and " << report->issue_count - report->issues.size() << " more problems\n";
-    }
-    if (report->issue_count > 0) {
-      std::cout << report->issue_count << " problems; nothing was imported. Fix the rows and run again.\n";
-      return 2;
-    }
-    if (report->dry_run) {
-      std::cout << "dry run: the file is valid; nothing was written\n";
+    auto import_file = [&](const std::string& file) -> int {
+      auto bytes = ReadWholeFile(file);
+      if (!bytes) return Report(bytes.error());
+      if (o->files.size() > 1) std::cout << file << ":\n";
+      auto report = s.imports.ImportResidents(Caller::Cli(), *bytes, FormatFromPath(file, *bytes), options);
+      if (!report) return Report(report.error());
+      std::cout << "rows: " << report->rows << ", valid: " << report->valid << ", encoding: " << report->encoding << "\n";
+      for (const auto& i : report->issues) {
+        std::cout << "row " << i.row << ", " << i.column << ": " << i.message << "\n";
+      }
+      if (report->issue_count > report->issues.size()) {
+        std::cout << "... and " << report->issue_count - report->issues.size() << " more problems\n";
+      }
+      if (report->issue_count > 0) {
+        std::cout << report->issue_count << " problems; nothing was imported from " << file
+                  << ". Fix the rows and run again.\n";
+        return 2;
+      }
+      if (report->dry_run) {
+        std::cout << "dry run: the file is valid; nothing was written\n";
+        return 0;
+      }
+      std::cout << "imported " << report->residents_created << " residents in " << report->households_created
+                << " new households";
+      if (report->already_imported) std::cout << " (resumed after " << report->already_imported << " rows)";
+      if (report->likely_duplicates) std::cout << "; " << report->likely_duplicates << " flagged as likely duplicates";
+      std::cout << " (import run " << report->run_id << ")\n";
       return 0;
+    };
+    std::vector<std::string> suspended;
+    if (o->first_load) {
+      auto begun = s.imports.BeginFirstLoad(Caller::Cli());
+      if (!begun) return Report(begun.error());
+      suspended = std::move(*begun);
     }
-    std::cout << "imported " << report->residents_created << " residents in " << report->households_created
-              << " new households";
-    if (report->already_imported) std::cout << " (resumed after " << report->already_imported << " rows)";
-    if (report->likely_duplicates) std::cout << "; " << report->likely_duplicates << " flagged as likely duplicates";
-    std::cout << " (import run " << report->run_id << ")\n";
-    return 0;
+    // The first file refused ends the run; the files before it stay imported.
+    int code = 0;
+    for (const auto& file : o->files) {
+      if ((code = import_file(file)) != 0) break;
+    }
+    if (o->first_load) {
+      std::cerr << "building the registry's " << suspended.size() << " indexes and keys...\n";
+      if (auto st = s.imports.EndFirstLoad(suspended); !st) {
+        std::cerr << "error: " << st.error().message << "\n(`linli serve` tries again; `linli check` lists them)\n";
+        return 1;
+      }
+    }
+    return code;
   });
 
   auto* import_template = import->add_subcommand("template", "Write the roster template with its Chinese column headers");

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "server/runtime.h"
+#include "storage/bulk_load.h"
 #include "storage/migrations.h"
 #include "storage/notification_repo.h"
 
@@ -160,6 +161,13 @@ int main(int argc, char** argv) {
     if (*unanchored > 0) {
       std::cout << "notifications: " << *unanchored << " name a user or a case that does not exist\n";
     }
+    // Indexes and keys a bulk load dropped and never put back (`linli serve` puts them back).
+    auto suspended = storage::ReadValue<std::vector<std::string>>(*(*rt)->db, storage::StillSuspended);
+    if (!suspended) {
+      std::cerr << "error: " << suspended.error().message << "\n";
+      return 1;
+    }
+    for (const auto& d : *suspended) std::cout << "suspended by an unfinished bulk load: " << d << "\n";
     auto chain = (*rt)->services->audit.Verify(service::Caller::Cli());
     if (!chain) {
       std::cerr << "error: " << chain.error().message << "\n";
@@ -167,7 +175,7 @@ int main(int argc, char** argv) {
     }
     std::cout << "audit chain: " << (chain->intact ? "intact" : "BROKEN at entry " + std::to_string(chain->first_broken_seq) + ": " + chain->reason)
               << " (" << chain->entries << " entries)\n";
-    return (*integrity == "ok" && *unanchored == 0 && chain->intact) ? 0 : 1;
+    return (*integrity == "ok" && *unanchored == 0 && suspended->empty() && chain->intact) ? 0 : 1;
   }
   if (backup->parsed()) {
     auto driver = open_driver();

@@ -9,6 +9,7 @@
 #include "http/outbound_http.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "storage/bulk_load.h"
 
 namespace linli::server {
 
@@ -80,9 +81,21 @@ Result<std::pair<std::string, std::uint16_t>> SplitListen(const std::string& lis
 }
 }  // namespace
 
+Result<std::size_t> PutBackSuspended(Runtime& rt) {
+  LINLI_ASSIGN_OR_RETURN(auto left, storage::ReadValue<std::vector<std::string>>(*rt.db, storage::StillSuspended));
+  if (left.empty()) return std::size_t{0};
+  spdlog::warn("a bulk load ended before putting back {} indexes and keys: putting them back", left.size());
+  LINLI_TRY(rt.db->WriteSync([&](storage::SqlSession& s) { return storage::Reinstate(s, left); }, storage::Batching::kAlone));
+  return left.size();
+}
+
 int Serve(Runtime& rt) {
   auto started = g_process_start;
   const Config& c = rt.config;
+  if (auto back = PutBackSuspended(rt); !back) {
+    spdlog::error("indexes and keys a bulk load suspended could not be put back ({}); serving without them",
+                  back.error().message);
+  }
   auto hp = SplitListen(c.listen);
   if (!hp) {
     spdlog::error("{}", hp.error().message);

@@ -27,6 +27,12 @@ enum class Migrate { kApply, kRequireApplied };
 
 Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, Migrate migrate = Migrate::kApply);
 
+// Puts back what a bulk load suspended and never put back (it was killed half-way: bench-data, or
+// `linli import residents --first-load`), before serving: a registry without its indexes would be
+// read by scans. Returns how many indexes and keys came back; a failure (a key the load broke) is
+// logged and the server runs without them, `linli check` naming them.
+Result<std::size_t> PutBackSuspended(Runtime& rt);
+
 // Serves HTTP until SIGINT/SIGTERM, then drains and returns the process exit code.
 int Serve(Runtime& rt);
 

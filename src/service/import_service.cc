@@ -132,6 +132,31 @@ class ValidatedRows {
 
 }  // namespace
 
+const std::vector<std::string_view>& ImportService::RegistryTables() {
+  static const std::vector<std::string_view> tables = {"households", "residents", "resident_tags", "resident_events"};
+  return tables;
+}
+
+Result<std::vector<std::string>> ImportService::BeginFirstLoad(const Caller& who) {
+  if (!who.is_system()) return Error::Denied("a first load is run from the command line (linli import residents --first-load)");
+  std::vector<std::string> suspended;
+  LINLI_TRY(db_.WriteSync([&](SqlSession& s) -> Status {
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT (SELECT count(*) FROM residents), (SELECT count(*) FROM households)"));
+    if (auto residents = rows.at(0).Int(0), households = rows.at(0).Int(1); residents > 0 || households > 0) {
+      return Error::Precondition("a first load needs an empty registry; " + std::to_string(residents) +
+                                               " residents and " + std::to_string(households) +
+                                               " households are registered: import without --first-load");
+    }
+    LINLI_ASSIGN_OR_RETURN(suspended, storage::SuspendForLoad(s, RegistryTables()));
+    return Ok();
+  }, storage::Batching::kAlone));
+  return suspended;
+}
+
+Status ImportService::EndFirstLoad(const std::vector<std::string>& suspended) {
+  return db_.WriteSync([&](SqlSession& s) { return storage::Reinstate(s, suspended); }, storage::Batching::kAlone);
+}
+
 Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::string_view bytes, tabular::Format format,
                                                     const ImportOptions& options) {
   if (bytes.empty()) return Error::Invalid("file", "the file is empty");

@@ -67,6 +67,9 @@ Result<std::vector<std::string>> ForeignKeys(SqlSession& s, const std::vector<st
 
 Status Suspend(SqlSession& s, const std::vector<std::string>& definitions) {
   for (std::string_view d : definitions) {
+    LINLI_TRY(StatusOf(s.Exec("INSERT INTO suspended_for_load (position, definition) "
+                              "VALUES ((SELECT coalesce(max(position), 0) + 1 FROM suspended_for_load), $1)",
+                              {Text(d)})));
     if (d.starts_with(kCreateIndex)) {
       LINLI_TRY(s.ExecScript("DROP INDEX " + std::string(WordAt(d, kCreateIndex.size()))));
     } else if (auto add = d.find(kAddConstraint); d.starts_with(kAlterTable) && add != std::string_view::npos) {
@@ -79,10 +82,29 @@ Status Suspend(SqlSession& s, const std::vector<std::string>& definitions) {
   return Ok();
 }
 
+Result<std::vector<std::string>> SuspendForLoad(SqlSession& s, const std::vector<std::string_view>& tables) {
+  LINLI_ASSIGN_OR_RETURN(auto definitions, SecondaryIndexes(s, tables));
+  LINLI_ASSIGN_OR_RETURN(auto keys, ForeignKeys(s, tables));
+  definitions.insert(definitions.end(), keys.begin(), keys.end());  // after the indexes: see Reinstate
+  LINLI_TRY(Suspend(s, definitions));
+  return definitions;
+}
+
 Status Reinstate(SqlSession& s, const std::vector<std::string>& definitions) {
   BulkWriteScope building(s, BulkWrite::kIndexes);
-  for (const auto& d : definitions) LINLI_TRY(s.ExecScript(d));
+  for (const auto& d : definitions) {
+    LINLI_ASSIGN_OR_RETURN(auto struck, s.Exec("DELETE FROM suspended_for_load WHERE definition = $1", {Text(d)}));
+    if (struck == 0) continue;
+    LINLI_TRY(s.ExecScript(d));
+  }
   return Ok();
+}
+
+Result<std::vector<std::string>> StillSuspended(SqlSession& s) {
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT definition FROM suspended_for_load ORDER BY position"));
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.Text(0));
+  return out;
 }
 
 Status AnalyzeOutgrownTables(SqlSession& s, const std::vector<std::string_view>& tables, std::int64_t rows_written) {

@@ -27,11 +27,19 @@ Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vect
 // The ALTER TABLE … ADD CONSTRAINT statements of `tables`' foreign keys on PostgreSQL (a
 // partitioned table's once, on the parent: its partitions' follow it); none on SQLite.
 Result<std::vector<std::string>> ForeignKeys(SqlSession& s, const std::vector<std::string_view>& tables);
-// Drops what `definitions` (from the two above) define.
+// Drops what `definitions` (from the two above) define, and records them in suspended_for_load
+// in the same transaction: a load killed before it puts them back leaves the record behind.
 Status Suspend(SqlSession& s, const std::vector<std::string>& definitions);
-// Defines it again, in the order given (indexes before the keys: a key's check reads the tables).
-// A foreign key added back checks every row, so a load that broke one fails here.
+// Both of the above for `tables`: their secondary indexes and foreign keys, suspended and
+// returned (indexes first), for Reinstate after the load.
+Result<std::vector<std::string>> SuspendForLoad(SqlSession& s, const std::vector<std::string_view>& tables);
+// Defines it again, in the order given (indexes before the keys: a key's check reads the tables),
+// and strikes it from the record. A definition no longer recorded was put back by someone else
+// (a server started during the load: PutBackSuspended) and is skipped. A foreign key added back
+// checks every row, so a load that broke one fails here, and the record stays.
 Status Reinstate(SqlSession& s, const std::vector<std::string>& definitions);
+// What a load suspended and has not put back, in the order to put it back.
+Result<std::vector<std::string>> StillSuspended(SqlSession& s);
 
 // PostgreSQL plans each foreign key's check from the referenced table's statistics. Tables emptied
 // of their rows (an import rolled back, then vacuumed) are recorded as empty, and the checks of the

@@ -9,7 +9,10 @@
 #include "api/api_fixture.h"
 #include "core/tabular.h"
 #include "domain/identity.h"
+#include "server/runtime.h"
 #include "service/import_service.h"
+#include "storage/bulk_load.h"
+#include "storage/database.h"
 
 namespace linli::testing {
 namespace {
@@ -465,6 +468,120 @@ TEST_P(ApiTest, HouseholdAndVisitListsExportMaskedWithTheirHeadsAndChanges) {
   EXPECT_NE(audit.body.find("入户核对"), std::string::npos) << audit.body;
   EXPECT_NE(stack().As("auditor").Get("/api/v1/audit?action=household.export&limit=10").body.find("入户核对"),
             std::string::npos);
+}
+
+// `linli import residents --first-load`: into an empty registry only; the registry's secondary
+// indexes (and PostgreSQL's keys) are dropped for the files and built again after the last one;
+// and what a load killed half-way left suspended is named by `linli check` and put back by the
+// next `linli serve` (server::PutBackSuspended, what Serve calls first).
+TEST(FirstLoad, IntoAnEmptyRegistryTheIndexesAreBuiltOnceAfterTheFiles) {
+  for (const std::string& engine : Backends()) {
+    SCOPED_TRACE(engine);
+    TempDir dir;
+    const std::string url = FreshDatabaseUrl(engine, dir.path());
+    Config cfg;
+    cfg.data_dir = dir.path();
+    cfg.db_url = url;
+    cfg.key_file = dir.path() + "/linli.key";
+    auto on = [&](std::vector<std::string> command) {
+      std::vector<std::string> a = {"--db", url, "--key-file", cfg.key_file};
+      a.insert(a.end(), command.begin(), command.end());
+      return a;
+    };
+    auto definitions = [&]() {
+      auto db = storage::Database::Open({.url = url});
+      EXPECT_TRUE(db) << db.error().message;
+      if (!db) return std::vector<std::string>{};
+      auto defs = storage::ReadValue<std::vector<std::string>>(**db, [](storage::SqlSession& s) -> Result<std::vector<std::string>> {
+        const auto& tables = service::ImportService::RegistryTables();
+        LINLI_ASSIGN_OR_RETURN(auto all, storage::SecondaryIndexes(s, tables));
+        LINLI_ASSIGN_OR_RETURN(auto keys, storage::ForeignKeys(s, tables));
+        all.insert(all.end(), keys.begin(), keys.end());
+        LINLI_ASSIGN_OR_RETURN(auto left, storage::StillSuspended(s));
+        for (auto& d : left) all.push_back("still suspended: " + d);
+        return all;
+      });
+      EXPECT_TRUE(defs) << defs.error().message;
+      return defs ? *defs : std::vector<std::string>{};
+    };
+    // A grid with two buildings, made through the services as the API would.
+    std::string files[2];
+    {
+      auto rt = server::OpenRuntime(cfg);
+      ASSERT_TRUE(rt) << rt.error().message;
+      auto& s = *(*rt)->services;
+      auto cli = service::Caller::Cli();
+      auto mk = [&](std::int64_t parent, const char* type, const char* code) {
+        return service::Await<domain::OrgNode>([&](auto done) { s.org.Create(cli, {parent, type, code, code}, std::move(done)); });
+      };
+      auto root = mk(0, "subdistrict", "110101001");
+      ASSERT_TRUE(root) << root.error().message;
+      auto community = mk(root->id, "community", "110101001001");
+      auto grid = mk(community->id, "grid", "110101001001001");
+      ASSERT_TRUE(grid) << grid.error().message;
+      for (int b = 0; b < 2; ++b) {
+        std::string code = "FL-" + std::to_string(b);
+        auto building = service::Await<storage::BuildingRow>([&](auto done) {
+          s.registry.CreateBuilding(cli, {grid->id, code, code, "", {}, {}, 6, 1}, std::move(done));
+        });
+        ASSERT_TRUE(building) << building.error().message;
+        files[b] = dir.path() + "/" + code + ".csv";
+        std::ofstream(files[b]) << tabular::WriteCsv(Roster(code, 100 * b, 3));
+      }
+    }
+    const auto as_new = definitions();
+    EXPECT_GE(as_new.size(), engine == "postgres" ? 12u : 7u);
+
+    auto loaded = RunLinli(on({"import", "residents", "--first-load", files[0], files[1]}));
+    ASSERT_EQ(loaded.exit_code, 0) << loaded.output;
+    EXPECT_NE(loaded.output.find("imported 6 residents in 3 new households"), std::string::npos) << loaded.output;
+    EXPECT_EQ(definitions(), as_new) << "every index and key back, none left on the record";
+    auto check = RunLinli(on({"check"}));
+    EXPECT_EQ(check.exit_code, 0) << check.output;
+    // The residents are listed through the indexes built after the load: 12 registered (在册).
+    auto exported = RunLinli(on({"export", "residents", "--node", "110101001", "--out", dir.path() + "/out.csv"}));
+    ASSERT_EQ(exported.exit_code, 0) << exported.output;
+    std::ifstream out(dir.path() + "/out.csv");
+    std::string text((std::istreambuf_iterator<char>(out)), {});
+    std::size_t listed = 0;
+    for (auto at = text.find(",在册"); at != std::string::npos; at = text.find(",在册", at + 1)) ++listed;
+    EXPECT_EQ(listed, 12u) << text;
+
+    // Not over a registry that holds someone: refused before anything is dropped.
+    auto again = RunLinli(on({"import", "residents", "--first-load", files[0]}));
+    EXPECT_NE(again.exit_code, 0) << again.output;
+    EXPECT_NE(again.output.find("a first load needs an empty registry; 12 residents and 6 households are registered"),
+              std::string::npos) << again.output;
+    EXPECT_EQ(definitions(), as_new);
+    EXPECT_NE(RunLinli(on({"import", "residents", "--first-load", "--dry-run", files[0]})).exit_code, 0);
+
+    // A load killed between dropping and building: the record names what is missing.
+    {
+      auto db = storage::Database::Open({.url = url});
+      ASSERT_TRUE(db) << db.error().message;
+      ASSERT_TRUE((*db)->WriteSync([](storage::SqlSession& s) {
+        return StatusOf(storage::SuspendForLoad(s, service::ImportService::RegistryTables()));
+      }));
+    }
+    EXPECT_NE(definitions(), as_new);
+    auto named = RunLinli(on({"check"}));
+    EXPECT_NE(named.exit_code, 0) << named.output;
+    EXPECT_NE(named.output.find("suspended by an unfinished bulk load: CREATE INDEX residents_path"), std::string::npos)
+        << named.output;
+    {
+      auto rt = server::OpenRuntime(cfg);
+      ASSERT_TRUE(rt) << rt.error().message;
+      auto back = server::PutBackSuspended(**rt);
+      ASSERT_TRUE(back) << back.error().message;
+      EXPECT_EQ(*back, as_new.size());
+      auto none = server::PutBackSuspended(**rt);
+      ASSERT_TRUE(none);
+      EXPECT_EQ(*none, 0u);
+    }
+    EXPECT_EQ(definitions(), as_new);
+    EXPECT_EQ(RunLinli(on({"check"})).exit_code, 0);
+    if (engine == "postgres") DropPgDatabase(url);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),

@@ -1724,10 +1724,20 @@ TEST_P(StorageContract, ABulkLoadDropsSecondaryIndexesAndBuildsThemAgainKeepingU
     return Suspend(s, definitions);
   }));
   EXPECT_TRUE(names().empty());
+  auto recorded = [&] {
+    auto left = ReadValue<std::vector<std::string>>(*db_, StillSuspended);
+    EXPECT_TRUE(left) << left.error().message;
+    return left ? *left : std::vector<std::string>{};
+  };
+  EXPECT_EQ(recorded(), definitions) << "recorded in order, for a load that dies before putting them back";
   // Rows loaded meanwhile are in the indexes built afterwards: a case found by its path's index.
   auto sub = Insert(0, domain::NodeType::kSubdistrict, "1");
   SeedCategory();
   ASSERT_TRUE(WriteAndWait<CaseRow>(*db_, [&](SqlSession& s) { return CaseRepo::Insert(s, NewCase(sub, "T1", "井盖缺失")); }));
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return Reinstate(s, definitions); }));
+  EXPECT_EQ(names(), before);
+  EXPECT_TRUE(recorded().empty());
+  // Put back twice (a server started during the load did it first): the second skips them.
   ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return Reinstate(s, definitions); }));
   EXPECT_EQ(names(), before);
   auto listed = ReadValue<std::vector<CaseRow>>(*db_, [&](SqlSession& s) {
@@ -1787,6 +1797,9 @@ TEST_P(StorageContract, ABulkLoadSuspendsPostgresForeignKeysAndChecksEveryRowWhe
   ASSERT_FALSE(back);
   EXPECT_NE(back.error().message.find("cases_node_id_fkey"), std::string::npos) << back.error().message;
   EXPECT_TRUE(keys_now().empty());
+  auto left = ReadValue<std::vector<std::string>>(*db_, StillSuspended);
+  ASSERT_TRUE(left) << left.error().message;
+  EXPECT_EQ(*left, keys) << "still on the record, for the next attempt";
   ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) {
     return s.ExecScript("DELETE FROM cases WHERE id = " + std::to_string(written->id));
   }));
