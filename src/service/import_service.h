@@ -85,8 +85,9 @@ class ImportService {
   // foreign keys (storage/bulk_load.h), so each file's rows are not each put into every index at
   // a random place and checked against their parents one query at a time; ImportResidents then
   // imports each file as usual (each its own transaction); EndFirstLoad builds the indexes once
-  // and adds the keys back, which checks every row. Measured: PostgreSQL 300 k residents 33.3 ->
-  // 19.9 s, SQLite 1 M 41.6 -> 31.3 s (docs/performance.md). Only the system (the CLI) may, and
+  // and adds the keys back, which checks every row (on PostgreSQL it then analyses the tables).
+  // Measured with registry_bench --first-load: PostgreSQL 300 k residents 34.8 -> 19.7 s, SQLite
+  // 1 M 50.7 -> 39.8 s (docs/performance.md). Only the system (the CLI) may, and
   // only while no resident or household is registered: the tables are read by scans meanwhile.
   // What was suspended is recorded in the database, so a load killed half-way is put right by the
   // next `linli serve` (server::PutBackSuspended).
