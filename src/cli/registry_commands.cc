@@ -84,8 +84,11 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
   auto* import = app.add_subcommand("import", "Import rosters from CSV or XLSX")->require_subcommand(1);
   auto* import_residents = import->add_subcommand(
       "residents", "Import households and residents (columns as in `linli import template`)");
+  // Every file checked to be there before the first is imported: a misspelt name halfway through
+  // a first load would otherwise end it with the registry no longer empty.
   import_residents->add_option("files", o->files, ".csv (UTF-8 or GBK) or .xlsx files, imported one after another")
-      ->required();
+      ->required()
+      ->check(CLI::ExistingFile);
   import_residents->add_option("--node", o->node, "Accept only buildings under this node (code or id)");
   auto* dry_run = import_residents->add_flag("--dry-run", o->dry_run, "Validate and report; write nothing");
   auto* resumable = import_residents->add_flag(

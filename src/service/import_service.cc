@@ -144,8 +144,8 @@ Result<std::vector<std::string>> ImportService::BeginFirstLoad(const Caller& who
     LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT (SELECT count(*) FROM residents), (SELECT count(*) FROM households)"));
     if (auto residents = rows.at(0).Int(0), households = rows.at(0).Int(1); residents > 0 || households > 0) {
       return Error::Precondition("a first load needs an empty registry; " + std::to_string(residents) +
-                                               " residents and " + std::to_string(households) +
-                                               " households are registered: import without --first-load");
+                                 " residents and " + std::to_string(households) +
+                                 " households are registered: import without --first-load");
     }
     LINLI_ASSIGN_OR_RETURN(suspended, storage::SuspendForLoad(s, RegistryTables()));
     return Ok();

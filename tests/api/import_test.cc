@@ -532,6 +532,13 @@ TEST(FirstLoad, IntoAnEmptyRegistryTheIndexesAreBuiltOnceAfterTheFiles) {
     const auto as_new = definitions();
     EXPECT_GE(as_new.size(), engine == "postgres" ? 12u : 7u);
 
+    // A misspelt second file: refused before the first is imported or anything is dropped.
+    auto misspelt = RunLinli(on({"import", "residents", "--first-load", files[0], dir.path() + "/FL-9.csv"}));
+    EXPECT_NE(misspelt.exit_code, 0) << misspelt.output;
+    EXPECT_NE(misspelt.output.find("FL-9.csv"), std::string::npos) << misspelt.output;
+    EXPECT_EQ(misspelt.output.find("imported"), std::string::npos) << misspelt.output;
+    EXPECT_EQ(definitions(), as_new);
+
     auto loaded = RunLinli(on({"import", "residents", "--first-load", files[0], files[1]}));
     ASSERT_EQ(loaded.exit_code, 0) << loaded.output;
     EXPECT_NE(loaded.output.find("imported 6 residents in 3 new households"), std::string::npos) << loaded.output;
