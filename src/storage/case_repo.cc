@@ -463,6 +463,7 @@ Status CaseRepo::AppendEvent(SqlSession& s, CaseEventRow e) {
 
 Status CaseRepo::AppendEvents(SqlSession& s, const std::vector<CaseEventRow>& events) {
   RowInserter ins(s, kCaseEvents.table, kCaseEvents.columns, 64);
+  ins.SendByCopy();
   for (const auto& e : events) {
     if (e.id == 0) return Error::Internal("CaseRepo::AppendEvents needs ids drawn beforehand");
     LINLI_TRY(ins.AddRow(CaseEventValues(e)));
@@ -472,6 +473,7 @@ Status CaseRepo::AppendEvents(SqlSession& s, const std::vector<CaseEventRow>& ev
 
 Status CaseRepo::InsertMany(SqlSession& s, const std::vector<CaseRow>& cases) {
   RowInserter ins(s, "cases", kCaseCols, 32);
+  ins.SendByCopy();
   for (const auto& c : cases) {
     if (c.id == 0) return Error::Internal("CaseRepo::InsertMany needs ids drawn beforehand");
     CaseRow row = c;

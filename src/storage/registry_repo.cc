@@ -680,6 +680,7 @@ Result<HouseholdRow> HouseholdRepo::Insert(SqlSession& s, HouseholdRow h, bool c
 
 Status HouseholdRepo::InsertMany(SqlSession& s, const std::vector<HouseholdRow>& rows) {
   auto ins = HouseholdInserter(s, 64);
+  ins.SendByCopy();
   for (const auto& h : rows) {
     if (h.id == 0) return Error::Internal("HouseholdRepo::InsertMany needs ids drawn beforehand");
     LINLI_TRY(AddHousehold(ins, h));
@@ -753,6 +754,8 @@ Status ResidentRepo::InsertMany(SqlSession& s, const std::vector<ResidentRow>& r
   auto residents = ResidentInserter(s, 64);
   auto events = EventInserter(s, 64);
   auto tags = TagInserter(s, 64);
+  // A resident's event follows it and fills its COPY no sooner (one each); tags have no key.
+  for (auto* ins : {&residents, &events, &tags}) ins->SendByCopy();
   for (const auto& r : rows) {
     LINLI_TRY(AddResident(residents, r));
     LINLI_TRY(AddEventRow(s, events, {.resident_id = r.id, .node_path = r.node_path, .kind = "register",

@@ -94,6 +94,10 @@ void AppendPathPage(std::string& sql, std::vector<SqlValue>& params, std::string
   sql += " ORDER BY " + path + ", " + id + " LIMIT $" + std::to_string(params.size());
 }
 
+Status SqlSession::CopyRows(std::string_view, Params, std::size_t) {
+  return Error::Internal(std::string(DialectName(dialect())) + " does not copy rows");
+}
+
 std::string Markers(std::size_t first, std::size_t count) {
   std::string out;
   for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
@@ -141,6 +145,7 @@ RowInserter::RowInserter(SqlSession& s, std::string_view table, std::string_view
 struct RowInserter::Statements {
   std::size_t columns = 0;
   std::string head, tail;                      // "INSERT INTO t (a, b) VALUES " and the conflict clause
+  std::string copy;                            // "COPY t (a, b) FROM STDIN" ("" with a conflict clause)
   std::map<std::size_t, std::string> by_rows;  // the statement for n rows, built when first needed
 };
 
@@ -152,7 +157,7 @@ void RowInserter::Build(std::string_view table, std::string_view column_list, st
   auto it = built.find(key);
   if (it == built.end()) {
     Statements st;
-    st.head = "INSERT INTO " + std::string(table) + " (";
+    st.head = "(";
     for (std::size_t pos = 0; pos <= column_list.size();) {
       std::size_t comma = column_list.find(',', pos);
       std::string_view col = column_list.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
@@ -162,7 +167,9 @@ void RowInserter::Build(std::string_view table, std::string_view column_list, st
       if (comma == std::string_view::npos) break;
       pos = comma + 1;
     }
-    st.head += ") VALUES ";
+    st.head += ")";
+    if (on_conflict.empty()) st.copy = "COPY " + std::string(table) + " " + st.head + " FROM STDIN";
+    st.head = "INSERT INTO " + std::string(table) + " " + st.head + " VALUES ";
     st.tail = on_conflict.empty() ? "" : " " + std::string(on_conflict);
     it = built.emplace(std::move(key), std::move(st)).first;
   }
@@ -198,13 +205,26 @@ Status RowInserter::AddRow(Params values) {
   return Ok();
 }
 
+void RowInserter::SendByCopy(std::size_t rows_per_copy) {
+  if (statements_->copy.empty() || !s_.CopiesRows() || !pending_.empty()) return;
+  rows_per_copy_ = std::max<std::size_t>(1, rows_per_copy);
+  // A "statement" is now one COPY of rows_per_copy rows: Add and AddRow send it when it is full.
+  rows_per_statement_ = rows_per_copy_;
+  pending_.reserve(rows_per_copy_ * columns_);
+}
+
 Status RowInserter::SendFull() {
-  Status st = s_.ExecDeferred(*batch_sql_, Params(pending_));
+  Status st = rows_per_copy_ ? s_.CopyRows(statements_->copy, Params(pending_), columns_)
+                             : s_.ExecDeferred(*batch_sql_, Params(pending_));
   pending_.clear();
   return st;
 }
 
 Status RowInserter::Finish() {
+  if (rows_per_copy_) {
+    if (pending_.empty()) return Ok();
+    return SendFull();
+  }
   // What is left (fewer rows than a full statement) goes in statements of 32, 16, ... rows, so a
   // batch of 205 reports' events costs 3 full statements and 3 more (8, 4, 1), not 3 and 13.
   std::vector<SqlValue> rest = std::move(pending_);

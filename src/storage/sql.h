@@ -85,6 +85,12 @@ class SqlSession {
   // with settings per connection tunes them for the job and puts them back after, so the server's
   // memory stays small the rest of the time (BulkWriteScope does both).
   virtual Status SetBulkWrite(BulkWrite) { return Ok(); }
+  // Whether CopyRows works here (PostgreSQL: COPY ... FROM STDIN). RowInserter::SendByCopy asks.
+  virtual bool CopiesRows() const { return false; }
+  // Rows into a table with one `copy_sql` ("COPY t (a, b) FROM STDIN"), `columns` values a row.
+  // It waits for everything pipelined before it and for its own end, so it is for bulk writes of
+  // thousands of rows, not for the writer's batches.
+  virtual Status CopyRows(std::string_view copy_sql, Params values, std::size_t columns);
 
   Result<SqlRows> Query(std::string_view sql, std::initializer_list<SqlValue> params = {}) {
     return Query(sql, Params(params.begin(), params.size()));
@@ -240,6 +246,12 @@ class RowInserter {
   // The same, copied.
   Status AddRow(Params values);
   Status Finish();
+  // On an engine that copies rows (SqlSession::CopiesRows: PostgreSQL), sends the rows with COPY,
+  // `rows_per_copy` at a time, instead of multi-row INSERTs: the server parses, plans and
+  // executes no statement per batch (a first load of 300 k residents: see docs/performance.md,
+  // "The roster import through COPY"). Not with a conflict clause, which COPY has not; elsewhere
+  // nothing changes.
+  void SendByCopy(std::size_t rows_per_copy = 16384);
 
  private:
   struct Statements;
@@ -251,6 +263,7 @@ class RowInserter {
   Statements* statements_;
   const std::string* batch_sql_;
   std::vector<SqlValue> pending_;
+  std::size_t rows_per_copy_ = 0;  // 0: INSERT statements
 };
 
 // A table whose new rows the writer holds back: the history tables that only ever gain rows (case

@@ -375,6 +375,68 @@ TEST_P(StorageContract, RowInserterWritesFullBatchesAndTheTailAndRefusesARowOfTh
   EXPECT_EQ(*count, 11);
 }
 
+TEST_P(StorageContract, RowsSentByCopyKeepEveryValueAndARefusedCopyUndoesItsWholeJob) {
+  // PostgreSQL copies (COPY's text format: tabs, newlines and backslashes escaped, \N for NULL);
+  // SQLite, which does not, inserts the same rows as statements. Either way the values read back.
+  const std::vector<SqlValue> labels = {Text("a\tb"), Text("line\nbreak"), Text("back\\slash\\"), Text("\\N"),
+                                        Text("cr\r"),  Text(""),            Null(),                   Text("邻里 社区"),
+                                        Text(std::string(5000, 'y'))};
+  const std::vector<double> reals = {0.1, -2.5e-300, 116.39712812345, 1e20, 0, -0.0, 3.0, 39.9, 7.25};
+  Status st = db_->WriteSync([&](SqlSession& s) -> Status {
+    if (s.CopiesRows() != (GetParam() == "postgres")) return Error::Internal("only PostgreSQL copies rows");
+    LINLI_TRY(s.ExecScript("CREATE TABLE copied_rows (id BIGINT PRIMARY KEY, label TEXT, n BIGINT, x DOUBLE PRECISION)"));
+    // A pipelined statement before the copies, and a read after them, in the same transaction.
+    LINLI_TRY(s.ExecDeferred("INSERT INTO copied_rows (id, label, n, x) VALUES (100, 'before', 1, 1.5)"));
+    RowInserter ins(s, "copied_rows", {"id", "label", "n", "x"}, 2);
+    ins.SendByCopy(4);  // two full copies of 4 and a last of 1
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      LINLI_TRY(ins.Add(Int(static_cast<std::int64_t>(i) + 1), labels[i], Int(-9'000'000'000'000 + static_cast<std::int64_t>(i)),
+                        reals[i]));
+    }
+    LINLI_TRY(ins.Finish());
+    LINLI_ASSIGN_OR_RETURN(auto seen, s.Query("SELECT count(*) FROM copied_rows"));
+    if (seen.at(0).Int(0) != 10) return Error::Internal("the job saw " + std::to_string(seen.at(0).Int(0)) + " rows");
+    return Ok();
+  });
+  ASSERT_TRUE(st) << st.error().message;
+  auto rows = ReadValue<SqlRows>(*db_, [](SqlSession& s) { return s.Query("SELECT id, label, n, x FROM copied_rows ORDER BY id"); });
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), labels.size() + 1);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto& r = (*rows)[i];
+    EXPECT_EQ(r.Int(0), static_cast<std::int64_t>(i) + 1);
+    EXPECT_EQ(r.IsNull(1), std::holds_alternative<std::monostate>(labels[i])) << i;
+    if (auto text = std::get_if<std::string>(&labels[i])) EXPECT_EQ(r.Text(1), *text) << i;
+    EXPECT_EQ(r.Int(2), -9'000'000'000'000 + static_cast<std::int64_t>(i));
+    EXPECT_EQ(r.Real(3), reals[i]) << i;
+  }
+  EXPECT_EQ(rows->back().Text(1), "before");
+
+  // A copy that breaks a key fails its job, and the job's rows before it go with it — those of
+  // its statements and of its earlier copy; the session writes again after.
+  Status refused = db_->WriteSync([&](SqlSession& s) -> Status {
+    LINLI_TRY(s.ExecDeferred("INSERT INTO copied_rows (id, label, n, x) VALUES (200, 'lost', 1, 1)"));
+    RowInserter ins(s, "copied_rows", {"id", "label", "n", "x"}, 2);
+    ins.SendByCopy(2);
+    LINLI_TRY(ins.Add(Int(201), Text("lost too"), Int(1), 1.0));
+    LINLI_TRY(ins.Add(Int(202), Text("lost too"), Int(1), 1.0));
+    LINLI_TRY(ins.Add(Int(203), Text("lost"), Int(1), 1.0));
+    LINLI_TRY(ins.Add(Int(3), Text("a key taken"), Int(1), 1.0));
+    return ins.Finish();
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kAlreadyExists) << refused.error().message;
+  Status after = db_->WriteSync([](SqlSession& s) -> Status {
+    return s.ExecDeferred("INSERT INTO copied_rows (id, label, n, x) VALUES (300, 'after', 1, 1)");
+  });
+  ASSERT_TRUE(after) << after.error().message;
+  auto ids = ReadValue<SqlRows>(*db_, [](SqlSession& s) { return s.Query("SELECT id FROM copied_rows WHERE id >= 100 ORDER BY id"); });
+  ASSERT_TRUE(ids);
+  ASSERT_EQ(ids->size(), 2u);
+  EXPECT_EQ((*ids)[0].Int(0), 100);
+  EXPECT_EQ((*ids)[1].Int(0), 300);
+}
+
 // Queues `jobs` behind one that holds the writer for a moment, so they commit as one batch, and
 // returns each job's outcome.
 std::vector<Status> RunAsOneBatch(Database& db, std::vector<std::function<Status(SqlSession&)>> jobs) {

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -116,6 +117,21 @@ class PgSession final : public SqlSession {
     return st;
   }
 
+  bool CopiesRows() const override { return true; }
+
+  Status CopyRows(std::string_view copy_sql, Params values, std::size_t columns) override {
+    // libpq runs no COPY in pipeline mode: what is pipelined is read first, then the COPY runs
+    // on its own, inside the same transaction.
+    if (pipeline_) {
+      LINLI_TRY(Sync());
+      PQexitPipelineMode(conn_);
+    }
+    Status st = Copy(copy_sql, values, columns);
+    if (!st) sql_failed_ = true;
+    if (pipeline_) PQenterPipelineMode(conn_);
+    return st;
+  }
+
   Result<std::int64_t> NextId(std::string_view table) override {
     // Blocks of the identity sequence: one round trip per kBlock rows. Values never return to
     // the sequence, so a block outlives transactions; unused ids are only gaps.
@@ -151,6 +167,67 @@ class PgSession final : public SqlSession {
     PendingKind kind;
     std::string prepared_sql;  // for kPrepare: the cache key to forget if the Parse did not take
   };
+
+  // COPY's text format: a tab between values, a newline after each row, \N for NULL, and a
+  // backslash before any backslash, tab, newline or carriage return in a text.
+  static void AppendCopyValue(std::string& out, const SqlValue& v) {
+    if (auto p = std::get_if<std::int64_t>(&v)) {
+      char digits[24];
+      out.append(digits, std::to_chars(digits, digits + sizeof digits, *p).ptr);
+    } else if (auto p = std::get_if<double>(&v)) {
+      char digits[32];
+      out.append(digits, std::to_chars(digits, digits + sizeof digits, *p).ptr);  // shortest exact form
+    } else if (auto p = std::get_if<std::string>(&v)) {
+      if (p->find_first_of("\\\t\n\r") == std::string::npos) {  // almost every value
+        out += *p;
+        return;
+      }
+      for (char c : *p) {
+        switch (c) {
+          case '\\': out += "\\\\"; break;
+          case '\t': out += "\\t"; break;
+          case '\n': out += "\\n"; break;
+          case '\r': out += "\\r"; break;
+          default: out += c;
+        }
+      }
+    } else {
+      out += "\\N";
+    }
+  }
+
+  Status Copy(std::string_view copy_sql, Params values, std::size_t columns) {
+    PGresult* res = PQexec(conn_, std::string(copy_sql).c_str());
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+      Error e = PgError(res, conn_);
+      PQclear(res);
+      return e;
+    }
+    PQclear(res);
+    // Sent a megabyte at a time, so the server inserts the first rows while the rest are written.
+    constexpr std::size_t kChunk = 1 << 20;
+    std::string buf;
+    buf.reserve(kChunk + 4096);
+    bool sent = true;
+    for (std::size_t i = 0; i < values.size() && sent; ++i) {
+      AppendCopyValue(buf, values[i]);
+      buf += (i + 1) % columns == 0 ? '\n' : '\t';
+      if (buf.size() >= kChunk) {
+        sent = PQputCopyData(conn_, buf.data(), static_cast<int>(buf.size())) == 1;
+        buf.clear();
+      }
+    }
+    if (sent && !buf.empty()) sent = PQputCopyData(conn_, buf.data(), static_cast<int>(buf.size())) == 1;
+    if (PQputCopyEnd(conn_, sent ? nullptr : "linli: sending the rows failed") != 1) return PgError(nullptr, conn_);
+    std::optional<Error> first_error;
+    while ((res = PQgetResult(conn_)) != nullptr) {
+      if (PQresultStatus(res) != PGRES_COMMAND_OK && !first_error) first_error = PgError(res, conn_);
+      PQclear(res);
+    }
+    if (first_error) return *first_error;
+    if (!sent) return PgError(nullptr, conn_);
+    return Ok();
+  }
 
   // Parameters as the text libpq sends (NULL as a null pointer).
   struct TextParams {
