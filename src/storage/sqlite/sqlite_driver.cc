@@ -77,7 +77,7 @@ class SqliteSession final : public SqlSession {
   // The writer's page cache: 16 MiB serving (intake measured the same as with 64 MiB), 64 MiB by
   // default for a bulk import, which touches index pages all over the tree (blind indexes are
   // random by design): 10–20% slower at 16 MiB. On a database of millions of residents those
-  // indexes outgrow 64 MiB (generating a district: 1 GiB, 11 % faster), hence --bulk-cache-mib.
+  // indexes outgrow 64 MiB (generating a district: 1 GiB, 11–15 % faster, bench-data's default), hence --bulk-cache-mib.
   // Shrinking frees the pages beyond the limit.
   // The temporary store: memory, except while indexes are built. A multi-row INSERT keeps its
   // statement journal there (a roster import's write took 36–40 s instead of 25–30 with files);
