@@ -592,7 +592,7 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
       if (!located) located = b->node_id;
     }
     if (in.node_id) {
-      LINLI_ASSIGN_OR_RETURN(auto given, storage::OrgRepo::Get(s, in.node_id));
+      LINLI_ASSIGN_OR_RETURN(auto given, nodes_.Node(s, in.node_id, now));
       if (!given || given->archived) return Error::Invalid("node_id", "no node " + std::to_string(in.node_id));
       node = std::move(given);
     } else if (!in.node_code.empty()) {
@@ -614,7 +614,7 @@ void CaseService::Intake(const Caller& who, CaseIntake in, bool anonymous, Done<
       }
     }
     if (located) {
-      LINLI_ASSIGN_OR_RETURN(auto found, storage::OrgRepo::Get(s, *located));
+      LINLI_ASSIGN_OR_RETURN(auto found, nodes_.Node(s, *located, now));
       // A point in another node's area than the QR code's: trust the QR code's node (the form was
       // opened there) unless the point lies within it.
       if (found && (!node || found->path.starts_with(node->path))) node = std::move(found);
@@ -869,7 +869,7 @@ Result<std::vector<CaseView>> CaseService::List(const Caller& who, const CaseFil
   return storage::ReadValue<std::vector<CaseView>>(db_, [&](SqlSession& s) -> Result<std::vector<CaseView>> {
     auto scope = who.is_system() ? domain::Scope({"/"}) : domain::ScopeFor(who.principal, perm::kCaseRead);
     if (f.node_id) {
-      LINLI_ASSIGN_OR_RETURN(auto node, storage::OrgRepo::Get(s, *f.node_id));
+      LINLI_ASSIGN_OR_RETURN(auto node, nodes_.Node(s, *f.node_id, clock_.NowMillis()));
       if (!node || !scope.Covers(node->path)) {
         // A node above the caller's scope narrows to the caller's own part of it.
         std::vector<std::string> inside;

@@ -30,6 +30,7 @@
 #include "service/change_feed.h"
 #include "service/geo_service.h"
 #include "service/notification_service.h"
+#include "service/org_node_cache.h"
 #include "storage/case_repo.h"
 #include "storage/database.h"
 
@@ -160,7 +161,7 @@ class CaseService {
               std::shared_ptr<const crypto::FieldCrypto> crypto, GeoService& geo, NotificationService& notifications,
               ChangeFeed& changes, AccessEpoch& epoch, std::string attachments_dir, int public_requests_per_minute = 30)
       : db_(db), clock_(clock), audit_(audit), crypto_(std::move(crypto)), geo_(geo), notifications_(notifications),
-        changes_(changes), blobs_(std::move(attachments_dir)), nodes_by_code_(epoch, kCacheLifetime, kCacheEntries),
+        changes_(changes), blobs_(std::move(attachments_dir)), nodes_(epoch), nodes_by_code_(epoch, kCacheLifetime, kCacheEntries),
         handlers_at_(epoch, kCacheLifetime, kCacheEntries),
         public_limiter_(public_requests_per_minute, 60000), shared_ip_limiter_(4 * public_requests_per_minute, 60000) {}
 
@@ -289,6 +290,10 @@ class CaseService {
   BlobStore blobs_;
   static constexpr Millis kCacheLifetime = 2000;
   static constexpr std::size_t kCacheEntries = 200000;
+  // The nodes a report names (a grid worker's node_id, a point's or a building's grid) and a
+  // list's node: on the writer, a read of its own would cost PostgreSQL's pipeline a round trip
+  // per report.
+  mutable OrgNodeCache nodes_;
   mutable EpochCache<std::string, domain::OrgNode> nodes_by_code_;
   mutable EpochCache<std::int64_t, std::vector<std::int64_t>> handlers_at_;
   mutable std::mutex node_types_mu_;

@@ -279,6 +279,34 @@ TEST_P(ApiTest, StaffReportAssignRejectAsDuplicateAndTheCounts) {
   EXPECT_EQ(Act(worker1, dup_id, R"({"action":"accept"})").status, 409) << "a rejected case is finished";
 }
 
+TEST_P(ApiTest, AStaffReportsNodeIsKeptInMemoryYetANodeArchivedAMomentAgoTakesNoMoreReports) {
+  // A report's node comes from the service's cache of nodes (no read on the writer per report);
+  // archiving or restoring a node moves the cache's epoch, so the next report sees it at once.
+  auto& st = stack();
+  auto admin = st.As("sysadmin");
+  auto worker1 = st.As("worker1");
+  auto created = admin.PostJson("/api/v1/org/nodes",
+                                R"({"parent_id":5,"type":"micro_grid","code":"320581001001101001803","name":"3栋微网格"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string micro = std::to_string(created.Json().at("id").as_int64());
+  const std::string report = R"({"channel":"patrol","category":"city.environment","description":"微网格内路灯闪烁不停","node_id":)" + micro + "}";
+  auto first = worker1.PostJson("/api/v1/cases", report);
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(first.Json().at("node_id").as_int64(), created.Json().at("id").as_int64());
+  EXPECT_EQ(worker1.Get("/api/v1/cases?node_id=" + micro).status, 200);  // the list reads the same cache
+
+  ASSERT_EQ(admin.PostJson("/api/v1/org/nodes/" + micro + "/archive", "").status, 200);
+  auto refused = worker1.PostJson("/api/v1/cases", report);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.ErrorField(), "node_id");
+  ASSERT_EQ(admin.PostJson("/api/v1/org/nodes/" + micro + "/restore", "").status, 200);
+  EXPECT_EQ(worker1.PostJson("/api/v1/cases", report).status, 201);
+  // A node that does not exist is named as such, cached or not.
+  auto none = worker1.PostJson("/api/v1/cases", R"({"channel":"patrol","category":"city.environment","description":"不存在的网格","node_id":987654})");
+  EXPECT_EQ(none.status, 400);
+  EXPECT_EQ(none.ErrorField(), "node_id");
+}
+
 TEST_P(ApiTest, TheReporterPhoneIsUnmaskedOnlyWithTheRightAndAnAuditedReason) {
   auto& st = stack();
   auto tracking = ReportFromQr(st);
