@@ -754,7 +754,8 @@ Status ResidentRepo::InsertMany(SqlSession& s, const std::vector<ResidentRow>& r
   auto residents = ResidentInserter(s, 64);
   auto events = EventInserter(s, 64);
   auto tags = TagInserter(s, 64);
-  // A resident's event follows it and fills its COPY no sooner (one each); tags have no key.
+  // Each resident adds its one event after itself, so the residents' copy always fills (and is
+  // sent) before the copy holding their events: the events' key to residents holds. Tags have none.
   for (auto* ins : {&residents, &events, &tags}) ins->SendByCopy();
   for (const auto& r : rows) {
     LINLI_TRY(AddResident(residents, r));

@@ -209,8 +209,8 @@ void RowInserter::SendByCopy(std::size_t rows_per_copy) {
   if (statements_->copy.empty() || !s_.CopiesRows() || !pending_.empty()) return;
   rows_per_copy_ = std::max<std::size_t>(1, rows_per_copy);
   // A "statement" is now one COPY of rows_per_copy rows: Add and AddRow send it when it is full.
+  // (Nothing reserved: a community's file of a few dozen rows would hold a whole copy's room.)
   rows_per_statement_ = rows_per_copy_;
-  pending_.reserve(rows_per_copy_ * columns_);
 }
 
 Status RowInserter::SendFull() {

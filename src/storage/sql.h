@@ -249,8 +249,8 @@ class RowInserter {
   // On an engine that copies rows (SqlSession::CopiesRows: PostgreSQL), sends the rows with COPY,
   // `rows_per_copy` at a time, instead of multi-row INSERTs: the server parses, plans and
   // executes no statement per batch (a first load of 300 k residents: see docs/performance.md,
-  // "The roster import through COPY"). Not with a conflict clause, which COPY has not; elsewhere
-  // nothing changes.
+  // "The roster import through COPY"). Called before the first row; not with a conflict clause,
+  // which COPY has not; elsewhere nothing changes.
   void SendByCopy(std::size_t rows_per_copy = 16384);
 
  private:
