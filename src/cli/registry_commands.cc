@@ -67,11 +67,25 @@ class ProgressBar {
   std::chrono::steady_clock::time_point started_;  // GUARDED_BY(mu_)
 };
 
+// The rows, then each problem (row, column, reason); 2 when there are any: nothing was imported.
+int PrintImportIssues(const service::ImportReport& report, const std::string& file) {
+  std::cout << "rows: " << report.rows << ", valid: " << report.valid << ", encoding: " << report.encoding << "\n";
+  for (const auto& i : report.issues) {
+    std::cout << "row " << i.row << ", " << i.column << ": " << i.message << "\n";
+  }
+  if (report.issue_count > report.issues.size()) {
+    std::cout << "... and " << report.issue_count - report.issues.size() << " more problems\n";
+  }
+  if (report.issue_count == 0) return 0;
+  std::cout << report.issue_count << " problems; nothing was imported from " << file << ". Fix the rows and run again.\n";
+  return 2;
+}
+
 }  // namespace
 
 std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
   struct Opts {
-    std::string node, format = "csv", out, reason, tag, geojson, since, until, label, description;
+    std::string node, format = "csv", kind = "residents", out, reason, tag, geojson, since, until, label, description;
     std::vector<std::string> files;
     std::int64_t sweep = 0, id = 0;
     bool retired = false;
@@ -116,18 +130,7 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
       if (o->files.size() > 1) std::cout << file << ":\n";
       auto report = s.imports.ImportResidents(Caller::Cli(), *bytes, FormatFromPath(file, *bytes), options);
       if (!report) return Report(report.error());
-      std::cout << "rows: " << report->rows << ", valid: " << report->valid << ", encoding: " << report->encoding << "\n";
-      for (const auto& i : report->issues) {
-        std::cout << "row " << i.row << ", " << i.column << ": " << i.message << "\n";
-      }
-      if (report->issue_count > report->issues.size()) {
-        std::cout << "... and " << report->issue_count - report->issues.size() << " more problems\n";
-      }
-      if (report->issue_count > 0) {
-        std::cout << report->issue_count << " problems; nothing was imported from " << file
-                  << ". Fix the rows and run again.\n";
-        return 2;
-      }
+      if (int code = PrintImportIssues(*report, file); code != 0) return code;
       if (report->dry_run) {
         std::cout << "dry run: the file is valid; nothing was written\n";
         return 0;
@@ -160,13 +163,56 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
     return code;
   });
 
-  auto* import_template = import->add_subcommand("template", "Write the roster template with its Chinese column headers");
+  // Buildings before residents: a community's, or a city's before its first load, one file after
+  // another (each all or nothing; a building registered already with the same code, name and grid
+  // is skipped, so a run stopped half-way is simply run again).
+  auto* import_buildings = import->add_subcommand(
+      "buildings", "Import buildings (columns as in `linli import template --kind buildings`)");
+  import_buildings->add_option("files", o->files, ".csv (UTF-8 or GBK) or .xlsx files, imported one after another")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import_buildings->add_option("--node", o->node, "Accept only grids under this node (code or id)");
+  import_buildings->add_flag("--dry-run", o->dry_run, "Validate and report; write nothing");
+  runners.emplace_back(import_buildings, [&ctx, o] {
+    auto& s = ctx.services();
+    service::ImportOptions options;
+    options.dry_run = o->dry_run;
+    if (!o->node.empty()) {
+      auto node = ResolveNode(s, o->node);
+      if (!node) return Report(node.error());
+      options.node_id = node->id;
+    }
+    ProgressBar bar;
+    options.progress = [&bar](const char* phase, std::size_t done, std::size_t total) { bar(phase, done, total); };
+    for (const auto& file : o->files) {
+      auto bytes = ReadWholeFile(file);
+      if (!bytes) return Report(bytes.error());
+      if (o->files.size() > 1) std::cout << file << ":\n";
+      auto report = s.imports.ImportBuildings(Caller::Cli(), *bytes, FormatFromPath(file, *bytes), options);
+      if (!report) return Report(report.error());
+      if (int code = PrintImportIssues(*report, file); code != 0) return code;
+      if (report->dry_run) {
+        std::cout << "dry run: the file is valid; nothing was written\n";
+        continue;
+      }
+      std::cout << "imported " << report->buildings_created << " buildings";
+      if (report->already_imported) std::cout << " (" << report->already_imported << " registered already, skipped)";
+      std::cout << "\n";
+    }
+    return 0;
+  });
+
+  auto* import_template = import->add_subcommand("template", "Write a roster template with its Chinese column headers");
+  import_template->add_option("--kind", o->kind, "residents or buildings")
+      ->check(CLI::IsMember({"residents", "buildings"}))
+      ->capture_default_str();
   import_template->add_option("--format", o->format, "csv or xlsx")->capture_default_str();
   import_template->add_option("--out", o->out, "File to write")->required();
   runners.emplace_back(import_template, [&ctx, o] {
     auto format = tabular::ParseFormat(o->format);
     if (!format) return Report(format.error());
-    auto file = ctx.services().imports.Template(*format);
+    auto file = ctx.services().imports.Template(
+        *format, o->kind == "buildings" ? service::RosterKind::kBuildings : service::RosterKind::kResidents);
     if (!file) return Report(file.error());
     if (auto st = WriteWholeFile(o->out, file->bytes); !st) return Report(st.error());
     std::cout << "wrote " << o->out << "\n";

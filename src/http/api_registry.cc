@@ -484,6 +484,7 @@ json::object RenderImportReport(const service::ImportReport& r) {
   o["already_imported"] = r.already_imported;
   o["households_created"] = r.households_created;
   o["residents_created"] = r.residents_created;
+  o["buildings_created"] = r.buildings_created;
   o["likely_duplicates"] = r.likely_duplicates;
   o["encoding"] = r.encoding;
   o["dry_run"] = r.dry_run;
@@ -530,29 +531,47 @@ void SendFile(const Respond& respond, const Result<service::ExportFile>& file) {
 }  // namespace
 
 void RegisterImportRoutes(Router& r, Api& api) {
-  r.Add("POST", "/api/v1/import/residents", Authed(api, [&api](HttpRequest& req, const service::Caller& who, const Respond& respond) -> Status {
-    service::ImportOptions options;
-    LINLI_ASSIGN_OR_RETURN(options.dry_run, QueryBool(req, "dry_run", false));
-    LINLI_ASSIGN_OR_RETURN(options.resumable, QueryBool(req, "resumable", false));
-    LINLI_ASSIGN_OR_RETURN(options.node_id, QueryInt(req, "node_id", 1, INT64_MAX));
-    options.max_rows = 500'000;
-    tabular::Format format = tabular::Sniff(req.body);
-    if (auto f = req.query.find("format"); f != req.query.end() && !f->second.empty()) {
-      LINLI_ASSIGN_OR_RETURN(format, tabular::ParseFormat(f->second));
-    }
-    // Validating and sealing thousands of rows takes a while: off the HTTP thread.
-    api.cpu.Post([&api, who, options, format, body = std::move(req.body), respond]() {
-      auto report = api.imports.ImportResidents(who, body, format, options);
-      if (!report) return respond(ErrorResponse(report.error()));
-      int status = report->issue_count > 0 ? 422 : report->committed ? 201 : 200;
-      respond(JsonResponse(status, RenderImportReport(*report)));
-    });
-    return Ok();
-  }), {.max_body_bytes = 64u << 20});
+  // Both rosters: ?dry_run=true checks and reports without writing; node_id limits the rows to
+  // buildings (or grids) under it; format=csv|xlsx unless the bytes say which.
+  using ImportFn = Result<service::ImportReport> (service::ImportService::*)(const service::Caller&, std::string_view,
+                                                                             tabular::Format,
+                                                                             const service::ImportOptions&);
+  auto import_route = [&r, &api](const char* path, ImportFn import, bool resumable_allowed) {
+    r.Add("POST", path, Authed(api, [&api, import, resumable_allowed](HttpRequest& req, const service::Caller& who,
+                                                                        const Respond& respond) -> Status {
+      service::ImportOptions options;
+      LINLI_ASSIGN_OR_RETURN(options.dry_run, QueryBool(req, "dry_run", false));
+      if (resumable_allowed) {
+        LINLI_ASSIGN_OR_RETURN(options.resumable, QueryBool(req, "resumable", false));
+      }
+      LINLI_ASSIGN_OR_RETURN(options.node_id, QueryInt(req, "node_id", 1, INT64_MAX));
+      options.max_rows = 500'000;
+      tabular::Format format = tabular::Sniff(req.body);
+      if (auto f = req.query.find("format"); f != req.query.end() && !f->second.empty()) {
+        LINLI_ASSIGN_OR_RETURN(format, tabular::ParseFormat(f->second));
+      }
+      // Validating and sealing thousands of rows takes a while: off the HTTP thread.
+      api.cpu.Post([&api, import, who, options, format, body = std::move(req.body), respond]() {
+        auto report = (api.imports.*import)(who, body, format, options);
+        if (!report) return respond(ErrorResponse(report.error()));
+        int status = report->issue_count > 0 ? 422 : report->committed ? 201 : 200;
+        respond(JsonResponse(status, RenderImportReport(*report)));
+      });
+      return Ok();
+    }), {.max_body_bytes = 64u << 20});
+  };
+  import_route("/api/v1/import/residents", &service::ImportService::ImportResidents, true);
+  import_route("/api/v1/import/buildings", &service::ImportService::ImportBuildings, false);
 
+  // ?kind=residents (the default) or buildings.
   r.Add("GET", "/api/v1/import/template", Authed(api, [&api](HttpRequest& req, const service::Caller&, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto format, FormatOf(req));
-    LINLI_ASSIGN_OR_RETURN(auto file, api.imports.Template(format));
+    auto kind = service::RosterKind::kResidents;
+    if (auto k = QueryText(req, "kind"); k && !k->empty() && *k != "residents") {
+      if (*k != "buildings") return Error::Invalid("kind", "kind must be residents or buildings");
+      kind = service::RosterKind::kBuildings;
+    }
+    LINLI_ASSIGN_OR_RETURN(auto file, api.imports.Template(format, kind));
     respond(ExportResponse(file));
     return Ok();
   }));

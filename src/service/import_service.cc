@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <atomic>
 #include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "core/crypto.h"
@@ -38,6 +40,16 @@ const std::vector<RosterColumn>& RosterColumns() {
   return columns;
 }
 
+const std::vector<RosterColumn>& BuildingColumns() {
+  static const std::vector<RosterColumn> columns = {
+      {"楼栋编号", "code", "HQ-01-03"},          {"楼栋名称", "name", "3号楼"},
+      {"所属网格编码", "node_code", "320581001001101001"}, {"地址", "address", "虹桥路12号"},
+      {"经度", "lon", "120.5861"},               {"纬度", "lat", "31.2985"},
+      {"层数", "floors", "6"},                   {"单元数", "units", "2"},
+  };
+  return columns;
+}
+
 namespace {
 
 std::string Trim(std::string s) {
@@ -53,6 +65,83 @@ std::string Trim(std::string s) {
 }
 
 constexpr std::size_t kNoRow = static_cast<std::size_t>(-1);
+
+// A roster's header row — the first of its top ten rows naming `marker` by its header or field
+// name (exports put two lines of provenance first) — and where each column is in it (-1: absent).
+struct RosterHeader {
+  std::size_t row = 0;
+  std::vector<int> column_of;  // by position in the column list
+
+  // The trimmed cell of `field` in `cells`, empty when the column or the cell is missing.
+  std::string Cell(const std::vector<RosterColumn>& columns, const tabular::Row& cells, std::string_view field) const {
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      if (columns[k].field == field) {
+        int c = column_of[k];
+        return c >= 0 && static_cast<std::size_t>(c) < cells.size() ? Trim(cells[c]) : std::string();
+      }
+    }
+    return {};
+  }
+};
+
+std::optional<std::size_t> HeaderRow(const tabular::Sheet& sheet, std::string_view header, std::string_view field) {
+  for (std::size_t i = 0; i < std::min<std::size_t>(sheet.rows.size(), 10); ++i) {
+    for (const auto& c : sheet.rows[i]) {
+      if (auto t = Trim(c); t == header || t == field) return i;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<RosterHeader> FindRosterHeader(const tabular::Sheet& sheet, const std::vector<RosterColumn>& columns,
+                                      const RosterColumn& marker, std::initializer_list<std::string_view> required,
+                                      std::string_view template_name) {
+  auto at = HeaderRow(sheet, marker.header, marker.field);
+  if (!at) {
+    return Error::Invalid("file", "no header row with " + std::string(marker.header) + " found; download the " +
+                                      std::string(template_name) + " to see the columns");
+  }
+  RosterHeader h{*at, std::vector<int>(columns.size(), -1)};
+  for (std::size_t c = 0; c < sheet.rows[h.row].size(); ++c) {
+    auto name = Trim(sheet.rows[h.row][c]);
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      if (name == columns[k].header || name == columns[k].field) h.column_of[k] = static_cast<int>(c);
+    }
+  }
+  for (std::string_view field : required) {
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      if (columns[k].field == field && h.column_of[k] < 0) {
+        return Error::Invalid("file", "the column " + std::string(columns[k].header) + " is missing");
+      }
+    }
+  }
+  return h;
+}
+
+// The report's problems: counted all, the first 1,000 kept, each naming its column as the file does.
+struct IssueList {
+  ImportReport& report;
+  const std::vector<RosterColumn>& columns;
+  std::size_t rows_with_issues = 0;  // a row's issues are added one after another
+  std::size_t last_row = 0;
+
+  void Add(std::size_t row, std::string_view field, std::string message) {
+    ++report.issue_count;
+    if (row != last_row) ++rows_with_issues;
+    last_row = row;
+    if (report.issues.size() >= 1000) return;
+    std::string header(field);
+    for (const auto& c : columns) {
+      if (c.field == field) header = c.header;
+    }
+    report.issues.push_back({row, std::move(header), std::string(field), std::move(message)});
+  }
+  // Issues found in batched checks come after their rows'; a report reads best in row order.
+  void Sort() {
+    std::stable_sort(report.issues.begin(), report.issues.end(),
+                     [](const ImportIssue& a, const ImportIssue& b) { return a.row < b.row; });
+  }
+};
 
 struct ParsedRow {
   std::size_t row_number = 0;
@@ -175,47 +264,17 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
   LINLI_ASSIGN_OR_RETURN(auto sheet, tabular::Read(bytes, format, options.max_rows + 20));
   report.encoding = sheet.encoding;
 
-  // The header is the first of the top rows naming 姓名 (exports put two lines of provenance first).
-  std::size_t header_at = sheet.rows.size();
-  for (std::size_t i = 0; i < std::min<std::size_t>(sheet.rows.size(), 10); ++i) {
-    for (const auto& c : sheet.rows[i]) {
-      if (Trim(c) == "姓名" || Trim(c) == "name") header_at = i;
-    }
-    if (header_at != sheet.rows.size()) break;
-  }
-  if (header_at == sheet.rows.size()) {
-    return Error::Invalid("file", "no header row with 姓名 found; download the template to see the columns");
-  }
   const auto& columns = RosterColumns();
-  std::vector<int> col_of(columns.size(), -1);
-  for (std::size_t c = 0; c < sheet.rows[header_at].size(); ++c) {
-    auto h = Trim(sheet.rows[header_at][c]);
-    for (std::size_t k = 0; k < columns.size(); ++k) {
-      if (h == columns[k].header || h == columns[k].field) col_of[k] = static_cast<int>(c);
-    }
-  }
-  for (std::string_view required : {"building_code", "room", "name"}) {
-    for (std::size_t k = 0; k < columns.size(); ++k) {
-      if (columns[k].field == required && col_of[k] < 0) {
-        return Error::Invalid("file", "the column " + std::string(columns[k].header) + " is missing");
-      }
-    }
-  }
+  LINLI_ASSIGN_OR_RETURN(auto header, FindRosterHeader(sheet, columns, columns[3], {"building_code", "room", "name"},
+                                                       "template"));
+  const std::size_t header_at = header.row;
   report.rows = sheet.rows.size() - header_at - 1;
   if (report.rows > options.max_rows) {
     return Error::Invalid("file", "the file has more than " + std::to_string(options.max_rows) + " rows");
   }
-  auto header_of = [&](std::string_view field) {
-    for (const auto& c : columns) {
-      if (c.field == field) return std::string(c.header);
-    }
-    return std::string(field);
-  };
+  IssueList issues{report, columns};
   auto add_issue = [&](std::size_t row, std::string_view field, std::string message) {
-    ++report.issue_count;
-    if (report.issues.size() < 1000) {
-      report.issues.push_back({row, header_of(field), std::string(field), std::move(message)});
-    }
+    issues.Add(row, field, std::move(message));
   };
 
   const std::string file_hash = crypto::HashHex(bytes);
@@ -515,15 +574,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
         for (std::size_t j = begin; j < end; ++j) {
           const auto& cells = sheet.rows[first_data + block + j];
           auto& rc = checks[j];
-          auto cell = [&](std::string_view field) -> std::string {
-            for (std::size_t k = 0; k < columns.size(); ++k) {
-              if (columns[k].field == field) {
-                int c = col_of[k];
-                return c >= 0 && static_cast<std::size_t>(c) < cells.size() ? Trim(cells[c]) : std::string();
-              }
-            }
-            return {};
-          };
+          auto cell = [&](std::string_view field) { return header.Cell(columns, cells, field); };
           auto fail = [&](std::string_view field, std::string message) {
             rc.field = std::string(field);
             rc.message = std::move(message);
@@ -685,9 +736,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       // the answer; the rest of the file need not be read.
       if (write_beside_validation && feed.writer_ended()) return Ok();
     }
-    // Issues found in the batched checks come after their block's; a report reads best in row order.
-    std::stable_sort(report.issues.begin(), report.issues.end(),
-                     [](const ImportIssue& a, const ImportIssue& b) { return a.row < b.row; });
+    issues.Sort();
     return Ok();
   });
   if (!validated || report.issue_count > 0 || options.dry_run || feed.writer_ended()) {
@@ -736,21 +785,249 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
   return report;
 }
 
-Result<ExportFile> ImportService::Template(tabular::Format format) {
+namespace {
+
+// A number cell: empty is "not given"; anything but a whole number (or, for a location, a decimal)
+// is named by the caller's issue.
+template <class T>
+std::optional<T> ParseNumberCell(std::string_view text) {
+  T v{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Result<ImportReport> ImportService::ImportBuildings(const Caller& who, std::string_view bytes, tabular::Format format,
+                                                    const ImportOptions& options) {
+  if (bytes.empty()) return Error::Invalid("file", "the file is empty");
+  auto write_scope = domain::ScopeFor(who.principal, perm::kResidentWrite);
+  if (write_scope.Empty()) return Error::Denied("you may not register buildings");
+  ImportReport report;
+  report.dry_run = options.dry_run;
+  LINLI_ASSIGN_OR_RETURN(auto sheet, tabular::Read(bytes, format, options.max_rows + 20));
+  report.encoding = sheet.encoding;
+  const auto& columns = BuildingColumns();
+  auto header = FindRosterHeader(sheet, columns, columns[1], {"code", "name"}, "buildings template");
+  if (!header) {
+    if (HeaderRow(sheet, RosterColumns()[3].header, RosterColumns()[3].field)) {
+      return Error::Invalid("file", "this is a residents roster (it has 姓名): import it as residents");
+    }
+    return header.error();
+  }
+  report.rows = sheet.rows.size() - header->row - 1;
+  if (report.rows > options.max_rows) {
+    return Error::Invalid("file", "the file has more than " + std::to_string(options.max_rows) + " rows");
+  }
+  IssueList issues{report, columns};
+  const Millis now = clock_.NowMillis();
+  struct Planned {
+    std::size_t row_number = 0;
+    storage::BuildingRow building;
+  };
+  std::vector<Planned> planned;
+
+  Status validated = db_.Read([&](SqlSession& s) -> Status {
+    std::string node_prefix;
+    if (options.node_id) {
+      LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, *options.node_id, perm::kResidentWrite));
+      node_prefix = node.path;
+    }
+    // Nodes as this caller may register buildings at them, looked up once each: a node outside
+    // the caller's reach (or outside --node) reads as unknown.
+    std::unordered_map<std::int64_t, std::optional<domain::OrgNode>> node_by_id;
+    std::unordered_map<std::string, std::int64_t> id_of_code;  // 0: unknown
+    auto reachable = [&](std::optional<domain::OrgNode> node) -> std::optional<domain::OrgNode> {
+      if (!node || !write_scope.Covers(node->path) || (!node_prefix.empty() && !domain::PathIsUnder(node->path, node_prefix))) {
+        return std::nullopt;
+      }
+      return node;
+    };
+    auto node_by = [&](std::int64_t id) -> Result<const std::optional<domain::OrgNode>*> {
+      auto it = node_by_id.find(id);
+      if (it == node_by_id.end()) {
+        LINLI_ASSIGN_OR_RETURN(auto node, storage::OrgRepo::Get(s, id));
+        it = node_by_id.emplace(id, reachable(std::move(node))).first;
+      }
+      return &it->second;
+    };
+    std::unordered_map<std::string, std::size_t> row_of_code;  // a code's first row in the file
+    const std::size_t first_data = header->row + 1;
+    for (std::size_t i = first_data; i < sheet.rows.size(); ++i) {
+      const auto& cells = sheet.rows[i];
+      const std::size_t row_number = i + 1;
+      if (options.progress && (i - first_data) % 10000 == 0) options.progress("validate", i - first_data, report.rows);
+      auto cell = [&](std::string_view field) { return header->Cell(columns, cells, field); };
+      BuildingInput in;
+      in.code = cell("code");
+      in.name = cell("name");
+      in.address = cell("address");
+      bool numbers_ok = true;
+      for (auto [field, label, target] : {std::tuple{"lon", "经度", &in.lon}, std::tuple{"lat", "纬度", &in.lat}}) {
+        if (auto text = cell(field); !text.empty()) {
+          *target = ParseNumberCell<double>(text);
+          if (!*target) {
+            issues.Add(row_number, field, std::string(label) + " must be a number in degrees, such as 120.5861");
+            numbers_ok = false;
+          }
+        }
+      }
+      for (auto [field, label, target] : {std::tuple{"floors", "层数", &in.floors}, std::tuple{"units", "单元数", &in.units}}) {
+        if (auto text = cell(field); !text.empty()) {
+          auto n = ParseNumberCell<int>(text);
+          if (!n) {
+            issues.Add(row_number, field, std::string(label) + " must be a whole number");
+            numbers_ok = false;
+          } else {
+            *target = *n;
+          }
+        }
+      }
+      if (!numbers_ok) continue;
+      // The grid named by its code, or found from the location (CheckBuildingInput).
+      const std::string node_code = cell("node_code");
+      if (!node_code.empty()) {
+        auto known = id_of_code.find(node_code);
+        if (known == id_of_code.end()) {
+          LINLI_ASSIGN_OR_RETURN(auto node, storage::OrgRepo::GetByCode(s, node_code));
+          auto usable = reachable(std::move(node));
+          std::int64_t id = usable ? usable->id : 0;
+          if (usable) node_by_id.emplace(id, std::move(usable));
+          known = id_of_code.emplace(node_code, id).first;
+        }
+        if (known->second == 0) {
+          issues.Add(row_number, "node_code", "unknown grid " + node_code.substr(0, 40));
+          continue;
+        }
+        in.node_id = known->second;
+      }
+      const bool placed_by_location = in.node_id == 0;
+      if (auto st = registry_.CheckBuildingInput(in); !st) {
+        // The form's messages name its field node_id; the file's column is 所属网格编码.
+        std::string field = st.error().field == "node_id" ? "node_code" : st.error().field;
+        std::string message = st.error().message;
+        for (auto at = message.find("node_id"); at != std::string::npos; at = message.find("node_id")) {
+          message.replace(at, 7, "所属网格编码");
+        }
+        for (auto at = message.find("lon and lat"); at != std::string::npos; at = message.find("lon and lat")) {
+          message.replace(at, 11, "经度 and 纬度");
+        }
+        issues.Add(row_number, field, std::move(message));
+        continue;
+      }
+      LINLI_ASSIGN_OR_RETURN(auto node, node_by(in.node_id));
+      if (!*node) {
+        // Only a location can lead here (a code out of reach was refused above).
+        issues.Add(row_number, placed_by_location ? "lon" : "node_code",
+                   "the location lies in no grid where you may register buildings; give 所属网格编码");
+        continue;
+      }
+      if (auto st = RegistryService::CheckBuildingNode(**node); !st) {
+        issues.Add(row_number, placed_by_location ? "lon" : "node_code", st.error().message);
+        continue;
+      }
+      if (auto [first, fresh] = row_of_code.try_emplace(in.code, row_number); !fresh) {
+        issues.Add(row_number, "code", "the same building code is on row " + std::to_string(first->second));
+        continue;
+      }
+      Planned p;
+      p.row_number = row_number;
+      auto& b = p.building;
+      b.node_id = (*node)->id;
+      b.node_path = (*node)->path;
+      b.code = std::move(in.code);
+      b.name = std::move(in.name);
+      b.address = std::move(in.address);
+      b.lon = in.lon;
+      b.lat = in.lat;
+      b.floors = in.floors;
+      b.units = in.units;
+      b.created_at = now;
+      planned.push_back(std::move(p));
+    }
+    // Codes registered already: the same building (code, name and node) is skipped; any other
+    // holder of the code refuses the row.
+    std::vector<std::string> codes;
+    codes.reserve(planned.size());
+    for (const auto& p : planned) codes.push_back(p.building.code);
+    LINLI_ASSIGN_OR_RETURN(auto registered, storage::BuildingRepo::ByCodes(s, std::move(codes)));
+    std::erase_if(planned, [&](const Planned& p) {
+      auto it = registered.find(p.building.code);
+      if (it == registered.end()) return false;
+      const auto& had = it->second;
+      if (had.node_id == p.building.node_id && had.name == p.building.name && !had.archived) {
+        ++report.already_imported;
+      } else {
+        issues.Add(p.row_number, "code", "a building with code " + p.building.code + " is registered already");
+      }
+      return true;
+    });
+    issues.Sort();
+    return Ok();
+  });
+  if (!validated) return validated.error();
+  report.valid = report.rows - issues.rows_with_issues;
+  if (options.progress) options.progress("validate", report.rows, report.rows);
+  if (report.issue_count > 0 || options.dry_run) return report;
+
+  Status written = db_.WriteSync(
+      [&](SqlSession& s) -> Status {
+        if (planned.empty()) return Ok();
+        // What may have changed since the check: a code taken or a grid archived meanwhile.
+        std::vector<std::string> codes;
+        std::set<std::int64_t> node_ids;
+        for (const auto& p : planned) {
+          codes.push_back(p.building.code);
+          node_ids.insert(p.building.node_id);
+        }
+        LINLI_ASSIGN_OR_RETURN(auto taken, storage::BuildingRepo::ByCodes(s, std::move(codes)));
+        if (!taken.empty()) {
+          return Error::Exists("code", "building " + taken.begin()->first +
+                                           " was registered while the file was checked; import the file again");
+        }
+        for (auto id : node_ids) {
+          LINLI_ASSIGN_OR_RETURN(auto node, storage::OrgRepo::Get(s, id));
+          if (!node || node->archived) {
+            return Error::Invalid("node_code", "a grid of the file was archived while it was checked; import it again");
+          }
+        }
+        for (std::size_t i = 0; i < planned.size(); ++i) {
+          LINLI_TRY(storage::BuildingRepo::Insert(s, planned[i].building));
+          if (options.progress && i % 10000 == 0) options.progress("write", i, planned.size());
+        }
+        return audit_.Record(s, who, {.action = "building.import", .node_path = planned.front().building.node_path,
+                                      .target = "file:" + crypto::HashHex(bytes).substr(0, 16),
+                                      .detail = JsonObject()
+                                                    .Add("rows", static_cast<std::int64_t>(report.rows))
+                                                    .Add("buildings", static_cast<std::int64_t>(planned.size()))
+                                                    .Add("encoding", report.encoding).Str()});
+      },
+      storage::Batching::kAlone);
+  if (!written) return written.error();
+  if (options.progress) options.progress("write", planned.size(), planned.size());
+  report.buildings_created = planned.size();
+  report.committed = true;
+  return report;
+}
+
+Result<ExportFile> ImportService::Template(tabular::Format format, RosterKind kind) {
+  const bool buildings = kind == RosterKind::kBuildings;
   std::vector<tabular::Row> rows(2);
-  for (const auto& c : RosterColumns()) {
+  for (const auto& c : buildings ? BuildingColumns() : RosterColumns()) {
     rows[0].emplace_back(c.header);
     rows[1].emplace_back(c.sample);
   }
+  const std::string stem = buildings ? "buildings-template" : "residents-template";
   ExportFile f;
   f.rows = 1;
   if (format == tabular::Format::kCsv) {
     f.bytes = tabular::WriteCsv(rows);
-    f.filename = "residents-template.csv";
+    f.filename = stem + ".csv";
     f.content_type = "text/csv; charset=utf-8";
   } else {
-    LINLI_ASSIGN_OR_RETURN(f.bytes, tabular::WriteXlsx(rows, "居民"));
-    f.filename = "residents-template.xlsx";
+    LINLI_ASSIGN_OR_RETURN(f.bytes, tabular::WriteXlsx(rows, buildings ? "楼栋" : "居民"));
+    f.filename = stem + ".xlsx";
     f.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   }
   return f;

@@ -46,10 +46,13 @@ struct ImportIssue {
 struct ImportReport {
   std::size_t rows = 0;            // data rows in the file
   std::size_t valid = 0;
-  std::size_t already_imported = 0;  // rows a resumed run skipped
+  // Rows a resumed residents import skipped; for buildings, rows whose building is registered
+  // already with the same code, name and node.
+  std::size_t already_imported = 0;
   std::size_t households_created = 0;
   std::size_t residents_created = 0;
   std::size_t likely_duplicates = 0;
+  std::size_t buildings_created = 0;  // a buildings import
   std::string encoding;
   bool dry_run = false;
   bool committed = false;
@@ -72,6 +75,10 @@ struct RosterColumn {
   std::string_view sample;
 };
 const std::vector<RosterColumn>& RosterColumns();
+// The buildings roster's columns (楼栋编号, 楼栋名称, 所属网格编码, 地址, 经度, 纬度, 层数, 单元数).
+const std::vector<RosterColumn>& BuildingColumns();
+
+enum class RosterKind { kResidents, kBuildings };
 
 class ImportService {
  public:
@@ -92,13 +99,22 @@ class ImportService {
   // What was suspended is recorded in the database, so a load killed half-way is put right by the
   // next `linli serve` (server::PutBackSuspended).
   Result<std::vector<std::string>> BeginFirstLoad(const Caller& who);
+  // Buildings from a roster (BuildingColumns), as a community registers its buildings before its
+  // residents, or a city loads its own before its first load: each row names its grid by code (or
+  // gives a location the grid of which is found), and is checked as the form checks one building.
+  // All or nothing like the residents' import: every bad row reported (row, column, reason),
+  // nothing written when any is bad or on a dry run; one transaction and one audit entry. A row
+  // whose building is registered already with the same code, name and node is skipped and counted
+  // in already_imported, so a file may be imported again once rows are added to it.
+  Result<ImportReport> ImportBuildings(const Caller& who, std::string_view bytes, tabular::Format format,
+                                       const ImportOptions& options);
   Status EndFirstLoad(const std::vector<std::string>& suspended);
   // The tables a first load suspends the indexes and keys of.
   static const std::vector<std::string_view>& RegistryTables();
   // Rows validated together: each block's checks reuse one buffer instead of a million at once.
   static constexpr std::size_t kValidationBlock = 65'536;
   // The downloadable template: the header row and one sample row.
-  Result<ExportFile> Template(tabular::Format format);
+  Result<ExportFile> Template(tabular::Format format, RosterKind kind = RosterKind::kResidents);
   // Exports need resident.export; personal fields are masked unless `reveal` (which needs
   // resident.unmask everywhere the export covers, and a reason). The file names its exporter and
   // time; the export is audited; rows are capped by role (domain::ExportCap).

@@ -266,31 +266,39 @@ Result<int> RegistryService::FillAddressKeys() {
   return total;
 }
 
-void RegistryService::CreateBuilding(const Caller& who, BuildingInput in, Done<BuildingRow> done) {
+Status RegistryService::CheckBuildingInput(BuildingInput& in) const {
   if (in.code.empty() || in.code.size() > 32 ||
       !std::all_of(in.code.begin(), in.code.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; })) {
-    return done(Error::Invalid("code", "code must be 1 to 32 letters, digits or '-'"));
+    return Error::Invalid("code", "code must be 1 to 32 letters, digits or '-'");
   }
-  if (auto st = domain::ValidateText("name", in.name, {.min_chars = 1, .max_chars = 60, .single_line = true}); !st) return done(st.error());
-  if (auto st = domain::ValidateText("address", in.address, {.min_chars = 0, .max_chars = 200, .single_line = true}); !st) return done(st.error());
-  if (in.lon.has_value() != in.lat.has_value()) return done(Error::Invalid(in.lon ? "lat" : "lon", "give both lon and lat"));
-  if (in.lon) {
-    if (auto st = domain::ValidateLonLat(*in.lon, *in.lat); !st) return done(st.error());
-  }
-  if (in.floors < 0 || in.floors > 200) return done(Error::Invalid("floors", "floors must be 0 to 200"));
-  if (in.units < 0 || in.units > 50) return done(Error::Invalid("units", "units must be 0 to 50"));
+  LINLI_TRY(domain::ValidateText("name", in.name, {.min_chars = 1, .max_chars = 60, .single_line = true}));
+  LINLI_TRY(domain::ValidateText("address", in.address, {.min_chars = 0, .max_chars = 200, .single_line = true}));
+  if (in.lon.has_value() != in.lat.has_value()) return Error::Invalid(in.lon ? "lat" : "lon", "give both lon and lat");
+  if (in.lon) LINLI_TRY(domain::ValidateLonLat(*in.lon, *in.lat));
+  if (in.floors < 0 || in.floors > 200) return Error::Invalid("floors", "floors must be 0 to 200");
+  if (in.units < 0 || in.units > 50) return Error::Invalid("units", "units must be 0 to 50");
   if (in.node_id == 0) {
-    if (!in.lon) return done(Error::Invalid("node_id", "give node_id, or lon and lat to place the building"));
+    if (!in.lon) return Error::Invalid("node_id", "give node_id, or lon and lat to place the building");
     auto hit = geo_.Locate({*in.lon, *in.lat});
-    if (!hit) return done(Error::Invalid("lon", "the location lies in no grid; give node_id"));
+    if (!hit) return Error::Invalid("lon", "the location lies in no grid; give node_id");
     in.node_id = hit->node_id;
   }
+  return Ok();
+}
+
+Status RegistryService::CheckBuildingNode(const domain::OrgNode& node) {
+  if (!IsPlaceNode(node.type) || node.archived) {
+    return Error::Invalid("node_id", "a building belongs to an active grid, micro-grid, compound or community");
+  }
+  return Ok();
+}
+
+void RegistryService::CreateBuilding(const Caller& who, BuildingInput in, Done<BuildingRow> done) {
+  if (auto st = CheckBuildingInput(in); !st) return done(st.error());
   Millis now = clock_.NowMillis();
   storage::SubmitWrite<BuildingRow>(db_, [=, this](SqlSession& s) -> Result<BuildingRow> {
     LINLI_ASSIGN_OR_RETURN(auto node, AsReference(VisibleNode(s, who, in.node_id, perm::kResidentWrite), "node_id"));
-    if (!IsPlaceNode(node.type) || node.archived) {
-      return Error::Invalid("node_id", "a building belongs to an active grid, micro-grid, compound or community");
-    }
+    LINLI_TRY(CheckBuildingNode(node));
     LINLI_ASSIGN_OR_RETURN(auto taken, BuildingRepo::GetByCode(s, in.code));
     if (taken) return Error::Exists("code", "a building with code " + in.code + " exists already");
     BuildingRow b;

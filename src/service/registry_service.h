@@ -122,6 +122,12 @@ class RegistryService {
   Result<int> FillAddressKeys();
 
   void CreateBuilding(const Caller& who, BuildingInput in, Done<storage::BuildingRow> done);
+  // The checks of a building's own fields, shared by the form and the buildings import: its code,
+  // name, address, location, floors and units; a building without node_id is placed in the grid
+  // its location lies in (node_id filled in). The node itself is checked by CheckBuildingNode.
+  Status CheckBuildingInput(BuildingInput& in) const;
+  // Whether buildings may be registered at `node`: an active grid, micro-grid, compound or community.
+  static Status CheckBuildingNode(const domain::OrgNode& node);
   Result<storage::BuildingRow> GetBuilding(const Caller& who, std::int64_t id);
   Result<storage::BuildingRow> GetBuildingByCode(const Caller& who, std::string_view code);
   Result<std::vector<storage::BuildingRow>> ListBuildings(const Caller& who, std::optional<std::int64_t> node_id,

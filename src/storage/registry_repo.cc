@@ -589,6 +589,16 @@ Result<std::optional<BuildingRow>> BuildingRepo::Get(SqlSession& s, std::int64_t
                              BuildingFrom);
 }
 
+Result<std::unordered_map<std::string, BuildingRow>> BuildingRepo::ByCodes(SqlSession& s, std::vector<std::string> codes) {
+  std::unordered_map<std::string, BuildingRow> found;
+  LINLI_TRY(QueryInBatches(s, std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE code IN ", std::move(codes),
+                           [&](const SqlRow& r) {
+                             auto b = BuildingFrom(r);
+                             found.emplace(b.code, std::move(b));
+                           }));
+  return found;
+}
+
 Result<std::vector<BuildingRow>> BuildingRepo::ByAddressKey(SqlSession& s, std::string_view key) {
   return ManyRows<BuildingRow>(s, std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE address_key = $1 AND archived = 0 LIMIT 5",
                                std::vector<SqlValue>{Text(key)}, BuildingFrom);

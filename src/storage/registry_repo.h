@@ -214,6 +214,8 @@ class BuildingRepo {
   static Result<BuildingRow> Insert(SqlSession& s, BuildingRow b);
   static Result<std::optional<BuildingRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<BuildingRow>> GetByCode(SqlSession& s, std::string_view code);
+  // The buildings holding any of `codes` (archived ones too), by code; 500 codes a query.
+  static Result<std::unordered_map<std::string, BuildingRow>> ByCodes(SqlSession& s, std::vector<std::string> codes);
   // Active buildings whose address has this key (domain::AddressKey; at most a few).
   static Result<std::vector<BuildingRow>> ByAddressKey(SqlSession& s, std::string_view key);
   // Gives up to `limit` buildings from before address keys their key; how many it did.

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "api/api_fixture.h"
+#include "cli/demo_population.h"
 #include "core/tabular.h"
 #include "domain/identity.h"
 #include "server/runtime.h"
@@ -519,16 +520,31 @@ TEST(FirstLoad, IntoAnEmptyRegistryTheIndexesAreBuiltOnceAfterTheFiles) {
       auto community = mk(root->id, "community", "110101001001");
       auto grid = mk(community->id, "grid", "110101001001001");
       ASSERT_TRUE(grid) << grid.error().message;
-      for (int b = 0; b < 2; ++b) {
-        std::string code = "FL-" + std::to_string(b);
-        auto building = service::Await<storage::BuildingRow>([&](auto done) {
-          s.registry.CreateBuilding(cli, {grid->id, code, code, "", {}, {}, 6, 1}, std::move(done));
-        });
-        ASSERT_TRUE(building) << building.error().message;
-        files[b] = dir.path() + "/" + code + ".csv";
-        std::ofstream(files[b]) << tabular::WriteCsv(Roster(code, 100 * b, 3));
-      }
     }
+    // Its two buildings from a file, as a city loads its buildings before its residents.
+    std::vector<tabular::Row> buildings = {{"楼栋编号", "楼栋名称", "所属网格编码", "层数", "单元数"}};
+    for (int b = 0; b < 2; ++b) {
+      std::string code = "FL-" + std::to_string(b);
+      buildings.push_back({code, code, "110101001001001", "6", "1"});
+      files[b] = dir.path() + "/" + code + ".csv";
+      std::ofstream(files[b]) << tabular::WriteCsv(Roster(code, 100 * b, 3));
+    }
+    std::ofstream(dir.path() + "/buildings.csv") << tabular::WriteCsv(buildings);
+    auto checked = RunLinli(on({"import", "buildings", "--dry-run", dir.path() + "/buildings.csv"}));
+    ASSERT_EQ(checked.exit_code, 0) << checked.output;
+    EXPECT_NE(checked.output.find("nothing was written"), std::string::npos) << checked.output;
+    auto built = RunLinli(on({"import", "buildings", dir.path() + "/buildings.csv"}));
+    ASSERT_EQ(built.exit_code, 0) << built.output;
+    EXPECT_NE(built.output.find("imported 2 buildings"), std::string::npos) << built.output;
+    auto rerun = RunLinli(on({"import", "buildings", dir.path() + "/buildings.csv"}));
+    ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+    EXPECT_NE(rerun.output.find("imported 0 buildings (2 registered already, skipped)"), std::string::npos) << rerun.output;
+    buildings[1][2] = "110101001";  // the subdistrict: no place for a building
+    std::ofstream(dir.path() + "/bad.csv") << tabular::WriteCsv(buildings);
+    auto refused = RunLinli(on({"import", "buildings", dir.path() + "/bad.csv"}));
+    EXPECT_EQ(refused.exit_code, 2) << refused.output;
+    EXPECT_NE(refused.output.find("row 2, 所属网格编码: a building belongs to an active grid"), std::string::npos)
+        << refused.output;
     const auto as_new = definitions();
     EXPECT_GE(as_new.size(), engine == "postgres" ? 12u : 7u);
 
@@ -601,6 +617,139 @@ TEST(FirstLoad, IntoAnEmptyRegistryTheIndexesAreBuiltOnceAfterTheFiles) {
     EXPECT_EQ(RunLinli(on({"check"})).exit_code, 0);
     if (engine == "postgres") DropPgDatabase(url);
   }
+}
+
+HttpResult UploadBuildings(const HttpClient& c, const std::string& bytes, const std::string& query = "") {
+  return c.Send("POST", "/api/v1/import/buildings" + query, bytes, {{"Content-Type", "application/octet-stream"}});
+}
+
+std::int64_t BuildingsAt(const HttpClient& c, int node) {
+  return c.Get("/api/v1/org/nodes/" + std::to_string(node) + "/counts").Json().at("buildings").as_int64();
+}
+
+TEST_P(ApiTest, BuildingsComeFromARosterEveryBadRowNamedAndTheSameFileAgainAddsOnlyItsNewRows) {
+  auto secretary = stack().As("secretary");  // 虹桥社区: grids 5 and 6 (320581001001101001/2)
+  auto worker2 = stack().As("worker2");      // grid 6 only
+  // The grid around (120.715, 31.65) is grid 5 (the same squares as the boundaries test's).
+  auto admin = stack().As("sysadmin");
+  for (auto [node, east] : {std::pair{2, 120.80}, std::pair{4, 120.76}, std::pair{5, 120.73}}) {
+    ASSERT_EQ(admin.Send("PUT", "/api/v1/org/nodes/" + std::to_string(node) + "/boundary",
+                         cli::RectangleGeoJson(120.70, 31.60, east, 31.70), {{"Content-Type", "application/geo+json"}})
+                  .status, 200);
+  }
+
+  auto tmpl = secretary.Get("/api/v1/import/template?kind=buildings&format=csv");
+  ASSERT_EQ(tmpl.status, 200);
+  EXPECT_NE(tmpl.body.find("楼栋编号,楼栋名称,所属网格编码"), std::string::npos) << tmpl.body;
+  EXPECT_EQ(secretary.Get("/api/v1/import/template?kind=shops").ErrorField(), "kind");
+  EXPECT_NE(secretary.Get("/api/v1/import/template?format=csv").body.find("姓名"), std::string::npos) << "residents by default";
+
+  const tabular::Row header = {"楼栋编号", "楼栋名称", "所属网格编码", "地址", "经度", "纬度", "层数", "单元数"};
+  static std::atomic<int> seq{1};
+  const std::string p = "BI" + std::to_string(seq++) + GetParam().substr(0, 1) + "-";
+  const std::string grid5 = "320581001001101001", grid6 = "320581001001101002";
+  const auto before5 = BuildingsAt(secretary, 5), before6 = BuildingsAt(secretary, 6);
+
+  // Every bad row named by its row and column; nothing written.
+  std::vector<tabular::Row> bad = {
+      header,
+      {p + "1", "1号楼", grid5, "虹桥路1号", "", "", "6", "2"},            // row 2: good
+      {p + "2", "2号楼", grid5, "", "东经120度", "31.65", "6", "2"},       // 3: 经度 not a number
+      {p + "3", "3号楼", grid5, "", "", "", "六", "2"},                    // 4: 层数 not a whole number
+      {p + "4", "4号楼", "999999", "", "", "", "", ""},                    // 5: no such grid
+      {p + "5", "5号楼", "320581001002001", "", "", "", "", ""},           // 6: 新街社区's grid: out of reach
+      {p + "1", "6号楼", grid6, "", "", "", "", ""},                       // 7: the code of row 2 again
+      {p + "7", "", grid6, "", "", "", "", ""},                            // 8: no name
+      {p + "8", "8号楼", "", "", "100.0", "40.0", "", ""},                 // 9: a location in no grid
+      {p + "9", "9号楼", "", "", "", "", "", ""},                          // 10: neither grid nor location
+      {"a b", "10号楼", grid5, "", "", "", "", ""},                        // 11: a code with a space
+      {p + "11", "11号楼", grid5, "", "", "", "201", ""},                  // 12: too many floors
+  };
+  auto refused = UploadBuildings(secretary, tabular::WriteCsv(bad));
+  ASSERT_EQ(refused.status, 422) << refused.body;
+  auto report = refused.Json();
+  EXPECT_EQ(report.at("issue_count").as_int64(), 10) << refused.body;
+  EXPECT_EQ(report.at("valid").as_int64(), 1);
+  std::map<std::int64_t, std::string> column_of_row;
+  for (const auto& i : report.at("issues").as_array()) {
+    column_of_row[i.at("row").as_int64()] = std::string(i.at("column").as_string());
+  }
+  const std::map<std::int64_t, std::string> expected = {
+      {3, "经度"}, {4, "层数"}, {5, "所属网格编码"}, {6, "所属网格编码"}, {7, "楼栋编号"},
+      {8, "楼栋名称"}, {9, "经度"}, {10, "所属网格编码"}, {11, "楼栋编号"}, {12, "层数"}};
+  EXPECT_EQ(column_of_row, expected) << refused.body;
+  EXPECT_NE(refused.body.find("the same building code is on row 2"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("unknown grid 320581001002001"), std::string::npos) << "out of reach reads as unknown";
+  EXPECT_EQ(BuildingsAt(secretary, 5), before5) << "nothing half-imported";
+  EXPECT_EQ(secretary.Get("/api/v1/buildings?code=" + p + "1").status, 404);
+
+  // A good file as Excel saves it: checked (nothing written), then imported.
+  std::vector<tabular::Row> good = {
+      header,
+      {p + "1", "1号楼", grid5, "虹桥路1号", "", "", "6", "2"},
+      {p + "2", "2号楼", grid6, "虹桥路2号", "120.74", "31.66", "18", "3"},  // a location beside its grid
+      {p + "3", "3号楼", "", "虹桥路3号", "120.715", "31.65", "", ""},         // placed by its location: grid 5
+  };
+  auto xlsx = tabular::WriteXlsx(good, "楼栋");
+  ASSERT_TRUE(xlsx);
+  auto dry = UploadBuildings(secretary, *xlsx, "?dry_run=true");
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(dry.Json().at("valid").as_int64(), 3);
+  EXPECT_FALSE(dry.Json().at("committed").as_bool());
+  EXPECT_EQ(BuildingsAt(secretary, 5), before5);
+  auto imported = UploadBuildings(secretary, *xlsx);
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  EXPECT_EQ(imported.Json().at("buildings_created").as_int64(), 3);
+  EXPECT_EQ(BuildingsAt(secretary, 5), before5 + 2);
+  EXPECT_EQ(BuildingsAt(secretary, 6), before6 + 1);
+  auto placed = secretary.Get("/api/v1/buildings?code=" + p + "3");
+  ASSERT_EQ(placed.status, 200) << placed.body;
+  EXPECT_EQ(placed.Json().at("items").at(0).at("node_id").as_int64(), 5);
+  auto tall = secretary.Get("/api/v1/buildings?code=" + p + "2").Json().at("items").at(0);
+  EXPECT_EQ(tall.at("floors").as_int64(), 18);
+  EXPECT_EQ(tall.at("units").as_int64(), 3);
+  EXPECT_EQ(tall.at("node_id").as_int64(), 6);
+  auto audit = stack().As("auditor").Get("/api/v1/audit?action=building.import&limit=10");
+  EXPECT_NE(audit.body.find(R"("detail":{"rows":3,"buildings":3)"), std::string::npos) << audit.body;
+
+  // The same file with a row added: only the new row is written, the others counted as there.
+  good.push_back({p + "4", "4号楼", grid6, "", "", "", "", ""});
+  auto again = UploadBuildings(secretary, tabular::WriteCsv(good));
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.Json().at("buildings_created").as_int64(), 1);
+  EXPECT_EQ(again.Json().at("already_imported").as_int64(), 3);
+  EXPECT_EQ(BuildingsAt(secretary, 6), before6 + 2);
+  // A code held by another building refuses its row.
+  auto taken = UploadBuildings(secretary, tabular::WriteCsv({header, {p + "1", "别的楼", grid5, "", "", "", "", ""}}));
+  ASSERT_EQ(taken.status, 422) << taken.body;
+  EXPECT_NE(taken.body.find("is registered already"), std::string::npos) << taken.body;
+
+  // A grid worker registers buildings in their own grid only, by code or by location.
+  auto foreign = UploadBuildings(worker2, tabular::WriteCsv({header, {p + "20", "20号楼", grid5, "", "", "", "", ""},
+                                                             {p + "21", "21号楼", "", "", "120.715", "31.65", "", ""}}));
+  ASSERT_EQ(foreign.status, 422) << foreign.body;
+  EXPECT_EQ(foreign.Json().at("issue_count").as_int64(), 2);
+  EXPECT_NE(foreign.body.find("lies in no grid where you may register"), std::string::npos) << foreign.body;
+  EXPECT_EQ(UploadBuildings(worker2, tabular::WriteCsv({header, {p + "22", "22号楼", grid6, "", "", "", "", ""}})).status, 201);
+  // node_id keeps a file to a part of the caller's reach.
+  auto limited = UploadBuildings(secretary, tabular::WriteCsv({header, {p + "23", "23号楼", grid6, "", "", "", "", ""}}),
+                                 "?node_id=5");
+  ASSERT_EQ(limited.status, 422) << limited.body;
+  EXPECT_NE(limited.body.find("unknown grid"), std::string::npos);
+
+  // Files that are no buildings roster, and bad parameters: a 4xx naming what is wrong.
+  EXPECT_EQ(UploadBuildings(secretary, "").ErrorField(), "file");
+  auto roster = UploadBuildings(secretary, tabular::WriteCsv(Roster(p + "1", 9000, 1)));
+  EXPECT_EQ(roster.status, 400);
+  EXPECT_NE(roster.body.find("residents roster"), std::string::npos) << roster.body;
+  EXPECT_EQ(UploadBuildings(secretary, "\x01\x02garbage\xff\xfe").status, 400);
+  EXPECT_EQ(UploadBuildings(secretary, tabular::WriteCsv({{"楼栋编号", "地址"}, {"X", "Y"}})).ErrorField(), "file");
+  EXPECT_EQ(UploadBuildings(secretary, tabular::WriteCsv(good), "?dry_run=maybe").ErrorField(), "dry_run");
+  EXPECT_EQ(UploadBuildings(secretary, tabular::WriteCsv(good), "?format=pdf").ErrorField(), "format");
+  EXPECT_EQ(UploadBuildings(secretary, tabular::WriteCsv(good), "?node_id=abc").ErrorField(), "node_id");
+  EXPECT_EQ(stack().Anonymous().Send("POST", "/api/v1/import/buildings", tabular::WriteCsv(good)).status, 401);
+  EXPECT_EQ(stack().As("auditor").Send("POST", "/api/v1/import/buildings", tabular::WriteCsv(good)).status, 403);
+  EXPECT_EQ(BuildingsAt(secretary, 6), before6 + 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
