@@ -24,9 +24,19 @@ export function pngPhoto(width = 64, height = 48, rgb = [200, 80, 40]) {
 // A roster in the import template's columns; `rows` are arrays in that order.
 export const ROSTER_HEADER = ['楼栋编号', '单元', '房号', '姓名', '与户主关系', '性别', '出生日期', '身份证号', '手机号', '民族', '居住类型', '职业', '标签', '残疾等级']
 export async function xlsxRoster(rows) {
+  return xlsxSheet('居民', ROSTER_HEADER, rows)
+}
+
+// Buildings in the buildings template's columns.
+export const BUILDINGS_HEADER = ['楼栋编号', '楼栋名称', '所属网格编码', '地址', '经度', '纬度', '层数', '单元数']
+export async function xlsxBuildings(rows) {
+  return xlsxSheet('楼栋', BUILDINGS_HEADER, rows)
+}
+
+async function xlsxSheet(name, header, rows) {
   const book = new ExcelJS.Workbook()
-  const sheet = book.addWorksheet('居民')
-  sheet.addRow(ROSTER_HEADER)
+  const sheet = book.addWorksheet(name)
+  sheet.addRow(header)
   for (const r of rows) sheet.addRow(r)
   return Buffer.from(await book.xlsx.writeBuffer())
 }

@@ -1,13 +1,14 @@
 // The web app in a real Chromium against a real `linli serve` with the demo subdistrict: a
 // resident's request from the QR code to the rating, through every role's screen; the cockpit
-// following it live; a roster import with a bad row; English; the resident page's weight.
+// following it live; a roster import with a bad row; buildings imported, then residents who live in
+// them; English; the resident page's weight.
 // Each test leaves a screenshot of its last screen in the output folder.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   startLinli, launchBrowser, PHONE, DESKTOP, screenshot, consoleSignIn, h5SignIn, token, apiCall,
 } from './harness.mjs'
-import { pngPhoto, xlsxRoster, idNumber } from './fixtures.mjs'
+import { pngPhoto, xlsxRoster, xlsxBuildings, idNumber } from './fixtures.mjs'
 
 const GRID1 = '320581001001101001'  // 虹桥第一网格: worker1, leader1
 let linli, browser
@@ -185,6 +186,46 @@ test('a secretary imports an XLSX roster with one bad row and sees that row repo
   const afterCount = (await apiCall(linli.base, tok, 'GET', '/api/v1/residents/count?node_id=2')).json.count
   assert.equal(afterCount, before, 'nothing imported')
   await screenshot(p, '06-import-bad-row')
+  await p.context().close()
+})
+
+test('a secretary imports new buildings, then residents who live in them', async () => {
+  const tok = await token(linli.base, 'secretary')
+  const buildingsBefore = (await apiCall(linli.base, tok, 'GET', '/api/v1/org/nodes/5/counts')).json.buildings
+  const residentsBefore = (await apiCall(linli.base, tok, 'GET', '/api/v1/residents/count?node_id=2')).json.count
+  const buildings = await xlsxBuildings([
+    // Into the micro-grid, after its own buildings: a building at grid 5 itself would be listed
+    // first there, and the QR-code test below opens the first building with households.
+    ['E2E-NEW-1', '新建1号楼', '320581001001101001001', '虹桥路101号', '', '', 11, 2],
+    ['E2E-NEW-2', '新建2号楼', '320581001001101001001', '虹桥路102号', '', '', 11, 2],
+  ])
+  const p = await page()
+  await consoleSignIn(p, linli.base, 'secretary')
+  await p.goto(`${linli.base}/import`)
+  await p.locator('[data-test="import-kind-buildings"]').click()
+  await p.waitForURL(/kind=buildings/)
+  assert.match(await p.locator('[data-test="import-template"]').getAttribute('href'), /kind=buildings/)
+  await p.locator('[data-test="import-file"]').setInputFiles({ name: '楼栋.xlsx', mimeType: 'application/octet-stream', buffer: buildings })
+  await p.locator('[data-test="import-check"]').click()
+  await p.locator('[data-test="import-good"]', { hasText: '2' }).waitFor()
+  await p.locator('[data-test="import-confirm"]').click()
+  await p.locator('[data-test="import-done"]', { hasText: '已导入 2 栋楼' }).waitFor()
+  const buildingsAfter = (await apiCall(linli.base, tok, 'GET', '/api/v1/org/nodes/5/counts')).json.buildings
+  assert.equal(buildingsAfter, buildingsBefore + 2)
+  await screenshot(p, '07-import-buildings')
+
+  // The residents' roster names a building the file above registered (an even sequence: a woman).
+  const roster = await xlsxRoster([
+    ['E2E-NEW-2', '1单元', '301', '周晓梅', '户主', '女', '1979-03-08', idNumber('1979-03-08', 32), '13800003333', '汉族', '户籍', '会计', '', ''],
+  ])
+  await p.locator('[data-test="import-kind-residents"]').click()
+  await p.locator('[data-test="import-file"]').setInputFiles({ name: '花名册.xlsx', mimeType: 'application/octet-stream', buffer: roster })
+  await p.locator('[data-test="import-check"]').click()
+  await p.locator('[data-test="import-good"]').waitFor()
+  await p.locator('[data-test="import-confirm"]').click()
+  await p.locator('[data-test="import-done"]').waitFor()
+  const residentsAfter = (await apiCall(linli.base, tok, 'GET', '/api/v1/residents/count?node_id=2')).json.count
+  assert.equal(residentsAfter, residentsBefore + 1)
   await p.context().close()
 })
 

@@ -26,8 +26,10 @@ export async function startLinli() {
   const dir = mkdtempSync(join(tmpdir(), 'linli-e2e-'))
   execFileSync(binary, ['--data-dir', dir, '--log-level', 'warn', 'demo'], { stdio: 'ignore' })
   const port = await freePort()
+  // Every test signs in from this one address, in the browser and for its API set-up: more than the
+  // default 20 a minute once the suite grew past a dozen tests (the limit itself: api_test).
   const proc = spawn(binary, ['--data-dir', dir, '--log-level', 'warn', 'serve', '--listen', `127.0.0.1:${port}`,
-    '--static-dir', resolve(webRoot, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] })
+    '--login-rate', '120', '--static-dir', resolve(webRoot, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] })
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; i < 200; i++) {
     try { if ((await fetch(base + '/readyz')).ok) break } catch { /* not yet */ }
