@@ -94,6 +94,19 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
   };
   auto o = std::make_shared<Opts>();
   Runners runners;
+  // What every import takes from its flags (--dry-run, and --node as the node's id), its progress
+  // shown on `bar`.
+  auto import_options = [](service::Services& s, const Opts& given, ProgressBar& bar) -> Result<service::ImportOptions> {
+    service::ImportOptions options;
+    options.progress = [&bar](const char* phase, std::size_t done, std::size_t total) { bar(phase, done, total); };
+    options.dry_run = given.dry_run;
+    options.resumable = given.resumable;
+    if (!given.node.empty()) {
+      LINLI_ASSIGN_OR_RETURN(auto node, ResolveNode(s, given.node));
+      options.node_id = node.id;
+    }
+    return options;
+  };
 
   auto* import = app.add_subcommand("import", "Import rosters from CSV or XLSX")->require_subcommand(1);
   auto* import_residents = import->add_subcommand(
@@ -112,18 +125,12 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
                              "foreign keys) are built once after the last file instead of row by row")
       ->excludes(dry_run)
       ->excludes(resumable);
-  runners.emplace_back(import_residents, [&ctx, o] {
+  runners.emplace_back(import_residents, [&ctx, o, import_options] {
     auto& s = ctx.services();
-    service::ImportOptions options;
-    options.dry_run = o->dry_run;
-    options.resumable = o->resumable;
-    if (!o->node.empty()) {
-      auto node = ResolveNode(s, o->node);
-      if (!node) return Report(node.error());
-      options.node_id = node->id;
-    }
     ProgressBar bar;
-    options.progress = [&bar](const char* phase, std::size_t done, std::size_t total) { bar(phase, done, total); };
+    auto given = import_options(s, *o, bar);
+    if (!given) return Report(given.error());
+    service::ImportOptions options = std::move(*given);
     auto import_file = [&](const std::string& file) -> int {
       auto bytes = ReadWholeFile(file);
       if (!bytes) return Report(bytes.error());
@@ -163,56 +170,62 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
     return code;
   });
 
-  // Buildings before residents: a community's, or a city's before its first load, one file after
-  // another (each all or nothing; a building registered already with the same code, name and grid
-  // is skipped, so a run stopped half-way is simply run again).
-  auto* import_buildings = import->add_subcommand(
-      "buildings", "Import buildings (columns as in `linli import template --kind buildings`)");
-  import_buildings->add_option("files", o->files, ".csv (UTF-8 or GBK) or .xlsx files, imported one after another")
-      ->required()
-      ->check(CLI::ExistingFile);
-  import_buildings->add_option("--node", o->node, "Accept only grids under this node (code or id)");
-  import_buildings->add_flag("--dry-run", o->dry_run, "Validate and report; write nothing");
-  runners.emplace_back(import_buildings, [&ctx, o] {
-    auto& s = ctx.services();
-    service::ImportOptions options;
-    options.dry_run = o->dry_run;
-    if (!o->node.empty()) {
-      auto node = ResolveNode(s, o->node);
-      if (!node) return Report(node.error());
-      options.node_id = node->id;
-    }
-    ProgressBar bar;
-    options.progress = [&bar](const char* phase, std::size_t done, std::size_t total) { bar(phase, done, total); };
-    for (const auto& file : o->files) {
-      auto bytes = ReadWholeFile(file);
-      if (!bytes) return Report(bytes.error());
-      if (o->files.size() > 1) std::cout << file << ":\n";
-      auto report = s.imports.ImportBuildings(Caller::Cli(), *bytes, FormatFromPath(file, *bytes), options);
-      if (!report) return Report(report.error());
-      if (int code = PrintImportIssues(*report, file); code != 0) return code;
-      if (report->dry_run) {
-        std::cout << "dry run: the file is valid; nothing was written\n";
-        continue;
+  // Buildings and the org tree from files, one after another, each all or nothing; what a file
+  // holds that is registered already as written is skipped, so a run stopped half-way is run again.
+  using SkippingImport = Result<service::ImportReport> (service::ImportService::*)(
+      const Caller&, std::string_view, tabular::Format, const service::ImportOptions&);
+  auto add_skipping_import = [&](const char* name, const char* help, const char* node_help, SkippingImport import_fn,
+                                 std::size_t service::ImportReport::*created, const char* noun) {
+    auto* cmd = import->add_subcommand(name, help);
+    cmd->add_option("files", o->files, ".csv (UTF-8 or GBK) or .xlsx files, imported one after another")
+        ->required()
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--node", o->node, node_help);
+    cmd->add_flag("--dry-run", o->dry_run, "Validate and report; write nothing");
+    runners.emplace_back(cmd, [&ctx, o, import_options, import_fn, created, noun] {
+      auto& s = ctx.services();
+      ProgressBar bar;
+      auto given = import_options(s, *o, bar);
+      if (!given) return Report(given.error());
+      service::ImportOptions options = std::move(*given);
+      for (const auto& file : o->files) {
+        auto bytes = ReadWholeFile(file);
+        if (!bytes) return Report(bytes.error());
+        if (o->files.size() > 1) std::cout << file << ":\n";
+        auto report = (s.imports.*import_fn)(Caller::Cli(), *bytes, FormatFromPath(file, *bytes), options);
+        if (!report) return Report(report.error());
+        if (int code = PrintImportIssues(*report, file); code != 0) return code;
+        if (report->dry_run) {
+          std::cout << "dry run: the file is valid; nothing was written\n";
+          continue;
+        }
+        std::cout << "imported " << (*report).*created << " " << noun;
+        if (report->already_imported) std::cout << " (" << report->already_imported << " registered already, skipped)";
+        std::cout << "\n";
       }
-      std::cout << "imported " << report->buildings_created << " buildings";
-      if (report->already_imported) std::cout << " (" << report->already_imported << " registered already, skipped)";
-      std::cout << "\n";
-    }
-    return 0;
-  });
+      return 0;
+    });
+  };
+  // A city's districts, streets, communities and grids, then their buildings, then the residents.
+  add_skipping_import("org", "Import org nodes (columns as in `linli import template --kind org`; parents from the codes)",
+                      "Accept only nodes under this node (code or id)", &service::ImportService::ImportOrgNodes,
+                      &service::ImportReport::nodes_created, "org nodes");
+  add_skipping_import("buildings", "Import buildings (columns as in `linli import template --kind buildings`)",
+                      "Accept only grids under this node (code or id)", &service::ImportService::ImportBuildings,
+                      &service::ImportReport::buildings_created, "buildings");
 
   auto* import_template = import->add_subcommand("template", "Write a roster template with its Chinese column headers");
-  import_template->add_option("--kind", o->kind, "residents or buildings")
-      ->check(CLI::IsMember({"residents", "buildings"}))
+  import_template->add_option("--kind", o->kind, "residents, buildings or org")
+      ->check(CLI::IsMember({"residents", "buildings", "org"}))
       ->capture_default_str();
   import_template->add_option("--format", o->format, "csv or xlsx")->capture_default_str();
   import_template->add_option("--out", o->out, "File to write")->required();
   runners.emplace_back(import_template, [&ctx, o] {
     auto format = tabular::ParseFormat(o->format);
     if (!format) return Report(format.error());
-    auto file = ctx.services().imports.Template(
-        *format, o->kind == "buildings" ? service::RosterKind::kBuildings : service::RosterKind::kResidents);
+    auto file = ctx.services().imports.Template(*format, o->kind == "buildings" ? service::RosterKind::kBuildings
+                                                         : o->kind == "org"     ? service::RosterKind::kOrg
+                                                                                : service::RosterKind::kResidents);
     if (!file) return Report(file.error());
     if (auto st = WriteWholeFile(o->out, file->bytes); !st) return Report(st.error());
     std::cout << "wrote " << o->out << "\n";

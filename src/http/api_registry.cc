@@ -485,6 +485,7 @@ json::object RenderImportReport(const service::ImportReport& r) {
   o["households_created"] = r.households_created;
   o["residents_created"] = r.residents_created;
   o["buildings_created"] = r.buildings_created;
+  o["nodes_created"] = r.nodes_created;
   o["likely_duplicates"] = r.likely_duplicates;
   o["encoding"] = r.encoding;
   o["dry_run"] = r.dry_run;
@@ -562,14 +563,20 @@ void RegisterImportRoutes(Router& r, Api& api) {
   };
   import_route("/api/v1/import/residents", &service::ImportService::ImportResidents, true);
   import_route("/api/v1/import/buildings", &service::ImportService::ImportBuildings, false);
+  import_route("/api/v1/import/org", &service::ImportService::ImportOrgNodes, false);
 
-  // ?kind=residents (the default) or buildings.
+  // ?kind=residents (the default), buildings or org.
   r.Add("GET", "/api/v1/import/template", Authed(api, [&api](HttpRequest& req, const service::Caller&, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto format, FormatOf(req));
     auto kind = service::RosterKind::kResidents;
-    if (auto k = QueryText(req, "kind"); k && !k->empty() && *k != "residents") {
-      if (*k != "buildings") return Error::Invalid("kind", "kind must be residents or buildings");
-      kind = service::RosterKind::kBuildings;
+    if (auto k = QueryText(req, "kind"); k && *k != "residents") {
+      if (*k == "buildings") {
+        kind = service::RosterKind::kBuildings;
+      } else if (*k == "org") {
+        kind = service::RosterKind::kOrg;
+      } else {
+        return Error::Invalid("kind", "kind must be residents, buildings or org");
+      }
     }
     LINLI_ASSIGN_OR_RETURN(auto file, api.imports.Template(format, kind));
     respond(ExportResponse(file));

@@ -50,6 +50,13 @@ const std::vector<RosterColumn>& BuildingColumns() {
   return columns;
 }
 
+const std::vector<RosterColumn>& OrgColumns() {
+  static const std::vector<RosterColumn> columns = {
+      {"编码", "code", "320581001001101003"}, {"类型", "type", "网格"}, {"名称", "name", "虹桥第三网格"},
+  };
+  return columns;
+}
+
 namespace {
 
 std::string Trim(std::string s) {
@@ -116,6 +123,49 @@ Result<RosterHeader> FindRosterHeader(const tabular::Sheet& sheet, const std::ve
     }
   }
   return h;
+}
+
+// The start every import shares: the file read (its encoding into the report), its header found,
+// its rows counted against the limit. A file of another kind of roster is named as such.
+struct OpenedRoster {
+  tabular::Sheet sheet;
+  RosterHeader header;
+};
+Result<OpenedRoster> OpenRoster(std::string_view bytes, tabular::Format format, const ImportOptions& options,
+                                const std::vector<RosterColumn>& columns, const RosterColumn& marker,
+                                std::initializer_list<std::string_view> required, std::string_view template_name,
+                                ImportReport& report) {
+  if (bytes.empty()) return Error::Invalid("file", "the file is empty");
+  OpenedRoster r;
+  LINLI_ASSIGN_OR_RETURN(r.sheet, tabular::Read(bytes, format, options.max_rows + 20));
+  report.encoding = r.sheet.encoding;
+  auto header = FindRosterHeader(r.sheet, columns, marker, required, template_name);
+  if (!header) {
+    const std::pair<const RosterColumn*, std::string_view> kinds[] = {
+        {&RosterColumns()[3], "residents"}, {&BuildingColumns()[1], "buildings"}, {&OrgColumns()[1], "org tree"}};
+    for (const auto& [other, name] : kinds) {
+      if (other->header != marker.header && HeaderRow(r.sheet, other->header, other->field)) {
+        return Error::Invalid("file", "this is a " + std::string(name) + " roster (it has " + std::string(other->header) +
+                                          "): import it as " + std::string(name));
+      }
+    }
+    return header.error();
+  }
+  r.header = std::move(*header);
+  report.rows = r.sheet.rows.size() - r.header.row - 1;
+  if (report.rows > options.max_rows) {
+    return Error::Invalid("file", "the file has more than " + std::to_string(options.max_rows) + " rows");
+  }
+  return r;
+}
+
+// The path an import's node_id keeps its rows under (empty: the caller's whole reach); the node must
+// be one the caller may act on with `permission`.
+Result<std::string> OptionsNodePath(SqlSession& s, const Caller& who, const ImportOptions& options,
+                                    std::string_view permission) {
+  if (!options.node_id) return std::string();
+  LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, *options.node_id, permission));
+  return node.path;
 }
 
 // The report's problems: counted all, the first 1,000 kept, each naming its column as the file does.
@@ -256,22 +306,16 @@ Status ImportService::EndFirstLoad(const std::vector<std::string>& suspended) {
 
 Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::string_view bytes, tabular::Format format,
                                                     const ImportOptions& options) {
-  if (bytes.empty()) return Error::Invalid("file", "the file is empty");
   auto write_scope = domain::ScopeFor(who.principal, perm::kResidentWrite);
-  if (write_scope.Empty()) return Error::Denied("you may not register residents");
+  if (!bytes.empty() && write_scope.Empty()) return Error::Denied("you may not register residents");
   ImportReport report;
   report.dry_run = options.dry_run;
-  LINLI_ASSIGN_OR_RETURN(auto sheet, tabular::Read(bytes, format, options.max_rows + 20));
-  report.encoding = sheet.encoding;
-
   const auto& columns = RosterColumns();
-  LINLI_ASSIGN_OR_RETURN(auto header, FindRosterHeader(sheet, columns, columns[3], {"building_code", "room", "name"},
-                                                       "template"));
+  LINLI_ASSIGN_OR_RETURN(auto opened, OpenRoster(bytes, format, options, columns, columns[3],
+                                                 {"building_code", "room", "name"}, "template", report));
+  const auto& sheet = opened.sheet;
+  const auto& header = opened.header;
   const std::size_t header_at = header.row;
-  report.rows = sheet.rows.size() - header_at - 1;
-  if (report.rows > options.max_rows) {
-    return Error::Invalid("file", "the file has more than " + std::to_string(options.max_rows) + " rows");
-  }
   IssueList issues{report, columns};
   auto add_issue = [&](std::size_t row, std::string_view field, std::string message) {
     issues.Add(row, field, std::move(message));
@@ -491,11 +535,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
 
   // --- validation, in one read session ---
   Status validated = db_.Read([&](SqlSession& s) -> Status {
-    std::string node_prefix;
-    if (options.node_id) {
-      LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, *options.node_id, perm::kResidentWrite));
-      node_prefix = node.path;
-    }
+    LINLI_ASSIGN_OR_RETURN(const std::string node_prefix, OptionsNodePath(s, who, options, perm::kResidentWrite));
     LINLI_ASSIGN_OR_RETURN(auto run, storage::ImportRunRepo::Latest(s, file_hash, scope_node));
     if (run && run->status == "done") {
       return Error::Exists("file", "this file was imported already (import run " + std::to_string(run->id) + ")");
@@ -787,6 +827,19 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
 
 namespace {
 
+// The one audit entry of a buildings or org tree import: the file (by its hash), its rows, what it
+// created and its encoding.
+Status AuditFileImport(AuditService& audit, SqlSession& s, const Caller& who, std::string_view action,
+                       const std::string& node_path, std::string_view bytes, const ImportReport& report,
+                       std::string_view created_name, std::size_t created) {
+  return audit.Record(s, who, {.action = std::string(action), .node_path = node_path,
+                               .target = "file:" + crypto::HashHex(bytes).substr(0, 16),
+                               .detail = JsonObject()
+                                             .Add("rows", static_cast<std::int64_t>(report.rows))
+                                             .Add(created_name, static_cast<std::int64_t>(created))
+                                             .Add("encoding", report.encoding).Str()});
+}
+
 // A number cell: empty is "not given"; anything but a whole number (or, for a location, a decimal)
 // is named by the caller's issue.
 template <class T>
@@ -801,25 +854,15 @@ std::optional<T> ParseNumberCell(std::string_view text) {
 
 Result<ImportReport> ImportService::ImportBuildings(const Caller& who, std::string_view bytes, tabular::Format format,
                                                     const ImportOptions& options) {
-  if (bytes.empty()) return Error::Invalid("file", "the file is empty");
   auto write_scope = domain::ScopeFor(who.principal, perm::kResidentWrite);
-  if (write_scope.Empty()) return Error::Denied("you may not register buildings");
+  if (!bytes.empty() && write_scope.Empty()) return Error::Denied("you may not register buildings");
   ImportReport report;
   report.dry_run = options.dry_run;
-  LINLI_ASSIGN_OR_RETURN(auto sheet, tabular::Read(bytes, format, options.max_rows + 20));
-  report.encoding = sheet.encoding;
   const auto& columns = BuildingColumns();
-  auto header = FindRosterHeader(sheet, columns, columns[1], {"code", "name"}, "buildings template");
-  if (!header) {
-    if (HeaderRow(sheet, RosterColumns()[3].header, RosterColumns()[3].field)) {
-      return Error::Invalid("file", "this is a residents roster (it has 姓名): import it as residents");
-    }
-    return header.error();
-  }
-  report.rows = sheet.rows.size() - header->row - 1;
-  if (report.rows > options.max_rows) {
-    return Error::Invalid("file", "the file has more than " + std::to_string(options.max_rows) + " rows");
-  }
+  LINLI_ASSIGN_OR_RETURN(auto opened, OpenRoster(bytes, format, options, columns, columns[1], {"code", "name"},
+                                                 "buildings template", report));
+  const auto& sheet = opened.sheet;
+  const auto& header = opened.header;
   IssueList issues{report, columns};
   const Millis now = clock_.NowMillis();
   struct Planned {
@@ -829,11 +872,7 @@ Result<ImportReport> ImportService::ImportBuildings(const Caller& who, std::stri
   std::vector<Planned> planned;
 
   Status validated = db_.Read([&](SqlSession& s) -> Status {
-    std::string node_prefix;
-    if (options.node_id) {
-      LINLI_ASSIGN_OR_RETURN(auto node, VisibleNode(s, who, *options.node_id, perm::kResidentWrite));
-      node_prefix = node.path;
-    }
+    LINLI_ASSIGN_OR_RETURN(const std::string node_prefix, OptionsNodePath(s, who, options, perm::kResidentWrite));
     // Nodes as this caller may register buildings at them, looked up once each: a node outside
     // the caller's reach (or outside --node) reads as unknown.
     std::unordered_map<std::int64_t, std::optional<domain::OrgNode>> node_by_id;
@@ -853,12 +892,12 @@ Result<ImportReport> ImportService::ImportBuildings(const Caller& who, std::stri
       return &it->second;
     };
     std::unordered_map<std::string, std::size_t> row_of_code;  // a code's first row in the file
-    const std::size_t first_data = header->row + 1;
+    const std::size_t first_data = header.row + 1;
     for (std::size_t i = first_data; i < sheet.rows.size(); ++i) {
       const auto& cells = sheet.rows[i];
       const std::size_t row_number = i + 1;
       if (options.progress && (i - first_data) % 10000 == 0) options.progress("validate", i - first_data, report.rows);
-      auto cell = [&](std::string_view field) { return header->Cell(columns, cells, field); };
+      auto cell = [&](std::string_view field) { return header.Cell(columns, cells, field); };
       BuildingInput in;
       in.code = cell("code");
       in.name = cell("name");
@@ -996,12 +1035,8 @@ Result<ImportReport> ImportService::ImportBuildings(const Caller& who, std::stri
           LINLI_TRY(storage::BuildingRepo::Insert(s, planned[i].building));
           if (options.progress && i % 10000 == 0) options.progress("write", i, planned.size());
         }
-        return audit_.Record(s, who, {.action = "building.import", .node_path = planned.front().building.node_path,
-                                      .target = "file:" + crypto::HashHex(bytes).substr(0, 16),
-                                      .detail = JsonObject()
-                                                    .Add("rows", static_cast<std::int64_t>(report.rows))
-                                                    .Add("buildings", static_cast<std::int64_t>(planned.size()))
-                                                    .Add("encoding", report.encoding).Str()});
+        return AuditFileImport(audit_, s, who, "building.import", planned.front().building.node_path, bytes, report,
+                               "buildings", planned.size());
       },
       storage::Batching::kAlone);
   if (!written) return written.error();
@@ -1011,14 +1046,219 @@ Result<ImportReport> ImportService::ImportBuildings(const Caller& who, std::stri
   return report;
 }
 
+namespace {
+
+// A node type as a roster writes it: the API's name, or the Chinese one.
+std::optional<domain::NodeType> NodeTypeOfCell(std::string_view text) {
+  static const std::pair<std::string_view, domain::NodeType> kChinese[] = {
+      {"区", domain::NodeType::kDistrict},       {"县", domain::NodeType::kDistrict},
+      {"街道", domain::NodeType::kSubdistrict},  {"镇", domain::NodeType::kSubdistrict},
+      {"乡", domain::NodeType::kSubdistrict},    {"社区", domain::NodeType::kCommunity},
+      {"村", domain::NodeType::kCommunity},      {"小区", domain::NodeType::kCompound},
+      {"网格", domain::NodeType::kGrid},         {"微网格", domain::NodeType::kMicroGrid},
+      {"专属网格", domain::NodeType::kDedicatedGrid},
+      // As a traditional-Chinese sheet writes them.
+      {"區", domain::NodeType::kDistrict},       {"縣", domain::NodeType::kDistrict},
+      {"鄉", domain::NodeType::kSubdistrict},    {"社區", domain::NodeType::kCommunity},
+      {"小區", domain::NodeType::kCompound},     {"網格", domain::NodeType::kGrid},
+      {"微網格", domain::NodeType::kMicroGrid},  {"專屬網格", domain::NodeType::kDedicatedGrid},
+  };
+  for (const auto& [name, type] : kChinese) {
+    if (text == name) return type;
+  }
+  return domain::ParseNodeType(text);
+}
+
+}  // namespace
+
+Result<ImportReport> ImportService::ImportOrgNodes(const Caller& who, std::string_view bytes, tabular::Format format,
+                                                   const ImportOptions& options) {
+  if (!bytes.empty() && domain::ScopeFor(who.principal, perm::kOrgWrite).Empty() && !who.is_system()) {
+    return Error::Denied("you may not change the org tree");
+  }
+  ImportReport report;
+  report.dry_run = options.dry_run;
+  const auto& columns = OrgColumns();
+  LINLI_ASSIGN_OR_RETURN(auto opened, OpenRoster(bytes, format, options, columns, columns[1], {"code", "type", "name"},
+                                                 "org tree template", report));
+  const auto& sheet = opened.sheet;
+  const auto& header = opened.header;
+  IssueList issues{report, columns};
+  struct Planned {
+    std::size_t row_number = 0;
+    domain::OrgNode node;
+    std::string parent_code;  // empty: a root
+  };
+  std::vector<Planned> planned;
+
+  Status validated = db_.Read([&](SqlSession& s) -> Status {
+    LINLI_ASSIGN_OR_RETURN(const std::string node_prefix, OptionsNodePath(s, who, options, perm::kOrgWrite));
+    // Each row alone first; then by the codes' length, so every parent is decided before its children.
+    struct Row {
+      std::size_t row_number;
+      std::string code, name;
+      domain::NodeType type;
+    };
+    std::vector<Row> rows;
+    std::unordered_map<std::string, std::size_t> row_of_code;
+    for (std::size_t i = header.row + 1; i < sheet.rows.size(); ++i) {
+      auto cell = [&](std::string_view field) { return header.Cell(columns, sheet.rows[i], field); };
+      Row r{i + 1, cell("code"), cell("name"), domain::NodeType::kGrid};
+      auto type = NodeTypeOfCell(cell("type"));
+      if (auto st = domain::ValidateNodeCode(r.code); !st) {
+        issues.Add(r.row_number, "code", st.error().message);
+      } else if (!type) {
+        issues.Add(r.row_number, "type", "类型 must be 区, 街道, 社区, 小区, 网格, 微网格 or 专属网格");
+      } else if (auto st = domain::ValidateNodeName(r.name); !st) {
+        issues.Add(r.row_number, "name", st.error().message);
+      } else if (auto [first, fresh] = row_of_code.try_emplace(r.code, r.row_number); !fresh) {
+        issues.Add(r.row_number, "code", "the same code is on row " + std::to_string(first->second));
+      } else {
+        r.type = *type;
+        rows.push_back(std::move(r));
+      }
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.code.size() < b.code.size(); });
+    // The nodes there already: the rows' own codes and their parents'.
+    std::vector<std::string> codes;
+    for (const auto& r : rows) {
+      codes.push_back(r.code);
+      if (r.code.size() > 6) codes.push_back(r.code.substr(0, r.code.size() - 3));
+    }
+    LINLI_ASSIGN_OR_RETURN(auto registered, storage::OrgRepo::ByCodes(s, std::move(codes)));
+    // What each code of the file turned out to be: a node planned by an earlier row, or refused.
+    std::unordered_map<std::string, std::optional<domain::OrgNode>> of_file;
+    for (auto& r : rows) {
+      if (auto had = registered.find(r.code); had != registered.end()) {
+        const auto& n = had->second;
+        if (n.type == r.type && n.name == r.name && !n.archived) {
+          ++report.already_imported;
+          of_file[r.code] = n;
+        } else {
+          issues.Add(r.row_number, "code", "an org node with code " + r.code + " exists already");
+          of_file[r.code] = std::nullopt;
+        }
+        continue;
+      }
+      // The parent: the code less its last three digits; a 9-digit subdistrict's is its district
+      // when there is one, otherwise it is a root (as is a district).
+      std::optional<domain::OrgNode> parent;
+      std::string parent_code = r.code.size() > 6 ? r.code.substr(0, r.code.size() - 3) : std::string();
+      bool parent_in_file = false;
+      if (!parent_code.empty()) {
+        if (auto f = of_file.find(parent_code); f != of_file.end()) {
+          if (!f->second) {
+            of_file[r.code] = std::nullopt;
+            issues.Add(r.row_number, "code", "its parent " + parent_code + " is refused above");
+            continue;
+          }
+          parent = f->second;
+          parent_in_file = !registered.count(parent_code);
+        } else if (auto d = registered.find(parent_code); d != registered.end()) {
+          parent = d->second;
+        } else if (r.type != domain::NodeType::kSubdistrict) {
+          of_file[r.code] = std::nullopt;
+          issues.Add(r.row_number, "code", "no org node " + parent_code + " to hold it, in the file or registered");
+          continue;
+        }
+      }
+      if (!parent) parent_code.clear();
+      auto refuse = [&](std::string_view field, std::string message) {
+        of_file[r.code] = std::nullopt;
+        issues.Add(r.row_number, field, std::move(message));
+      };
+      // A parent registered already must be within the caller's reach; one of the file's is
+      // within it when its own parent was.
+      if (parent && !parent_in_file) {
+        auto visible = CheckVisible(parent, who, parent->id, perm::kOrgWrite);
+        if (!visible || (!node_prefix.empty() && !domain::PathIsUnder(parent->path, node_prefix))) {
+          refuse("code", "no org node " + parent_code + " you may add to");
+          continue;
+        }
+        if (parent->archived) {
+          refuse("code", "its parent " + parent_code + " is archived");
+          continue;
+        }
+      }
+      if (!parent && (!who.is_system() || options.node_id)) {
+        refuse("code", "a root (a district or a subdistrict of its own) is added from the command line only");
+        continue;
+      }
+      if (!domain::MayParent(parent ? std::optional(parent->type) : std::nullopt, r.type)) {
+        refuse("type", "a " + std::string(domain::NodeTypeName(r.type)) + " cannot be placed under " +
+                           (parent ? "a " + std::string(domain::NodeTypeName(parent->type)) : std::string("nothing")));
+        continue;
+      }
+      if (auto st = domain::CheckNodeCode(r.code, parent, r.type); !st) {
+        refuse("code", st.error().message);
+        continue;
+      }
+      domain::OrgNode node;
+      node.type = r.type;
+      node.code = r.code;
+      node.name = r.name;
+      node.path = parent ? parent->path : "/";  // the parent's, until the insert gives it its own
+      of_file[r.code] = node;
+      planned.push_back({r.row_number, std::move(node), parent_code});
+    }
+    issues.Sort();
+    return Ok();
+  });
+  if (!validated) return validated.error();
+  report.valid = report.rows - issues.rows_with_issues;
+  if (report.issue_count > 0 || options.dry_run) return report;
+
+  const Millis now = clock_.NowMillis();
+  Status written = db_.WriteSync(
+      [&](SqlSession& s) -> Status {
+        if (planned.empty()) return Ok();
+        // Parents before children (planned in order of the codes' length); a parent registered
+        // before the file is read again here, so one moved or archived meanwhile refuses the file.
+        std::unordered_map<std::string, std::pair<std::int64_t, std::string>> placed;  // code → id, path
+        for (const auto& p : planned) {
+          std::int64_t parent_id = 0;
+          std::string parent_path = "/";
+          if (!p.parent_code.empty()) {
+            auto it = placed.find(p.parent_code);
+            if (it == placed.end()) {
+              LINLI_ASSIGN_OR_RETURN(auto parent, storage::OrgRepo::GetByCode(s, p.parent_code));
+              if (!parent || parent->archived) {
+                return Error::Invalid("code", "org node " + p.parent_code + " was archived while the file was checked");
+              }
+              it = placed.emplace(p.parent_code, std::pair{parent->id, parent->path}).first;
+            }
+            std::tie(parent_id, parent_path) = it->second;
+          }
+          domain::OrgNode node = p.node;
+          node.parent_id = parent_id;
+          node.created_at = now;
+          LINLI_ASSIGN_OR_RETURN(node, storage::OrgRepo::Insert(s, std::move(node), parent_path));
+          placed.emplace(node.code, std::pair{node.id, node.path});
+        }
+        const auto& top = placed.at(planned.front().node.code).second;
+        return AuditFileImport(audit_, s, who, "org.import", top, bytes, report, "nodes", planned.size());
+      },
+      storage::Batching::kAlone);
+  if (!written) return written.error();
+  if (!planned.empty()) epoch_.Bump();
+  report.nodes_created = planned.size();
+  report.committed = true;
+  return report;
+}
+
 Result<ExportFile> ImportService::Template(tabular::Format format, RosterKind kind) {
-  const bool buildings = kind == RosterKind::kBuildings;
+  const auto& columns = kind == RosterKind::kBuildings ? BuildingColumns()
+                        : kind == RosterKind::kOrg     ? OrgColumns()
+                                                       : RosterColumns();
   std::vector<tabular::Row> rows(2);
-  for (const auto& c : buildings ? BuildingColumns() : RosterColumns()) {
+  for (const auto& c : columns) {
     rows[0].emplace_back(c.header);
     rows[1].emplace_back(c.sample);
   }
-  const std::string stem = buildings ? "buildings-template" : "residents-template";
+  const std::string stem = kind == RosterKind::kBuildings ? "buildings-template"
+                           : kind == RosterKind::kOrg     ? "org-template"
+                                                          : "residents-template";
+  const std::string sheet_name = kind == RosterKind::kBuildings ? "楼栋" : kind == RosterKind::kOrg ? "组织架构" : "居民";
   ExportFile f;
   f.rows = 1;
   if (format == tabular::Format::kCsv) {
@@ -1026,7 +1266,7 @@ Result<ExportFile> ImportService::Template(tabular::Format format, RosterKind ki
     f.filename = stem + ".csv";
     f.content_type = "text/csv; charset=utf-8";
   } else {
-    LINLI_ASSIGN_OR_RETURN(f.bytes, tabular::WriteXlsx(rows, buildings ? "楼栋" : "居民"));
+    LINLI_ASSIGN_OR_RETURN(f.bytes, tabular::WriteXlsx(rows, sheet_name));
     f.filename = stem + ".xlsx";
     f.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   }

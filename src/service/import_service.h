@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/tabular.h"
+#include "service/access_epoch.h"
 #include "service/audit_service.h"
 #include "service/caller.h"
 #include "service/fieldwork_service.h"
@@ -53,6 +54,7 @@ struct ImportReport {
   std::size_t residents_created = 0;
   std::size_t likely_duplicates = 0;
   std::size_t buildings_created = 0;  // a buildings import
+  std::size_t nodes_created = 0;      // an org tree import
   std::string encoding;
   bool dry_run = false;
   bool committed = false;
@@ -77,13 +79,16 @@ struct RosterColumn {
 const std::vector<RosterColumn>& RosterColumns();
 // The buildings roster's columns (楼栋编号, 楼栋名称, 所属网格编码, 地址, 经度, 纬度, 层数, 单元数).
 const std::vector<RosterColumn>& BuildingColumns();
+// The org tree's columns (编码, 类型, 名称): a node's parent is its code less the last three digits.
+const std::vector<RosterColumn>& OrgColumns();
 
-enum class RosterKind { kResidents, kBuildings };
+enum class RosterKind { kResidents, kBuildings, kOrg };
 
 class ImportService {
  public:
-  ImportService(storage::Database& db, const Clock& clock, AuditService& audit, RegistryService& registry)
-      : db_(db), clock_(clock), audit_(audit), registry_(registry) {}
+  ImportService(storage::Database& db, const Clock& clock, AuditService& audit, RegistryService& registry,
+                AccessEpoch& epoch)
+      : db_(db), clock_(clock), audit_(audit), registry_(registry), epoch_(epoch) {}
 
   Result<ImportReport> ImportResidents(const Caller& who, std::string_view bytes, tabular::Format format,
                                        const ImportOptions& options);
@@ -108,6 +113,14 @@ class ImportService {
   // in already_imported, so a file may be imported again once rows are added to it.
   Result<ImportReport> ImportBuildings(const Caller& who, std::string_view bytes, tabular::Format format,
                                        const ImportOptions& options);
+  // Org nodes from a roster (OrgColumns: 编码, 类型, 名称), as a subdistrict sets up its
+  // communities and grids, or a city its districts, streets and 100,000 grids: each row checked as
+  // the org form checks one node (its type under its parent's, its code its parent's and three
+  // digits, org.write at the parent; a root only from the CLI), the file's rows in any order
+  // (parents first by the codes' length). All or nothing, one audit entry (org.import); a node
+  // registered already with the same code, type and name is skipped (already_imported).
+  Result<ImportReport> ImportOrgNodes(const Caller& who, std::string_view bytes, tabular::Format format,
+                                      const ImportOptions& options);
   Status EndFirstLoad(const std::vector<std::string>& suspended);
   // The tables a first load suspends the indexes and keys of.
   static const std::vector<std::string_view>& RegistryTables();
@@ -151,6 +164,7 @@ class ImportService {
   const Clock& clock_;
   AuditService& audit_;
   RegistryService& registry_;
+  AccessEpoch& epoch_;  // new nodes change what grants reach: moved once they are committed
 };
 
 }  // namespace linli::service

@@ -42,7 +42,7 @@ class Services {
       : options(options), db(db), clock(clock), cpu(options.cpu_threads), policy(options.policy), audit(db, clock),
         auth(db, clock, audit, policy, cpu, epoch, options.login_attempts_per_minute_per_ip),
         org(db, clock, audit, epoch), accounts(db, clock, audit, policy, cpu, epoch), geo(db, clock, audit),
-        registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry),
+        registry(db, clock, audit, options.field_crypto, geo), imports(db, clock, audit, registry, epoch),
         fieldwork(db, clock, audit, registry, geo), restructure(db, clock, audit, geo, epoch),
         notifications(db, clock, audit, options.field_crypto),
         cases(db, clock, audit, options.field_crypto, geo, notifications, changes, epoch, options.attachments_dir,

@@ -72,6 +72,16 @@ Result<std::optional<domain::OrgNode>> OrgRepo::GetByCode(SqlSession& s, std::st
   return One(s, "code = $1", Text(code));
 }
 
+Result<std::unordered_map<std::string, domain::OrgNode>> OrgRepo::ByCodes(SqlSession& s, std::vector<std::string> codes) {
+  std::unordered_map<std::string, domain::OrgNode> found;
+  LINLI_TRY(QueryInBatches(s, std::string("SELECT ") + kCols + " FROM org_nodes WHERE code IN ", std::move(codes),
+                           [&](const SqlRow& r) {
+                             auto n = FromRow(r);
+                             found.emplace(n.code, std::move(n));
+                           }));
+  return found;
+}
+
 Result<std::pair<std::optional<domain::OrgNode>, bool>> OrgRepo::GetWithCodeTaken(
     SqlSession& s, std::int64_t id, std::string_view code) {
   // A row for the code check always comes back; the node's columns are NULL when id is unknown.

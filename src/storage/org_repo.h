@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ class OrgRepo {
  public:
   static Result<std::optional<domain::OrgNode>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<domain::OrgNode>> GetByCode(SqlSession& s, std::string_view code);
+  // The nodes holding any of `codes` (archived ones too), by code; 500 codes a query.
+  static Result<std::unordered_map<std::string, domain::OrgNode>> ByCodes(SqlSession& s, std::vector<std::string> codes);
   // The nodes of these ids that exist, in the order of `ids` (a city's 100 subdistricts in a few
   // statements instead of 100).
   static Result<std::vector<domain::OrgNode>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);

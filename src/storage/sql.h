@@ -7,6 +7,7 @@
 // REQUIRES: a session is used by one thread at a time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <functional>
@@ -215,6 +216,30 @@ Result<std::vector<Row>> ManyRows(SqlSession& s, const std::string& sql, Params 
 
 // "$first, $first+1, ..." for `count` parameters.
 std::string Markers(std::size_t first, std::size_t count);
+
+// Runs `head` + "(" + 500 markers + ")" over `values`, 500 at a time (the last batch padded with
+// NULL, so the statement keeps one shape and stays prepared), handing each row to `on_row` in no
+// particular order. The values go in sorted, so each batch probes one narrow stretch of the index
+// and the next batch the stretch after it: blind indexes are random by design, and 500 of them
+// from anywhere read ~500 leaf pages a batch (an import's ID check on a district's 2 M residents:
+// 5.3 µs a probe from a reader's cache, 1.7 µs sorted).
+inline SqlValue Bound(const std::string& v) { return Text(v); }
+inline SqlValue Bound(std::int64_t v) { return Int(v); }
+
+template <class Value, class OnRow>
+Status QueryInBatches(SqlSession& s, const std::string& head, std::vector<Value> values, OnRow on_row) {
+  constexpr std::size_t kBatch = 500;
+  std::sort(values.begin(), values.end());
+  const std::string sql = head + "(" + Markers(1, kBatch) + ")";
+  std::vector<SqlValue> p;
+  for (std::size_t i = 0; i < values.size(); i += kBatch) {
+    p.clear();
+    for (std::size_t k = i; k < i + kBatch; ++k) p.push_back(k < values.size() ? Bound(values[k]) : Null());
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(p)));
+    for (const auto& r : rows) on_row(r);
+  }
+  return Ok();
+}
 // PostgreSQL array literals ("{1,2}", "{\"a\",\"b\"}"), bound as one text parameter and cast in the
 // statement (`= ANY($1::bigint[])`): the statement's text and its plan do not depend on how many
 // values there are.

@@ -1,7 +1,7 @@
 // The web app in a real Chromium against a real `linli serve` with the demo subdistrict: a
 // resident's request from the QR code to the rating, through every role's screen; the cockpit
 // following it live; a roster import with a bad row; buildings imported, then residents who live in
-// them; English; the resident page's weight.
+// them; an org tree from a file; English; the resident page's weight.
 // Each test leaves a screenshot of its last screen in the output folder.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -226,6 +226,26 @@ test('a secretary imports new buildings, then residents who live in them', async
   await p.locator('[data-test="import-done"]').waitFor()
   const residentsAfter = (await apiCall(linli.base, tok, 'GET', '/api/v1/residents/count?node_id=2')).json.count
   assert.equal(residentsAfter, residentsBefore + 1)
+  await p.context().close()
+})
+
+test('the system administrator adds a community and its grids from a file', async () => {
+  const p = await page()
+  await consoleSignIn(p, linli.base, 'sysadmin')
+  await p.locator('[data-test="nav-import"]').click()
+  // The org tree is all this account may import: the page opens on it.
+  await p.locator('[data-test="import-kind-org"].is-active').waitFor()
+  assert.equal(await p.locator('[data-test="import-kind-residents"]').count(), 0, 'no rosters without resident.write')
+  const csv = '编码,类型,名称\n320581001090001,网格,东湖第一网格\n320581001090,社区,东湖社区\n320581001090002,网格,东湖第二网格\n'
+  await p.locator('[data-test="import-file"]').setInputFiles({ name: '组织架构.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  await p.locator('[data-test="import-check"]').click()
+  await p.locator('[data-test="import-good"]', { hasText: '3' }).waitFor()
+  await p.locator('[data-test="import-confirm"]').click()
+  await p.locator('[data-test="import-done"]', { hasText: '已导入 3 个节点' }).waitFor()
+  const tok = await token(linli.base, 'sysadmin')
+  const grid = (await apiCall(linli.base, tok, 'GET', '/api/v1/org/nodes?code=320581001090002')).json.items[0]
+  const community = (await apiCall(linli.base, tok, 'GET', '/api/v1/org/nodes?code=320581001090')).json.items[0]
+  assert.equal(grid.parent_id, community.id)
   await p.context().close()
 })
 
