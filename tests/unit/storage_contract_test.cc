@@ -406,7 +406,9 @@ TEST_P(StorageContract, RowsSentByCopyKeepEveryValueAndARefusedCopyUndoesItsWhol
     const auto& r = (*rows)[i];
     EXPECT_EQ(r.Int(0), static_cast<std::int64_t>(i) + 1);
     EXPECT_EQ(r.IsNull(1), std::holds_alternative<std::monostate>(labels[i])) << i;
-    if (auto text = std::get_if<std::string>(&labels[i])) EXPECT_EQ(r.Text(1), *text) << i;
+    if (auto text = std::get_if<std::string>(&labels[i])) {
+      EXPECT_EQ(r.Text(1), *text) << i;
+    }
     EXPECT_EQ(r.Int(2), -9'000'000'000'000 + static_cast<std::int64_t>(i));
     EXPECT_EQ(r.Real(3), reals[i]) << i;
   }
