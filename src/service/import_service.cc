@@ -1125,6 +1125,8 @@ Result<ImportReport> ImportService::ImportOrgNodes(const Caller& who, std::strin
       codes.push_back(r.code);
       if (r.code.size() > 6) codes.push_back(r.code.substr(0, r.code.size() - 3));
     }
+    std::sort(codes.begin(), codes.end());
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());  // a grid's code once, not once a micro-grid
     LINLI_ASSIGN_OR_RETURN(auto registered, storage::OrgRepo::ByCodes(s, std::move(codes)));
     // What each code of the file turned out to be: a node planned by an earlier row, or refused.
     std::unordered_map<std::string, std::optional<domain::OrgNode>> of_file;
@@ -1223,7 +1225,8 @@ Result<ImportReport> ImportService::ImportOrgNodes(const Caller& who, std::strin
             if (it == placed.end()) {
               LINLI_ASSIGN_OR_RETURN(auto parent, storage::OrgRepo::GetByCode(s, p.parent_code));
               if (!parent || parent->archived) {
-                return Error::Invalid("code", "org node " + p.parent_code + " was archived while the file was checked");
+                return Error::Invalid("code", "org node " + p.parent_code +
+                                                  " was moved or archived while the file was checked; import it again");
               }
               it = placed.emplace(p.parent_code, std::pair{parent->id, parent->path}).first;
             }
