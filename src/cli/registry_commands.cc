@@ -353,6 +353,18 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
     return 0;
   });
 
+  auto* boundaries = geo->add_subcommand(
+      "set-boundaries", "Set many nodes' boundaries from a GeoJSON FeatureCollection (properties.code names each node)");
+  boundaries->add_option("file", o->geojson, "GeoJSON FeatureCollection")->required()->check(CLI::ExistingFile);
+  runners.emplace_back(boundaries, [&ctx, o] {
+    auto text = ReadWholeFile(o->geojson);
+    if (!text) return Report(text.error());
+    auto set = ctx.services().geo.SetBoundaries(Caller::Cli(), *text);
+    if (!set) return Report(set.error());
+    std::cout << "set " << *set << " boundaries\n";
+    return 0;
+  });
+
   return RunParsed(std::move(runners), ctx);
 }
 

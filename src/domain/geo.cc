@@ -99,11 +99,56 @@ Status ValidateLonLat(double lon, double lat) {
   return Ok();
 }
 
+namespace {
+Result<Shape> ShapeOf(const json::value& doc, const std::string& field, std::size_t max_vertices);
+}  // namespace
+
 Result<Shape> ParseBoundary(std::string_view geojson, std::string_view field_name, std::size_t max_vertices) {
   std::string field(field_name);
   boost::system::error_code ec;
   json::value doc = json::parse(geojson, ec);
   if (ec) return Error::Invalid(field, field + " is not valid JSON");
+  return ShapeOf(doc, field, max_vertices);
+}
+
+Result<std::vector<CodedShape>> ParseCodedBoundaries(std::string_view feature_collection, std::size_t max_features) {
+  boost::system::error_code ec;
+  json::value doc = json::parse(feature_collection, ec);
+  if (ec) return Error::Invalid("features", "the file is not valid JSON");
+  const json::array* features = nullptr;
+  if (const auto* o = doc.if_object()) {
+    if (auto* t = o->if_contains("type"); t && t->is_string() && t->as_string() == "FeatureCollection") {
+      if (auto* f = o->if_contains("features")) features = f->if_array();
+    }
+  }
+  if (!features) return Error::Invalid("features", "give a GeoJSON FeatureCollection with a features array");
+  if (features->size() > max_features) {
+    return Error::Invalid("features", "at most " + std::to_string(max_features) + " features a file");
+  }
+  std::vector<CodedShape> out;
+  out.reserve(features->size());
+  for (std::size_t i = 0; i < features->size(); ++i) {
+    const std::string where = "feature " + std::to_string(i + 1);
+    const json::object* props = nullptr;
+    if (const auto* f = (*features)[i].if_object()) {
+      if (auto* p = f->if_contains("properties")) props = p->if_object();
+    }
+    const json::value* code = nullptr;
+    if (props) code = props->if_contains("code") ? props->if_contains("code") : props->if_contains("编码");
+    if (!code || !code->is_string() || code->as_string().empty()) {
+      return Error::Invalid("features", where + " names no node: give properties.code");
+    }
+    CodedShape c{i + 1, std::string(code->as_string()), {}};
+    auto shape = ShapeOf((*features)[i], where + " (" + c.code + ")", 20000);
+    if (!shape) return Error::Invalid("features", shape.error().message);
+    c.shape = std::move(*shape);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+namespace {
+Result<Shape> ShapeOf(const json::value& doc, const std::string& field, std::size_t max_vertices) {
   const json::object* geometry = doc.if_object();
   if (geometry) {
     if (auto* t = geometry->if_contains("type"); t && t->is_string() && t->as_string() == "Feature") {
@@ -140,6 +185,7 @@ Result<Shape> ParseBoundary(std::string_view geojson, std::string_view field_nam
   if (bg::area(mp) <= 0) return Error::Invalid(field, field + " has no area");
   return Shape(Finish(std::move(mp)));
 }
+}  // namespace
 
 LonLat Shape::Centroid() const {
   Point c;

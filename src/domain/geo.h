@@ -51,6 +51,16 @@ class Shape {
 // Errors name `field` and say what is wrong (Boost.Geometry's validity reason).
 Result<Shape> ParseBoundary(std::string_view geojson, std::string_view field = "boundary",
                             std::size_t max_vertices = 20000);
+// The features of a GeoJSON FeatureCollection, each naming its org node by properties.code (or
+// 编码) and parsed as ParseBoundary parses one boundary; the first bad one is named by its position
+// (from 1) and code, field "features".
+struct CodedShape {
+  std::size_t position = 0;
+  std::string code;
+  Shape shape;
+};
+Result<std::vector<CodedShape>> ParseCodedBoundaries(std::string_view feature_collection,
+                                                      std::size_t max_features = 200000);
 
 // The union of several shapes (merging grids).
 Result<Shape> UnionOf(const std::vector<Shape>& shapes);

@@ -161,6 +161,22 @@ void RegisterRegistryRoutes(Router& r, Api& api) {
     return Ok();
   }), {.max_body_bytes = 4 << 20});
 
+  // Many boundaries at once: a FeatureCollection naming each node by properties.code.
+  r.Add("PUT", "/api/v1/org/boundaries", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
+    if (auto ct = req.Header("content-type"); !ct || (ct->find("json") == std::string_view::npos)) {
+      return Error::Invalid("content-type", "send the boundaries as application/geo+json or application/json");
+    }
+    // Checking thousands of shapes against their neighbours takes a while: off the HTTP thread.
+    api.cpu.Post([&api, who, body = std::move(req.body), respond]() {
+      auto set = api.geo.SetBoundaries(who, body);
+      if (!set) return respond(ErrorResponse(set.error()));
+      json::object o;
+      o["set"] = *set;
+      respond(JsonResponse(200, std::move(o)));
+    });
+    return Ok();
+  }), {.max_body_bytes = 64u << 20});
+
   r.Add("GET", "/api/v1/org/nodes/{id}/boundary", Authed(api, [&api](HttpRequest& req, const Caller& who, const Respond& respond) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto id, PathId(req));
     LINLI_ASSIGN_OR_RETURN(auto geojson, api.geo.GetBoundary(who, id));

@@ -1,5 +1,8 @@
 #include "service/geo_service.h"
 
+#include <algorithm>
+
+#include "core/crypto.h"
 #include "core/json_text.h"
 #include "service/org_service.h"
 #include "storage/org_repo.h"
@@ -92,6 +95,53 @@ void GeoService::SetBoundary(const Caller& who, std::int64_t node_id, std::strin
     if (r) (void)Reload();
     done(std::move(r));
   });
+}
+
+Result<std::size_t> GeoService::SetBoundaries(const Caller& who, std::string_view feature_collection) {
+  if (domain::ScopeFor(who.principal, domain::perm::kOrgWrite).Empty() && !who.is_system()) {
+    return Error::Denied("you may not change the org tree");
+  }
+  LINLI_ASSIGN_OR_RETURN(auto features, domain::ParseCodedBoundaries(feature_collection));
+  std::stable_sort(features.begin(), features.end(),
+                   [](const auto& a, const auto& b) { return a.code.size() < b.code.size(); });
+  Millis now = clock_.NowMillis();
+  Status written = db_.WriteSync(
+      [&](SqlSession& s) -> Status {
+        std::vector<std::string> codes;
+        for (const auto& f : features) codes.push_back(f.code);
+        LINLI_ASSIGN_OR_RETURN(auto nodes, storage::OrgRepo::ByCodes(s, std::move(codes)));
+        std::string first_path;
+        for (const auto& f : features) {
+          auto refuse = [&](const std::string& why) {
+            return Error::Invalid("features", "feature " + std::to_string(f.position) + " (" + f.code + "): " + why);
+          };
+          auto it = nodes.find(f.code);
+          auto node = CheckVisible(it == nodes.end() ? std::nullopt : std::optional(it->second), who,
+                                   it == nodes.end() ? 0 : it->second.id, domain::perm::kOrgWrite);
+          if (!node) return refuse(it == nodes.end() ? "no such org node" : node.error().message);
+          Neighbours around;
+          if (node->parent_id != 0) {
+            LINLI_ASSIGN_OR_RETURN(around, LoadNeighbours(s, node->parent_id, node->id, node->type));
+          }
+          auto violations = domain::CheckPlacement(f.shape, around.parent, around.siblings);
+          if (!violations.empty()) return refuse("the boundary " + domain::DescribeViolations(violations));
+          auto centroid = f.shape.Centroid();
+          LINLI_TRY(BoundaryRepo::Set(s, node->id, f.shape.ToGeoJson(), centroid.lon, centroid.lat, now));
+          LINLI_TRY(BoundaryRepo::AddChange(s, node->id, node->path, "boundary",
+                                            JsonObject().Add("vertices", static_cast<std::int64_t>(f.shape.VertexCount()))
+                                                .Add("area_m2", static_cast<std::int64_t>(f.shape.AreaSquareMetres())).Str(),
+                                            who.user_id(), now));
+          if (first_path.empty()) first_path = node->path;
+        }
+        if (features.empty()) return Ok();
+        return audit_.Record(s, who, {.action = "org.boundaries", .node_path = first_path,
+                                      .target = "file:" + crypto::HashHex(feature_collection).substr(0, 16),
+                                      .detail = JsonObject().Add("boundaries", static_cast<std::int64_t>(features.size())).Str()});
+      },
+      storage::Batching::kAlone);
+  if (!written) return written.error();
+  LINLI_TRY(Reload());
+  return features.size();
 }
 
 Result<std::string> GeoService::GetBoundary(const Caller& who, std::int64_t node_id) {

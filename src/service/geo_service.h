@@ -38,6 +38,13 @@ class GeoService {
   // Validates the GeoJSON and its placement (inside the parent, not over a sibling); on success
   // stores it with its centroid, records the change and refreshes the index.
   void SetBoundary(const Caller& who, std::int64_t node_id, std::string geojson, Done<domain::OrgNode> done);
+  // Many boundaries at once from a GeoJSON FeatureCollection naming each node by properties.code
+  // (a city's districts, streets, communities and grids before its first load): parents first (by
+  // the codes' length), each checked as SetBoundary checks one against its parent and its siblings
+  // as they stand in the same transaction; all or nothing, the first refused feature named; one
+  // audit entry (org.boundaries); the point → grid index rebuilt once, after. How many were set.
+  // (One node at a time, each SetBoundary rebuilds the index from every stored boundary.)
+  Result<std::size_t> SetBoundaries(const Caller& who, std::string_view feature_collection);
   Result<std::string> GetBoundary(const Caller& who, std::int64_t node_id);
   // A GeoJSON FeatureCollection of the node's own boundary and its children's (those drawn), each
   // feature with the properties id, parent_id, name, code and type: what a map of the node shows.

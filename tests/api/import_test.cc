@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <map>
+#include <tuple>
 #include <fstream>
 
 #include "api/api_fixture.h"
@@ -475,6 +476,17 @@ TEST_P(ApiTest, HouseholdAndVisitListsExportMaskedWithTheirHeadsAndChanges) {
 // indexes (and PostgreSQL's keys) are dropped for the files and built again after the last one;
 // and what a load killed half-way left suspended is named by `linli check` and put back by the
 // next `linli serve` (server::PutBackSuspended, what Serve calls first).
+// A FeatureCollection of rectangles, each feature naming its node by code.
+std::string Collection(const std::vector<std::tuple<std::string, double, double, double, double>>& boxes) {
+  std::string out = R"({"type":"FeatureCollection","features":[)";
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    const auto& [code, w, s, e, n] = boxes[i];
+    out += (i ? "," : "") + std::string(R"({"type":"Feature","properties":{"code":")") + code + R"("},"geometry":)" +
+           cli::RectangleGeoJson(w, s, e, n) + "}";
+  }
+  return out + "]}";
+}
+
 TEST(FirstLoad, IntoAnEmptyRegistryTheIndexesAreBuiltOnceAfterTheFiles) {
   for (const std::string& engine : Backends()) {
     SCOPED_TRACE(engine);
@@ -518,6 +530,15 @@ TEST(FirstLoad, IntoAnEmptyRegistryTheIndexesAreBuiltOnceAfterTheFiles) {
     auto org_again = RunLinli(on({"import", "org", dir.path() + "/org.csv"}));
     EXPECT_NE(org_again.output.find("imported 0 org nodes (3 registered already, skipped)"), std::string::npos)
         << org_again.output;
+    // Their boundaries from one file, the grid first: parents are set before children all the same.
+    std::ofstream(dir.path() + "/boundaries.geojson") << Collection({{"110101001001001", 116.40, 39.90, 116.42, 39.92},
+                                                                     {"110101001", 116.38, 39.88, 116.44, 39.94},
+                                                                     {"110101001001", 116.39, 39.89, 116.43, 39.93}});
+    auto drawn = RunLinli(on({"geo", "set-boundaries", dir.path() + "/boundaries.geojson"}));
+    ASSERT_EQ(drawn.exit_code, 0) << drawn.output;
+    EXPECT_NE(drawn.output.find("set 3 boundaries"), std::string::npos) << drawn.output;
+    auto located = RunLinli(on({"geo", "locate", "116.41", "39.91"}));
+    EXPECT_NE(located.output.find("110101001001001"), std::string::npos) << located.output;
     // Its two buildings from a file, as a city loads its buildings before its residents.
     std::vector<tabular::Row> buildings = {{"楼栋编号", "楼栋名称", "所属网格编码", "层数", "单元数"}};
     for (int b = 0; b < 2; ++b) {
@@ -830,6 +851,57 @@ TEST_P(ApiTest, AnOrgTreeComesFromAFileInAnyOrderParentsFromTheCodes) {
   EXPECT_EQ(UploadOrg(admin, "").ErrorField(), "file");
   EXPECT_EQ(UploadOrg(admin, tabular::WriteCsv({{"编码", "名称"}, {"1", "x"}})).ErrorField(), "file");
   EXPECT_EQ(UploadOrg(admin, tabular::WriteCsv(good), "?dry_run=2").ErrorField(), "dry_run");
+}
+
+TEST_P(ApiTest, ManyBoundariesComeFromOneFeatureCollectionAllOrNothing) {
+  auto admin = stack().As("sysadmin");
+  auto put = [&](const HttpClient& c, const std::string& body, const char* type = "application/geo+json") {
+    return c.Send("PUT", "/api/v1/org/boundaries", body, {{"Content-Type", type}});
+  };
+  // Grids before their compound and community: parents are set first all the same (the same
+  // squares as the boundaries test's, so the order of the tests does not matter).
+  const std::string grid5 = "320581001001101001", grid6 = "320581001001101002";
+  auto set = put(admin, Collection({{grid6, 120.73, 31.60, 120.76, 31.70},
+                                    {grid5, 120.70, 31.60, 120.73, 31.70},
+                                    {"320581001001101", 120.70, 31.60, 120.76, 31.70},
+                                    {"320581001001", 120.70, 31.60, 120.80, 31.70}}));
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.Json().at("set").as_int64(), 4);
+  auto worker = stack().As("worker2");
+  auto hit = worker.Get("/api/v1/geo/locate?lon=120.745&lat=31.65");
+  ASSERT_EQ(hit.status, 200) << hit.body;
+  EXPECT_EQ(hit.Json().at("node").at("id").as_int64(), 6);
+  auto audit = stack().As("auditor").Get("/api/v1/audit?action=org.boundaries&limit=10");
+  EXPECT_NE(audit.body.find(R"("boundaries":4)"), std::string::npos) << audit.body;
+
+  // One feature over its sibling refuses the whole file, the good features before it included.
+  const auto community_before = admin.Get("/api/v1/org/nodes/2/boundary").body;
+  const auto grid6_before = admin.Get("/api/v1/org/nodes/6/boundary").body;
+  auto overlap = put(admin, Collection({{"320581001001", 120.70, 31.60, 120.81, 31.70},
+                                        {grid6, 120.72, 31.60, 120.76, 31.70}}));
+  ASSERT_EQ(overlap.status, 400) << overlap.body;
+  EXPECT_EQ(overlap.ErrorField(), "features");
+  EXPECT_NE(overlap.body.find("feature 2 (" + grid6 + ")"), std::string::npos) << overlap.body;
+  EXPECT_NE(overlap.body.find("node 5"), std::string::npos) << overlap.body;
+  EXPECT_EQ(admin.Get("/api/v1/org/nodes/2/boundary").body, community_before);
+  EXPECT_EQ(admin.Get("/api/v1/org/nodes/6/boundary").body, grid6_before);
+
+  // Bad files and callers: a 4xx naming what is wrong.
+  auto unknown = put(admin, Collection({{"320581001001999", 120.70, 31.60, 120.71, 31.61}}));
+  EXPECT_EQ(unknown.ErrorField(), "features");
+  EXPECT_NE(unknown.body.find("no such org node"), std::string::npos) << unknown.body;
+  EXPECT_EQ(put(admin, "{nope").ErrorField(), "features");
+  EXPECT_EQ(put(admin, cli::RectangleGeoJson(120.70, 31.60, 120.71, 31.61)).ErrorField(), "features") << "not a collection";
+  auto nameless = put(admin, R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":)" +
+                                 cli::RectangleGeoJson(120.70, 31.60, 120.71, 31.61) + "}]}");
+  EXPECT_NE(nameless.body.find("feature 1 names no node"), std::string::npos) << nameless.body;
+  auto bowtie = put(admin, R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":")" + grid5 +
+                               R"("},"geometry":{"type":"Polygon","coordinates":[[[120.70,31.6],[120.73,31.7],[120.73,31.6],[120.70,31.7],[120.70,31.6]]]}}]})");
+  EXPECT_EQ(bowtie.ErrorField(), "features");
+  EXPECT_NE(bowtie.body.find("self-intersection"), std::string::npos) << bowtie.body;
+  EXPECT_EQ(put(admin, Collection({}), "text/plain").ErrorField(), "content-type");
+  EXPECT_EQ(put(stack().As("secretary"), Collection({{grid5, 120.70, 31.60, 120.73, 31.70}})).status, 403);
+  EXPECT_EQ(put(stack().Anonymous(), Collection({})).status, 401);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
