@@ -26,9 +26,10 @@ domain::AuditEntry FromRow(const SqlRow& r) {
 }  // namespace
 
 Status AuditRepo::Append(SqlSession& s, domain::AuditEntry& e) {
-  // The head is read once per transaction, locked (FOR UPDATE on PostgreSQL; SQLite's write
-  // transaction is exclusive already), then kept by the session until the transaction ends or a
-  // savepoint rolls back. So appends after the first wait for nothing.
+  // The head is read once, locked (FOR UPDATE on PostgreSQL; SQLite's write transaction is
+  // exclusive already), then kept by the session across its transactions until one rolls back
+  // (SqlSession::audit_head). So appends after the first wait for nothing: on PostgreSQL the
+  // writer's next transaction needs no round trip before its COMMIT.
   if (!s.audit_head) {
     std::string head_sql = "SELECT seq, hash FROM audit_head WHERE id = 1";
     if (s.dialect() == Dialect::kPostgres) head_sql += " FOR UPDATE";

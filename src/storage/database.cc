@@ -73,9 +73,7 @@ Status RunBody(const WriteJob& job, SqlSession& s) {
   }
 }
 
-void RunAfterCommitHooks(SqlSession& s) {
-  auto hooks = std::move(s.after_commit);
-  s.after_commit.clear();
+void RunAfterCommitHooks(std::vector<std::function<void()>> hooks) {
   for (auto& fn : hooks) {
     try {
       fn();
@@ -83,6 +81,12 @@ void RunAfterCommitHooks(SqlSession& s) {
       spdlog::error("an after-commit hook failed: {}", e.what());
     }
   }
+}
+
+std::vector<std::function<void()>> TakeAfterCommitHooks(SqlSession& s) {
+  auto hooks = std::move(s.after_commit);
+  s.after_commit.clear();
+  return hooks;
 }
 
 }  // namespace
@@ -204,6 +208,12 @@ void Database::WriterLoop() {
   for (;;) {
     {
       std::unique_lock lock(write_mu_);
+      if (in_flight_ && queue_.empty()) {
+        // Nothing to build while the last batch commits: answer it now.
+        lock.unlock();
+        SettleInFlight();
+        continue;
+      }
       bool woke = write_cv_.wait_for(lock, std::chrono::seconds(1),
                                      [&] { return !queue_.empty() || stopping_; });
       if (!woke) {
@@ -226,45 +236,52 @@ void Database::WriterLoop() {
     RunBatch(batch);
     batch.clear();
   }
+  SettleInFlight();
   driver_->WhenIdle(*writer_);
   writer_.reset();
 }
 
-// One transaction for the whole batch, each job in a savepoint whose release is not waited for.
+// One transaction for the whole batch, each job that sends a statement in a savepoint whose
+// release is not waited for (SqlSession::BeginJob).
 // A job that refuses (returns an error without any SQL failing) is rolled back to its savepoint
 // and the others go on. If any statement fails, its cause may be an earlier job's deferred
-// statement, so the batch is rolled back and RunOneByOne decides each job alone. Returns whether
-// the batch committed.
-bool Database::RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& outcomes) {
+// statement, so the batch is rolled back and RunOneByOne decides each job alone.
+// The COMMIT is sent (SqlSession::SendCommit), then the batch sent before is settled: if that one
+// failed, this one's statements were skipped with it and it must be run again.
+Database::Sent Database::RunOptimistic(Flight& f) {
+  std::fill(f.outcomes.begin(), f.outcomes.end(), Ok());
   writer_->clear_sql_failed();
   writer_->ForgetTransactionState();
   bool ok = writer_->ExecDeferred(driver_->BeginWriteSql()).has_value();
-  for (std::size_t i = 0; ok && i < batch.size(); ++i) {
-    ok = writer_->ExecDeferred("SAVEPOINT w").has_value();
-    if (!ok) break;
+  for (std::size_t i = 0; ok && i < f.jobs.size(); ++i) {
+    writer_->BeginJob();  // its savepoint opens with its first statement, if it sends any
     // What the savepoint will restore, the session must restore too.
     auto mark = writer_->MarkJob();
-    Status st = RunBody(batch[i], *writer_);
+    Status st = RunBody(f.jobs[i], *writer_);
+    bool savepoint = writer_->EndJob();
     if (writer_->sql_failed()) {
       ok = false;
       break;
     }
     if (!st) {
-      outcomes[i] = st;
+      f.outcomes[i] = st;
       writer_->RollBackJob(mark);
-      ok = writer_->ExecDeferred("ROLLBACK TO SAVEPOINT w").has_value();
+      if (savepoint) ok = writer_->ExecDeferred("ROLLBACK TO SAVEPOINT w").has_value();
     }
-    ok = ok && writer_->ExecDeferred("RELEASE SAVEPOINT w").has_value();
+    if (savepoint) ok = ok && writer_->ExecDeferred("RELEASE SAVEPOINT w").has_value();
   }
   if (ok) ok = WriteHeldBack().has_value() && !writer_->sql_failed();
-  if (ok) ok = writer_->Exec("COMMIT").has_value() && !writer_->sql_failed();
+  if (ok) ok = writer_->SendCommit().has_value() && !writer_->sql_failed();
+  // The batch before: the server committed it while this one was built.
+  if (!SettleInFlight()) return Sent::kRunAgain;
   if (!ok) {
     (void)writer_->Exec("ROLLBACK");
     ReconnectIfBroken();
-    return false;
+    writer_->ForgetAuditHead();
+    return Sent::kFailed;
   }
-  RunAfterCommitHooks(*writer_);
-  return true;
+  f.after_commit = TakeAfterCommitHooks(*writer_);
+  return Sent::kCommitSent;
 }
 
 // What the transaction's jobs held back, written just before COMMIT: appended rows in multi-row
@@ -277,25 +294,39 @@ Status Database::WriteHeldBack() {
   return AuditRepo::FlushHead(*writer_);
 }
 
-// Each job in a transaction of its own: whatever fails belongs to that job.
+// Each job in a transaction of its own: whatever fails belongs to that job. Nothing may be in
+// flight (SettleInFlight first).
 void Database::RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& outcomes) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    writer_->clear_sql_failed();
-    writer_->ForgetTransactionState();
-    Status st = writer_->ExecDeferred(driver_->BeginWriteSql());
-    if (st) st = RunBody(batch[i], *writer_);
-    if (st) st = WriteHeldBack();
-    if (st) st = StatusOf(writer_->Exec("COMMIT"));
-    if (st) {
-      RunAfterCommitHooks(*writer_);
-    } else {
+    for (int attempt = 0;; ++attempt) {
+      writer_->clear_sql_failed();
+      writer_->ForgetTransactionState();
+      bool head_carried = writer_->audit_head.has_value();
+      auto mark = writer_->MarkJob();
+      Status st = writer_->ExecDeferred(driver_->BeginWriteSql());
+      if (st) st = RunBody(batch[i], *writer_);
+      if (st) st = WriteHeldBack();
+      if (st) st = StatusOf(writer_->Exec("COMMIT"));
+      if (st) {
+        RunAfterCommitHooks(TakeAfterCommitHooks(*writer_));
+        outcomes[i] = std::move(st);
+        break;
+      }
+      // A job that refused keeps the audit head it began with. After a failed statement the head
+      // is read again, and a job that began with a kept head runs once more: another process may
+      // have moved the head meanwhile (SqlSession::audit_head).
+      bool statement_failed = writer_->sql_failed();
       (void)writer_->Exec("ROLLBACK");
       ReconnectIfBroken();
+      if (statement_failed) writer_->ForgetAuditHead();
+      else writer_->RollBackJob(mark);
+      if (statement_failed && head_carried && attempt == 0) continue;
       if (st.error().code == ErrorCode::kInternal) {
         spdlog::error("a write failed: {}", st.error().message);
       }
+      outcomes[i] = std::move(st);
+      break;
     }
-    outcomes[i] = std::move(st);
   }
 }
 
@@ -310,22 +341,63 @@ void Database::ReconnectIfBroken() {
 }
 
 void Database::RunBatch(std::vector<WriteJob>& batch) {
-  auto started = std::chrono::steady_clock::now();
-  std::vector<Status> outcomes(batch.size());
+  Flight f;
+  f.jobs = std::move(batch);
+  f.outcomes.resize(f.jobs.size());
+  f.started = std::chrono::steady_clock::now();
   // A job alone needs no savepoint: its transaction is its own. Large jobs (an import) gain most,
   // since in SQLite each statement inside an open savepoint costs more the more the job wrote.
-  if (batch.size() == 1) {
-    RunOneByOne(batch, outcomes);
-  } else if (!RunOptimistic(batch, outcomes)) {
-    std::fill(outcomes.begin(), outcomes.end(), Ok());
-    RunOneByOne(batch, outcomes);
+  if (f.jobs.size() == 1) {
+    SettleInFlight();
+    RunOneByOne(f.jobs, f.outcomes);
+    return Answer(f);
   }
-  BatchSizes().Observe(static_cast<double>(batch.size()));
-  CommitSeconds().Observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  bool committed = std::ranges::any_of(outcomes, [](const Status& st) { return st.has_value(); });
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(std::move(outcomes[i]));
+  for (;;) {
+    switch (RunOptimistic(f)) {
+      case Sent::kCommitSent:
+        in_flight_ = std::move(f);
+        // An engine that committed already answers at once; a pipelined commit is answered once
+        // the next batch is built (or the queue is empty).
+        if (!writer_->PipelinesCommits()) SettleInFlight();
+        return;
+      case Sent::kFailed:
+        std::fill(f.outcomes.begin(), f.outcomes.end(), Ok());
+        RunOneByOne(f.jobs, f.outcomes);
+        return Answer(f);
+      case Sent::kRunAgain:
+        continue;
+    }
+  }
+}
+
+// Waits for the pipelined batch's COMMIT and answers its callers. If it failed, nothing of it
+// was committed, nor anything sent after it: each of its jobs runs alone, and false says that
+// whatever was sent since must be run again.
+bool Database::SettleInFlight() {
+  if (!in_flight_) return true;
+  Flight f = std::move(*in_flight_);
+  in_flight_.reset();
+  Status st = writer_->AwaitCommit();
+  if (st) {
+    RunAfterCommitHooks(std::move(f.after_commit));
+    Answer(f);
+    return true;
+  }
+  (void)writer_->Exec("ROLLBACK");
+  ReconnectIfBroken();
+  writer_->ForgetAuditHead();
+  std::fill(f.outcomes.begin(), f.outcomes.end(), Ok());
+  RunOneByOne(f.jobs, f.outcomes);
+  Answer(f);
+  return false;
+}
+
+void Database::Answer(Flight& f) {
+  BatchSizes().Observe(static_cast<double>(f.jobs.size()));
+  CommitSeconds().Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - f.started).count());
+  bool committed = std::ranges::any_of(f.outcomes, [](const Status& st) { return st.has_value(); });
+  for (std::size_t i = 0; i < f.jobs.size(); ++i) {
+    if (f.jobs[i].done) f.jobs[i].done(std::move(f.outcomes[i]));
   }
   // The engine's housekeeping (SQLite's checkpoint once the WAL passes 64 MiB) after the callers
   // have their answers: their writes are committed, and a bulk job's checkpoint copies hundreds of

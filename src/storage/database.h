@@ -7,11 +7,15 @@
 // A job that refuses is rolled back alone; when a statement fails (rare: the services check
 // first), the batch is rolled back and each job is re-run in a transaction of its own, so job
 // bodies must depend only on what they captured and what they read.
+// On PostgreSQL a batch's COMMIT is pipelined: the writer builds the next batch while the server
+// inserts and commits the last one, and answers the last one's callers once its commit is
+// confirmed (should it fail, the next batch, skipped with it, is built again).
 //
 //   db.Submit(WriteJob{[](SqlSession& s) { return s.Exec(...) ... }, [](Status st) { ... }});
 //   Status st = db.WriteSync([](SqlSession& s) -> Status { ... });   // CLI and tests
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -118,9 +122,19 @@ class Database {
   Database(std::unique_ptr<Driver> driver, const DatabaseOptions& options);
   Status StartWriter();
   void WriterLoop();
+  // A batch from the queue to its callers' answers.
+  struct Flight {
+    std::vector<WriteJob> jobs;
+    std::vector<Status> outcomes;                    // one a job
+    std::vector<std::function<void()>> after_commit;  // its jobs' hooks, run once it is committed
+    std::chrono::steady_clock::time_point started;
+  };
+  enum class Sent { kCommitSent, kFailed, kRunAgain };
   void RunBatch(std::vector<WriteJob>& batch);
-  bool RunOptimistic(std::vector<WriteJob>& batch, std::vector<Status>& outcomes);
+  Sent RunOptimistic(Flight& f);
   void RunOneByOne(std::vector<WriteJob>& batch, std::vector<Status>& outcomes);
+  bool SettleInFlight();
+  void Answer(Flight& f);
   Status WriteHeldBack();
   void ReconnectIfBroken();
   Result<std::unique_ptr<SqlSession>> AcquireReader();
@@ -139,6 +153,7 @@ class Database {
   std::deque<WriteJob> queue_;  // GUARDED_BY(write_mu_)
   bool stopping_ = false;       // GUARDED_BY(write_mu_)
   std::unique_ptr<SqlSession> writer_;  // used by the writer thread only
+  std::optional<Flight> in_flight_;     // the batch whose COMMIT is pipelined (writer thread only)
   std::thread writer_thread_;
 };
 

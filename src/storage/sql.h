@@ -112,10 +112,19 @@ class SqlSession {
   // statements a failure may surface in a later job, so the writer cannot trust its attribution.
   bool sql_failed() const { return sql_failed_; }
   void clear_sql_failed() { sql_failed_ = false; }
+  // The writer's COMMIT. SendCommit commits where the engine answers at once (SQLite), or sends
+  // the COMMIT behind the transaction's statements without waiting for it (PostgreSQL's
+  // pipeline: the writer builds its next transaction while the server commits this one).
+  // AwaitCommit answers for the oldest commit sent and not yet awaited. A pipelined commit that
+  // fails takes with it everything sent after it — the server skips the rest of the pipeline —
+  // so a transaction sent since must be run again.
+  virtual Status SendCommit() { return StatusOf(Exec("COMMIT")); }
+  virtual Status AwaitCommit() { return Ok(); }
+  virtual bool PipelinesCommits() const { return false; }
   // Forgets what is only true inside the current transaction or savepoint (after it ends or
-  // rolls back).
+  // rolls back). The audit chain's head stays: it is the head this session last committed, or
+  // is committing (ForgetAuditHead after a rollback).
   virtual void ForgetTransactionState() {
-    audit_head.reset();
     audit_head_dirty = false;
     after_commit.clear();
     pending_counts.clear();
@@ -145,9 +154,25 @@ class SqlSession {
     pending_appends.resize(m.pending_appends);
     appends_flushed = m.appends_flushed;
   }
-  // The audit chain's head as of the last append in this transaction. AuditRepo keeps it and
-  // writes it to audit_head once, when the writer commits (AuditRepo::FlushHead).
+  // The writer runs each job of a batch inside a savepoint, so that a job that refuses is undone
+  // alone. The savepoint is opened only when the job sends its first statement (the drivers call
+  // OpenJobSavepoint before each): most jobs send none — a report's row, event, notices, counts
+  // and audit entry are all held back to the commit. Not sending a SAVEPOINT and RELEASE per job
+  // raised PostgreSQL staff intake by 8 % (9,368 vs 8,690 reports/s, mean of 3 pairs).
+  void BeginJob() { job_savepoint_ = JobSavepoint::kWanted; }
+  // Ends the job's window; true if its savepoint was opened (to release, or to roll back to).
+  bool EndJob() {
+    bool opened = job_savepoint_ == JobSavepoint::kOpen;
+    job_savepoint_ = JobSavepoint::kNone;
+    return opened;
+  }
+
+  // The audit chain's head as of this session's last append. AuditRepo reads it once, keeps it
+  // from one transaction to the next, and writes it to audit_head when the writer commits
+  // (AuditRepo::FlushHead). A head another process moved meanwhile fails the next append on
+  // audit_log's primary key (seq), and the writer runs the batch again with the head read afresh.
   std::optional<std::pair<std::int64_t, std::string>> audit_head;
+  void ForgetAuditHead() { audit_head.reset(); }
   bool audit_head_dirty = false;
 
   // What to do once the current transaction is durable (tell live screens that cases changed):
@@ -180,7 +205,17 @@ class SqlSession {
   std::size_t appends_flushed = 0;  // entries before this index are written already
 
  protected:
+  Status OpenJobSavepoint() {
+    if (job_savepoint_ != JobSavepoint::kWanted) return Ok();
+    job_savepoint_ = JobSavepoint::kOpen;
+    return ExecDeferred("SAVEPOINT w");
+  }
+
   bool sql_failed_ = false;
+
+ private:
+  enum class JobSavepoint { kNone, kWanted, kOpen };
+  JobSavepoint job_savepoint_ = JobSavepoint::kNone;
 };
 
 // Bulk mode for as long as the scope lives (SqlSession::SetBulkWrite); a failure to switch only

@@ -1735,6 +1735,114 @@ TEST_P(StorageContract, AuditAppendsFormAVerifiableChain) {
   EXPECT_EQ(head->second, prev);
 }
 
+// An audit entry for the writer's tests: `action` names the job that appended it.
+Status AppendAuditEntry(SqlSession& s, const std::string& action) {
+  domain::AuditEntry e;
+  e.at = 1000;
+  e.action = action;
+  e.outcome = "ok";
+  e.detail = "{}";
+  return AuditRepo::Append(s, e);
+}
+
+// The chain's actions in order, after checking every link and the head.
+std::vector<std::string> VerifiedChainActions(Database& db) {
+  auto run = ReadValue<std::vector<domain::AuditEntry>>(db, [](SqlSession& s) { return AuditRepo::Run(s, 0, 1000); });
+  EXPECT_TRUE(run);
+  if (!run) return {};
+  std::string prev = domain::kAuditGenesisHash;
+  std::int64_t seq = 1;
+  EXPECT_FALSE(domain::VerifyAuditRun(*run, prev, seq)) << "the chain is broken";
+  auto head = ReadValue<std::pair<std::int64_t, std::string>>(db, [](SqlSession& s) { return AuditRepo::Head(s); });
+  EXPECT_TRUE(head);
+  if (head) {
+    EXPECT_EQ(head->first, static_cast<std::int64_t>(run->size()));
+    EXPECT_EQ(head->second, prev);
+  }
+  std::vector<std::string> actions;
+  for (const auto& e : *run) actions.push_back(e.action);
+  return actions;
+}
+
+TEST_P(StorageContract, ABatchBuiltWhileTheOneBeforeFailsToCommitIsRunAgainAndEachJobAnsweredOnce) {
+  // Batch A's second job sends a statement that fails; its third queues batch B from the writer
+  // thread, so B is built while A commits. On PostgreSQL A's COMMIT is pipelined and fails only
+  // at the server, B's statements are skipped with it, and B is built again; on SQLite A fails
+  // while it is built and B is built once. Either way only A's failing job fails, every job is
+  // answered once, and the audit chain holds the four entries of the jobs that succeeded.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::vector<std::promise<Status>> outcomes(6);
+  auto answer = [&outcomes](int i) { return [&outcomes, i](Status st) { outcomes[i].set_value(std::move(st)); }; };
+  std::atomic<int> b_runs{0};
+  auto b_queued = std::make_shared<std::atomic<bool>>(false);
+  auto b_job = [&](const std::string& action) {
+    return [&b_runs, action](SqlSession& s) -> Status {
+      ++b_runs;
+      return AppendAuditEntry(s, action);
+    };
+  };
+  db_->Submit(WriteJob{[released](SqlSession&) -> Status { released.wait(); return Ok(); }, answer(0)});
+  while (db_->QueueDepth() > 0) std::this_thread::yield();  // the writer holds the first job
+  db_->Submit(WriteJob{[](SqlSession& s) { return AppendAuditEntry(s, "a1"); }, answer(1)});
+  db_->Submit(WriteJob{[](SqlSession& s) -> Status {
+                         LINLI_TRY(AppendAuditEntry(s, "a2"));
+                         // audit_head has its one row already: refused by the server, not by the job.
+                         return s.ExecDeferred("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, 'x')");
+                       },
+                       answer(2)});
+  db_->Submit(WriteJob{[&, b_queued](SqlSession& s) -> Status {
+                         if (!b_queued->exchange(true)) {
+                           db_->Submit(WriteJob{b_job("b1"), answer(4)});
+                           db_->Submit(WriteJob{b_job("b2"), answer(5)});
+                         }
+                         return AppendAuditEntry(s, "a3");
+                       },
+                       answer(3)});
+  release.set_value();
+  std::vector<Status> got;
+  for (auto& o : outcomes) got.push_back(o.get_future().get());
+  for (int i : {0, 1, 3, 4, 5}) EXPECT_TRUE(got[i]) << "job " << i << ": " << got[i].error().message;
+  ASSERT_FALSE(got[2]);
+  EXPECT_EQ(got[2].error().code, ErrorCode::kAlreadyExists) << got[2].error().message;
+  EXPECT_EQ(b_runs.load(), GetParam() == "postgres" ? 4 : 2)
+      << "PostgreSQL builds B while A commits, then again after A failed";
+  EXPECT_EQ(VerifiedChainActions(*db_), (std::vector<std::string>{"a1", "a3", "b1", "b2"}));
+}
+
+TEST_P(StorageContract, AnAuditHeadAnotherProcessMovedIsReadAgainNotForked) {
+  // The writer keeps the chain's head between its transactions. Another process (a second
+  // Database on the same database) appends meanwhile: the kept head is stale, the append after it
+  // fails on audit_log's key, and the writer runs the job again with the head read afresh — alone,
+  // and in a batch of three (queued by a job, so they are committed together).
+  auto other = Database::Open({.url = url_});
+  ASSERT_TRUE(other) << other.error().message;
+  ASSERT_TRUE(db_->WriteSync([](SqlSession& s) { return AppendAuditEntry(s, "first"); }));
+  ASSERT_TRUE((*other)->WriteSync([](SqlSession& s) { return AppendAuditEntry(s, "other 1"); }));
+  ASSERT_TRUE((*other)->WriteSync([](SqlSession& s) { return AppendAuditEntry(s, "other 2"); }));
+  Status alone = db_->WriteSync([](SqlSession& s) { return AppendAuditEntry(s, "alone"); });
+  EXPECT_TRUE(alone) << alone.error().message;
+  ASSERT_TRUE((*other)->WriteSync([](SqlSession& s) { return AppendAuditEntry(s, "other 3"); }));
+  std::vector<std::promise<Status>> outcomes(3);
+  auto queued = std::make_shared<std::atomic<bool>>(false);
+  Status starter = db_->WriteSync([&, queued](SqlSession&) -> Status {
+    if (queued->exchange(true)) return Ok();
+    for (int i = 0; i < 3; ++i) {
+      db_->Submit(WriteJob{[i](SqlSession& s) { return AppendAuditEntry(s, "batch " + std::to_string(i)); },
+                           [&outcomes, i](Status st) { outcomes[i].set_value(std::move(st)); }});
+    }
+    return Ok();
+  });
+  ASSERT_TRUE(starter);
+  for (auto& o : outcomes) {
+    Status st = o.get_future().get();
+    EXPECT_TRUE(st) << st.error().message;
+  }
+  other->reset();
+  EXPECT_EQ(VerifiedChainActions(*db_), (std::vector<std::string>{"first", "other 1", "other 2", "alone", "other 3",
+                                                                   "batch 0", "batch 1", "batch 2"}));
+}
+
 TEST_P(StorageContract, TheAuditLogRefusesUpdatesAndDeletes) {
   auto st = db_->WriteSync([&](SqlSession& s) {
     domain::AuditEntry e;

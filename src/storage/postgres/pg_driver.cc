@@ -5,7 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -66,6 +68,7 @@ class PgSession final : public SqlSession {
   }
 
   Result<SqlRows> QueryPlannedForValues(std::string_view sql, Params params) override {
+    LINLI_TRY(OpenJobSavepoint());
     TextParams text(params);
     if (!PQsendQueryParams(conn_, std::string(sql).c_str(), static_cast<int>(params.size()), nullptr,
                            text.values.data(), nullptr, nullptr, 0)) {
@@ -100,7 +103,42 @@ class PgSession final : public SqlSession {
     return Ok();
   }
 
+  // The COMMIT goes behind the transaction's statements with a flush request and no sync point:
+  // the server answers it as soon as it has committed, and should it fail, it skips whatever
+  // was sent after it until the next sync point (the writer's next transaction with it).
+  Status SendCommit() override {
+    if (!pipeline_) return StatusOf(Exec("COMMIT", {}));
+    LINLI_TRY(Send("COMMIT", {}, /*wanted=*/false));
+    pending_.back().commit = ++commits_sent_;
+    if (!PQsendFlushRequest(conn_) || PQflush(conn_) != 0) return PgError(nullptr, conn_);
+    return Ok();
+  }
+
+  bool PipelinesCommits() const override { return pipeline_; }
+
+  Status AwaitCommit() override {
+    if (!pipeline_ || commits_awaited_ == commits_sent_) return Ok();
+    std::int64_t ticket = ++commits_awaited_;
+    std::optional<Error> first_error;
+    while (!commit_outcomes_.contains(ticket)) {
+      if (pending_.empty()) return Error::Unavailable("PostgreSQL connection lost before the commit was answered");
+      LINLI_TRY(ReadNextResult(first_error));
+    }
+    Status outcome = std::move(commit_outcomes_[ticket]);
+    commit_outcomes_.erase(ticket);
+    if (!outcome) {
+      // The pipeline stays aborted until a sync point: read what it skipped. Commits sent after
+      // this one were skipped too; their transactions are the writer's to send again.
+      (void)Sync();
+      commits_awaited_ = commits_sent_;
+      commit_outcomes_.clear();
+      sql_failed_ = true;
+    }
+    return outcome;
+  }
+
   Status ExecScript(std::string_view sql) override {
+    LINLI_TRY(OpenJobSavepoint());
     if (pipeline_) {
       LINLI_TRY(Sync());
       PQexitPipelineMode(conn_);
@@ -122,6 +160,7 @@ class PgSession final : public SqlSession {
   Status CopyRows(std::string_view copy_sql, Params values, std::size_t columns) override {
     // libpq runs no COPY in pipeline mode: what is pipelined is read first, then the COPY runs
     // on its own, inside the same transaction.
+    LINLI_TRY(OpenJobSavepoint());
     if (pipeline_) {
       LINLI_TRY(Sync());
       PQexitPipelineMode(conn_);
@@ -133,11 +172,17 @@ class PgSession final : public SqlSession {
   }
 
   Result<std::int64_t> NextId(std::string_view table) override {
-    // Blocks of the identity sequence: one round trip per kBlock rows. Values never return to
-    // the sequence, so a block outlives transactions; unused ids are only gaps.
-    constexpr int kBlock = 256;
+    // Blocks of the identity sequence: one round trip per block. Values never return to the
+    // sequence, so a block outlives transactions; unused ids are only gaps. A block used up
+    // within a second is followed by one twice its size (up to 8,192): under a busy intake the
+    // writer's draws, each waiting for every statement pipelined before it, stay a few a second.
     auto& block = id_blocks_[std::string(table)];
     if (block.empty()) {
+      auto& pace = id_block_pace_[std::string(table)];
+      auto now = std::chrono::steady_clock::now();
+      bool quick = pace.drawn_at.time_since_epoch().count() != 0 && now - pace.drawn_at < std::chrono::seconds(1);
+      pace.size = quick ? std::min(pace.size * 2, 8192) : 256;
+      pace.drawn_at = now;
       if (!IsPlainIdentifier(table)) return Error::Internal("bad table name");
       // The sequence is looked up once: named in the query, pg_get_serial_sequence ran for every
       // row of the block (6 % of the backend's time at public intake).
@@ -150,7 +195,7 @@ class PgSession final : public SqlSession {
         for (char c : seq[0].Text(0)) literal += c == '\'' ? std::string("''") : std::string(1, c);
         draw = "SELECT nextval('" + literal + "'::regclass) FROM generate_series(1, $1)";
       }
-      std::vector<SqlValue> params = {Int(kBlock)};
+      std::vector<SqlValue> params = {Int(pace.size)};
       LINLI_ASSIGN_OR_RETURN(auto rows, Query(draw, Params(params)));
       for (auto it = rows.rbegin(); it != rows.rend(); ++it) block.push_back(it->Int(0));
     }
@@ -166,6 +211,7 @@ class PgSession final : public SqlSession {
   struct Pending {
     PendingKind kind;
     std::string prepared_sql;  // for kPrepare: the cache key to forget if the Parse did not take
+    std::int64_t commit = 0;   // a pipelined COMMIT's ticket (SendCommit), else 0
   };
 
   // COPY's text format: a tab between values, a newline after each row, \N for NULL, and a
@@ -245,6 +291,7 @@ class PgSession final : public SqlSession {
   };
 
   Status Send(std::string_view sql, Params params, bool wanted) {
+    LINLI_TRY(OpenJobSavepoint());
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
       if (statements_.size() >= kMaxPrepared) LINLI_TRY(DeallocateLeastRecent());
@@ -292,36 +339,7 @@ class PgSession final : public SqlSession {
   Status Sync() {
     if (pipeline_ && !PQpipelineSync(conn_)) return PgError(nullptr, conn_);
     std::optional<Error> first_error;
-    while (!pending_.empty()) {
-      Pending pending = std::move(pending_.front());
-      pending_.pop_front();
-      PGresult* res;
-      while ((res = PQgetResult(conn_)) != nullptr) {
-        ExecStatusType st = PQresultStatus(res);
-        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-          if (pending.kind == PendingKind::kWanted) Collect(res);
-        } else if (pending.kind == PendingKind::kPrepare) {
-          // The server holds no statement under that name (a bad statement, or an aborted
-          // pipeline skipped the Parse): forget it so the next use prepares it again.
-          Forget(pending.prepared_sql);
-          if (!first_error && st != PGRES_PIPELINE_ABORTED) {
-            // Naming the SQL (its $n markers, never the values bound to them) says which query is wrong.
-            first_error = PgError(res, conn_);
-            first_error->message += " in: " + pending.prepared_sql.substr(0, 200);
-          }
-          if (!first_error) first_error = Error::Internal("PostgreSQL pipeline aborted");
-        } else if (st == PGRES_PIPELINE_ABORTED) {
-          if (!first_error) first_error = Error::Internal("PostgreSQL pipeline aborted");
-        } else if (!first_error) {
-          first_error = PgError(res, conn_);
-        }
-        PQclear(res);
-      }
-      if (PQstatus(conn_) != CONNECTION_OK) {
-        pending_.clear();
-        return Error::Unavailable("PostgreSQL connection lost");
-      }
-    }
+    while (!pending_.empty()) LINLI_TRY(ReadNextResult(first_error));
     if (pipeline_) {
       PGresult* res = PQgetResult(conn_);  // the PGRES_PIPELINE_SYNC marker
       if (res == nullptr || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
@@ -333,6 +351,46 @@ class PgSession final : public SqlSession {
     if (first_error) {
       sql_failed_ = true;
       return *first_error;
+    }
+    return Ok();
+  }
+
+  // Reads the results of the oldest pending command. The first error wins; in pipeline mode the
+  // commands after it report PIPELINE_ABORTED, which is not a new error. A pipelined COMMIT's
+  // outcome is kept for AwaitCommit: committed, or the first error before it.
+  Status ReadNextResult(std::optional<Error>& first_error) {
+    Pending pending = std::move(pending_.front());
+    pending_.pop_front();
+    bool failed = false;
+    PGresult* res;
+    while ((res = PQgetResult(conn_)) != nullptr) {
+      ExecStatusType st = PQresultStatus(res);
+      if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        if (pending.kind == PendingKind::kWanted) Collect(res);
+      } else {
+        failed = true;
+        if (pending.kind == PendingKind::kPrepare) {
+          // The server holds no statement under that name (a bad statement, or an aborted
+          // pipeline skipped the Parse): forget it so the next use prepares it again.
+          Forget(pending.prepared_sql);
+          if (!first_error && st != PGRES_PIPELINE_ABORTED) {
+            // Naming the SQL (its $n markers, never the values bound to them) says which query is wrong.
+            first_error = PgError(res, conn_);
+            first_error->message += " in: " + pending.prepared_sql.substr(0, 200);
+          }
+        } else if (st != PGRES_PIPELINE_ABORTED && !first_error) {
+          first_error = PgError(res, conn_);
+        }
+        if (!first_error) first_error = Error::Internal("PostgreSQL pipeline aborted");
+      }
+      PQclear(res);
+    }
+    if (pending.commit != 0) {
+      commit_outcomes_.emplace(pending.commit, failed ? Status(*first_error) : Status(Ok()));
+    }
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      pending_.clear();
+      return Error::Unavailable("PostgreSQL connection lost");
     }
     return Ok();
   }
@@ -376,7 +434,15 @@ class PgSession final : public SqlSession {
   std::list<const std::string*> recency_;  // the keys of statements_ (stable: the map's nodes)
   std::int64_t statements_named_ = 0;  // names are never reused, even after a failed Parse
   std::deque<Pending> pending_;
+  // Pipelined COMMITs: tickets handed out and awaited, and the outcomes read but not yet awaited.
+  std::int64_t commits_sent_ = 0, commits_awaited_ = 0;
+  std::unordered_map<std::int64_t, Status> commit_outcomes_;
   std::unordered_map<std::string, std::vector<std::int64_t>> id_blocks_;  // ids to hand out, last first
+  struct IdBlockPace {
+    int size = 256;
+    std::chrono::steady_clock::time_point drawn_at;
+  };
+  std::unordered_map<std::string, IdBlockPace> id_block_pace_;  // table → its last block's size and time
   std::unordered_map<std::string, std::string> id_block_sql_;  // table → the query drawing a block of its ids
   SqlRows last_rows_;
   std::int64_t last_affected_ = 0;

@@ -145,6 +145,7 @@ class SqliteSession final : public SqlSession {
   }
 
   Status ExecScript(std::string_view sql) override {
+    LINLI_TRY(OpenJobSavepoint());
     std::string s(sql);
     char* err = nullptr;
     int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
@@ -179,6 +180,7 @@ class SqliteSession final : public SqlSession {
 
  private:
   Result<sqlite3_stmt*> Prepare(std::string_view sql, Params params) {
+    LINLI_TRY(OpenJobSavepoint());
     auto it = cache_.find(sql);
     sqlite3_stmt* stmt;
     if (it != cache_.end()) {
