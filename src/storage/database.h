@@ -1,8 +1,8 @@
 // Database: a read pool and a group-commit writer over one engine's driver.
 //
 // Reads run on the calling thread with a pooled read-only session. Writes are queued: one writer
-// thread takes everything queued, runs each job inside its own savepoint of one shared
-// transaction, commits once, and only then tells each caller the outcome. So callers are answered
+// thread takes everything queued, runs each job in one shared transaction (a job that sends
+// statements of its own inside its own savepoint: SqlSession::BeginJob), commits once, and only then tells each caller the outcome. So callers are answered
 // only after their write is durable, and 256 concurrent writers cost one fsync, not 256.
 // A job that refuses is rolled back alone; when a statement fails (rare: the services check
 // first), the batch is rolled back and each job is re-run in a transaction of its own, so job
