@@ -356,20 +356,30 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
   // load into an existing file (written through the WAL) leaves it whole, only not fully
   // generated. (A new SQLite file is loaded without a journal and stays marked half-written
   // unless the load ends.)
+  // The writer stays in bulk mode (SQLite: its large page cache) from the first resident to the
+  // last case, and the roster imports' own scopes find it so and leave it: shrinking the cache after
+  // each file made a city's next file read the unique indexes' pages back one at a time.
   std::vector<std::string> suspended;
   Status dropped = s.db.WriteSync([&](SqlSession& ss) -> Status {
     LINLI_ASSIGN_OR_RETURN(suspended, storage::SuspendForLoad(ss, BenchDataTables()));
-    return Ok();
+    return ss.SetBulkWrite(storage::BulkWrite::kRows);
   }, storage::Batching::kAlone);
   if (!dropped) return Report(dropped.error());
   struct PutBackAfterTheLoad {
     service::Services& s;
     std::vector<std::string>& definitions;
+    bool built = false;
     Status Build() {
-      if (definitions.empty()) return Ok();
+      if (built) return Ok();
+      built = true;
+      auto serving_again = [](SqlSession& ss) { return ss.SetBulkWrite(storage::BulkWrite::kNone); };
+      if (definitions.empty()) return s.db.WriteSync(serving_again, storage::Batching::kAlone);
       bool keys_too = std::ranges::any_of(definitions, [](const std::string& d) { return d.starts_with("ALTER TABLE"); });
       Progress bar(keys_too ? "indexes+fk" : "indexes", static_cast<std::int64_t>(definitions.size()));
-      Status st = s.db.WriteSync([&](SqlSession& ss) { return storage::Reinstate(ss, definitions); }, storage::Batching::kAlone);
+      Status st = s.db.WriteSync([&](SqlSession& ss) -> Status {
+        LINLI_TRY(serving_again(ss));
+        return storage::Reinstate(ss, definitions);
+      }, storage::Batching::kAlone);
       if (st) bar.Finish(static_cast<std::int64_t>(definitions.size()));
       definitions.clear();
       return st;

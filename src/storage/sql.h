@@ -85,7 +85,14 @@ class SqlSession {
   // A bulk write of this kind starts on this session (kNone: it ended, back to serving). An engine
   // with settings per connection tunes them for the job and puts them back after, so the server's
   // memory stays small the rest of the time (BulkWriteScope does both).
-  virtual Status SetBulkWrite(BulkWrite) { return Ok(); }
+  Status SetBulkWrite(BulkWrite kind) {
+    LINLI_TRY(ApplyBulkWrite(kind));
+    bulk_write_ = kind;
+    return Ok();
+  }
+  // The bulk write this session is set for: a load that spans many jobs (bench-data) sets it once,
+  // and the scopes of the jobs inside it find it set and leave it so.
+  BulkWrite bulk_write() const { return bulk_write_; }
   // Whether CopyRows works here (PostgreSQL: COPY ... FROM STDIN). RowInserter::SendByCopy asks.
   virtual bool CopiesRows() const { return false; }
   // Rows into a table with one `copy_sql` ("COPY t (a, b) FROM STDIN"), `columns` values a row.
@@ -213,22 +220,34 @@ class SqlSession {
 
   bool sql_failed_ = false;
 
+  // The engine's settings for a bulk write of this kind (SetBulkWrite records it).
+  virtual Status ApplyBulkWrite(BulkWrite) { return Ok(); }
+
  private:
   enum class JobSavepoint { kNone, kWanted, kOpen };
   JobSavepoint job_savepoint_ = JobSavepoint::kNone;
+  BulkWrite bulk_write_ = BulkWrite::kNone;
 };
 
 // Bulk mode for as long as the scope lives (SqlSession::SetBulkWrite); a failure to switch only
-// costs speed, so it is not an error.
+// costs speed, so it is not an error. The mode the session was in before is put back after, not
+// kNone: a roster import inside a load that holds kRows for its whole length (bench-data) must not
+// shrink the page cache between files, or a city's next file reads its unique indexes' pages back
+// one at a time.
 class BulkWriteScope {
  public:
-  explicit BulkWriteScope(SqlSession& s, BulkWrite kind = BulkWrite::kRows) : s_(s) { (void)s_.SetBulkWrite(kind); }
-  ~BulkWriteScope() { (void)s_.SetBulkWrite(BulkWrite::kNone); }
+  explicit BulkWriteScope(SqlSession& s, BulkWrite kind = BulkWrite::kRows) : s_(s), kind_(kind), before_(s.bulk_write()) {
+    if (kind_ != before_) (void)s_.SetBulkWrite(kind_);
+  }
+  ~BulkWriteScope() {
+    if (kind_ != before_) (void)s_.SetBulkWrite(before_);
+  }
   BulkWriteScope(const BulkWriteScope&) = delete;
   BulkWriteScope& operator=(const BulkWriteScope&) = delete;
 
  private:
   SqlSession& s_;
+  BulkWrite kind_, before_;
 };
 
 // The first row of a one-parameter query turned into a Row by `from`, or nullopt.

@@ -1501,6 +1501,26 @@ TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
   EXPECT_EQ(cache_indexes, -16384) << "KiB: an index build has the serving cache (a bigger one slowed it)";
   EXPECT_EQ(temp_after, 2);
 
+  // A load that holds bulk mode across many jobs (bench-data) keeps it through the scopes of the
+  // imports inside it: each roster file's end must not shrink the cache the next file needs.
+  std::int64_t held = 0, inside_held = 0, after_inner = 0, released = 0;
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
+    LINLI_TRY(s.SetBulkWrite(BulkWrite::kRows));
+    LINLI_ASSIGN_OR_RETURN(held, cache(s));
+    {
+      BulkWriteScope import(s);
+      LINLI_ASSIGN_OR_RETURN(inside_held, cache(s));
+    }
+    LINLI_ASSIGN_OR_RETURN(after_inner, cache(s));
+    LINLI_TRY(s.SetBulkWrite(BulkWrite::kNone));
+    LINLI_ASSIGN_OR_RETURN(released, cache(s));
+    return Ok();
+  }));
+  EXPECT_EQ(held, -65536);
+  EXPECT_EQ(inside_held, -65536);
+  EXPECT_EQ(after_inner, -65536) << "the inner scope puts back the mode it found, not the serving one";
+  EXPECT_EQ(released, -16384);
+
   // --bulk-cache-mib: the same database opened again with 1 GiB for its bulk writes.
   db_.reset();
   auto reopened = Database::Open({.url = url_, .bulk_cache_mib = 1024});

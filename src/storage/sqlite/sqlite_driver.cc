@@ -85,7 +85,7 @@ class SqliteSession final : public SqlSession {
   // that merge slowly (a district's 13 indexes: 16.5–20.7 s, 12.0–12.8 s with files), and a
   // city's would be gigabytes of the process. The files hold the keys as the database does
   // (ciphertexts, blind indexes) and are deleted as they are opened.
-  Status SetBulkWrite(BulkWrite kind) override {
+  Status ApplyBulkWrite(BulkWrite kind) override {
     return ExecScript("PRAGMA cache_size=-" + std::to_string(kind == BulkWrite::kRows ? bulk_cache_kib : 16384) +
                       "; PRAGMA temp_store=" + (kind == BulkWrite::kIndexes ? "FILE" : "MEMORY"));
   }
