@@ -236,7 +236,8 @@ class SqlSession {
 // one at a time.
 class BulkWriteScope {
  public:
-  explicit BulkWriteScope(SqlSession& s, BulkWrite kind = BulkWrite::kRows) : s_(s), kind_(kind), before_(s.bulk_write()) {
+  explicit BulkWriteScope(SqlSession& s, BulkWrite kind = BulkWrite::kRows)
+      : s_(s), kind_(kind), before_(s.bulk_write()) {
     if (kind_ != before_) (void)s_.SetBulkWrite(kind_);
   }
   ~BulkWriteScope() {
