@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   auto* bulk_cache = app.add_option("--bulk-cache-mib", cfg.sqlite_bulk_cache_mib,
                                     "SQLite: the writer's page cache while a roster import or bench-data writes (MiB; "
                                     "bench-data: 1024 unless given); more helps on databases of millions of residents")
-                         ->envname("LINLI_BULK_CACHE_MIB")->check(CLI::Range(16, 65536))->capture_default_str();
+                         ->envname("LINLI_BULK_CACHE_MIB")->check(CLI::Range(1, 65536))->capture_default_str();
 
   auto* serve = app.add_subcommand("serve", "Serve the API and the web app");
   serve->add_option("--listen", cfg.listen, "HOST:PORT")->envname("LINLI_LISTEN")->capture_default_str();

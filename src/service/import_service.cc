@@ -308,6 +308,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
                                                     const ImportOptions& options) {
   auto write_scope = domain::ScopeFor(who.principal, perm::kResidentWrite);
   if (!bytes.empty() && write_scope.Empty()) return Error::Denied("you may not register residents");
+  if (options.new_to_register && !who.is_system()) return Error::Denied("only the command line vouches for a file's rows");
   ImportReport report;
   report.dry_run = options.dry_run;
   const auto& columns = RosterColumns();
@@ -568,6 +569,10 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     // registered at its new addresses (a 户主 row for one that has a head is refused, unless
     // resuming our own run), and ID numbers registered already (one query per 500 of each).
     auto check_register = [&](std::size_t rows_from, std::size_t households_from) -> Status {
+      if (options.new_to_register) {
+        id_checks.clear();
+        return Ok();
+      }
       std::vector<std::string> addresses;
       addresses.reserve(plan.households.size() - households_from);
       for (std::size_t h = households_from; h < plan.households.size(); ++h) {

@@ -32,6 +32,11 @@ struct ImportOptions {
   std::optional<std::int64_t> node_id;  // only buildings under this node are accepted
   std::size_t max_rows = 2'000'000;
   std::size_t chunk_rows = 10'000;      // resumable imports commit this many rows at a time
+  // The caller vouches that none of the file's ID numbers and addresses is registered (bench-data's
+  // generated files: buildings and an ID-number county code of their own each), so the import does
+  // not look them up in the register and may run while their unique indexes are suspended; building
+  // those again after the load checks them. Only the system (the CLI) may.
+  bool new_to_register = false;
   // (phase "validate" or "write", rows done, rows total). "validate" comes from the importing
   // thread; "write" from the writer's thread, on SQLite while the validation goes on.
   std::function<void(const char* phase, std::size_t done, std::size_t total)> progress;

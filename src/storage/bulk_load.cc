@@ -7,6 +7,7 @@ namespace linli::storage {
 namespace {
 
 constexpr std::string_view kCreateIndex = "CREATE INDEX ";
+constexpr std::string_view kCreateUniqueIndex = "CREATE UNIQUE INDEX ";
 constexpr std::string_view kAlterTable = "ALTER TABLE ";
 constexpr std::string_view kAddConstraint = " ADD CONSTRAINT ";
 
@@ -16,12 +17,12 @@ std::string_view WordAt(std::string_view text, std::size_t at) {
   return rest.substr(0, rest.find(' '));
 }
 
-// "a, b, c" as parameter markers of `params`, which gets the table names.
-std::string TableList(const std::vector<std::string_view>& tables, std::vector<SqlValue>& params) {
+// "a, b, c" as parameter markers of `params`, which gets the names (of tables or indexes).
+std::string MarkerList(const std::vector<std::string_view>& names, std::vector<SqlValue>& params) {
   std::string in;
-  for (auto t : tables) {
+  for (auto n : names) {
     in += (in.empty() ? "" : ", ") + NextMarker(params);
-    params.push_back(Text(t));
+    params.push_back(Text(n));
   }
   return in;
 }
@@ -30,7 +31,7 @@ std::string TableList(const std::vector<std::string_view>& tables, std::vector<S
 
 Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vector<std::string_view>& tables) {
   std::vector<SqlValue> params;
-  std::string in = TableList(tables, params);
+  std::string in = MarkerList(tables, params);
   // SQLite: the indexes a CREATE INDEX made (keys' and UNIQUE constraints' have no sql).
   // PostgreSQL: a partitioned table's index is defined "ON ONLY" the parent; built again without
   // ONLY, it is built on every partition as well.
@@ -48,10 +49,28 @@ Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vect
   return out;
 }
 
+Result<std::vector<std::string>> UniqueIndexes(SqlSession& s, const std::vector<std::string_view>& names) {
+  std::vector<SqlValue> params;
+  std::string in = MarkerList(names, params);
+  std::string sql = s.dialect() == Dialect::kSqlite
+                        ? "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name IN (" + in +
+                              ") ORDER BY name"
+                        : "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN (" + in +
+                              ") ORDER BY indexname";
+  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(params.data(), params.size())));
+  std::vector<std::string> out;
+  for (const auto& r : rows) {
+    if (!r.Text(0).starts_with(kCreateUniqueIndex)) return Error::Internal("bulk load: " + r.Text(0) + " is not a unique index");
+    out.push_back(r.Text(0));
+  }
+  if (out.size() != names.size()) return Error::Internal("bulk load: some of the unique indexes named do not exist");
+  return out;
+}
+
 Result<std::vector<std::string>> ForeignKeys(SqlSession& s, const std::vector<std::string_view>& tables) {
   if (s.dialect() == Dialect::kSqlite) return std::vector<std::string>{};
   std::vector<SqlValue> params;
-  std::string in = TableList(tables, params);
+  std::string in = MarkerList(tables, params);
   // conparentid = 0: a partition's copy of its parent's key goes and comes back with the parent's.
   LINLI_ASSIGN_OR_RETURN(
       auto rows, s.Query("SELECT format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname, c.conname, "
@@ -70,8 +89,9 @@ Status Suspend(SqlSession& s, const std::vector<std::string>& definitions) {
     LINLI_TRY(StatusOf(s.Exec("INSERT INTO suspended_for_load (position, definition) "
                               "VALUES ((SELECT coalesce(max(position), 0) + 1 FROM suspended_for_load), $1)",
                               {Text(d)})));
-    if (d.starts_with(kCreateIndex)) {
-      LINLI_TRY(s.ExecScript("DROP INDEX " + std::string(WordAt(d, kCreateIndex.size()))));
+    if (d.starts_with(kCreateIndex) || d.starts_with(kCreateUniqueIndex)) {
+      std::size_t name_at = d.starts_with(kCreateIndex) ? kCreateIndex.size() : kCreateUniqueIndex.size();
+      LINLI_TRY(s.ExecScript("DROP INDEX " + std::string(WordAt(d, name_at))));
     } else if (auto add = d.find(kAddConstraint); d.starts_with(kAlterTable) && add != std::string_view::npos) {
       LINLI_TRY(s.ExecScript(std::string(d.substr(0, add)) + " DROP CONSTRAINT " +
                              std::string(WordAt(d, add + kAddConstraint.size()))));
@@ -110,7 +130,7 @@ Result<std::vector<std::string>> StillSuspended(SqlSession& s) {
 Status AnalyzeOutgrownTables(SqlSession& s, const std::vector<std::string_view>& tables, std::int64_t rows_written) {
   if (s.dialect() != Dialect::kPostgres || tables.empty()) return Ok();
   std::vector<SqlValue> params;
-  std::string in = TableList(tables, params);
+  std::string in = MarkerList(tables, params);
   std::string rows_marker = NextMarker(params);
   params.push_back(Int(rows_written));
   // reltuples is -1 for a table never vacuumed or analysed, 0 for one recorded as empty.

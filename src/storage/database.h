@@ -106,6 +106,7 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   Dialect dialect() const { return driver_->dialect(); }
+  const DatabaseOptions& options() const { return options_; }
   Driver& driver() { return *driver_; }
 
   // Runs fn with a read session inside a read transaction (one consistent snapshot).

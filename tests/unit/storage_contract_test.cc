@@ -1955,6 +1955,44 @@ TEST_P(StorageContract, ABulkLoadDropsSecondaryIndexesAndBuildsThemAgainKeepingU
   }
 }
 
+TEST_P(StorageContract, ABulkLoadMaySuspendANamedUniqueIndexWhoseRebuildChecksItsKeys) {
+  // bench-data's city vouches for its ID numbers and addresses and suspends their unique indexes;
+  // building one again refuses a load that broke it, and the record stays for the next attempt.
+  auto unique = ReadValue<std::vector<std::string>>(*db_, [](SqlSession& s) { return UniqueIndexes(s, {"residents_id_number"}); });
+  ASSERT_TRUE(unique) << unique.error().message;
+  ASSERT_EQ(unique->size(), 1u);
+  EXPECT_TRUE(unique->front().starts_with("CREATE UNIQUE INDEX residents_id_number ")) << unique->front();
+  auto not_unique = ReadValue<std::vector<std::string>>(*db_, [](SqlSession& s) { return UniqueIndexes(s, {"residents_path"}); });
+  EXPECT_FALSE(not_unique) << "only a unique index may be named";
+  auto missing = ReadValue<std::vector<std::string>>(*db_, [](SqlSession& s) { return UniqueIndexes(s, {"no_such_index"}); });
+  EXPECT_FALSE(missing);
+
+  auto sd = Insert(0, domain::NodeType::kSubdistrict, "1");
+  auto active_resident = [&] {
+    auto r = NewResident(sd, "same-blind-index", "active");
+    return WriteAndWait<ResidentRow>(*db_, [r](SqlSession& s) { return ResidentRepo::Insert(s, r, false); });
+  };
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return Suspend(s, *unique); }));
+  ASSERT_TRUE(active_resident());
+  auto twin = active_resident();
+  ASSERT_TRUE(twin) << "nothing refuses the second while the index is away";
+  Status back = db_->WriteSync([&](SqlSession& s) { return Reinstate(s, *unique); });
+  ASSERT_FALSE(back) << "the rebuild checks every key";
+  auto left = ReadValue<std::vector<std::string>>(*db_, StillSuspended);
+  ASSERT_TRUE(left) << left.error().message;
+  EXPECT_EQ(*left, *unique);
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) {
+    return s.ExecScript("UPDATE residents SET status = 'moved_out' WHERE id = " + std::to_string(twin->id));
+  }));
+  ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) { return Reinstate(s, *unique); }));
+  auto again = ReadValue<std::vector<std::string>>(*db_, [](SqlSession& s) { return UniqueIndexes(s, {"residents_id_number"}); });
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *unique);
+  auto third = active_resident();
+  ASSERT_FALSE(third) << "back in place, the index refuses a second active record again";
+  EXPECT_EQ(third.error().code, ErrorCode::kAlreadyExists);
+}
+
 TEST_P(StorageContract, ABulkLoadSuspendsPostgresForeignKeysAndChecksEveryRowWhenTheyComeBack) {
   const std::vector<std::string_view> tables = {"cases", "case_events", "residents"};
   auto keys_now = [&]() {
