@@ -275,12 +275,10 @@ RowInserter CountAdder(SqlSession& s) {
 }
 }  // namespace
 
-namespace {
-// Adds each path's counts up the tree in place, a level at a time: afterwards every path and each
-// of its ancestors ("/" standing for kEverywhere) holds the sum of its subtree. Each node's total
-// is added once to its parent's, so the work grows with the nodes, not with each path's depth
-// times its metrics (a generated grid's cases have ~900: days, months, categories).
-Status SumUpTheTree(std::unordered_map<std::string, RollupRepo::MetricSums>& by_path) {
+// A level at a time: each node's total is added once to its parent's, so the work grows with the
+// nodes, not with each path's depth times its metrics (a generated grid's cases have ~900: days,
+// months, categories).
+Status RollupRepo::SumUpTheTree(SumsByPath& by_path) {
   std::vector<std::string> given;
   for (const auto& [path, sums] : by_path) given.push_back(path);
   for (const auto& path : given) {
@@ -301,14 +299,16 @@ Status SumUpTheTree(std::unordered_map<std::string, RollupRepo::MetricSums>& by_
   }
   return Ok();
 }
-}  // namespace
 
-Status RollupRepo::AddByPath(SqlSession& s, const std::unordered_map<std::string, MetricSums>& deltas_by_path) {
-  std::unordered_map<std::string, MetricSums> totals(deltas_by_path.begin(), deltas_by_path.end());
-  LINLI_TRY(SumUpTheTree(totals));
+Status RollupRepo::AddByPath(SqlSession& s, SumsByPath deltas_by_path) {
+  LINLI_TRY(SumUpTheTree(deltas_by_path));
+  return AddSummed(s, deltas_by_path);
+}
+
+Status RollupRepo::AddSummed(SqlSession& s, const SumsByPath& summed) {
   // Written in key order (the index's), each row once.
   std::vector<std::pair<std::int64_t, const MetricSums*>> nodes;
-  for (const auto& [path, sums] : totals) nodes.emplace_back(path == "/" ? kEverywhere : domain::PathIds(path).back(), &sums);
+  for (const auto& [path, sums] : summed) nodes.emplace_back(path == "/" ? kEverywhere : domain::PathIds(path).back(), &sums);
   std::ranges::sort(nodes, {}, &std::pair<std::int64_t, const MetricSums*>::first);
   auto ins = CountAdder(s);
   std::vector<std::pair<std::string_view, std::int64_t>> metrics;

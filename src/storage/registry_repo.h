@@ -172,7 +172,14 @@ class RollupRepo {
   // summed per row first and written at once, one row each: for a bulk load that counted its rows
   // as it made them (a generated year of cases over 100,000 grids), instead of a recount.
   using MetricSums = std::unordered_map<std::string, std::int64_t>;  // metric → delta
-  static Status AddByPath(SqlSession& s, const std::unordered_map<std::string, MetricSums>& deltas_by_path);
+  using SumsByPath = std::unordered_map<std::string, MetricSums>;
+  static Status AddByPath(SqlSession& s, SumsByPath deltas_by_path);
+  // AddByPath in its two halves, for a load that sums on another core while its writer works:
+  // SumUpTheTree adds each path's counts up the tree in place, with no database (afterwards every
+  // path and each of its ancestors, "/" standing for kEverywhere, holds its subtree's sum);
+  // AddSummed adds such sums to their nodes' rows, in key order, each row once.
+  static Status SumUpTheTree(SumsByPath& by_path);
+  static Status AddSummed(SqlSession& s, const SumsByPath& summed);
   // Writes the deferred deltas not yet written, summed per row. The writer calls it before every
   // commit; the reads and the recount below call it first so they see the transaction's counts.
   static Status FlushPending(SqlSession& s);
