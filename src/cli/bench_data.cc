@@ -11,7 +11,8 @@
 //   are ones Linli could have made; deadlines come from the working calendar. The cockpit's
 //   counts of the cases are summed per grid as the cases are made, through the same rule that
 //   keeps them current (domain::CaseCounts), added up the tree on the other core while the writer
-//   builds the indexes (RollupRepo::SumUpTheTree) and written after (AddSummed); the buildings, residents and households count themselves as written.
+//   builds the indexes (RollupRepo::SumUpTheTree) and written after (AddSummed); the buildings,
+//   residents and households count themselves as written.
 // - Into a SQLite file that did not exist, the load goes without a journal (sqlite_driver.cc);
 //   FinishLoad at the end makes it durable and usable.
 #include <algorithm>
@@ -542,6 +543,9 @@ int RunBenchData(service::Services& s, const std::string& scale_name, std::uint6
       return it->second;
     };
     std::int64_t made = 0;
+    // Each batch's commit writes every page it dirtied, and the cases' unique tracking codes are
+    // random keys: at 5,000 a commit a city's 2,000 commits rewrote most of that index's leaves
+    // each time (performance.md, "the city at 221 k rows/s").
     constexpr std::int64_t kPerTransaction = 50000;
     std::future<Status> in_flight;  // the batch the writer has
     while (made < scale->cases) {
