@@ -27,41 +27,41 @@ std::string MarkerList(const std::vector<std::string_view>& names, std::vector<S
   return in;
 }
 
-}  // namespace
+// Whether IndexDefinitions' names are of the indexes' tables or of the indexes themselves.
+enum class Named { kTables, kIndexes };
 
-Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vector<std::string_view>& tables) {
+// The definitions of the indexes whose table (Named::kTables) or own name (kIndexes) is among
+// `names`, as statements that make them again, in name order. SQLite: those a CREATE INDEX
+// made (keys' and UNIQUE constraints' have no sql). PostgreSQL: a partitioned table's index is
+// defined "ON ONLY" the parent; built again without ONLY, it is built on every partition as well.
+Result<std::vector<std::string>> IndexDefinitions(SqlSession& s, Named named, const std::vector<std::string_view>& names) {
   std::vector<SqlValue> params;
-  std::string in = MarkerList(tables, params);
-  // SQLite: the indexes a CREATE INDEX made (keys' and UNIQUE constraints' have no sql).
-  // PostgreSQL: a partitioned table's index is defined "ON ONLY" the parent; built again without
-  // ONLY, it is built on every partition as well.
+  std::string in = MarkerList(names, params);
+  bool by_table = named == Named::kTables;
   std::string sql = s.dialect() == Dialect::kSqlite
-                        ? "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (" + in +
-                              ") ORDER BY name"
-                        : "SELECT replace(indexdef, ' ON ONLY ', ' ON ') FROM pg_indexes "
-                          "WHERE schemaname = current_schema() AND tablename IN (" + in + ") ORDER BY indexname";
+                        ? std::string("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND ") +
+                              (by_table ? "tbl_name" : "name") + " IN (" + in + ") ORDER BY name"
+                        : std::string("SELECT replace(indexdef, ' ON ONLY ', ' ON ') FROM pg_indexes WHERE schemaname = "
+                                      "current_schema() AND ") +
+                              (by_table ? "tablename" : "indexname") + " IN (" + in + ") ORDER BY indexname";
   LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(params.data(), params.size())));
   std::vector<std::string> out;
-  for (const auto& r : rows) {
-    std::string def = r.Text(0);
-    if (def.starts_with("CREATE INDEX ")) out.push_back(std::move(def));  // not CREATE UNIQUE INDEX
-  }
+  for (const auto& r : rows) out.push_back(r.Text(0));
   return out;
 }
 
+}  // namespace
+
+Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vector<std::string_view>& tables) {
+  LINLI_ASSIGN_OR_RETURN(auto all, IndexDefinitions(s, Named::kTables, tables));
+  std::erase_if(all, [](const std::string& d) { return !d.starts_with(kCreateIndex); });  // not CREATE UNIQUE INDEX
+  return all;
+}
+
 Result<std::vector<std::string>> UniqueIndexes(SqlSession& s, const std::vector<std::string_view>& names) {
-  std::vector<SqlValue> params;
-  std::string in = MarkerList(names, params);
-  std::string sql = s.dialect() == Dialect::kSqlite
-                        ? "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name IN (" + in +
-                              ") ORDER BY name"
-                        : "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN (" + in +
-                              ") ORDER BY indexname";
-  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(sql, Params(params.data(), params.size())));
-  std::vector<std::string> out;
-  for (const auto& r : rows) {
-    if (!r.Text(0).starts_with(kCreateUniqueIndex)) return Error::Internal("bulk load: " + r.Text(0) + " is not a unique index");
-    out.push_back(r.Text(0));
+  LINLI_ASSIGN_OR_RETURN(auto out, IndexDefinitions(s, Named::kIndexes, names));
+  for (const auto& d : out) {
+    if (!d.starts_with(kCreateUniqueIndex)) return Error::Internal("bulk load: " + d + " is not a unique index");
   }
   if (out.size() != names.size()) return Error::Internal("bulk load: some of the unique indexes named do not exist");
   return out;

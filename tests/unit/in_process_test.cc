@@ -49,6 +49,26 @@ class InProcess : public ::testing::Test {
     ASSERT_TRUE(services_->Prepare());
   }
 
+  // The subdistrict 320581001, its community …001 and grid …001001, and in the grid a building
+  // of `building_code` (30 floors, 2 units) for rosters to name; `community` for grants over it.
+  void GridWithBuilding(const std::string& building_code, domain::OrgNode& community) {
+    auto cli = Caller::Cli();
+    auto node = [&](std::int64_t parent, const char* type, const char* code) {
+      return Await<domain::OrgNode>([&](auto done) { services_->org.Create(cli, {parent, type, code, code}, std::move(done)); });
+    };
+    auto root = node(0, "subdistrict", "320581001");
+    ASSERT_TRUE(root) << root.error().message;
+    auto made = node(root->id, "community", "320581001001");
+    ASSERT_TRUE(made) << made.error().message;
+    auto grid = node(made->id, "grid", "320581001001001");
+    ASSERT_TRUE(grid) << grid.error().message;
+    auto building = Await<storage::BuildingRow>([&](auto done) {
+      services_->registry.CreateBuilding(cli, {grid->id, building_code, "1栋", "", {}, {}, 30, 2}, std::move(done));
+    });
+    ASSERT_TRUE(building) << building.error().message;
+    community = *made;
+  }
+
   NewWebhook AddHook(const std::string& url, std::vector<std::string> kinds) {
     auto r = Await<NewWebhook>([&](auto done) {
       services_->notifications.AddWebhook(Caller::Cli(), "短信网关", url, std::move(kinds), std::move(done));
@@ -249,19 +269,8 @@ TEST_F(InProcess, BuildingsFromBeforeAddressKeysGetThemInTheBackgroundAndAReport
 // household straddling the blocks' end complete with its head.
 TEST_F(InProcess, AWholeFileImportsWriterBeginsBesideItsValidationAndALaterBadRowUndoesIt) {
   auto cli = Caller::Cli();
-  auto node = [&](std::int64_t parent, const char* type, const char* code) {
-    return Await<domain::OrgNode>([&](auto done) { services_->org.Create(cli, {parent, type, code, code}, std::move(done)); });
-  };
-  auto root = node(0, "subdistrict", "320581001");
-  ASSERT_TRUE(root);
-  auto community = node(root->id, "community", "320581001001");
-  ASSERT_TRUE(community);
-  auto grid = node(community->id, "grid", "320581001001001");
-  ASSERT_TRUE(grid);
-  auto building = Await<storage::BuildingRow>([&](auto done) {
-    services_->registry.CreateBuilding(cli, {grid->id, "PIPE-1", "1栋", "", {}, {}, 30, 2}, std::move(done));
-  });
-  ASSERT_TRUE(building) << building.error().message;
+  domain::OrgNode community;
+  ASSERT_NO_FATAL_FAILURE(GridWithBuilding("PIPE-1", community));
 
   const std::size_t block = ImportService::kValidationBlock;
   const std::size_t waits_at = (block / 10000 + 1) * 10000;  // a "validate" progress call of the second block
@@ -331,18 +340,8 @@ TEST_F(InProcess, AWholeFileImportsWriterBeginsBesideItsValidationAndALaterBadRo
 // when it is in place, with nothing of it written.
 TEST_F(InProcess, OnlyTheCommandLineVouchesARostersRowsAreNewToTheRegister) {
   auto cli = Caller::Cli();
-  auto node = [&](std::int64_t parent, const char* type, const char* code) {
-    return Await<domain::OrgNode>([&](auto done) { services_->org.Create(cli, {parent, type, code, code}, std::move(done)); });
-  };
-  auto root = node(0, "subdistrict", "320581001");
-  ASSERT_TRUE(root);
-  auto community = node(root->id, "community", "320581001001");
-  ASSERT_TRUE(community);
-  auto grid = node(community->id, "grid", "320581001001001");
-  ASSERT_TRUE(grid);
-  ASSERT_TRUE(Await<storage::BuildingRow>([&](auto done) {
-    services_->registry.CreateBuilding(cli, {grid->id, "VOUCH-1", "1栋", "", {}, {}, 6, 1}, std::move(done));
-  }));
+  domain::OrgNode community;
+  ASSERT_NO_FATAL_FAILURE(GridWithBuilding("VOUCH-1", community));
   std::string first17 = "32058119500101124";  // the 17th digit even: a woman
   std::string id_number = first17 + domain::IdCheckCharacter(first17);
   auto roster = [&](const char* room) {
@@ -366,7 +365,7 @@ TEST_F(InProcess, OnlyTheCommandLineVouchesARostersRowsAreNewToTheRegister) {
   secretary_role->permissions = {std::string(domain::perm::kResidentWrite), std::string(domain::perm::kResidentRead)};
   Caller secretary;
   secretary.principal.user_id = 42;
-  secretary.principal.grants.push_back({"community_secretary", community->path, secretary_role});
+  secretary.principal.grants.push_back({"community_secretary", community.path, secretary_role});
   ImportOptions vouched;
   vouched.new_to_register = true;
   auto denied = services_->imports.ImportResidents(secretary, roster("102"), tabular::Format::kCsv, vouched);
