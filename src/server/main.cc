@@ -12,7 +12,7 @@
 #include "server/runtime.h"
 #include "storage/bulk_load.h"
 #include "storage/migrations.h"
-#include "storage/notification_repo.h"
+#include "storage/unchecked_references.h"
 
 using namespace linli;
 
@@ -156,14 +156,15 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "database integrity: " << *integrity << "\n";
-    // References the database does not check row by row (PostgreSQL's notifications).
-    auto unanchored = storage::ReadValue<std::int64_t>(*(*rt)->db, storage::NotificationRepo::CountUnanchored);
+    // References PostgreSQL does not check row by row (storage/unchecked_references.h).
+    auto unanchored = storage::ReadValue<std::vector<storage::Unanchored>>(*(*rt)->db, storage::FindUnanchored);
     if (!unanchored) {
       std::cerr << "error: " << unanchored.error().message << "\n";
       return 1;
     }
-    if (*unanchored > 0) {
-      std::cout << "notifications: " << *unanchored << " name a user or a case that does not exist\n";
+    for (const auto& u : *unanchored) {
+      std::cout << u.reference.table << "." << u.reference.column << ": " << u.rows << " row"
+                << (u.rows == 1 ? " names" : "s name") << " a row of " << u.reference.parent << " that does not exist\n";
     }
     // Indexes and keys a bulk load dropped and never put back (`linli serve` puts them back).
     auto suspended = storage::ReadValue<std::vector<std::string>>(*(*rt)->db, storage::StillSuspended);
@@ -179,7 +180,7 @@ int main(int argc, char** argv) {
     }
     std::cout << "audit chain: " << (chain->intact ? "intact" : "BROKEN at entry " + std::to_string(chain->first_broken_seq) + ": " + chain->reason)
               << " (" << chain->entries << " entries)\n";
-    return (*integrity == "ok" && *unanchored == 0 && suspended->empty() && chain->intact) ? 0 : 1;
+    return (*integrity == "ok" && unanchored->empty() && suspended->empty() && chain->intact) ? 0 : 1;
   }
   if (backup->parsed()) {
     auto driver = open_driver();

@@ -52,13 +52,6 @@ Result<std::int64_t> NotificationRepo::UnreadCount(SqlSession& s, std::int64_t u
   return rows.empty() ? 0 : rows[0].Int(0);
 }
 
-Result<std::int64_t> NotificationRepo::CountUnanchored(SqlSession& s) {
-  LINLI_ASSIGN_OR_RETURN(auto rows, s.Query(
-      "SELECT count(*) FROM notifications n WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id) "
-      "OR (n.case_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = n.case_id))"));
-  return rows.empty() ? 0 : rows[0].Int(0);
-}
-
 Result<std::int64_t> NotificationRepo::MarkRead(SqlSession& s, std::int64_t user_id, std::int64_t id, Millis now) {
   LINLI_TRY(FlushAppends(s));
   if (id > 0) {

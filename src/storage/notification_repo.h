@@ -56,9 +56,6 @@ class NotificationRepo {
   static Result<std::int64_t> UnreadCount(SqlSession& s, std::int64_t user_id);
   // Marks the user's own notifications read: one id, or all when id is 0. Returns how many changed.
   static Result<std::int64_t> MarkRead(SqlSession& s, std::int64_t user_id, std::int64_t id, Millis now);
-  // How many notifications name a user or a case that does not exist (`linli check`): SQLite's
-  // foreign keys refuse them, PostgreSQL does not check them row by row (its migration 019).
-  static Result<std::int64_t> CountUnanchored(SqlSession& s);
 };
 
 class WebhookRepo {

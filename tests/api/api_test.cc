@@ -462,27 +462,37 @@ TEST_P(ApiTest, TamperingWithTheAuditLogIsFoundByAuditVerify) {
   EXPECT_EQ(check.exit_code, 1) << check.output;
 }
 
-TEST_P(ApiTest, ANotificationForNoUserIsRefusedOrFoundByCheck) {
-  // SQLite refuses it by its foreign key; PostgreSQL, which does not check notifications row by
-  // row (migration 019: the writer's backend bounds intake there), finds it with `linli check`.
+TEST_P(ApiTest, AReferenceToNothingIsRefusedOrFoundByCheck) {
+  // SQLite refuses each by its foreign key; PostgreSQL, which does not check a notification's user
+  // or an event's case row by row (migrations 019 and 025: the writer's backend bounds intake
+  // there), finds them with `linli check` and names each reference.
   auto own = NewStack(GetParam());
   own->server->Kill(SIGTERM);
   ASSERT_EQ(own->server->WaitExit(), 0);
   ASSERT_EQ(RunLinli(own->With({"check"})).exit_code, 0);
   auto db = storage::Database::Open({.url = own->url});
   ASSERT_TRUE(db);
-  auto st = (*db)->WriteSync([&](storage::SqlSession& s) -> Status {
-    return StatusOf(s.Exec("INSERT INTO notifications (id, user_id, at, kind, title) VALUES (990001, 987654, 1, 'case.assigned', 'x')"));
-  });
+  auto insert = [&](const std::string& sql) {
+    return (*db)->WriteSync([&](storage::SqlSession& s) -> Status { return StatusOf(s.Exec(sql)); });
+  };
+  auto notice = insert("INSERT INTO notifications (id, user_id, at, kind, title) VALUES (990001, 987654, 1, 'case.assigned', 'x')");
+  auto event = insert("INSERT INTO case_events (id, case_id, at, actor_kind, action, to_state, to_level) "
+                      "VALUES (990002, 987654, 1, 'system', 'create', 'open', 'grid')");
   db->reset();
   if (GetParam() == "sqlite") {
-    EXPECT_FALSE(st) << "the foreign key refuses it";
+    EXPECT_FALSE(notice) << "the foreign key refuses it";
+    EXPECT_FALSE(event) << "the foreign key refuses it";
     EXPECT_EQ(RunLinli(own->With({"check"})).exit_code, 0);
   } else {
-    ASSERT_TRUE(st) << st.error().message;
+    ASSERT_TRUE(notice) << notice.error().message;
+    ASSERT_TRUE(event) << event.error().message;
     auto check = RunLinli(own->With({"check"}));
     EXPECT_EQ(check.exit_code, 1) << check.output;
-    EXPECT_NE(check.output.find("notifications: 1 name a user or a case that does not exist"), std::string::npos) << check.output;
+    EXPECT_NE(check.output.find("notifications.user_id: 1 row names a row of users that does not exist"), std::string::npos)
+        << check.output;
+    EXPECT_NE(check.output.find("case_events.case_id: 1 row names a row of cases that does not exist"), std::string::npos)
+        << check.output;
+    EXPECT_EQ(check.output.find("cases.node_id"), std::string::npos) << "the demo's cases all name their nodes\n" << check.output;
   }
 }
 
