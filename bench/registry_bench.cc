@@ -328,20 +328,21 @@ int main(int argc, char** argv) {
     options.progress = [&](const char* phase, std::size_t done, std::size_t total) {
       if (!std::strcmp(phase, "validate") && done == total) validated_s = Seconds(t0);
     };
-    std::vector<std::string> suspended;
+    service::FirstLoad load;
     if (first_load) {
       auto begun = s.imports.BeginFirstLoad(cli);
       if (!begun) {
         std::fprintf(stderr, "first load refused: %s\n", begun.error().message.c_str());
         return 1;
       }
-      suspended = std::move(*begun);
+      load = std::move(*begun);
+      options.first_load = &load;
     }
     auto report = s.imports.ImportResidents(cli, csv, tabular::Format::kCsv, options);
     double put_back_s = 0;
     if (first_load) {
       auto tb = Steady::now();
-      if (auto st = s.imports.EndFirstLoad(suspended); !st) {
+      if (auto st = s.imports.EndFirstLoad(load); !st) {
         std::fprintf(stderr, "putting the indexes back failed: %s\n", st.error().message.c_str());
         return 1;
       }

@@ -122,7 +122,9 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
       "--resumable", o->resumable, "Commit every 10,000 rows; run again with the same file to continue after an interruption");
   import_residents->add_flag("--first-load", o->first_load,
                              "Into an empty registry, before it goes live: the registry's indexes (and PostgreSQL's "
-                             "foreign keys) are built once after the last file instead of row by row")
+                             "foreign keys) are built once after the last file instead of row by row; the files' ID "
+                             "numbers and addresses are checked across them in memory, so a household's members "
+                             "come in one file")
       ->excludes(dry_run)
       ->excludes(resumable);
   runners.emplace_back(import_residents, [&ctx, o, import_options] {
@@ -149,11 +151,12 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
       std::cout << " (import run " << report->run_id << ")\n";
       return 0;
     };
-    std::vector<std::string> suspended;
+    service::FirstLoad load;
     if (o->first_load) {
       auto begun = s.imports.BeginFirstLoad(Caller::Cli());
       if (!begun) return Report(begun.error());
-      suspended = std::move(*begun);
+      load = std::move(*begun);
+      options.first_load = &load;
     }
     // The first file refused ends the run; the files before it stay imported.
     int code = 0;
@@ -161,8 +164,8 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
       if ((code = import_file(file)) != 0) break;
     }
     if (o->first_load) {
-      std::cerr << "building the registry's " << suspended.size() << " indexes and keys...\n";
-      if (auto st = s.imports.EndFirstLoad(suspended); !st) {
+      std::cerr << "building the registry's " << load.suspended.size() << " indexes and keys...\n";
+      if (auto st = s.imports.EndFirstLoad(load); !st) {
         std::cerr << "error: " << st.error().message << "\n(`linli serve` tries again; `linli check` lists them)\n";
         return 1;
       }

@@ -276,9 +276,9 @@ const std::vector<std::string_view>& ImportService::RegistryTables() {
   return tables;
 }
 
-Result<std::vector<std::string>> ImportService::BeginFirstLoad(const Caller& who) {
+Result<FirstLoad> ImportService::BeginFirstLoad(const Caller& who) {
   if (!who.is_system()) return Error::Denied("a first load is run from the command line (linli import residents --first-load)");
-  std::vector<std::string> suspended;
+  FirstLoad load;
   LINLI_TRY(db_.WriteSync([&](SqlSession& s) -> Status {
     LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT (SELECT count(*) FROM residents), (SELECT count(*) FROM households)"));
     if (auto residents = rows.at(0).Int(0), households = rows.at(0).Int(1); residents > 0 || households > 0) {
@@ -286,15 +286,19 @@ Result<std::vector<std::string>> ImportService::BeginFirstLoad(const Caller& who
                                  " residents and " + std::to_string(households) +
                                  " households are registered: import without --first-load");
     }
-    LINLI_ASSIGN_OR_RETURN(suspended, storage::SuspendForLoad(s, RegistryTables()));
+    // The unique indexes on random keys first (FirstLoad checks their keys meanwhile), as bench-data.
+    LINLI_ASSIGN_OR_RETURN(load.suspended, storage::UniqueIndexes(s, {"residents_id_number", "households_address"}));
+    LINLI_TRY(storage::Suspend(s, load.suspended));
+    LINLI_ASSIGN_OR_RETURN(auto rest, storage::SuspendForLoad(s, RegistryTables()));
+    load.suspended.insert(load.suspended.end(), rest.begin(), rest.end());
     return Ok();
   }, storage::Batching::kAlone));
-  return suspended;
+  return load;
 }
 
-Status ImportService::EndFirstLoad(const std::vector<std::string>& suspended) {
+Status ImportService::EndFirstLoad(const FirstLoad& load) {
   return db_.WriteSync([&](SqlSession& s) -> Status {
-    LINLI_TRY(storage::Reinstate(s, suspended));
+    LINLI_TRY(storage::Reinstate(s, load.suspended));
     // PostgreSQL plans from statistics that autovacuum would only bring up to date after its next
     // round (docs/operations/postgresql.md, "Statistics"); the load refreshes them itself, as
     // bench-data does. (SQLite plans without any: Linli never runs ANALYZE on its own there.)
@@ -308,7 +312,9 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
                                                     const ImportOptions& options) {
   auto write_scope = domain::ScopeFor(who.principal, perm::kResidentWrite);
   if (!bytes.empty() && write_scope.Empty()) return Error::Denied("you may not register residents");
-  if (options.new_to_register && !who.is_system()) return Error::Denied("only the command line vouches for a file's rows");
+  if ((options.new_to_register || options.first_load) && !who.is_system()) {
+    return Error::Denied("only the command line vouches for a file's rows or runs a first load");
+  }
   ImportReport report;
   report.dry_run = options.dry_run;
   const auto& columns = RosterColumns();
@@ -328,6 +334,13 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
   const std::size_t first_data = header_at + 1;
   const std::size_t data_rows = report.rows;
   Plan plan;
+  std::vector<std::string> file_id_indexes;  // in a first load: the file's ID numbers' blind indexes
+  // A committed file's keys join its first load's, for the files after it.
+  auto remember_in_first_load = [&] {
+    if (!options.first_load) return;
+    for (auto& index : file_id_indexes) options.first_load->id_indexes.insert(std::move(index));
+    for (const auto& h : plan.households) options.first_load->addresses.insert(h.address_index);
+  };
   // Reserved for the whole file: a whole-file import's writer reads rows and households while the
   // validating thread appends after them, so they must never move (at most one of each a row).
   plan.rows.reserve(data_rows);
@@ -573,6 +586,27 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
         id_checks.clear();
         return Ok();
       }
+      if (options.first_load) {
+        // The register was empty when the load began: what is registered is what its earlier
+        // files registered, kept in memory while the indexes that would find it are away.
+        const FirstLoad& load = *options.first_load;
+        for (std::size_t i = rows_from; i < plan.rows.size(); ++i) {
+          const auto& pr = plan.rows[i];
+          if (pr.household >= households_from && load.addresses.contains(plan.households[pr.household].address_index)) {
+            add_issue(pr.row_number, "room", "an earlier file of this first load registered this address: a household's members go in one file");
+            --report.valid;
+          }
+        }
+        for (const auto& [row, index] : id_checks) {
+          if (load.id_indexes.contains(index)) {
+            add_issue(plan.rows[row].row_number, "id_number", "this ID number is registered already");
+            --report.valid;
+          }
+          file_id_indexes.push_back(index);
+        }
+        id_checks.clear();
+        return Ok();
+      }
       std::vector<std::string> addresses;
       addresses.reserve(plan.households.size() - households_from);
       for (std::size_t h = households_from; h < plan.households.size(); ++h) {
@@ -802,6 +836,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     if (report.issue_count > 0) return report;
     if (!written) return written.error();
     if (options.progress) options.progress("write", report.rows, report.rows);
+    remember_in_first_load();
     report.committed = true;
     report.run_id = run_id;
     return report;
@@ -825,6 +860,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     if (total == 0) break;
   }
   if (options.progress) options.progress("write", total, total);
+  remember_in_first_load();
   report.committed = true;
   report.run_id = run_id;
   return report;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/tabular.h"
@@ -26,6 +27,16 @@
 
 namespace linli::service {
 
+// A first load in progress, from BeginFirstLoad to EndFirstLoad: what it suspended, and the keys
+// its files have registered so far. The registry was empty when it began and the unique indexes on
+// ID numbers and addresses are suspended with the rest, so each file's ID numbers and addresses are
+// checked against these instead of the register (through those indexes: scans without them).
+struct FirstLoad {
+  std::vector<std::string> suspended;
+  std::unordered_set<std::string> id_indexes;  // blind indexes of the ID numbers registered
+  std::unordered_set<std::string> addresses;   // address indexes of the households registered
+};
+
 struct ImportOptions {
   bool dry_run = false;
   bool resumable = false;
@@ -37,6 +48,10 @@ struct ImportOptions {
   // not look them up in the register and may run while their unique indexes are suspended; building
   // those again after the load checks them. Only the system (the CLI) may.
   bool new_to_register = false;
+  // The first load this file belongs to (the CLI's --first-load): its ID numbers and addresses are
+  // checked against the load's earlier files, and a committed file's are added to them. A
+  // household's members come in one file: an address an earlier file registered is refused.
+  FirstLoad* first_load = nullptr;
   // (phase "validate" or "write", rows done, rows total). "validate" comes from the importing
   // thread; "write" from the writer's thread, on SQLite while the validation goes on.
   std::function<void(const char* phase, std::size_t done, std::size_t total)> progress;
@@ -103,12 +118,15 @@ class ImportService {
   // a random place and checked against their parents one query at a time; ImportResidents then
   // imports each file as usual (each its own transaction); EndFirstLoad builds the indexes once
   // and adds the keys back, which checks every row (on PostgreSQL it then analyses the tables).
+  // The unique indexes on ID numbers and addresses are suspended too: the files' keys are checked
+  // in memory meanwhile (FirstLoad, ImportOptions::first_load), and building them again checks
+  // them all once more.
   // Measured with registry_bench --first-load: PostgreSQL 300 k residents 34.8 -> 19.7 s, SQLite
   // 1 M 50.7 -> 39.8 s (docs/performance.md). Only the system (the CLI) may, and
   // only while no resident or household is registered: the tables are read by scans meanwhile.
   // What was suspended is recorded in the database, so a load killed half-way is put right by the
   // next `linli serve` (server::PutBackSuspended).
-  Result<std::vector<std::string>> BeginFirstLoad(const Caller& who);
+  Result<FirstLoad> BeginFirstLoad(const Caller& who);
   // Buildings from a roster (BuildingColumns), as a community registers its buildings before its
   // residents, or a city loads its own before its first load: each row names its grid by code (or
   // gives a location the grid of which is found), and is checked as the form checks one building.
@@ -126,7 +144,7 @@ class ImportService {
   // registered already with the same code, type and name is skipped (already_imported).
   Result<ImportReport> ImportOrgNodes(const Caller& who, std::string_view bytes, tabular::Format format,
                                       const ImportOptions& options);
-  Status EndFirstLoad(const std::vector<std::string>& suspended);
+  Status EndFirstLoad(const FirstLoad& load);
   // The tables a first load suspends the indexes and keys of.
   static const std::vector<std::string_view>& RegistryTables();
   // Rows validated together: each block's checks reuse one buffer instead of a million at once.
