@@ -593,7 +593,8 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
         for (std::size_t i = rows_from; i < plan.rows.size(); ++i) {
           const auto& pr = plan.rows[i];
           if (pr.household >= households_from && load.addresses.contains(plan.households[pr.household].address_index)) {
-            add_issue(pr.row_number, "room", "an earlier file of this first load registered this address: a household's members go in one file");
+            add_issue(pr.row_number, "room",
+                      "an earlier file of this first load registered this address: a household's members go in one file");
             --report.valid;
           }
         }
