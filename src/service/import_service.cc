@@ -581,6 +581,16 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     // What needs the register, for the rows and households a block added: households already
     // registered at its new addresses (a 户主 row for one that has a head is refused, unless
     // resuming our own run), and ID numbers registered already (one query per 500 of each).
+    // Refuses each ID number of the block that `registered` says is taken.
+    auto refuse_registered_ids = [&](const auto& registered) {
+      for (const auto& [row, index] : id_checks) {
+        if (registered(index)) {
+          add_issue(plan.rows[row].row_number, "id_number", "this ID number is registered already");
+          --report.valid;
+        }
+      }
+      id_checks.clear();
+    };
     auto check_register = [&](std::size_t rows_from, std::size_t households_from) -> Status {
       if (options.new_to_register) {
         id_checks.clear();
@@ -598,14 +608,8 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
             --report.valid;
           }
         }
-        for (const auto& [row, index] : id_checks) {
-          if (load.id_indexes.contains(index)) {
-            add_issue(plan.rows[row].row_number, "id_number", "this ID number is registered already");
-            --report.valid;
-          }
-          file_id_indexes.push_back(index);
-        }
-        id_checks.clear();
+        for (const auto& [row, index] : id_checks) file_id_indexes.push_back(index);
+        refuse_registered_ids([&](const std::string& index) { return load.id_indexes.contains(index); });
         return Ok();
       }
       std::vector<std::string> addresses;
@@ -633,13 +637,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       indexes.reserve(id_checks.size());
       for (const auto& [row, index] : id_checks) indexes.push_back(index);
       LINLI_ASSIGN_OR_RETURN(auto registered, storage::ResidentRepo::ActiveIdIndexes(s, indexes));
-      for (const auto& [row, index] : id_checks) {
-        if (registered.count(index)) {
-          add_issue(plan.rows[row].row_number, "id_number", "this ID number is registered already");
-          --report.valid;
-        }
-      }
-      id_checks.clear();
+      refuse_registered_ids([&](const std::string& index) { return registered.count(index) > 0; });
       return Ok();
     };
     const auto& crypto = registry_.field_crypto();
