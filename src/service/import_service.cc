@@ -1,6 +1,7 @@
 #include "service/import_service.h"
 
 #include "core/parallel.h"
+#include "core/position_index.h"
 
 #include <algorithm>
 #include <array>
@@ -72,6 +73,15 @@ std::string Trim(std::string s) {
 }
 
 constexpr std::size_t kNoRow = static_cast<std::size_t>(-1);
+
+// The first 17 digits of a validated ID number as one number: they are the whole of it, the 18th
+// being their check character (domain::ParseIdNumber), so two numbers are the same exactly when
+// these are.
+std::uint64_t IdNumberDigits(std::string_view id_number) {
+  std::uint64_t digits = 0;
+  for (char c : id_number.substr(0, 17)) digits = digits * 10 + static_cast<std::uint64_t>(c - '0');
+  return digits;
+}
 
 // A roster's header row — the first of its top ten rows naming `marker` by its header or field
 // name (exports put two lines of provenance first) — and where each column is in it (-1: absent).
@@ -202,11 +212,13 @@ struct ParsedRow {
   domain::ResidentFields fields;
   std::size_t household = 0;             // index into Plan::households
   std::size_t same_person_as = kNoRow;   // an earlier plan row with the same household, name and birth date
+  std::string id_index;                  // the ID number's blind index, computed while validating
 };
 
 // One address of the file: a household registered there already, or one the import creates.
 struct PlannedHousehold {
-  std::string address_index;
+  std::size_t first_row = 0;       // the plan row of its first member, whose address it is
+  std::string address_index;       // computed for a block's new addresses together, on every core
   std::int64_t existing_id = 0;    // 0: created by the import
   std::int64_t existing_head = 0;
 };
@@ -286,11 +298,18 @@ Result<FirstLoad> ImportService::BeginFirstLoad(const Caller& who) {
                                  " residents and " + std::to_string(households) +
                                  " households are registered: import without --first-load");
     }
-    // The unique indexes on random keys first (FirstLoad checks their keys meanwhile), as bench-data.
+    // The indexes on blind indexes, whose keys are random by design, so that each row's would land
+    // at a random place in them: the unique ones (FirstLoad checks their keys meanwhile, as
+    // bench-data's generator vouches for its own) and the phone numbers'. The registry's other
+    // indexes (by household, node path, building, resident) stay: the rows come in the file's
+    // order, so each takes their keys at its end, which cost the writer less than scanning the
+    // tables to build them again after (docs/performance.md, "A first load's second phase without
+    // string maps"). Then, on PostgreSQL, the foreign keys: a query per row.
     LINLI_ASSIGN_OR_RETURN(load.suspended, storage::UniqueIndexes(s, {"residents_id_number", "households_address"}));
+    LINLI_ASSIGN_OR_RETURN(auto phone, storage::NamedIndexes(s, {"residents_phone"}));
+    LINLI_ASSIGN_OR_RETURN(auto keys, storage::ForeignKeys(s, RegistryTables()));
+    for (auto* more : {&phone, &keys}) load.suspended.insert(load.suspended.end(), more->begin(), more->end());
     LINLI_TRY(storage::Suspend(s, load.suspended));
-    LINLI_ASSIGN_OR_RETURN(auto rest, storage::SuspendForLoad(s, RegistryTables()));
-    load.suspended.insert(load.suspended.end(), rest.begin(), rest.end());
     return Ok();
   }, storage::Batching::kAlone));
   return load;
@@ -339,7 +358,7 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
   auto remember_in_first_load = [&] {
     if (!options.first_load) return;
     for (auto& index : file_id_indexes) options.first_load->id_indexes.insert(std::move(index));
-    for (const auto& h : plan.households) options.first_load->addresses.insert(h.address_index);
+    for (auto& h : plan.households) options.first_load->addresses.insert(std::move(h.address_index));
   };
   // Reserved for the whole file: a whole-file import's writer reads rows and households while the
   // validating thread appends after them, so they must never move (at most one of each a row).
@@ -447,7 +466,8 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
     auto seal = [this, &plan](Slice& sl, std::size_t k_from, std::size_t k_to) {
       for (std::size_t k = k_from; k < k_to; ++k) {
         if (k < sl.residents.size()) {
-          registry_.Seal(plan.rows[sl.first + k].fields, sl.residents[k]);
+          const auto& pr = plan.rows[sl.first + k];
+          registry_.Seal(pr.fields, sl.residents[k], pr.id_index);
           continue;
         }
         auto& h = sl.households[k - sl.residents.size()];
@@ -467,8 +487,8 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
         LINLI_ASSIGN_OR_RETURN(next, prepare(slice_end, std::min(to, slice_end + kSlice)));
         next_sealed = std::async(std::launch::async, [&] { seal(next, 0, items(next)); });
       }
-      LINLI_TRY(storage::HouseholdRepo::InsertMany(s, current.households));
-      LINLI_TRY(storage::ResidentRepo::InsertMany(s, current.residents, kImportEvent, who.user_id()));
+      LINLI_TRY(storage::HouseholdRepo::InsertMany(s, std::move(current.households)));
+      LINLI_TRY(storage::ResidentRepo::InsertMany(s, std::move(current.residents), kImportEvent, who.user_id()));
       // The tables the foreign keys of the rest look up, if recorded as smaller than one slice,
       // are analysed now that the transaction holds rows (storage/bulk_load.h).
       if (!tally.statistics_checked) {
@@ -559,11 +579,12 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       report.already_imported = static_cast<std::size_t>(run->rows_done);
     }
     std::unordered_map<std::string, std::optional<storage::BuildingRow>> buildings;
-    std::unordered_map<std::string, std::size_t> id_rows;  // ID number → first row
+    // Rows seen before, found by a hash of the key the rows hold (core/position_index.h).
+    PositionIndex id_rows(data_rows);  // an ID number → the row number it is first on
     std::vector<int> heads_in_file;  // by household
     std::vector<std::pair<std::size_t, std::string>> id_checks;  // (plan row, blind index)
-    std::unordered_map<std::string, std::size_t> household_at;  // "building|unit|room" → its household
-    std::unordered_map<std::string, std::size_t> first_person;  // "household|name|birth date" → plan row
+    PositionIndex household_at(data_rows / 2);  // building, unit, room → its household
+    PositionIndex first_person(data_rows);      // household, name, birth date → the plan row of the first
     std::unordered_map<std::string, std::vector<std::string>> custom_tags;  // node path → tags in use
     // Phase 1, on every core: each row alone — its cells parsed and checked, its ID number's
     // blind index computed. Nothing here reads the database or another row.
@@ -574,10 +595,6 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       domain::ResidentFields fields;
       std::string id_index;
     };
-    // Sized once: a million rows rehashing these maps as they grow cost a second.
-    id_rows.reserve(data_rows);
-    household_at.reserve(data_rows / 2);
-    first_person.reserve(data_rows);
     // What needs the register, for the rows and households a block added: households already
     // registered at its new addresses (a 户主 row for one that has a head is refused, unless
     // resuming our own run), and ID numbers registered already (one query per 500 of each).
@@ -772,21 +789,29 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
         pr.fields = std::move(rc.fields);
         // Duplicates: in the file, then among active residents.
         if (!pr.fields.id_number.empty()) {
-          auto [first, inserted] = id_rows.emplace(pr.fields.id_number, row_number);
-          if (!inserted) {
-            add_issue(row_number, "id_number", "the same ID number is on row " + std::to_string(first->second));
+          // Its first 17 digits are the whole number (the 18th is their check character).
+          if (auto first = id_rows.FindOrAdd(IdNumberDigits(pr.fields.id_number), row_number, [](auto) { return true; })) {
+            add_issue(row_number, "id_number", "the same ID number is on row " + std::to_string(*first));
             continue;
           }
-          if (!done_before) id_checks.push_back({plan.rows.size(), rc.id_index});  // checked in batches below
+          pr.id_index = std::move(rc.id_index);
+          if (!done_before) id_checks.push_back({plan.rows.size(), pr.id_index});  // checked in batches below
         }
-        // Household: existing at this address, or new; one head each.
-        auto [at, new_address] = household_at.try_emplace(std::to_string(pr.building_id) + "|" + pr.unit + "|" + pr.room,
-                                                          plan.households.size());
-        if (new_address) {
-          plan.households.push_back({registry_.AddressIndex(pr.building_id, pr.unit, pr.room)});
+        // Household: existing at this address, or new; one head each. A new household's first
+        // member always passes the checks below (it is its household's first head), so the plan
+        // row holding the address is there for the rows after it to compare with.
+        auto address = HashPart(HashPart(MixHash(static_cast<std::uint64_t>(pr.building_id)), pr.unit), pr.room);
+        auto same_address = [&](std::uint64_t h) {
+          const auto& first = plan.rows[plan.households[h].first_row];
+          return first.building_id == pr.building_id && first.unit == pr.unit && first.room == pr.room;
+        };
+        if (auto known = household_at.FindOrAdd(address, plan.households.size(), same_address)) {
+          pr.household = *known;
+        } else {
+          pr.household = plan.households.size();
+          plan.households.push_back({.first_row = plan.rows.size()});
           heads_in_file.push_back(0);
         }
-        pr.household = at->second;
         if (pr.fields.relation == "head" && !done_before) {
           if (++heads_in_file[pr.household] > 1) {
             add_issue(row_number, "relation", "a second 户主 for the same household");
@@ -794,12 +819,25 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
           }
         }
         // A likely duplicate: the same name and birth date in the same household, flagged when written.
-        auto [first, fresh] = first_person.try_emplace(
-            std::to_string(pr.household) + "|" + pr.fields.name + "|" + pr.fields.birth_date.Iso(), plan.rows.size());
-        if (!fresh) pr.same_person_as = first->second;
+        const auto& born = pr.fields.birth_date;
+        auto person = MixHash(HashPart(MixHash(pr.household), pr.fields.name) ^
+                              static_cast<std::uint64_t>(born.year * 10000 + born.month * 100 + born.day));
+        auto same_person = [&](std::uint64_t p) {
+          const auto& first = plan.rows[p];
+          return first.household == pr.household && first.fields.name == pr.fields.name &&
+                 first.fields.birth_date == born;
+        };
+        if (auto first = first_person.FindOrAdd(person, plan.rows.size(), same_person)) pr.same_person_as = *first;
         ++report.valid;
         plan.rows.push_back(std::move(pr));
       }
+      // The block's new addresses' blind indexes, on every core: they are keyed hashes.
+      ParallelFor(plan.households.size() - households_before, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t h = households_before + begin; h < households_before + end; ++h) {
+          const auto& first = plan.rows[plan.households[h].first_row];
+          plan.households[h].address_index = registry_.AddressIndex(first.building_id, first.unit, first.room);
+        }
+      }, 1024);
       // What needs the register, for this block's rows: households already registered at its new
       // addresses (a 户主 row for one that has a head is refused, unless resuming our own run),
       // and ID numbers registered already. Checked a block at a time, so that a whole-file

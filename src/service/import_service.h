@@ -13,9 +13,9 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
+#include "core/position_index.h"
 #include "core/tabular.h"
 #include "service/access_epoch.h"
 #include "service/audit_service.h"
@@ -33,8 +33,8 @@ namespace linli::service {
 // checked against these instead of the register (through those indexes: scans without them).
 struct FirstLoad {
   std::vector<std::string> suspended;
-  std::unordered_set<std::string> id_indexes;  // blind indexes of the ID numbers registered
-  std::unordered_set<std::string> addresses;   // address indexes of the households registered
+  StringSet id_indexes;  // blind indexes of the ID numbers registered
+  StringSet addresses;   // address indexes of the households registered
 };
 
 struct ImportOptions {
@@ -113,17 +113,17 @@ class ImportService {
   Result<ImportReport> ImportResidents(const Caller& who, std::string_view bytes, tabular::Format format,
                                        const ImportOptions& options);
   // A first load of an empty registry (a city's, one file per subdistrict, before it goes live):
-  // BeginFirstLoad suspends the registry tables' secondary indexes and, on PostgreSQL, their
-  // foreign keys (storage/bulk_load.h), so each file's rows are not each put into every index at
-  // a random place and checked against their parents one query at a time; ImportResidents then
-  // imports each file as usual (each its own transaction); EndFirstLoad builds the indexes once
-  // and adds the keys back, which checks every row (on PostgreSQL it then analyses the tables).
-  // The unique indexes on ID numbers and addresses are suspended too: the files' keys are checked
-  // in memory meanwhile (FirstLoad, ImportOptions::first_load), and building them again checks
-  // them all once more.
-  // Measured with registry_bench --first-load: PostgreSQL 300 k residents 34.8 -> 19.7 s, SQLite
-  // 1 M 50.7 -> 39.8 s (docs/performance.md). Only the system (the CLI) may, and
-  // only while no resident or household is registered: the tables are read by scans meanwhile.
+  // BeginFirstLoad suspends the registry's indexes on blind indexes (ID numbers, addresses, phone
+  // numbers: random keys, so each row's would land at a random place) and, on PostgreSQL, its
+  // foreign keys (storage/bulk_load.h), so rows are not checked against their parents one query
+  // at a time; ImportResidents then imports each file as usual (each its own transaction);
+  // EndFirstLoad builds those indexes once and adds the keys back, which checks every row (on
+  // PostgreSQL it then analyses the tables). The other indexes stay and take each row's key at
+  // their end. The unique indexes' keys are checked in memory meanwhile (FirstLoad,
+  // ImportOptions::first_load), and building them again checks them all once more.
+  // Measured with registry_bench --first-load (docs/performance.md). Only the system (the CLI)
+  // may, and only while no resident or household is registered: the tables are read by scans
+  // meanwhile.
   // What was suspended is recorded in the database, so a load killed half-way is put right by the
   // next `linli serve` (server::PutBackSuspended).
   Result<FirstLoad> BeginFirstLoad(const Caller& who);

@@ -72,12 +72,14 @@ Result<std::string> RegistryService::OpenRoom(const HouseholdRow& h) const {
   return crypto_->Open(h.room_enc, RecordRef("households.room", h.id));
 }
 
-void RegistryService::Seal(const domain::ResidentFields& f, ResidentRow& r) const {
+void RegistryService::Seal(const domain::ResidentFields& f, ResidentRow& r, std::string_view id_index) const {
   r.name = f.name;
   r.gender = std::string(1, f.gender);
   r.birth_date = f.birth_date.Iso();
   r.id_enc = f.id_number.empty() ? "" : crypto_->Seal(f.id_number, RecordRef("residents.id_number", r.id));
-  r.id_index = f.id_number.empty() ? "" : crypto_->BlindIndex("id_number", f.id_number);
+  r.id_index = f.id_number.empty()  ? ""
+               : id_index.empty() ? crypto_->BlindIndex("id_number", f.id_number)
+                                  : std::string(id_index);
   r.phone_enc = f.phone.empty() ? "" : crypto_->Seal(f.phone, RecordRef("residents.phone", r.id));
   r.phone_index = f.phone.empty() ? "" : crypto_->BlindIndex("phone", f.phone);
   r.ethnic = f.ethnic;

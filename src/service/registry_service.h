@@ -174,8 +174,9 @@ class RegistryService {
 
   // Shared with the import and export: turn rows into views and back.
   ResidentView View(const storage::ResidentRow& r, bool reveal, const domain::CivilDate& today) const;
-  // Encrypts and indexes validated fields into a row whose id is already drawn.
-  void Seal(const domain::ResidentFields& f, storage::ResidentRow& r) const;
+  // Encrypts and indexes validated fields into a row whose id is already drawn. `id_index`, when
+  // given, is the ID number's blind index computed already (an import's, while validating).
+  void Seal(const domain::ResidentFields& f, storage::ResidentRow& r, std::string_view id_index = {}) const;
   std::string AddressIndex(std::int64_t building_id, std::string_view unit, std::string_view room) const;
   std::string SealRoom(std::string_view room, std::int64_t household_id) const;
   Result<std::string> OpenRoom(const storage::HouseholdRow& h) const;

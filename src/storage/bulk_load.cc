@@ -58,12 +58,17 @@ Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vect
   return all;
 }
 
-Result<std::vector<std::string>> UniqueIndexes(SqlSession& s, const std::vector<std::string_view>& names) {
+Result<std::vector<std::string>> NamedIndexes(SqlSession& s, const std::vector<std::string_view>& names) {
   LINLI_ASSIGN_OR_RETURN(auto out, IndexDefinitions(s, Named::kIndexes, names));
+  if (out.size() != names.size()) return Error::Internal("bulk load: some of the indexes named do not exist");
+  return out;
+}
+
+Result<std::vector<std::string>> UniqueIndexes(SqlSession& s, const std::vector<std::string_view>& names) {
+  LINLI_ASSIGN_OR_RETURN(auto out, NamedIndexes(s, names));
   for (const auto& d : out) {
     if (!d.starts_with(kCreateUniqueIndex)) return Error::Internal("bulk load: " + d + " is not a unique index");
   }
-  if (out.size() != names.size()) return Error::Internal("bulk load: some of the unique indexes named do not exist");
   return out;
 }
 

@@ -24,6 +24,9 @@ namespace linli::storage {
 // The CREATE INDEX statements of `tables`' indexes that neither enforce uniqueness nor back a key
 // (those stay: they keep the data right and serve the lookups a load makes as it goes).
 Result<std::vector<std::string>> SecondaryIndexes(SqlSession& s, const std::vector<std::string_view>& tables);
+// The CREATE [UNIQUE] INDEX statements of the indexes named (every one must exist; a UNIQUE
+// column's has no statement, so it cannot be named).
+Result<std::vector<std::string>> NamedIndexes(SqlSession& s, const std::vector<std::string_view>& names);
 // The CREATE UNIQUE INDEX statements of the indexes named, for a load whose caller vouches for
 // their keys (bench-data's generated rows): rebuilt after the load, which checks them. Only an index
 // made by CREATE UNIQUE INDEX may be named (a UNIQUE column's cannot be dropped on SQLite).

@@ -245,7 +245,7 @@ class HouseholdRepo {
   // `count` false leaves node_counts to the caller (the import adds them up per node).
   static Result<HouseholdRow> Insert(SqlSession& s, HouseholdRow h, bool count = true);
   // Rows whose ids were drawn (NextId) beforehand, in multi-row statements; counts are the caller's.
-  static Status InsertMany(SqlSession& s, const std::vector<HouseholdRow>& rows);
+  static Status InsertMany(SqlSession& s, std::vector<HouseholdRow> rows);
   static Result<std::optional<HouseholdRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<HouseholdRow>> FindActiveByAddress(SqlSession& s, std::string_view address_index);
   static Result<std::vector<HouseholdRow>> List(SqlSession& s, const ListQuery& q);
@@ -263,7 +263,7 @@ class ResidentRepo {
   // Bulk insert for the import: ids drawn by the caller, counts left to the caller, one
   // register event per resident; multi-row statements of 64 rows (a fixed shape, so the prepared
   // statement is reused) cut the per-statement cost that dominates a bulk load.
-  static Status InsertMany(SqlSession& s, const std::vector<ResidentRow>& rows, const std::string& event_detail,
+  static Status InsertMany(SqlSession& s, std::vector<ResidentRow> rows, const std::string& event_detail,
                            std::int64_t actor_id);
   static Result<std::optional<ResidentRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::unordered_map<std::int64_t, ResidentRow>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);

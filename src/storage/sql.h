@@ -36,11 +36,15 @@ enum class BulkWrite {
 using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
 inline SqlValue Null() { return std::monostate{}; }
 inline SqlValue Text(std::string_view s) { return std::string(s); }
+// A string given away is moved in, not copied: a bulk insert's texts (ResidentRepo::InsertMany).
+inline SqlValue Text(std::string&& s) { return std::move(s); }
+inline SqlValue Text(const char* s) { return std::string(s); }
 inline SqlValue Int(std::int64_t v) { return v; }
 // NULL for 0: for optional references such as a root node's parent.
 inline SqlValue IdOrNull(std::int64_t v) { return v == 0 ? Null() : SqlValue(v); }
 // NULL for "": for optional texts and ciphertexts.
 inline SqlValue TextOrNull(const std::string& s) { return s.empty() ? Null() : Text(s); }
+inline SqlValue TextOrNull(std::string&& s) { return s.empty() ? Null() : Text(std::move(s)); }
 inline SqlValue RealOrNull(const std::optional<double>& v) { return v ? SqlValue(*v) : Null(); }
 
 struct SqlRow {

@@ -1,11 +1,17 @@
 // Pure rules of the domain layer: the org tree, access, sign-in rules, the audit chain, text.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/crypto.h"
+#include "core/parallel.h"
+#include "core/position_index.h"
 #include "domain/access.h"
 #include "domain/audit_chain.h"
 #include "domain/auth_rules.h"
@@ -364,3 +370,55 @@ TEST(Crypto, RandomCodesDrawEveryCharacterOfTheAlphabetEquallyOften) {
   EXPECT_EQ(linli::crypto::RandomCode(0, alphabet), "");
   EXPECT_EQ(linli::crypto::RandomCode(4, ""), "");
 }
+
+TEST(PositionIndex, FindsTheFirstPositionOfAKeyAndAsksTheCallerOnEveryHashMatch) {
+  // Keys kept by the caller, as an import's rows keep their addresses.
+  std::vector<std::string> keys;
+  linli::PositionIndex index(4);
+  auto add = [&](const std::string& key, std::uint64_t hash) {
+    auto found = index.FindOrAdd(hash, keys.size(), [&](std::uint64_t p) { return keys[p] == key; });
+    if (!found) keys.push_back(key);
+    return found;
+  };
+  EXPECT_EQ(add("a", 7), std::nullopt);
+  EXPECT_EQ(add("b", 7), std::nullopt) << "the same hash, another key: the caller said so";
+  EXPECT_EQ(add("a", 7), std::optional<std::uint64_t>(0));
+  EXPECT_EQ(add("b", 7), std::optional<std::uint64_t>(1));
+  EXPECT_EQ(add("c", ~std::uint64_t{0}), std::nullopt) << "the hash that marks a free slot is a hash like any";
+  EXPECT_EQ(add("c", ~std::uint64_t{0}), std::optional<std::uint64_t>(2));
+  // Grown far past its first size, every key is still found at its first position.
+  for (int i = 0; i < 100'000; ++i) add("k" + std::to_string(i), linli::HashPart(0, "k" + std::to_string(i)));
+  EXPECT_EQ(index.size(), 100'003u);
+  for (int i = 0; i < 100'000; i += 997) {
+    auto key = "k" + std::to_string(i);
+    EXPECT_EQ(index.Find(linli::HashPart(0, key), [&](std::uint64_t p) { return keys[p] == key; }),
+              std::optional<std::uint64_t>(3 + i));
+  }
+  EXPECT_EQ(index.Find(linli::HashPart(0, "k100000"), [](std::uint64_t) { return true; }), std::nullopt);
+  // Parts are told apart: ("ab", "c") is not ("a", "bc").
+  EXPECT_NE(linli::HashPart(linli::HashPart(0, "ab"), "c"), linli::HashPart(linli::HashPart(0, "a"), "bc"));
+  EXPECT_NE(linli::HashPart(0, ""), linli::HashPart(0, std::string_view("\0", 1)));
+
+  linli::StringSet set;
+  set.insert("3f2a");
+  set.insert("3f2a");
+  set.insert("77c0");
+  EXPECT_EQ(set.size(), 2u);
+  EXPECT_TRUE(set.contains("77c0"));
+  EXPECT_FALSE(set.contains("77c1"));
+}
+
+TEST(ParallelFor, EveryItemOnceInChunksAndAFailureComesBack) {
+  std::vector<std::atomic<int>> seen(100'003);
+  std::atomic<int> calls = 0;
+  linli::ParallelFor(seen.size(), [&](std::size_t begin, std::size_t end) {
+    ++calls;
+    for (std::size_t i = begin; i < end; ++i) ++seen[i];
+  }, 1024);
+  EXPECT_TRUE(std::ranges::all_of(seen, [](const auto& n) { return n == 1; }));
+  EXPECT_GT(calls.load(), 1) << "handed out a chunk at a time";
+  EXPECT_THROW(linli::ParallelFor(50'000, [](std::size_t begin, std::size_t) {
+    if (begin >= 20'000) throw std::runtime_error("row failed");
+  }, 1024), std::runtime_error);
+}
+

@@ -1482,6 +1482,11 @@ TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
     return rows.at(0).Int(0);
   };
   std::int64_t temp_serving = 0, temp_rows = 0, temp_indexes = 0, temp_after = 0, cache_indexes = 0;
+  std::int64_t threads_indexes = -1, threads_after = -1;
+  auto threads = [](SqlSession& s) -> Result<std::int64_t> {
+    LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("PRAGMA threads"));
+    return rows.at(0).Int(0);
+  };
   ASSERT_TRUE(db_->WriteSync([&](SqlSession& s) -> Status {
     LINLI_ASSIGN_OR_RETURN(temp_serving, temp_store(s));
     {
@@ -1492,15 +1497,19 @@ TEST_P(StorageContract, ABulkWriteHasALargerPageCacheOnlyWhileItRuns) {
       BulkWriteScope indexes(s, BulkWrite::kIndexes);
       LINLI_ASSIGN_OR_RETURN(temp_indexes, temp_store(s));
       LINLI_ASSIGN_OR_RETURN(cache_indexes, cache(s));
+      LINLI_ASSIGN_OR_RETURN(threads_indexes, threads(s));
     }
     LINLI_ASSIGN_OR_RETURN(temp_after, temp_store(s));
+    LINLI_ASSIGN_OR_RETURN(threads_after, threads(s));
     return Ok();
   }));
   EXPECT_EQ(temp_serving, 2) << "serving: memory";
   EXPECT_EQ(temp_rows, 2) << "a multi-row insert's statement journal stays in memory";
   EXPECT_EQ(temp_indexes, 1) << "an index build sorts in files";
-  EXPECT_EQ(cache_indexes, -16384) << "KiB: an index build has the serving cache (a bigger one slowed it)";
+  EXPECT_EQ(cache_indexes, -2048) << "KiB: an index build sorts runs of 2 MiB (a bigger cache slowed it)";
+  EXPECT_EQ(threads_indexes, std::clamp(std::thread::hardware_concurrency(), 1u, 8u)) << "the sort has helper threads";
   EXPECT_EQ(temp_after, 2);
+  EXPECT_EQ(threads_after, 0) << "serving statements sort on their own thread";
 
   // A load that holds bulk mode across many jobs (bench-data) keeps it through the scopes of the
   // imports inside it: each roster file's end must not shrink the cache the next file needs.

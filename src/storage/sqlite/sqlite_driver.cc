@@ -77,17 +77,25 @@ class SqliteSession final : public SqlSession {
   // The writer's page cache: 16 MiB serving (intake measured the same as with 64 MiB), 64 MiB by
   // default for a bulk import, which touches index pages all over the tree (blind indexes are
   // random by design): 10–20% slower at 16 MiB. On a database of millions of residents those
-  // indexes outgrow 64 MiB (generating a district: 1 GiB, 11–15 % faster, bench-data's default), hence --bulk-cache-mib.
-  // Shrinking frees the pages beyond the limit.
+  // indexes outgrow 64 MiB (generating a district: 1 GiB, 11–15 % faster, bench-data's default),
+  // hence --bulk-cache-mib. Shrinking frees the pages beyond the limit.
   // The temporary store: memory, except while indexes are built. A multi-row INSERT keeps its
   // statement journal there (a roster import's write took 36–40 s instead of 25–30 with files);
   // an index build sorts the whole table there, and in memory SQLite holds the sort in chunks
   // that merge slowly (a district's 13 indexes: 16.5–20.7 s, 12.0–12.8 s with files), and a
   // city's would be gigabytes of the process. The files hold the keys as the database does
   // (ciphertexts, blind indexes) and are deleted as they are opened.
+  // While indexes are built, the cache is 2 MiB and the sort has helper threads: SQLite sorts a
+  // cache's worth of keys at a time before writing them out, and runs of 2 MiB sort within the
+  // processor's caches, on another core while the table is read on; the runs are merged on
+  // several cores (1 M random keys: 1.5 s at 16 MiB on one thread, 0.8 s so: docs/performance.md,
+  // "A first load's second phase without string maps").
   Status ApplyBulkWrite(BulkWrite kind) override {
-    return ExecScript("PRAGMA cache_size=-" + std::to_string(kind == BulkWrite::kRows ? bulk_cache_kib : 16384) +
-                      "; PRAGMA temp_store=" + (kind == BulkWrite::kIndexes ? "FILE" : "MEMORY"));
+    const bool indexes = kind == BulkWrite::kIndexes;
+    const std::int64_t cache_kib = kind == BulkWrite::kRows ? bulk_cache_kib : indexes ? 2048 : 16384;
+    const unsigned helpers = indexes ? std::clamp(std::thread::hardware_concurrency(), 1u, 8u) : 0;
+    return ExecScript("PRAGMA cache_size=-" + std::to_string(cache_kib) + "; PRAGMA temp_store=" +
+                      (indexes ? "FILE" : "MEMORY") + "; PRAGMA threads=" + std::to_string(helpers));
   }
   std::int64_t bulk_cache_kib = 65536;  // set by the driver when it opens the writer
 
