@@ -3,8 +3,8 @@
 // a roster), so a match on the hash is confirmed by the caller, and adding a key allocates
 // nothing. A roster import asks it, row after row on one thread, whether the row's ID number,
 // address or person was seen before: std::unordered_map keyed by strings cost that thread ~400 ns
-// a look-up in cache misses and allocations, ~1.5 s a million rows (docs/performance.md, "The
-// roster's second phase without string maps").
+// a look-up in cache misses and allocations, ~1.5 s a million rows (docs/performance.md, "A first
+// load's second phase without string maps").
 #pragma once
 
 #include <cstdint>
