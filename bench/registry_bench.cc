@@ -10,10 +10,14 @@
 //     from the same table (what the engine alone needs to return a page).
 //
 //   build/bench/registry_bench [--grids 100000] [--residents 1000000] [--list-residents 20000000]
-//                              [--json FILE] [--db postgres://...] [--first-load]
+//                              [--json FILE] [--db postgres://...] [--first-load] [--page-size N]
 // --db points the import at that (empty, throwaway) database instead of a new SQLite file;
+// --page-size makes that file with pages of N bytes instead of SQLite's 4,096 (a measurement of
+// what larger pages would give: docs/performance.md, "A first load's second phase …");
 // --first-load imports as `linli import residents --first-load` does (the registry's indexes and
 // PostgreSQL's keys built after the file), the time to build them counted in.
+#include <sqlite3.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -65,10 +69,22 @@ struct Scratch {
   }
 };
 
-std::unique_ptr<Scratch> OpenScratch(const std::string& name, const std::string& db_url = {}) {
+std::unique_ptr<Scratch> OpenScratch(const std::string& name, const std::string& db_url = {}, int page_size = 0) {
   auto scratch = std::make_unique<Scratch>();
   scratch->dir = std::filesystem::temp_directory_path() / ("linli-bench-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::create_directories(scratch->dir);
+  if (page_size > 0 && db_url.empty()) {
+    // A page size holds from the file's first table on: set before the runtime migrates it.
+    sqlite3* db = nullptr;
+    std::string sql = "PRAGMA page_size=" + std::to_string(page_size) + "; CREATE TABLE sized (a); DROP TABLE sized;";
+    bool made = sqlite3_open((scratch->dir / "linli.db").c_str(), &db) == SQLITE_OK &&
+                sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+    sqlite3_close(db);
+    if (!made) {
+      std::fprintf(stderr, "cannot make a database of %d-byte pages\n", page_size);
+      return nullptr;
+    }
+  }
   Config cfg;
   cfg.data_dir = scratch->dir.string();
   cfg.db_url = db_url;
@@ -229,6 +245,7 @@ int main(int argc, char** argv) {
   long long list_residents = 0;
   std::string json_out, import_db_url;
   bool first_load = false;
+  int page_size = 0;
   for (int i = 1; i < argc; ++i) {
     auto value = [&] { return i + 1 < argc ? argv[++i] : ""; };
     if (!std::strcmp(argv[i], "--grids")) grids = std::atoi(value());
@@ -237,6 +254,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--json")) json_out = value();
     else if (!std::strcmp(argv[i], "--db")) import_db_url = value();
     else if (!std::strcmp(argv[i], "--first-load")) first_load = true;
+    else if (!std::strcmp(argv[i], "--page-size")) page_size = std::atoi(value());
   }
   std::vector<Row> rows;
 
@@ -281,7 +299,7 @@ int main(int argc, char** argv) {
   if (list_residents > 0 && ListPageBench(list_residents, rows) != 0) return 1;
 
   if (residents > 0) {
-    auto scratch = OpenScratch("import", import_db_url);
+    auto scratch = OpenScratch("import", import_db_url, page_size);
     if (!scratch) return 1;
     auto& runtime = *scratch->rt;
     auto& s = *runtime.services;
