@@ -14,8 +14,8 @@
 // --db points the import at that (empty, throwaway) database instead of a new SQLite file;
 // --page-size makes that file with pages of N bytes instead of SQLite's 4,096 (a measurement of
 // what larger pages would give: docs/performance.md, "A first load's second phase …");
-// --first-load imports as `linli import residents --first-load` does (the registry's indexes and
-// PostgreSQL's keys built after the file), the time to build them counted in.
+// --first-load imports as `linli import residents --first-load` does (the indexes on blind indexes
+// and PostgreSQL's keys built after the file), the time to build them counted in.
 #include <sqlite3.h>
 
 #include <chrono>

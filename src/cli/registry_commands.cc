@@ -121,8 +121,9 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
   auto* resumable = import_residents->add_flag(
       "--resumable", o->resumable, "Commit every 10,000 rows; run again with the same file to continue after an interruption");
   import_residents->add_flag("--first-load", o->first_load,
-                             "Into an empty registry, before it goes live: the registry's indexes (and PostgreSQL's "
-                             "foreign keys) are built once after the last file instead of row by row; the files' ID "
+                             "Into an empty registry, before it goes live: the registry's indexes on ID numbers, "
+                             "addresses and phone numbers (and PostgreSQL's foreign keys) are built once after the "
+                             "last file instead of row by row; the files' ID "
                              "numbers and addresses are checked across them in memory, so a household's members "
                              "come in one file")
       ->excludes(dry_run)

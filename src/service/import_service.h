@@ -122,8 +122,8 @@ class ImportService {
   // their end. The unique indexes' keys are checked in memory meanwhile (FirstLoad,
   // ImportOptions::first_load), and building them again checks them all once more.
   // Measured with registry_bench --first-load (docs/performance.md). Only the system (the CLI)
-  // may, and only while no resident or household is registered: the tables are read by scans
-  // meanwhile.
+  // may, and only while no resident or household is registered: a look-up by ID number, address or
+  // phone number is a scan meanwhile.
   // What was suspended is recorded in the database, so a load killed half-way is put right by the
   // next `linli serve` (server::PutBackSuspended).
   Result<FirstLoad> BeginFirstLoad(const Caller& who);
