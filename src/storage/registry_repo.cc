@@ -94,7 +94,13 @@ ResidentRow ResidentFrom(const SqlRow& row) {
 }
 
 // Every insert of residents, their tags and events, and households goes through these, whether
-// one row (a form) or a million (an import), so the column lists exist once.
+// one row (a form) or a million (an import), so the column lists exist once. A row's values are
+// appended to a vector that may hold many rows': a bulk write builds them away from its writer.
+template <class... Values>
+void AppendValues(std::vector<SqlValue>& out, Values&&... values) {
+  (out.push_back(SqlValue(std::forward<Values>(values))), ...);
+}
+
 RowInserter ResidentInserter(SqlSession& s, std::size_t rows_per_statement) {
   return RowInserter(s, "residents",
                      {"id", "node_id", "node_path", "household_id", "relation", "name", "gender", "birth_date",
@@ -102,29 +108,30 @@ RowInserter ResidentInserter(SqlSession& s, std::size_t rows_per_statement) {
                       "tags", "sensitive_enc", "status", "duplicate_of", "created_at", "updated_at"},
                      rows_per_statement);
 }
-// The row's texts are moved into the statement: a bulk insert's rows are done with once added
+// The row's texts are moved into the values: a bulk insert's rows are done with once added
 // (copying them was a tenth of a roster import's writer).
-Status AddResident(RowInserter& ins, ResidentRow&& r) {
-  return ins.Add(Int(r.id), Int(r.node_id), Text(std::move(r.node_path)), IdOrNull(r.household_id),
-                 Text(std::move(r.relation)), Text(std::move(r.name)), Text(std::move(r.gender)),
-                 Text(std::move(r.birth_date)), TextOrNull(std::move(r.id_enc)), TextOrNull(std::move(r.id_index)),
-                 TextOrNull(std::move(r.phone_enc)), TextOrNull(std::move(r.phone_index)), Text(std::move(r.ethnic)),
-                 Text(std::move(r.residence_type)), Text(std::move(r.occupation)), Text(std::move(r.tags)),
-                 TextOrNull(std::move(r.sensitive_enc)), Text(std::move(r.status)), IdOrNull(r.duplicate_of),
-                 Int(r.created_at), Int(r.created_at));
+void AppendResident(std::vector<SqlValue>& out, ResidentRow&& r) {
+  AppendValues(out, Int(r.id), Int(r.node_id), Text(std::move(r.node_path)), IdOrNull(r.household_id),
+               Text(std::move(r.relation)), Text(std::move(r.name)), Text(std::move(r.gender)),
+               Text(std::move(r.birth_date)), TextOrNull(std::move(r.id_enc)), TextOrNull(std::move(r.id_index)),
+               TextOrNull(std::move(r.phone_enc)), TextOrNull(std::move(r.phone_index)), Text(std::move(r.ethnic)),
+               Text(std::move(r.residence_type)), Text(std::move(r.occupation)), Text(std::move(r.tags)),
+               TextOrNull(std::move(r.sensitive_enc)), Text(std::move(r.status)), IdOrNull(r.duplicate_of),
+               Int(r.created_at), Int(r.created_at));
 }
 
 RowInserter TagInserter(SqlSession& s, std::size_t rows_per_statement) {
   return RowInserter(s, "resident_tags", {"tag", "node_path", "resident_id"}, rows_per_statement);
 }
-Status AddTags(RowInserter& ins, const ResidentRow& r) {
-  for (const auto& tag : r.tag_keys) LINLI_TRY(ins.Add(Text(tag), Text(r.node_path), Int(r.id)));
-  return Ok();
+void AppendTags(std::vector<SqlValue>& out, const ResidentRow& r) {
+  for (const auto& tag : r.tag_keys) AppendValues(out, Text(tag), Text(r.node_path), Int(r.id));
 }
 Status WriteTags(SqlSession& s, const ResidentRow& r) {
   if (r.tag_keys.empty()) return Ok();
   auto ins = TagInserter(s, 1);
-  LINLI_TRY(AddTags(ins, r));
+  std::vector<SqlValue> values;
+  AppendTags(values, r);
+  LINLI_TRY(ins.AddRows(values));
   return ins.Finish();
 }
 
@@ -132,10 +139,9 @@ RowInserter EventInserter(SqlSession& s, std::size_t rows_per_statement) {
   return RowInserter(s, "resident_events", {"id", "resident_id", "node_path", "kind", "at", "actor_id", "detail"},
                      rows_per_statement);
 }
-Status AddEventRow(SqlSession& s, RowInserter& ins, ResidentEventRow e) {
-  LINLI_ASSIGN_OR_RETURN(auto id, s.NextId("resident_events"));
-  return ins.Add(Int(id), Int(e.resident_id), Text(std::move(e.node_path)), Text(std::move(e.kind)), Int(e.at),
-                 Int(e.actor_id), Text(std::move(e.detail)));
+void AppendEvent(std::vector<SqlValue>& out, ResidentEventRow&& e) {
+  AppendValues(out, Int(e.id), Int(e.resident_id), Text(std::move(e.node_path)), Text(std::move(e.kind)), Int(e.at),
+               Int(e.actor_id), Text(std::move(e.detail)));
 }
 
 RowInserter HouseholdInserter(SqlSession& s, std::size_t rows_per_statement) {
@@ -144,13 +150,21 @@ RowInserter HouseholdInserter(SqlSession& s, std::size_t rows_per_statement) {
                       "members", "status", "created_at", "updated_at"},
                      rows_per_statement);
 }
-// Its texts are moved into the statement, as AddResident's.
-Status AddHousehold(RowInserter& ins, HouseholdRow&& h) {
-  return ins.Add(Int(h.id), Int(h.node_id), Text(std::move(h.node_path)), Int(h.building_id), Text(std::move(h.unit)),
-                 Text(std::move(h.room_enc)), Text(std::move(h.address_index)), IdOrNull(h.head_id), Int(h.members),
-                 Text(std::move(h.status)), Int(h.created_at), Int(h.created_at));
+// Its texts are moved into the values, as AppendResident's.
+void AppendHousehold(std::vector<SqlValue>& out, HouseholdRow&& h) {
+  AppendValues(out, Int(h.id), Int(h.node_id), Text(std::move(h.node_path)), Int(h.building_id), Text(std::move(h.unit)),
+               Text(std::move(h.room_enc)), Text(std::move(h.address_index)), IdOrNull(h.head_id), Int(h.members),
+               Text(std::move(h.status)), Int(h.created_at), Int(h.created_at));
 }
 
+// One row through `ins`.
+template <class Row, class Append>
+Status InsertOne(RowInserter ins, Row&& row, Append append) {
+  std::vector<SqlValue> values;
+  append(values, std::move(row));
+  LINLI_TRY(ins.AddRows(values));
+  return ins.Finish();
+}
 
 // The WHERE clause shared by List and Count.
 void ResidentWhere(const ResidentListQuery& q, std::string& sql, std::vector<SqlValue>& p) {
@@ -663,20 +677,25 @@ Result<HouseholdRow> HouseholdRepo::Insert(SqlSession& s, HouseholdRow h, bool c
   }
   h.updated_at = h.created_at;
   h.version = 1;
-  auto ins = HouseholdInserter(s, 1);
-  LINLI_TRY(AddHousehold(ins, HouseholdRow(h)));
-  LINLI_TRY(ins.Finish());
+  LINLI_TRY(InsertOne(HouseholdInserter(s, 1), HouseholdRow(h), AppendHousehold));
   if (count) LINLI_TRY(RollupRepo::Add(s, h.node_path, metric::kHouseholds, 1));
   return h;
 }
 
-Status HouseholdRepo::InsertMany(SqlSession& s, std::vector<HouseholdRow> rows) {
+Result<std::vector<SqlValue>> HouseholdRepo::ValuesOf(std::vector<HouseholdRow> rows) {
+  std::vector<SqlValue> values;
+  values.reserve(rows.size() * 12);
+  for (auto& h : rows) {
+    if (h.id == 0) return Error::Internal("HouseholdRepo::ValuesOf needs ids drawn beforehand");
+    AppendHousehold(values, std::move(h));
+  }
+  return values;
+}
+
+Status HouseholdRepo::InsertMany(SqlSession& s, std::span<SqlValue> values) {
   auto ins = HouseholdInserter(s, 64);
   ins.SendByCopy();
-  for (auto& h : rows) {
-    if (h.id == 0) return Error::Internal("HouseholdRepo::InsertMany needs ids drawn beforehand");
-    LINLI_TRY(AddHousehold(ins, std::move(h)));
-  }
+  LINLI_TRY(ins.AddRows(values));
   return ins.Finish();
 }
 
@@ -733,31 +752,39 @@ Result<ResidentRow> ResidentRepo::Insert(SqlSession& s, ResidentRow r, bool coun
   }
   r.updated_at = r.created_at;
   r.version = 1;
-  auto ins = ResidentInserter(s, 1);
-  LINLI_TRY(AddResident(ins, ResidentRow(r)));
-  LINLI_TRY(ins.Finish());
+  LINLI_TRY(InsertOne(ResidentInserter(s, 1), ResidentRow(r), AppendResident));
   LINLI_TRY(WriteTags(s, r));
   if (count && r.status == "active") LINLI_TRY(RollupRepo::Add(s, r.node_path, metric::kResidents, 1));
   return r;
 }
 
-Status ResidentRepo::InsertMany(SqlSession& s, std::vector<ResidentRow> rows, const std::string& event_detail,
-                                std::int64_t actor_id) {
+Result<NewResidentValues> ResidentRepo::ValuesOf(std::vector<ResidentRow> rows, std::span<const std::int64_t> event_ids,
+                                                 const std::string& event_detail, std::int64_t actor_id) {
+  if (event_ids.size() != rows.size()) return Error::Internal("ResidentRepo::ValuesOf needs an event id for each row");
+  NewResidentValues out;
+  out.residents.reserve(rows.size() * 21);
+  out.events.reserve(rows.size() * 7);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    auto& r = rows[i];
+    if (r.id == 0) return Error::Internal("ResidentRepo::ValuesOf needs ids drawn beforehand");
+    AppendTags(out.tags, r);  // while the row still holds its texts
+    AppendEvent(out.events, {.id = event_ids[i], .resident_id = r.id, .node_path = r.node_path, .kind = "register", .at = r.created_at,
+                 .actor_id = actor_id, .detail = event_detail});
+    AppendResident(out.residents, std::move(r));
+  }
+  return out;
+}
+
+Status ResidentRepo::InsertMany(SqlSession& s, NewResidentValues& values) {
   auto residents = ResidentInserter(s, 64);
   auto events = EventInserter(s, 64);
   auto tags = TagInserter(s, 64);
-  // Each resident adds its one event after itself, so the residents' copy always fills (and is
-  // sent) before the copy holding their events: the events' key to residents holds. Tags have
-  // none, so they go first, while the row still holds its texts.
   for (auto* ins : {&residents, &events, &tags}) ins->SendByCopy();
-  for (auto& r : rows) {
-    LINLI_TRY(AddTags(tags, r));
-    ResidentEventRow registered{.resident_id = r.id, .node_path = r.node_path, .kind = "register",
-                                .at = r.created_at, .actor_id = actor_id, .detail = event_detail};
-    LINLI_TRY(AddResident(residents, std::move(r)));
-    LINLI_TRY(AddEventRow(s, events, std::move(registered)));
-  }
+  // The residents before their events, whose key names them.
+  LINLI_TRY(residents.AddRows(values.residents));
   LINLI_TRY(residents.Finish());
+  LINLI_TRY(events.AddRows(values.events));
+  LINLI_TRY(tags.AddRows(values.tags));
   LINLI_TRY(events.Finish());
   return tags.Finish();
 }
@@ -864,9 +891,8 @@ Status ResidentRepo::MarkVisited(SqlSession& s, std::int64_t household_id, Milli
 }
 
 Status ResidentRepo::AddEvent(SqlSession& s, ResidentEventRow e) {
-  auto ins = EventInserter(s, 1);
-  LINLI_TRY(AddEventRow(s, ins, std::move(e)));
-  return ins.Finish();
+  LINLI_ASSIGN_OR_RETURN(e.id, s.NextId("resident_events"));
+  return InsertOne(EventInserter(s, 1), std::move(e), AppendEvent);
 }
 
 Result<std::vector<ResidentEventRow>> ResidentRepo::Events(SqlSession& s, std::int64_t resident_id) {

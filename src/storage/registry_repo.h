@@ -244,8 +244,11 @@ class HouseholdRepo {
   // service does to bind ciphertexts to their row.
   // `count` false leaves node_counts to the caller (the import adds them up per node).
   static Result<HouseholdRow> Insert(SqlSession& s, HouseholdRow h, bool count = true);
-  // Rows whose ids were drawn (NextId) beforehand, in multi-row statements; counts are the caller's.
-  static Status InsertMany(SqlSession& s, std::vector<HouseholdRow> rows);
+  // Many new households: their rows (ids drawn with NextId beforehand) as the values their
+  // statements bind, made on any thread (no session), then inserted in multi-row statements, so
+  // that a bulk write's writer only binds and steps. Counts are the caller's.
+  static Result<std::vector<SqlValue>> ValuesOf(std::vector<HouseholdRow> rows);
+  static Status InsertMany(SqlSession& s, std::span<SqlValue> values);
   static Result<std::optional<HouseholdRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::optional<HouseholdRow>> FindActiveByAddress(SqlSession& s, std::string_view address_index);
   static Result<std::vector<HouseholdRow>> List(SqlSession& s, const ListQuery& q);
@@ -256,15 +259,22 @@ class HouseholdRepo {
   static Status AdjustMembers(SqlSession& s, std::int64_t id, int delta, std::optional<std::int64_t> head_id, Millis now);
 };
 
+// New residents' rows, their events' and their tags', as ResidentRepo::InsertMany binds them.
+struct NewResidentValues {
+  std::vector<SqlValue> residents, events, tags;
+};
+
 class ResidentRepo {
  public:
   // Also writes resident_tags and counts the resident (and a new household member).
   static Result<ResidentRow> Insert(SqlSession& s, ResidentRow r, bool count = true);
-  // Bulk insert for the import: ids drawn by the caller, counts left to the caller, one
-  // register event per resident; multi-row statements of 64 rows (a fixed shape, so the prepared
-  // statement is reused) cut the per-statement cost that dominates a bulk load.
-  static Status InsertMany(SqlSession& s, std::vector<ResidentRow> rows, const std::string& event_detail,
-                           std::int64_t actor_id);
+  // Bulk insert for the import, as HouseholdRepo's: the rows (ids drawn by the caller), each with
+  // its "register" event (`event_ids`, drawn too) and its tags, as values made on any thread;
+  // then inserted in multi-row statements of 64 rows (a fixed shape, so the prepared statement is
+  // reused), which cut the per-statement cost that dominates a bulk load. Counts are the caller's.
+  static Result<NewResidentValues> ValuesOf(std::vector<ResidentRow> rows, std::span<const std::int64_t> event_ids,
+                                            const std::string& event_detail, std::int64_t actor_id);
+  static Status InsertMany(SqlSession& s, NewResidentValues& values);
   static Result<std::optional<ResidentRow>> Get(SqlSession& s, std::int64_t id);
   static Result<std::unordered_map<std::int64_t, ResidentRow>> GetMany(SqlSession& s, const std::vector<std::int64_t>& ids);
   static Result<std::vector<ResidentRow>> List(SqlSession& s, const ResidentListQuery& q);

@@ -193,9 +193,7 @@ const std::string& RowInserter::SqlFor(std::size_t rows) {
 
 Status RowInserter::AddRow(std::vector<SqlValue> values) {
   if (values.size() != columns_) return Error::Internal("RowInserter: a row has the wrong number of values");
-  for (auto& v : values) pending_.push_back(std::move(v));
-  if (pending_.size() == rows_per_statement_ * columns_) return SendFull();
-  return Ok();
+  return AddRows(values);
 }
 
 Status RowInserter::AddRow(Params values) {
@@ -213,9 +211,27 @@ void RowInserter::SendByCopy(std::size_t rows_per_copy) {
   rows_per_statement_ = rows_per_copy_;
 }
 
+Status RowInserter::AddRows(std::span<SqlValue> values) {
+  if (values.size() % columns_ != 0) return Error::Internal("RowInserter: rows with the wrong number of values");
+  const std::size_t full = rows_per_statement_ * columns_;
+  std::size_t at = 0;
+  // The statement begun by earlier rows is completed first, so the rows go in the order given.
+  while (!pending_.empty() && at < values.size()) {
+    pending_.push_back(std::move(values[at++]));
+    if (pending_.size() == full) LINLI_TRY(SendFull());
+  }
+  for (; values.size() - at >= full; at += full) LINLI_TRY(Send(Params(values.data() + at, full)));
+  for (; at < values.size(); ++at) pending_.push_back(std::move(values[at]));
+  return Ok();
+}
+
+Status RowInserter::Send(Params full_statement) {
+  return rows_per_copy_ ? s_.CopyRows(statements_->copy, full_statement, columns_)
+                        : s_.ExecDeferred(*batch_sql_, full_statement);
+}
+
 Status RowInserter::SendFull() {
-  Status st = rows_per_copy_ ? s_.CopyRows(statements_->copy, Params(pending_), columns_)
-                             : s_.ExecDeferred(*batch_sql_, Params(pending_));
+  Status st = Send(Params(pending_));
   pending_.clear();
   return st;
 }

@@ -329,6 +329,11 @@ class RowInserter {
   Status AddRow(std::vector<SqlValue> values);
   // The same, copied.
   Status AddRow(Params values);
+  // Whole rows' values at once, built away from the session (a bulk write builds them on another
+  // thread, so that its writer only binds and steps): the statements they fill are sent straight
+  // from `values`, the rest moved into the next statement. The caller frees `values` (where it
+  // likes: freeing a million rows' texts is work too).
+  Status AddRows(std::span<SqlValue> values);
   Status Finish();
   // On an engine that copies rows (SqlSession::CopiesRows: PostgreSQL), sends the rows with COPY,
   // `rows_per_copy` at a time, instead of multi-row INSERTs: the server parses, plans and
@@ -341,6 +346,7 @@ class RowInserter {
   struct Statements;
   void Build(std::string_view table, std::string_view column_list, std::string_view on_conflict);
   const std::string& SqlFor(std::size_t rows);
+  Status Send(Params full_statement);
   Status SendFull();
   SqlSession& s_;
   std::size_t columns_, rows_per_statement_;

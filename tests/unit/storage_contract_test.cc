@@ -1171,12 +1171,15 @@ TEST_P(StorageContract, CheckingIdNumbersAgainstTheRegisterNeverScansTheResident
     LINLI_ASSIGN_OR_RETURN(auto none, ResidentRepo::ActiveIdIndexes(s, wanted));
     if (!none.empty()) return Error::Internal("found ID numbers in an empty register");
     std::vector<ResidentRow> rows;
+    std::vector<std::int64_t> event_ids;
     for (int i = 0; i < 3000; ++i) {
       auto r = NewResident(sd, "blind-" + std::to_string(i));
       LINLI_ASSIGN_OR_RETURN(r.id, s.NextId("residents"));
+      LINLI_ASSIGN_OR_RETURN(event_ids.emplace_back(), s.NextId("resident_events"));
       rows.push_back(std::move(r));
     }
-    LINLI_TRY(ResidentRepo::InsertMany(s, rows, "{}", 0));
+    LINLI_ASSIGN_OR_RETURN(auto values, ResidentRepo::ValuesOf(std::move(rows), event_ids, "{}", 0));
+    LINLI_TRY(ResidentRepo::InsertMany(s, values));
     LINLI_ASSIGN_OR_RETURN(auto found, ResidentRepo::ActiveIdIndexes(s, wanted));
     if (found.size() != 429) return Error::Internal("found " + std::to_string(found.size()) + " of 429");
     // This transaction's own table statistics.
