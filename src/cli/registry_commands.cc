@@ -125,7 +125,8 @@ std::function<bool()> AddRegistryCommands(CLI::App& app, CliContext& ctx) {
                              "addresses and phone numbers (and PostgreSQL's foreign keys) are built once after the "
                              "last file instead of row by row; the files' ID "
                              "numbers and addresses are checked across them in memory, so a household's members "
-                             "come in one file")
+                             "come in one file. On SQLite, with no other process holding the database, its pages "
+                             "are written once, through a rollback journal instead of the WAL")
       ->excludes(dry_run)
       ->excludes(resumable);
   runners.emplace_back(import_residents, [&ctx, o, import_options] {

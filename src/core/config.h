@@ -28,6 +28,7 @@ struct Config {
   bool sqlite_synchronous_full = true;
   // `linli bench-data` into a new SQLite file: no journal until the load ends (DatabaseOptions).
   bool sqlite_unjournaled_load = false;
+  bool sqlite_rollback_journal_load = false;  // `import residents --first-load` (DatabaseOptions)
   int sqlite_bulk_cache_mib = 64;  // the writer's page cache while a bulk write runs
   int db_read_pool = 4;
   // A read replica (PostgreSQL hot standby) the cockpit reads from; empty: the primary.

@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
   cfg.sqlite_synchronous_full = !relaxed_sync;
   // A synthetic region into a new file is written without a journal (bench_data.cc ends it).
   cfg.sqlite_unjournaled_load = app.got_subcommand("bench-data");
+  // A first load writes through a rollback journal instead of the WAL (DatabaseOptions).
+  if (auto* import = app.get_subcommand("import"); import->got_subcommand("residents")) {
+    cfg.sqlite_rollback_journal_load = import->get_subcommand("residents")->get_option("--first-load")->count() > 0;
+  }
   // The generator runs on a machine of its own and fills indexes far past 64 MiB from a district
   // up (a district: 1 GiB, 15 % faster); SQLite takes the pages only as it touches them, so a
   // community's stays small.

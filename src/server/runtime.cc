@@ -35,6 +35,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, Migrate migra
   dbo.synchronous_full = config.sqlite_synchronous_full;
   dbo.bulk_cache_mib = config.sqlite_bulk_cache_mib;
   dbo.unjournaled_load = config.sqlite_unjournaled_load;
+  dbo.rollback_journal_load = config.sqlite_rollback_journal_load;
   dbo.migrate = migrate == Migrate::kApply;
   LINLI_ASSIGN_OR_RETURN(rt->db, storage::Database::Open(dbo));
   if (!config.db_cockpit_url.empty()) {

@@ -373,9 +373,12 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
   // and rolled back stay as dead tuples for autovacuum to clear, a refused file's cost borne by
   // everyone; and they had made the next import's foreign-key checks scans (a 65,539-row file:
   // 3.6 s, then 12-30 s; AnalyzeOutgrownTables below now guards that too). A dry run writes
-  // nothing; a resumable import (which commits as it goes) is validated whole first.
+  // nothing; a resumable import (which commits as it goes) is validated whole first. So is a file
+  // of a first load written through SQLite's rollback journal: there the validation's read would
+  // keep the writer from writing, and the writer, once it had, the validation from reading.
   const bool whole_file = !options.dry_run && !options.resumable;
-  const bool write_beside_validation = whole_file && db_.dialect() == storage::Dialect::kSqlite;
+  const bool write_beside_validation =
+      whole_file && db_.dialect() == storage::Dialect::kSqlite && !db_.driver().WritesWaitForReads();
   ValidatedRows feed;
 
   // --- the write: rows in ranges, as they pass validation or a chunk at once ---

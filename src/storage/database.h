@@ -61,6 +61,10 @@ class Driver {
   // After the last write of a load opened with DatabaseOptions::unjournaled_load: makes it durable
   // and lets the database be opened again. No-op otherwise.
   virtual Status FinishLoad() { return Ok(); }
+  // Whether an open read transaction keeps the writer from writing into the database (SQLite's
+  // rollback journal, DatabaseOptions::rollback_journal_load) and the writer, once it has, keeps
+  // readers out until it commits. A write job must not then wait on a reader's progress.
+  virtual bool WritesWaitForReads() const { return false; }
 };
 
 // Whether a write may share its transaction with others queued beside it.
@@ -89,6 +93,12 @@ struct DatabaseOptions {
   // SQLite, `linli bench-data` into a file that does not exist yet: no rollback journal and no
   // fsync until Driver::FinishLoad (ignored for an existing file, which is loaded through the WAL).
   bool unjournaled_load = false;
+  // SQLite, a first load (`linli import residents --first-load`): the writer writes through a
+  // rollback journal instead of the WAL, each page once into the database, where the WAL has it
+  // written twice (into the WAL, then by a checkpoint); a page past the file's end when the
+  // transaction began needs no journal. It needs the file to itself: when another process has it
+  // open (a running server) the load goes through the WAL. Back to WAL when the writer closes.
+  bool rollback_journal_load = false;
   bool migrate = true;       // apply pending migrations when opening
   // A read replica (a PostgreSQL hot standby): read sessions only — no writer, no migrations
   // (the primary's server applies them and the standby replays them); writes are refused.

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <tuple>
 #include <fstream>
@@ -655,6 +656,93 @@ TEST(FirstLoad, IntoAnEmptyRegistryTheIndexesAreBuiltOnceAfterTheFiles) {
     EXPECT_EQ(RunLinli(on({"check"})).exit_code, 0);
     if (engine == "postgres") DropPgDatabase(url);
   }
+}
+
+// SQLite's journal mode as the file's header records it (bytes 18 and 19): 2 is WAL, 1 a rollback
+// journal.
+int HeaderJournalMode(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  char header[20] = {};
+  in.read(header, sizeof header);
+  return header[18] == header[19] ? header[18] : -1;
+}
+
+// On SQLite a first load writes through a rollback journal, each page once into the file, not
+// through the WAL. Killed while it writes, it leaves the file whole: the next open rolls the
+// journal back (nothing of the file is there), and puts the file in WAL mode again, as the load
+// itself does when it ends.
+TEST(FirstLoad, OnSqliteAKilledLoadLeavesTheFileWholeAndEmptyAndTheNextLoadIsWrittenInPlace) {
+  TempDir dir;
+  const std::string url = FreshDatabaseUrl("sqlite", dir.path());
+  const std::string file = url.substr(std::string("sqlite://").size());
+  Config cfg;
+  cfg.data_dir = dir.path();
+  cfg.db_url = url;
+  cfg.key_file = dir.path() + "/linli.key";
+  auto on = [&](std::vector<std::string> command) {
+    std::vector<std::string> a = {"--db", url, "--key-file", cfg.key_file};
+    a.insert(a.end(), command.begin(), command.end());
+    return a;
+  };
+  std::ofstream(dir.path() + "/org.csv") << tabular::WriteCsv(
+      {{"编码", "类型", "名称"}, {"110101001", "街道", "东华门街道"}, {"110101001001", "社区", "多福巷社区"},
+       {"110101001001001", "网格", "东华门第一网格"}});
+  ASSERT_EQ(RunLinli(on({"import", "org", dir.path() + "/org.csv"})).exit_code, 0);
+  ASSERT_EQ(RunLinli(on({"tags", "add", "--node", "110101001", "--label", "志愿者"})).exit_code, 0);  // the demo's
+  // ~280,000 residents in 1,000 buildings: long enough a write to be caught half-way.
+  std::vector<tabular::Row> buildings = {{"楼栋编号", "楼栋名称", "所属网格编码", "层数", "单元数"}};
+  std::vector<std::string> codes;
+  for (int b = 0; b < 1000; ++b) {
+    codes.push_back("KL-" + std::to_string(b));
+    buildings.push_back({codes.back(), codes.back(), "110101001001001", "30", "2"});
+  }
+  std::ofstream(dir.path() + "/buildings.csv") << tabular::WriteCsv(buildings);
+  ASSERT_EQ(RunLinli(on({"import", "buildings", dir.path() + "/buildings.csv"})).exit_code, 0);
+  const auto roster = cli::DemoRoster(codes, 100, 1);
+  const std::string residents_csv = dir.path() + "/residents.csv";
+  std::ofstream(residents_csv) << tabular::WriteCsv(roster);
+  const auto size_before = std::filesystem::file_size(file);
+  EXPECT_EQ(HeaderJournalMode(file), 2);
+
+  // Killed once the load has written 32 MiB into the file itself, its journal beside it.
+  auto killed = RunLinliKilledWhen(on({"import", "residents", "--first-load", residents_csv}), [&] {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(file, ec);
+    return !ec && std::filesystem::exists(file + "-journal") && size > size_before + (32u << 20);
+  });
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << "the load ended before it could be killed: " << killed.output;
+  EXPECT_FALSE(std::filesystem::exists(file + "-wal")) << "the load wrote through the WAL";
+  auto check = RunLinli(on({"check"}));
+  EXPECT_NE(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("database integrity: ok"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("suspended by an unfinished bulk load: CREATE UNIQUE INDEX residents_id_number"),
+            std::string::npos) << check.output;
+  EXPECT_FALSE(std::filesystem::exists(file + "-journal")) << "rolled back when opened";
+  EXPECT_EQ(HeaderJournalMode(file), 2);
+  auto registered = [&] {
+    auto db = storage::Database::Open({.url = url});
+    EXPECT_TRUE(db) << db.error().message;
+    if (!db) return std::int64_t{-1};
+    auto n = storage::ReadValue<std::int64_t>(**db, [](storage::SqlSession& s) -> Result<std::int64_t> {
+      LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT (SELECT count(*) FROM residents) + (SELECT count(*) FROM households)"));
+      return rows.at(0).Int(0);
+    });
+    return n ? *n : std::int64_t{-1};
+  };
+  EXPECT_EQ(registered(), 0);
+
+  // What the killed load suspended is put back (as `linli serve` does first), and the load run again.
+  {
+    auto rt = server::OpenRuntime(cfg);
+    ASSERT_TRUE(rt) << rt.error().message;
+    ASSERT_TRUE(server::PutBackSuspended(**rt));
+  }
+  auto loaded = RunLinli(on({"import", "residents", "--first-load", residents_csv}));
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.output;
+  EXPECT_EQ(loaded.output.find("is open in another process"), std::string::npos) << loaded.output;
+  EXPECT_EQ(HeaderJournalMode(file), 2) << "the load put the file back in WAL mode";
+  EXPECT_EQ(registered(), static_cast<std::int64_t>(roster.size() - 1) + 100000);
+  EXPECT_EQ(RunLinli(on({"check"})).exit_code, 0);
 }
 
 HttpResult UploadBuildings(const HttpClient& c, const std::string& bytes, const std::string& query = "") {

@@ -47,6 +47,35 @@ CommandResult RunLinli(const std::vector<std::string>& args, const std::string& 
   return RunProgram(LinliBinary(), args, stdin_text);
 }
 
+namespace {
+// What the child wrote to `out_path` (removed), and how it ended.
+CommandResult Collected(const char* out_path, int status) {
+  std::ifstream in(out_path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  unlink(out_path);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), ss.str()};
+}
+}  // namespace
+
+CommandResult RunLinliKilledWhen(const std::vector<std::string>& args, const std::function<bool()>& kill_when,
+                                 int signal) {
+  char out_tmpl[] = "/tmp/linli-cmd-XXXXXX";
+  int out_fd = mkstemp(out_tmpl);
+  pid_t pid = Spawn(LinliBinary(), args, out_fd, -1);
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (kill_when()) {
+      ::kill(pid, signal);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  close(out_fd);
+  return Collected(out_tmpl, status);
+}
+
 CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args, const std::string& stdin_text) {
   char out_tmpl[] = "/tmp/linli-cmd-XXXXXX";
   int out_fd = mkstemp(out_tmpl);
@@ -60,11 +89,7 @@ CommandResult RunProgram(const std::string& program, const std::vector<std::stri
   int status = 0;
   waitpid(pid, &status, 0);
   close(out_fd);
-  std::ifstream in(out_tmpl);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  unlink(out_tmpl);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), ss.str()};
+  return Collected(out_tmpl, status);
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> db_args, std::vector<std::string> serve_args)

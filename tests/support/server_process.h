@@ -4,7 +4,9 @@
 
 #include <sys/types.h>
 
+#include <csignal>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,10 @@ struct CommandResult {
 };
 // Runs `linli <args>` with --data-dir/--db set for this database and waits for it.
 CommandResult RunLinli(const std::vector<std::string>& args, const std::string& stdin_text = "");
+// Runs `linli <args>` and sends it `signal` as soon as `kill_when()` holds (asked every 5 ms while
+// it runs): the exit code says whether it ended first (128 + the signal if not).
+CommandResult RunLinliKilledWhen(const std::vector<std::string>& args, const std::function<bool()>& kill_when,
+                                 int signal = SIGKILL);
 // Runs any program (found on PATH) the same way: xmllint, python3.
 CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
                          const std::string& stdin_text = "");

@@ -1724,6 +1724,67 @@ TEST_P(StorageContract, SqlitesWalStaysBoundedUnderBackToBackWrites) {
   EXPECT_LT(wal, 96u << 20) << "about 190 MiB were written; a WAL that never restarts holds all of it";
 }
 
+// DatabaseOptions::rollback_journal_load: the writer leaves WAL mode when it has the file to itself
+// and goes back when it closes; with another connection holding the file it stays in WAL mode.
+TEST_P(StorageContract, SqlitesRollbackJournalLoadWritesInPlaceOnlyWithTheFileToItself) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "the journal is SQLite's";
+  const std::string file = url_.substr(std::string("sqlite://").size());
+  db_.reset();
+  auto journal_mode = [](Database& db) {
+    auto mode = WriteAndWait<std::string>(db, [](SqlSession& s) -> Result<std::string> {
+      LINLI_ASSIGN_OR_RETURN(auto rows, s.Query("PRAGMA journal_mode"));
+      return rows.at(0).Text(0);
+    });
+    return mode ? *mode : mode.error().message;
+  };
+  auto file_mode = [&] {  // as a connection that sets nothing finds it
+    sqlite3* raw = nullptr;
+    std::string mode;
+    if (sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_exec(raw, "PRAGMA journal_mode", [](void* out, int, char** v, char**) {
+        *static_cast<std::string*>(out) = v[0] ? v[0] : "";
+        return 0;
+      }, &mode, nullptr);
+    }
+    sqlite3_close_v2(raw);
+    return mode;
+  };
+  {
+    auto db = Database::Open({.url = url_, .rollback_journal_load = true});
+    ASSERT_TRUE(db) << db.error().message;
+    EXPECT_EQ(journal_mode(**db), "delete");
+    EXPECT_TRUE((*db)->driver().WritesWaitForReads());
+    ASSERT_TRUE((*db)->WriteSync([](SqlSession& s) {
+      return s.ExecScript("CREATE TABLE in_place (x BLOB); "
+                          "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 2000) "
+                          "INSERT INTO in_place SELECT randomblob(2000) FROM c");
+    }, Batching::kAlone));
+    EXPECT_FALSE(std::filesystem::exists(file + "-wal"));
+    EXPECT_GT(std::filesystem::file_size(file), 4u << 20) << "the rows went into the file itself";
+    auto rows = ReadValue<std::int64_t>(**db, [](SqlSession& s) -> Result<std::int64_t> {
+      LINLI_ASSIGN_OR_RETURN(auto r, s.Query("SELECT count(*) FROM in_place"));
+      return r.at(0).Int(0);
+    });
+    ASSERT_TRUE(rows) << rows.error().message;
+    EXPECT_EQ(*rows, 2000);
+  }
+  EXPECT_EQ(file_mode(), "wal") << "back in WAL mode once the writer closed";
+
+  // Another connection holds the file (as a running server would): the load stays in WAL mode.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "SELECT count(*) FROM in_place", nullptr, nullptr, nullptr), SQLITE_OK);
+  {
+    auto db = Database::Open({.url = url_, .rollback_journal_load = true});
+    ASSERT_TRUE(db) << db.error().message;
+    EXPECT_EQ(journal_mode(**db), "wal");
+    EXPECT_FALSE((*db)->driver().WritesWaitForReads());
+    ASSERT_TRUE((*db)->WriteSync([](SqlSession& s) { return s.ExecScript("INSERT INTO in_place VALUES (x'00')"); }));
+  }
+  sqlite3_close_v2(other);
+  EXPECT_EQ(file_mode(), "wal");
+}
+
 TEST_P(StorageContract, UsersAreUniqueByNameAndJoinTheirNodePath) {
   auto sd = Insert(0, domain::NodeType::kSubdistrict, "1");
   UserRecord u;

@@ -68,6 +68,8 @@ class SqliteSession final : public SqlSession {
   }
   ~SqliteSession() override {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    // Should another process hold the file now, the next writer to open it (a server's) switches.
+    if (back_to_wal_on_close) sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
     sqlite3_close_v2(db_);
     if (lock_fd_ >= 0) ::close(lock_fd_);
   }
@@ -98,6 +100,7 @@ class SqliteSession final : public SqlSession {
                       (indexes ? "FILE" : "MEMORY") + "; PRAGMA threads=" + std::to_string(helpers));
   }
   std::int64_t bulk_cache_kib = 65536;  // set by the driver when it opens the writer
+  bool back_to_wal_on_close = false;     // a rollback-journal load's writer
 
   Result<SqlRows> Query(std::string_view sql, Params params) override {
     LINLI_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, Prepare(sql, params));
@@ -260,8 +263,12 @@ std::string LoadingMarkerPath(const std::string& database_path) { return databas
 // FinishLoad a marker beside it says so, and any other open refuses the file while it is there.
 class SqliteDriver final : public Driver {
  public:
-  SqliteDriver(std::string path, bool full, int bulk_cache_mib, bool unjournaled)
-      : path_(std::move(path)), full_(full), bulk_cache_mib_(bulk_cache_mib), unjournaled_(unjournaled) {}
+  SqliteDriver(std::string path, bool full, int bulk_cache_mib, bool unjournaled, bool rollback_journal_load)
+      : path_(std::move(path)),
+        full_(full),
+        bulk_cache_mib_(bulk_cache_mib),
+        unjournaled_(unjournaled),
+        rollback_journal_load_(rollback_journal_load) {}
   ~SqliteDriver() override {
     {
       std::lock_guard lock(checkpoint_mu_);
@@ -298,16 +305,21 @@ class SqliteDriver final : public Driver {
     if (unjournaled_) {
       pragmas += "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;";
     } else if (role != ConnectionRole::kRead) {
-      pragmas += "PRAGMA journal_mode=WAL; PRAGMA journal_size_limit=67108864;";
       pragmas += full_ ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
     }
     if (role == ConnectionRole::kRead) pragmas += "PRAGMA query_only=1;";
     LINLI_TRY(session->ExecScript(pragmas));
+    const bool in_place = role == ConnectionRole::kWrite && rollback_journal_load_ && !unjournaled_ &&
+                          LeaveWal(*session);
+    if (in_place) session->back_to_wal_on_close = true;
+    if (role != ConnectionRole::kRead && !unjournaled_ && !in_place) {
+      LINLI_TRY(session->ExecScript("PRAGMA journal_mode=WAL; PRAGMA journal_size_limit=67108864;"));
+    }
     if (role == ConnectionRole::kWrite) {
       session->bulk_cache_kib = std::int64_t{bulk_cache_mib_} * 1024;
       LINLI_TRY(session->SetBulkWrite(BulkWrite::kNone));
     }
-    if (role == ConnectionRole::kWrite && !unjournaled_) {
+    if (role == ConnectionRole::kWrite && !unjournaled_ && !in_place) {
       LINLI_ASSIGN_OR_RETURN(auto page_size, static_cast<SqlSession&>(*session).Query("PRAGMA page_size"));
       page_size_ = static_cast<int>(page_size.at(0).Int(0));
       // Routine checkpoints run on the checkpointer's own connection, so the writer seldom copies
@@ -335,14 +347,19 @@ class SqliteDriver final : public Driver {
   }
 
   void AfterCommit(SqlSession& writer) override {
-    if (unjournaled_) return;  // no WAL
+    if (unjournaled_ || writes_in_place_) return;  // no WAL
     ++commits_since_checkpoint_;
     if (wal_bytes_.load() > kWalForcedCheckpointBytes) Checkpoint(writer, "RESTART");
   }
 
   void WhenIdle(SqlSession& writer) override {
-    if (!unjournaled_ && commits_since_checkpoint_ > 0) Checkpoint(writer, "TRUNCATE");
+    if (!unjournaled_ && !writes_in_place_ && commits_since_checkpoint_ > 0) Checkpoint(writer, "TRUNCATE");
   }
+
+  // An unjournaled load locks the same way; `bench-data` still writes its generated files beside
+  // their validation, as measured (its writer's cache is 1 GiB, main.cc; a spill before the
+  // validation's read ends waits for it, within the busy timeout).
+  bool WritesWaitForReads() const override { return writes_in_place_; }
 
   Status Backup(const std::string& destination) override {
     LINLI_TRY(RefuseHalfWritten());
@@ -464,6 +481,27 @@ class SqliteDriver final : public Driver {
   }
 
  private:
+  // A rollback-journal load's writer takes the file out of WAL mode, which SQLite allows only while
+  // no other connection has it open (each holds a shared lock on it while in WAL mode): not
+  // before this process's readers, which open later, nor beside another process's (a server).
+  // Without waiting: the lock is refused at once, and the load goes through the WAL.
+  bool LeaveWal(SqliteSession& writer) {
+    Status left = writer.ExecScript("PRAGMA busy_timeout=0");
+    std::string mode;
+    if (left) {
+      auto rows = static_cast<SqlSession&>(writer).Query("PRAGMA journal_mode=DELETE");
+      mode = rows && !rows->empty() ? rows->front().Text(0) : "";
+      left = writer.ExecScript("PRAGMA busy_timeout=10000");
+    }
+    if (!left || mode != "delete") {
+      spdlog::warn("{} is open in another process: the load goes through the WAL (slower; docs/operations.md, "
+                   "\"A first load\")", path_);
+      return false;
+    }
+    writes_in_place_ = true;
+    return true;
+  }
+
   // Every way into the file but the load's own: a file an unjournaled load left half-written is
   // refused while its marker is there.
   Status RefuseHalfWritten() const {
@@ -561,6 +599,8 @@ class SqliteDriver final : public Driver {
   bool full_;
   int bulk_cache_mib_;
   bool unjournaled_;
+  bool rollback_journal_load_;
+  std::atomic<bool> writes_in_place_{false};  // the writer left WAL mode (rollback_journal_load)
   std::atomic<std::int64_t> wal_bytes_{0};  // frames × page size, as of the last commit
   std::atomic<int> page_size_{4096};         // the file's, read when the writer connects
   int commits_since_checkpoint_ = 0;  // writer thread only
@@ -588,7 +628,8 @@ Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, const Databas
     ::close(fd);
   }
   return std::unique_ptr<Driver>(
-      new SqliteDriver(std::move(path), options.synchronous_full, options.bulk_cache_mib, unjournaled));
+      new SqliteDriver(std::move(path), options.synchronous_full, options.bulk_cache_mib, unjournaled,
+                       options.rollback_journal_load));
 }
 
 }  // namespace linli::storage
