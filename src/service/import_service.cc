@@ -682,17 +682,18 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       return Ok();
     };
     const auto& crypto = registry_.field_crypto();
-    // Both phases a block of rows at a time, the block's checks in one buffer used again: a
-    // million checks at once were ~0.4 GB of fresh memory touched for the first time.
-    std::vector<RowCheck> checks;
-    for (std::size_t block = 0; block < data_rows; block += kValidationBlock) {
-      const std::size_t rows_before = plan.rows.size(), households_before = plan.households.size();
-      checks.clear();
-      checks.resize(std::min(kValidationBlock, data_rows - block));
-      ParallelFor(checks.size(), [&](std::size_t begin, std::size_t end) {
+    // Both phases a block of rows at a time, the blocks' checks in two buffers used again: a
+    // million checks at once were ~0.4 GB of fresh memory touched for the first time. The next
+    // block's first phase runs beside this one's second, which is one thread: the other cores
+    // were idle through it (docs/performance.md, "The next block checked beside this one's
+    // second phase").
+    auto first_phase = [&](std::vector<RowCheck>& block_checks, std::size_t block) {
+      block_checks.clear();
+      block_checks.resize(std::min(kValidationBlock, data_rows - block));
+      ParallelFor(block_checks.size(), [&](std::size_t begin, std::size_t end) {
         for (std::size_t j = begin; j < end; ++j) {
           const auto& cells = sheet.rows[first_data + block + j];
-          auto& rc = checks[j];
+          auto& rc = block_checks[j];
           auto cell = [&](std::string_view field) { return header.Cell(columns, cells, field); };
           auto fail = [&](std::string_view field, std::string message) {
             rc.field = std::string(field);
@@ -762,6 +763,16 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
           if (!rc.fields.id_number.empty()) rc.id_index = crypto.BlindIndex("id_number", rc.fields.id_number);
         }
       });
+    };
+    std::vector<RowCheck> checks, next_checks;
+    if (data_rows > 0) first_phase(checks, 0);
+    for (std::size_t block = 0; block < data_rows; block += kValidationBlock) {
+      const std::size_t rows_before = plan.rows.size(), households_before = plan.households.size();
+      // Waited for on every way out of this block (a std::async future's destructor waits).
+      std::future<void> next_checked;
+      if (const std::size_t next = block + kValidationBlock; next < data_rows) {
+        next_checked = std::async(std::launch::async, [&, next] { first_phase(next_checks, next); });
+      }
 
       // Phase 2, in row order: what needs the database or the other rows — the building and the
       // caller's reach, the community's own tags, duplicates, households and their heads.
@@ -875,6 +886,8 @@ Result<ImportReport> ImportService::ImportResidents(const Caller& who, std::stri
       // The writer's job ended before the file did: it failed (or never began), and its error is
       // the answer; the rest of the file need not be read.
       if (write_beside_validation && feed.writer_ended()) return Ok();
+      if (next_checked.valid()) next_checked.get();
+      std::swap(checks, next_checks);
     }
     issues.Sort();
     return Ok();
