@@ -1,4 +1,5 @@
-// The SQLite engine: one file in WAL mode, for a subdistrict on one machine.
+// The SQLite engine: one file in WAL mode (a rollback journal while a first load writes it), for a
+// subdistrict on one machine.
 #pragma once
 
 #include <memory>
@@ -11,7 +12,8 @@ namespace linli::storage {
 
 // `path` is the database file; its folder must exist. Of `options`: synchronous_full=false trades
 // the last commits before a power loss for speed (never the default); bulk_cache_mib is the
-// writer's page cache while a bulk write runs (SqlSession::SetBulkWrite); unjournaled_load.
+// writer's page cache while a bulk write runs (SqlSession::SetBulkWrite); unjournaled_load;
+// rollback_journal_load.
 Result<std::unique_ptr<Driver>> MakeSqliteDriver(std::string path, const DatabaseOptions& options);
 
 // What the writer runs before each commit to put the cases changed in the transaction into the
