@@ -488,20 +488,30 @@ std::string Collection(const std::vector<std::tuple<std::string, double, double,
   return out + "]}";
 }
 
+// A database in `dir` as the command line reaches it: the runtime's Config (for what a test runs
+// in-process, as `linli serve` would) and the global flags that go before a subcommand.
+struct CommandLineDatabase {
+  CommandLineDatabase(const TempDir& dir, const std::string& url) {
+    cfg.data_dir = dir.path();
+    cfg.db_url = url;
+    cfg.key_file = dir.path() + "/linli.key";
+  }
+  std::vector<std::string> On(std::vector<std::string> command) const {
+    std::vector<std::string> a = {"--db", cfg.db_url, "--key-file", cfg.key_file};
+    a.insert(a.end(), command.begin(), command.end());
+    return a;
+  }
+  Config cfg;
+};
+
 TEST(FirstLoad, IntoAnEmptyRegistryTheIndexesAreBuiltOnceAfterTheFiles) {
   for (const std::string& engine : Backends()) {
     SCOPED_TRACE(engine);
     TempDir dir;
     const std::string url = FreshDatabaseUrl(engine, dir.path());
-    Config cfg;
-    cfg.data_dir = dir.path();
-    cfg.db_url = url;
-    cfg.key_file = dir.path() + "/linli.key";
-    auto on = [&](std::vector<std::string> command) {
-      std::vector<std::string> a = {"--db", url, "--key-file", cfg.key_file};
-      a.insert(a.end(), command.begin(), command.end());
-      return a;
-    };
+    const CommandLineDatabase cli_db(dir, url);
+    const Config& cfg = cli_db.cfg;
+    auto on = [&](std::vector<std::string> command) { return cli_db.On(std::move(command)); };
     auto definitions = [&]() {
       auto db = storage::Database::Open({.url = url});
       EXPECT_TRUE(db) << db.error().message;
@@ -675,15 +685,9 @@ TEST(FirstLoad, OnSqliteAKilledLoadLeavesTheFileWholeAndEmptyAndTheNextLoadIsWri
   TempDir dir;
   const std::string url = FreshDatabaseUrl("sqlite", dir.path());
   const std::string file = url.substr(std::string("sqlite://").size());
-  Config cfg;
-  cfg.data_dir = dir.path();
-  cfg.db_url = url;
-  cfg.key_file = dir.path() + "/linli.key";
-  auto on = [&](std::vector<std::string> command) {
-    std::vector<std::string> a = {"--db", url, "--key-file", cfg.key_file};
-    a.insert(a.end(), command.begin(), command.end());
-    return a;
-  };
+  const CommandLineDatabase cli_db(dir, url);
+  const Config& cfg = cli_db.cfg;
+  auto on = [&](std::vector<std::string> command) { return cli_db.On(std::move(command)); };
   std::ofstream(dir.path() + "/org.csv") << tabular::WriteCsv(
       {{"编码", "类型", "名称"}, {"110101001", "街道", "东华门街道"}, {"110101001001", "社区", "多福巷社区"},
        {"110101001001001", "网格", "东华门第一网格"}});
